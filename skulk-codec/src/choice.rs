@@ -1,0 +1,25 @@
+//! How a block picks its codecs.
+
+use crate::CodecId;
+
+/// Which codecs a [`crate::CompressedBlock`] is encoded with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CodecChoice {
+    /// Per block, the smallest of the candidate codecs, chosen by a cheap,
+    /// deterministic estimate. The default.
+    #[default]
+    Adaptive,
+    /// Always the given pair of codecs.
+    Fixed {
+        /// The timestamp codec.
+        timestamps: CodecId,
+        /// The value codec.
+        values: CodecId,
+    },
+}
+
+impl CodecChoice {
+    /// Uncompressed timestamps and values.
+    pub const RAW: CodecChoice =
+        CodecChoice::Fixed { timestamps: CodecId::RawTimestamps, values: CodecId::RawValues };
+}

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+mod block;
+mod choice;
+mod error;
+mod id;
+mod raw;
+mod registry;
+mod selector;
+mod traits;
+
+pub use block::{BLOCK_HEADER_LEN, BlockHeader, BlockView, CompressedBlock};
+pub use choice::CodecChoice;
+pub use error::{CodecError, Result};
+pub use id::{CodecId, CodecKind};
+pub use raw::{RawTimestamps, RawValues};
+pub use registry::{timestamp_codec, value_codec};
+pub use traits::{Appender, MAX_BLOCK_POINTS, TimestampCodec, ValueCodec, check_count};

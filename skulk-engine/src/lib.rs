@@ -1,0 +1,1 @@
+//! Skulk embeddable time-series database engine

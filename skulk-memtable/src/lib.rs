@@ -1,0 +1,1 @@
+//! Skulk memtables: compact time-partitioned in-memory buffers and the PartitionManager

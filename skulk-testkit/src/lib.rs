@@ -1,0 +1,1 @@
+//! Skulk conformance suites, data generators, real-data loaders, crash and corruption harnesses

@@ -1,0 +1,1 @@
+//! Skulk write-ahead log: segments, group commit, recovery, truncation

@@ -1,0 +1,1 @@
+//! Skulk: an embeddable, lossless, compact time-series storage engine
