@@ -7,4 +7,4 @@ mod error;
 mod model;
 
 pub use error::{FormatError, Result};
-pub use model::{DataPoint, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp};
+pub use model::{DataPoint, PointLog, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp};
