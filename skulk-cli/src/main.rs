@@ -1,1 +1,4 @@
-fn main() {}
+//! The `skulk` binary: see the crate README.
+fn main() -> std::process::ExitCode {
+    skulk_cli::main_entry()
+}

@@ -203,11 +203,12 @@ impl<'a> BlockView<'a> {
         }
         let ts_len = u32::from_le_bytes(read_array(bytes, OFF_TS_LEN)?) as usize;
         let payloads = bytes.get(BLOCK_HEADER_LEN..).unwrap_or_default();
-        let (timestamps, values) = payloads.split_at_checked(ts_len).ok_or(CodecError::Truncated {
-            offset: BLOCK_HEADER_LEN + payloads.len(),
-            needed: ts_len - payloads.len(),
-            available: payloads.len(),
-        })?;
+        let (timestamps, values) =
+            payloads.split_at_checked(ts_len).ok_or_else(|| CodecError::Truncated {
+                offset: BLOCK_HEADER_LEN + payloads.len(),
+                needed: ts_len.saturating_sub(payloads.len()),
+                available: payloads.len(),
+            })?;
         let header =
             BlockHeader { timestamp_codec, value_codec, point_count, min_timestamp, max_timestamp };
         Ok(Self { header, timestamps, values })
@@ -229,8 +230,12 @@ impl<'a> BlockView<'a> {
         let count = self.point_count();
         let consumed = timestamp_codec(self.header.timestamp_codec)?
             .decode(self.timestamps, count, out)
-            .map_err(|e| shift(e, BLOCK_HEADER_LEN))?;
+            .map_err(|e| {
+                out.truncate(start);
+                shift(e, BLOCK_HEADER_LEN)
+            })?;
         if consumed != self.timestamps.len() {
+            out.truncate(start);
             return Err(CodecError::Corrupt {
                 what: "timestamp payload length matching its encoding",
                 offset: OFF_TS_LEN,
@@ -250,7 +255,10 @@ impl<'a> BlockView<'a> {
         let start = out.len();
         let consumed = value_codec(self.header.value_codec)?
             .decode(self.values, self.point_count(), out)
-            .map_err(|e| shift(e, base))?;
+            .map_err(|e| {
+                out.truncate(start);
+                shift(e, base)
+            })?;
         if consumed != self.values.len() {
             out.truncate(start);
             return Err(CodecError::TrailingBytes { offset: base + consumed, extra: self.values.len() - consumed });

@@ -22,4 +22,10 @@ impl CodecChoice {
     /// Uncompressed timestamps and values.
     pub const RAW: CodecChoice =
         CodecChoice::Fixed { timestamps: CodecId::RawTimestamps, values: CodecId::RawValues };
+
+    /// Gorilla delta-of-delta timestamps and XOR values.
+    pub const GORILLA: CodecChoice = CodecChoice::Fixed {
+        timestamps: CodecId::GorillaTimestamps,
+        values: CodecId::GorillaValues,
+    };
 }

@@ -29,6 +29,12 @@ pub enum CodecId {
     GorillaTimestamps = 0x10,
     /// Gorilla XOR values with leading/trailing-zero window reuse.
     GorillaValues = 0x11,
+    /// Delta then patched frame-of-reference bit packing of timestamps; a
+    /// constant-step block costs a few bytes.
+    DeltaPackTimestamps = 0x20,
+    /// ALP-style decimal values: per-block power of ten, integers bit-packed
+    /// by frame of reference or delta, non-decimal values as exceptions.
+    AlpValues = 0x21,
 }
 
 impl CodecId {
@@ -38,6 +44,8 @@ impl CodecId {
         CodecId::RawValues,
         CodecId::GorillaTimestamps,
         CodecId::GorillaValues,
+        CodecId::DeltaPackTimestamps,
+        CodecId::AlpValues,
     ];
 
     /// The byte written to disk.
@@ -48,8 +56,10 @@ impl CodecId {
     /// What this codec encodes.
     pub const fn kind(self) -> CodecKind {
         match self {
-            CodecId::RawTimestamps | CodecId::GorillaTimestamps => CodecKind::Timestamp,
-            CodecId::RawValues | CodecId::GorillaValues => CodecKind::Value,
+            CodecId::RawTimestamps | CodecId::GorillaTimestamps | CodecId::DeltaPackTimestamps => {
+                CodecKind::Timestamp
+            }
+            CodecId::RawValues | CodecId::GorillaValues | CodecId::AlpValues => CodecKind::Value,
         }
     }
 }

@@ -3,18 +3,32 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+#[cfg(feature = "unstable-internals")]
+pub mod bitio;
+#[cfg(not(feature = "unstable-internals"))]
+mod bitio;
+mod alp;
+mod bitpack;
 mod block;
 mod choice;
+mod delta_pack;
 mod error;
+mod gorilla;
 mod id;
+mod pfor;
 mod raw;
 mod registry;
 mod selector;
 mod traits;
 
+pub use alp::AlpValues;
 pub use block::{BLOCK_HEADER_LEN, BlockHeader, BlockView, CompressedBlock};
 pub use choice::CodecChoice;
+pub use delta_pack::DeltaPackTimestamps;
 pub use error::{CodecError, Result};
+pub use gorilla::{
+    GorillaTimestampAppender, GorillaTimestamps, GorillaValueAppender, GorillaValues,
+};
 pub use id::{CodecId, CodecKind};
 pub use raw::{RawTimestamps, RawValues};
 pub use registry::{timestamp_codec, value_codec};

@@ -1,1 +1,16 @@
-//! Skulk conformance suites, data generators, real-data loaders, crash and corruption harnesses
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod codec_suite;
+pub mod corruption;
+#[cfg(feature = "engine")]
+pub mod crash;
+pub mod datasets;
+#[cfg(feature = "engine")]
+pub mod engine_suite;
+pub mod format_suite;
+pub mod fuzz;
+pub mod generators;
+pub mod mem_dir;
+pub mod mem_tsm;
+pub mod wal_suite;

@@ -1,1 +1,53 @@
-//! Skulk: an embeddable, lossless, compact time-series storage engine
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod error;
+
+pub use error::{Result, TsmError};
+
+/// The storage primitives: data model, memtables, compressed blocks and
+/// TSM files (the original crate's `skulk::tsm`).
+pub mod tsm {
+    pub use skulk_codec::{BlockHeader, BlockView, CodecChoice, CodecId, CompressedBlock};
+    pub use skulk_format::{
+        BlockRef, DataPoint, PointLog, SeriesEntry, SeriesId, SeriesMeta, TimePartition, TimeRange,
+        Timestamp, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter,
+        TsmWriterOptions, VerifyReport,
+    };
+    pub use skulk_memtable::{
+        FlushOutcome, MemTableOptions, MemTableStats, PartitionFlush, PartitionManager,
+        PartitionManagerConfig, TimeSeriesMemTable,
+    };
+}
+
+/// The write-ahead log (the original crate's `skulk::wal`).
+pub mod wal {
+    pub use skulk_wal::{
+        Lsn, Recovery, RepairReport, SegmentInfo, SyncMode, Wal, WalConfig, WalEntry, WalError,
+        WalPoint, repair,
+    };
+}
+
+/// The engine's lifecycle: open and recover, flush, compact, apply
+/// retention, close (the original crate's `skulk::lifecycle`).
+pub mod lifecycle {
+    pub use skulk_engine::{
+        Clock, CompactionStats, Engine, EngineConfig, EngineStats, FlushStats, ManualClock,
+        RecoveryStats, RetentionStats, SystemClock,
+    };
+}
+
+/// The whole engine crate: [`lifecycle`] plus queries (`Query`,
+/// `SeriesSelector`, `LabelMatcher`, `Aggregation`, ...).
+pub use skulk_engine as engine;
+
+/// The codecs: traits, registry and block format.
+pub use skulk_codec as codec;
+
+pub use skulk_codec::CompressedBlock;
+pub use skulk_engine::{
+    AggregateFn, Aggregation, Engine, EngineConfig, LabelMatcher, MatchOp, Query, SeriesResult,
+    SeriesSelector,
+};
+pub use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp};
+pub use skulk_wal::{SyncMode, Wal, WalConfig, WalEntry};

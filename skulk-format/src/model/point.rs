@@ -35,7 +35,12 @@ impl DataPoint {
     /// Creates a point of an existing series.
     pub fn for_series(series: Arc<SeriesMeta>, timestamp: Timestamp, value: f64) -> Self {
         let series_id = series.id();
-        Self { series, series_id, timestamp, value }
+        Self {
+            series,
+            series_id,
+            timestamp,
+            value,
+        }
     }
 
     /// True when both points have the same series, timestamp and value bits

@@ -10,7 +10,9 @@ use std::fmt;
 /// Different metadata can hash to the same id (a collision); whoever holds
 /// the metadata (a TSM file's index, the WAL's series definitions) stores it
 /// next to the id so that a collision is detected, never silently merged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SeriesId(pub u64);
 
 impl fmt::Display for SeriesId {
@@ -22,7 +24,9 @@ impl fmt::Display for SeriesId {
 /// A series' metric name and labels. Labels are kept sorted by key with
 /// unique keys (the last value given for a key wins), so equal series have
 /// equal metadata and equal ids however their labels were ordered.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SeriesMeta {
     metric: String,
     labels: Vec<(String, String)>,
@@ -43,7 +47,10 @@ impl SeriesMeta {
                 _ => unique.push(label),
             }
         }
-        Self { metric: metric.into(), labels: unique }
+        Self {
+            metric: metric.into(),
+            labels: unique,
+        }
     }
 
     /// The metric name.
@@ -70,7 +77,12 @@ impl SeriesMeta {
     /// (all lengths little-endian byte counts of UTF-8).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
-            8 + self.metric.len() + self.labels.iter().map(|(k, v)| 8 + k.len() + v.len()).sum::<usize>(),
+            8 + self.metric.len()
+                + self
+                    .labels
+                    .iter()
+                    .map(|(k, v)| 8 + k.len() + v.len())
+                    .sum::<usize>(),
         );
         let mut put = |s: &str| {
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -135,7 +147,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -157,7 +172,10 @@ mod tests {
     fn ids_are_pinned_across_platforms_and_versions() {
         // Pinned values, computed independently from the FORMAT.md definition:
         // changing them breaks every file on disk.
-        assert_eq!(SeriesMeta::new("", vec![]).id(), SeriesId(0x813f_0174_a236_7c13));
+        assert_eq!(
+            SeriesMeta::new("", vec![]).id(),
+            SeriesId(0x813f_0174_a236_7c13)
+        );
         assert_eq!(
             SeriesMeta::new("cpu.usage", labels(&[("host", "server1")])).id(),
             SeriesId(0xa290_7e6c_fc8a_079c)

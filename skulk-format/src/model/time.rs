@@ -17,7 +17,10 @@ pub struct TimeRange {
 
 impl TimeRange {
     /// Every timestamp.
-    pub const ALL: TimeRange = TimeRange { start: i64::MIN, end: i64::MAX };
+    pub const ALL: TimeRange = TimeRange {
+        start: i64::MIN,
+        end: i64::MAX,
+    };
 
     /// `[start, end)`; an error when `start > end`.
     pub fn new(start: Timestamp, end: Timestamp) -> Result<Self, FormatError> {
@@ -87,7 +90,10 @@ impl TimePartition {
         // keeping its end so it still abuts the next one.
         let start = floor.max(i128::from(i64::MIN));
         let duration_ns = i64::try_from(floor + i128::from(d) - start).unwrap_or(d);
-        Ok(Self { start: start as i64, duration_ns })
+        Ok(Self {
+            start: start as i64,
+            duration_ns,
+        })
     }
 
     /// Inclusive start.
@@ -119,7 +125,10 @@ impl TimePartition {
 
     /// The partition as a time range.
     pub fn range(&self) -> TimeRange {
-        TimeRange { start: self.start, end: self.end_ts() }
+        TimeRange {
+            start: self.start,
+            end: self.end_ts(),
+        }
     }
 }
 
@@ -134,7 +143,9 @@ mod tests {
         assert!(TimeRange::new(21, 20).is_err());
         assert!(TimeRange::new(5, 5).unwrap().is_empty());
         assert!(TimeRange::ALL.contains(i64::MAX) && TimeRange::ALL.contains(i64::MIN));
-        assert!(r.overlaps(0, 10) && r.overlaps(19, 30) && !r.overlaps(20, 30) && !r.overlaps(0, 9));
+        assert!(
+            r.overlaps(0, 10) && r.overlaps(19, 30) && !r.overlaps(20, 30) && !r.overlaps(0, 9)
+        );
     }
 
     #[test]

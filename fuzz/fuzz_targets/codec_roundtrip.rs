@@ -1,0 +1,7 @@
+//! Fuzz target `codec_roundtrip`: see `skulk_testkit::fuzz::codec_roundtrip` for the input layout
+//! and the checked contract.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    skulk_testkit::fuzz::codec_roundtrip(data);
+});

@@ -1,0 +1,7 @@
+//! Fuzz target `wal_recovery`: see `skulk_testkit::fuzz::wal_recovery` for the input layout
+//! and the checked contract.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    skulk_testkit::fuzz::wal_recovery(data);
+});

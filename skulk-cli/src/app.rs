@@ -1,0 +1,58 @@
+//! The program around the commands: argument parsing, output buffering,
+//! the one-line error report and the exit code.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::commands;
+use crate::error::{CliError, Result};
+
+/// Runs a parsed command line, writing its results to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    commands::run(cli, out)?;
+    out.flush().map_err(CliError::output)
+}
+
+/// The whole program: parses the arguments, runs the command, prints any
+/// error as one line on stderr and returns the exit code (see [`CliError`]).
+pub fn main_entry() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()));
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "skulk: internal error{}: {} (please report this)",
+            location.unwrap_or_default(),
+            message.replace('\n', " ")
+        );
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with exit 0; usage errors to
+            // stderr with exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    match run(cli, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("skulk: error: {}", e.one_line());
+            e.exit_code()
+        }
+    }
+}

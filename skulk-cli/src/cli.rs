@@ -1,0 +1,257 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ingest::Precision;
+use crate::output::OutputFormat;
+
+/// The default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./skulk-data";
+
+/// Skulk: an embeddable, lossless, compact time-series storage engine.
+#[derive(Debug, Parser)]
+#[command(name = "skulk", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Data directory of the engine.
+    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// Engine settings as TOML (see the skulk-engine README for the keys).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import Influx line protocol or CSV files into the data directory.
+    Import(ImportArgs),
+    /// Query points of series selected by key or matchers.
+    Query(QueryArgs),
+    /// Export points as CSV or line protocol.
+    Export(ExportArgs),
+    /// Summarize a TSM file or a data directory, per series.
+    Inspect(InspectArgs),
+    /// Print the blocks and points of a TSM file or the records of a WAL segment.
+    Dump(DumpArgs),
+    /// Check every checksum of every TSM file and WAL segment.
+    Verify(VerifyArgs),
+    /// Merge each partition's TSM files into one.
+    Compact,
+    /// Print engine statistics.
+    Stats(StatsArgs),
+    /// Ingest real or generated data, flush, query, and print throughput and compression.
+    Bench(BenchArgs),
+}
+
+/// Input format of `import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Influx line protocol.
+    #[value(name = "lp", alias = "line-protocol", alias = "influx")]
+    LineProtocol,
+    /// `timestamp_ns,value` rows (see `--metric`) or `series,timestamp_ns,value` rows.
+    Csv,
+}
+
+/// Arguments of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files to import; `-` or none reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Input format; by default `.csv` files are CSV and the rest line protocol.
+    #[arg(long, short)]
+    pub format: Option<InputFormat>,
+    /// Metric name of CSV rows (default: the file name without extension).
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Label `key=value` for CSV rows (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Unit of the input timestamps.
+    #[arg(long, default_value = "ns")]
+    pub precision: Precision,
+    /// Skip and count bad lines instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Points per write batch.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub batch_size: u64,
+    /// Never show a progress bar (it is hidden anyway when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Which series and time range (shared by `query` and `export`).
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Series key or selector: `cpu`, `cpu{host="a"}`, `{dc!="x"}`.
+    #[arg(value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Label matcher `name=value`, `name!=value`, `name=~regex`, `name!~regex`
+    /// (repeatable; `__name__` is the metric).
+    #[arg(long = "match", short = 'm', value_name = "MATCHER")]
+    pub matchers: Vec<String>,
+    /// Treat SELECTOR as one exact series key (labels must match exactly).
+    #[arg(long)]
+    pub exact: bool,
+    /// Start of the time range, inclusive (ns, RFC 3339, `now-1h`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: Option<String>,
+    /// End of the time range, exclusive (ns, RFC 3339, `now`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub end: Option<String>,
+}
+
+/// Aggregation functions of `query --agg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AggArg {
+    /// Smallest value per window.
+    Min,
+    /// Largest value per window.
+    Max,
+    /// Sum per window.
+    Sum,
+    /// Number of points per window.
+    Count,
+    /// Arithmetic mean per window.
+    Mean,
+    /// Earliest value per window.
+    First,
+    /// Latest value per window.
+    Last,
+}
+
+/// Arguments of `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Which series and when.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Window length for aggregation (`1m`, `1h`); requires `--agg`.
+    #[arg(long, requires = "agg")]
+    pub step: Option<String>,
+    /// Aggregation per window; requires `--step`.
+    #[arg(long, requires = "step")]
+    pub agg: Option<AggArg>,
+    /// Output format.
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+    /// Show table timestamps as RFC 3339 UTC (CSV and JSON keep nanoseconds).
+    #[arg(long)]
+    pub rfc3339: bool,
+}
+
+/// Output format of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `series,timestamp_ns,value` rows.
+    Csv,
+    /// Influx line protocol, one `value` field per line.
+    #[value(name = "lp", alias = "line-protocol", alias = "influx")]
+    LineProtocol,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which series and when (default: everything).
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Output format.
+    #[arg(long, short, default_value = "lp")]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A TSM file or a directory (default: the data directory).
+    pub path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// A TSM file or a WAL segment.
+    pub path: PathBuf,
+    /// Points printed per block or record (0: none, only headers).
+    #[arg(long, default_value_t = 10)]
+    pub points: usize,
+    /// Print every point.
+    #[arg(long, conflicts_with = "points")]
+    pub all: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A TSM file, a WAL segment or a directory (default: the data directory).
+    pub path: Option<PathBuf>,
+}
+
+/// Arguments of `stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Output format.
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Directory of `*.csv` datasets (default: `../shared/datasets` next to
+    /// the workspace, or `$SKULK_DATASETS`).
+    #[arg(long, value_name = "DIR")]
+    pub datasets: Option<PathBuf>,
+    /// Use N generated series instead of real datasets.
+    #[arg(long, value_name = "N")]
+    pub generate: Option<u32>,
+    /// Points per generated series.
+    #[arg(long, default_value_t = 100_000)]
+    pub points: u32,
+    /// Partition length of the bench's engine (default: the `--config`
+    /// file's, or 30 days without one: the datasets span months to years).
+    #[arg(long, value_name = "DURATION")]
+    pub partition_duration: Option<String>,
+    /// Keep the bench's data directory instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn step_requires_agg() {
+        assert!(Cli::try_parse_from(["skulk", "query", "cpu", "--step", "1m"]).is_err());
+        let cli = Cli::try_parse_from(["skulk", "query", "cpu", "--step", "1m", "--agg", "mean"]);
+        assert!(cli.is_ok());
+    }
+
+    #[test]
+    fn negative_times_are_values() {
+        let cli =
+            Cli::try_parse_from(["skulk", "query", "cpu", "--start", "-5", "--end", "now-1h"]);
+        assert!(cli.is_ok(), "{cli:?}");
+    }
+}

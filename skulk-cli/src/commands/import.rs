@@ -1,0 +1,240 @@
+//! `skulk import`: stream line protocol or CSV into the engine.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use skulk_engine::Engine;
+use skulk_format::{DataPoint, SeriesId, SeriesMeta};
+
+use super::Context;
+use crate::cli::{ImportArgs, InputFormat};
+use crate::error::{CliError, Result};
+use crate::ingest::PointReader;
+use crate::output::{human_bytes, thousands};
+
+/// Bad lines reported one by one under `--skip-bad` before going quiet.
+const REPORTED_BAD_LINES: u64 = 10;
+
+/// What an import did.
+#[derive(Debug, Default)]
+struct Tally {
+    points: u64,
+    skipped: u64,
+    bytes_in: u64,
+    series: HashSet<SeriesId>,
+}
+
+/// Runs `import`.
+pub fn run(ctx: &Context, args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
+    let labels = parse_labels(&args.labels)?;
+    let inputs: Vec<PathBuf> = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let engine = ctx.create_engine()?;
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    let mut result = Ok(());
+    for input in &inputs {
+        result = import_input(&engine, input, args, &labels, &mut tally);
+        if result.is_err() {
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+    // Everything acknowledged is in the WAL; flushing writes it to TSM files
+    // so that the summary can report their size.
+    let flush_started = Instant::now();
+    let flushed = engine.flush();
+    let flush_time = flush_started.elapsed();
+    let stats = engine.stats();
+    let closed = engine.close();
+    print_summary(out, &tally, inputs.len(), elapsed, &stats).map_err(CliError::output)?;
+    if let Ok(f) = &flushed {
+        writeln!(
+            out,
+            "flushed {} points to {} TSM file(s) in {:.2} s",
+            thousands(f.points_written),
+            f.files_written,
+            flush_time.as_secs_f64()
+        )
+        .map_err(CliError::output)?;
+    }
+    result
+        .and(flushed.map(|_| ()).map_err(CliError::from))
+        .and(closed.map_err(CliError::from))
+}
+
+fn parse_labels(labels: &[String]) -> Result<Vec<(String, String)>> {
+    labels
+        .iter()
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(CliError::Usage(format!(
+                "--label {l:?}: expected key=value"
+            ))),
+        })
+        .collect()
+}
+
+fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
+    if path == Path::new("-") {
+        if io::stdin().is_terminal() {
+            eprintln!("skulk: reading standard input (end it with Ctrl-D)");
+        }
+        return Ok((
+            Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            None,
+        ));
+    }
+    let file = File::open(path).map_err(CliError::io(path))?;
+    let len = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(BufReader::with_capacity(1 << 16, file)), len))
+}
+
+fn format_of(path: &Path, args: &ImportArgs) -> InputFormat {
+    args.format.unwrap_or(
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            InputFormat::Csv
+        } else {
+            InputFormat::LineProtocol
+        },
+    )
+}
+
+fn reader_for(
+    path: &Path,
+    input: Box<dyn BufRead>,
+    args: &ImportArgs,
+    labels: &[(String, String)],
+) -> PointReader<Box<dyn BufRead>> {
+    match format_of(path, args) {
+        InputFormat::LineProtocol => PointReader::line_protocol(input, args.precision),
+        InputFormat::Csv => {
+            let stem = (path != Path::new("-"))
+                .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .flatten();
+            let metric = args.metric.clone().or(stem);
+            let series = metric.map(|m| SeriesMeta::new(m, labels.to_vec()));
+            PointReader::csv(input, series, args.precision)
+        }
+    }
+}
+
+fn progress_bar(len: Option<u64>, args: &ImportArgs, path: &Path) -> ProgressBar {
+    if args.no_progress || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+    let template = if len.is_some() {
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+    } else {
+        "{spinner} {msg} {bytes} {bytes_per_sec}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(path.display().to_string());
+    bar
+}
+
+fn import_input(
+    engine: &Engine,
+    path: &Path,
+    args: &ImportArgs,
+    labels: &[(String, String)],
+    tally: &mut Tally,
+) -> Result<()> {
+    let (input, len) = open_input(path)?;
+    let mut reader = reader_for(path, input, args, labels);
+    let bar = progress_bar(len, args, path);
+    let batch_size = usize::try_from(args.batch_size).unwrap_or(usize::MAX);
+    let mut batch: Vec<DataPoint> = Vec::with_capacity(batch_size.min(1 << 20));
+    let result = loop {
+        let line = match reader.next_line(&mut batch) {
+            Ok(line) => line,
+            Err(e) => break Err(CliError::io(path)(e)),
+        };
+        match line {
+            None => break Ok(()),
+            Some(Ok(())) => {}
+            Some(Err(bad)) if args.skip_bad => {
+                tally.skipped += 1;
+                if tally.skipped <= REPORTED_BAD_LINES {
+                    bar.suspend(|| eprintln!("skulk: skipped {}: {bad}", path.display()));
+                }
+                if tally.skipped == REPORTED_BAD_LINES + 1 {
+                    bar.suspend(|| eprintln!("skulk: further bad lines are counted, not shown"));
+                }
+            }
+            Some(Err(bad)) => {
+                break Err(CliError::BadLine {
+                    path: path.to_path_buf(),
+                    source: bad,
+                });
+            }
+        }
+        if batch.len() >= batch_size {
+            write(engine, &mut batch, tally)?;
+            bar.set_position(reader.bytes_read());
+        }
+    };
+    // The lines before a bad one are written: they were read successfully.
+    write(engine, &mut batch, tally)?;
+    tally.bytes_in += reader.bytes_read();
+    bar.finish_and_clear();
+    result
+}
+
+fn write(engine: &Engine, batch: &mut Vec<DataPoint>, tally: &mut Tally) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    engine.write_batch(batch)?;
+    tally.points += batch.len() as u64;
+    tally.series.extend(batch.iter().map(|p| p.series_id));
+    batch.clear();
+    Ok(())
+}
+
+fn print_summary(
+    out: &mut dyn Write,
+    tally: &Tally,
+    inputs: usize,
+    elapsed: Duration,
+    stats: &skulk_engine::EngineStats,
+) -> io::Result<()> {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    writeln!(
+        out,
+        "imported {} points of {} series from {inputs} input(s), {} read, in {:.2} s ({} points/s)",
+        thousands(tally.points),
+        thousands(tally.series.len() as u64),
+        human_bytes(tally.bytes_in),
+        secs,
+        thousands((tally.points as f64 / secs) as u64),
+    )?;
+    if tally.skipped > 0 {
+        writeln!(out, "skipped {} bad line(s)", thousands(tally.skipped))?;
+    }
+    if stats.points_on_disk == 0 {
+        return writeln!(out, "data directory: no points in TSM files");
+    }
+    let (bpp, ratio) = super::inspect::density(stats.bytes_on_disk, stats.points_on_disk);
+    writeln!(
+        out,
+        "data directory: {} series, {} points in {} TSM file(s), {} on disk: {bpp:.2} bytes/point, compression {ratio:.1}x (vs 16 bytes/point)",
+        thousands(stats.series as u64),
+        thousands(stats.points_on_disk),
+        stats.files,
+        human_bytes(stats.bytes_on_disk),
+    )
+}

@@ -1,0 +1,76 @@
+//! One module per subcommand, and what they share.
+
+mod bench;
+mod dump;
+mod export;
+mod import;
+pub mod inspect;
+mod maintenance;
+mod query;
+mod select;
+mod verify;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use skulk_engine::{Engine, EngineConfig};
+
+use crate::cli::{Cli, Command};
+use crate::error::{CliError, Result};
+
+/// The global options every command sees.
+#[derive(Debug)]
+pub struct Context {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// Engine settings (defaults, or the `--config` file).
+    pub config: EngineConfig,
+    /// True when the settings came from a `--config` file.
+    pub config_given: bool,
+}
+
+impl Context {
+    /// Opens the engine on the data directory, creating it.
+    pub fn create_engine(&self) -> Result<Engine> {
+        Ok(Engine::open(&self.data_dir, self.config.clone())?)
+    }
+
+    /// Opens the engine on an existing data directory.
+    pub fn open_engine(&self) -> Result<Engine> {
+        if !self.data_dir.is_dir() {
+            return Err(CliError::Usage(format!(
+                "data directory {} does not exist (import data first, or pass --data-dir)",
+                self.data_dir.display()
+            )));
+        }
+        self.create_engine()
+    }
+
+    /// `path`, or the data directory when absent.
+    pub fn path_or_data_dir<'a>(&'a self, path: Option<&'a Path>) -> &'a Path {
+        path.unwrap_or(&self.data_dir)
+    }
+}
+
+/// Runs the parsed command line, writing results to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let config = crate::config::load(cli.config.as_deref())?;
+    let ctx = Context {
+        data_dir: cli.data_dir,
+        config,
+        config_given: cli.config.is_some(),
+    };
+    match cli.command {
+        Command::Import(args) => import::run(&ctx, &args, out),
+        Command::Query(args) => query::run(&ctx, &args, out),
+        Command::Export(args) => export::run(&ctx, &args, out),
+        Command::Inspect(args) => {
+            inspect::run(ctx.path_or_data_dir(args.path.as_deref()), args.format, out)
+        }
+        Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
+        Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
+        Command::Compact => maintenance::compact(&ctx, out),
+        Command::Stats(args) => maintenance::stats(&ctx, args.format, out),
+        Command::Bench(args) => bench::run(&ctx, &args, out),
+    }
+}

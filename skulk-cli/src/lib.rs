@@ -1,0 +1,34 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+mod app;
+pub mod cli;
+mod commands;
+mod config;
+mod error;
+mod files;
+pub mod ingest;
+pub mod output;
+pub mod selector;
+pub mod timearg;
+mod timefmt;
+mod wal_file;
+
+pub use app::{main_entry, run};
+pub use cli::Cli;
+pub use error::{CliError, Result};

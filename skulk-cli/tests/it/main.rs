@@ -1,0 +1,6 @@
+//! Integration tests: run the `skulk` binary on real files.
+
+mod errors;
+mod roundtrip;
+mod support;
+mod tools;

@@ -1,0 +1,189 @@
+//! inspect, dump, verify, stats, compact, bench.
+
+use serde_json::Value;
+
+use crate::support::{LP, Scratch};
+
+fn imported() -> Scratch {
+    let s = Scratch::new();
+    let input = s.write("in.lp", LP);
+    s.ok(&["import", input.to_str().unwrap()]);
+    s
+}
+
+#[test]
+fn inspect_summarizes_a_directory_and_a_file() {
+    let s = imported();
+    let text = s.ok(&["inspect"]);
+    assert!(text.contains(r#"cpu_idle{host="b"}"#), "{text}");
+    assert!(
+        text.contains("1 file(s), 5 series, 5 blocks, 6 points"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bytes/point") && text.contains("compression"),
+        "{text}"
+    );
+
+    let file = s.tsm_files().remove(0);
+    let json: Value =
+        serde_json::from_str(&s.ok(&["inspect", file.to_str().unwrap(), "-f", "json"])).unwrap();
+    assert_eq!(json["points"], 6);
+    let series = json["series"].as_array().unwrap();
+    assert_eq!(series.len(), 5);
+    let cpu_a = series
+        .iter()
+        .find(|v| v["series"] == r#"cpu{host="a"}"#)
+        .unwrap();
+    assert_eq!(
+        (cpu_a["points"].clone(), cpu_a["min_timestamp"].clone()),
+        (2.into(), 1000.into())
+    );
+    assert!(cpu_a["compression_ratio"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn dump_prints_blocks_and_points_and_wal_records() {
+    let s = imported();
+    let file = s.tsm_files().remove(0);
+    let text = s.ok(&["dump", file.to_str().unwrap()]);
+    assert!(text.starts_with("TSM file"), "{text}");
+    assert!(
+        text.contains("  block @") && text.contains("    1000 1.5"),
+        "{text}"
+    );
+    let headers_only = s.ok(&["dump", file.to_str().unwrap(), "--points", "0"]);
+    assert!(!headers_only.contains("    1000 1.5"));
+
+    // A WAL segment written directly with the log.
+    let wal_dir = s.path("wal");
+    {
+        let wal = skulk_wal::Wal::new(&wal_dir, skulk_wal::WalConfig::default()).unwrap();
+        let host = vec![("host".to_string(), "z".to_string())];
+        wal.append_points(&[skulk_format::DataPoint::new("disk", host, 77, 0.25)])
+            .unwrap();
+    }
+    let segment = std::fs::read_dir(&wal_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = s.ok(&["dump", segment.to_str().unwrap()]);
+    assert!(
+        text.contains(r#"series-def"#) && text.contains(r#"disk{host="z"} 77 0.25"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn verify_passes_clean_data_and_names_a_flipped_byte() {
+    let s = imported();
+    let text = s.ok(&["verify"]);
+    assert!(text.contains("0 corrupt"), "{text}");
+
+    let file = s.tsm_files().remove(0);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 3;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&file, bytes).unwrap();
+    let out = s.skulk(&["verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("CORRUPT") && stdout.contains("1 corrupt"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(file.file_name().unwrap().to_str().unwrap()),
+        "{stderr}"
+    );
+    assert!(stderr.contains("byte"), "the offset is named: {stderr}");
+}
+
+#[test]
+fn verify_finds_corruption_in_a_wal_segment() {
+    let s = Scratch::new();
+    let wal_dir = s.path("wal");
+    {
+        let wal = skulk_wal::Wal::new(&wal_dir, skulk_wal::WalConfig::default()).unwrap();
+        for i in 0..20 {
+            wal.append_points(&[skulk_format::DataPoint::new("m", vec![], i, i as f64)])
+                .unwrap();
+        }
+    }
+    let segment = std::fs::read_dir(&wal_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    s.ok(&["verify", segment.to_str().unwrap()]);
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&segment, bytes).unwrap();
+    for target in [&segment, &wal_dir] {
+        let out = s
+            .skulk(&["verify", target.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("offset") || stderr.contains("byte"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn stats_and_compact() {
+    let s = imported();
+    let again = s.write("more.lp", "cpu,host=a value=9 9000\n");
+    s.ok(&["import", again.to_str().unwrap()]);
+    assert_eq!(s.tsm_files().len(), 2);
+    let stats: Value = serde_json::from_str(&s.ok(&["stats", "-f", "json"])).unwrap();
+    assert_eq!(stats["series"], 5);
+    assert_eq!(stats["tsm_files"], 2);
+    assert_eq!(stats["points_on_disk"], 7);
+
+    let text = s.ok(&["compact"]);
+    assert!(text.contains("merged 2 file(s)"), "{text}");
+    assert_eq!(s.tsm_files().len(), 1);
+    let table = s.ok(&["stats"]);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("tsm_files") && l.ends_with(" 1")),
+        "{table}"
+    );
+    assert_eq!(s.ok(&["export"]).lines().count(), 7);
+}
+
+#[test]
+fn bench_with_generated_data_reports_and_checks() {
+    let s = Scratch::new();
+    let text = s.ok(&["bench", "--generate", "3", "--points", "2000"]);
+    assert!(
+        text.contains("3 generated series: 3 series, 6,000 points"),
+        "{text}"
+    );
+    assert!(
+        text.contains("throughput") && text.contains("bytes/point"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lossless: all 6,000 points read back bit-exact"),
+        "{text}"
+    );
+    // The bench's own directory is removed afterwards.
+    let left: Vec<_> = std::fs::read_dir(s.data()).unwrap().collect();
+    assert!(left.is_empty());
+}

@@ -1,0 +1,180 @@
+//! Decimal exponents: turning `f64` values into integers and back.
+//!
+//! A value `v` is encoded at exponent `e` as the integer `d` when the
+//! decoder's formula, `d as f64 / 10^e` (or `d as f64` when `e == 0`),
+//! gives back `v` bit for bit. Division by an exact power of ten is
+//! correctly rounded, so every value written with at most `e` decimals
+//! (and fewer than 16 significant digits) converts.
+
+use crate::bitpack::bit_width;
+
+/// Largest exponent tried; `10^18` is exact in an `f64`.
+pub(crate) const MAX_EXPONENT: u8 = 18;
+
+/// `10^e` for `e` in `0..=MAX_EXPONENT`, all exact.
+const POW10: [f64; MAX_EXPONENT as usize + 1] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18,
+];
+
+/// Values sampled per block to choose the exponent.
+const SAMPLE: usize = 64;
+
+/// Cost in bits charged for a sampled value that does not convert (raw
+/// bits plus a position).
+const EXCEPTION_BITS: u64 = 80;
+
+/// `10^e`; `e` must be at most [`MAX_EXPONENT`] (larger values give 1).
+pub(crate) fn pow10(e: u8) -> f64 {
+    POW10.get(usize::from(e)).copied().unwrap_or(1.0)
+}
+
+/// The decoder's formula.
+#[inline(always)]
+pub(crate) fn decode_one(d: i64, divisor: f64) -> f64 {
+    d as f64 / divisor
+}
+
+/// 1.5 * 2^52: adding an integer in `[-2^51, 2^51)` to its bit pattern
+/// gives `MAGIC + d` exactly.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// Appends [`decode_one`] of `int(x)` for every `x` of a frame, written so
+/// that it vectorizes: when every integer is below 2^51 in magnitude the
+/// conversion is an integer add and a float subtract (exact) instead of a
+/// scalar `i64` to `f64` conversion, and exponent 0 skips the division.
+#[inline(always)]
+pub(crate) fn extend_decoded<I: Fn(u64) -> u64>(
+    out: &mut Vec<f64>,
+    xs: &[u64],
+    int: I,
+    divisor: f64,
+) {
+    let small = xs.iter().fold(true, |ok, &x| {
+        ok & (int(x).wrapping_add(1 << 51) < (1 << 52))
+    });
+    let magic = |x: u64| f64::from_bits(MAGIC.to_bits().wrapping_add(int(x))) - MAGIC;
+    match (small, divisor == 1.0) {
+        (true, true) => out.extend(xs.iter().map(|&x| magic(x))),
+        (true, false) => out.extend(xs.iter().map(|&x| magic(x) / divisor)),
+        (false, _) => out.extend(xs.iter().map(|&x| decode_one(int(x) as i64, divisor))),
+    }
+}
+
+/// `v` as an integer at exponent `e`, if it round-trips exactly.
+pub(crate) fn to_int(v: f64, e: u8) -> Option<i64> {
+    let divisor = pow10(e);
+    let scaled = v * divisor;
+    // Also refuses NaN, whose comparisons are all false.
+    if scaled.is_nan() || scaled.abs() >= 9.0e18 {
+        return None;
+    }
+    // Round to nearest without a libm call: below 2^52 adding and removing
+    // 1.5 * 2^52 rounds; above it every f64 is already an integer.
+    let rounded = if scaled.abs() < 4_503_599_627_370_496.0 {
+        (scaled + MAGIC) - MAGIC
+    } else {
+        scaled
+    };
+    let d = rounded as i64;
+    (decode_one(d, divisor).to_bits() == v.to_bits()).then_some(d)
+}
+
+/// Picks the exponent for a block from a sample of [`SAMPLE`] values at
+/// scattered (not strided, so periodic data cannot fool it) but fixed
+/// positions. Deterministic.
+pub(crate) fn choose(values: &[f64]) -> u8 {
+    if values.len() <= SAMPLE {
+        return choose_from(values);
+    }
+    let n = values.len() as u64;
+    let sample: Vec<f64> = (0..SAMPLE as u64)
+        .filter_map(|k| {
+            let spread = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % n.div_ceil(SAMPLE as u64);
+            values
+                .get((k * n / SAMPLE as u64 + spread).min(n - 1) as usize)
+                .copied()
+        })
+        .collect();
+    choose_from(&sample)
+}
+
+/// The exponent with the smallest estimated size over `sample` (range bits
+/// plus exceptions); the smaller exponent on ties.
+pub(crate) fn choose_from(sample: &[f64]) -> u8 {
+    let mut best = (u64::MAX, 0u8);
+    for e in 0..=MAX_EXPONENT {
+        let (mut min, mut max, mut misses) = (i64::MAX, i64::MIN, 0u64);
+        for &v in sample {
+            match to_int(v, e) {
+                Some(d) => (min, max) = (min.min(d), max.max(d)),
+                None => misses += 1,
+            }
+        }
+        let range = if min <= max {
+            bit_width(max.wrapping_sub(min) as u64)
+        } else {
+            0
+        };
+        let cost = sample.len() as u64 * u64::from(range) + misses * EXCEPTION_BITS;
+        if cost < best.0 {
+            best = (cost, e);
+        }
+        if misses == 0 {
+            // Larger exponents only scale the same integers up.
+            break;
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_convert_at_their_exponent() {
+        assert_eq!(to_int(-3.485, 3), Some(-3485));
+        assert_eq!(to_int(21.5, 1), Some(215));
+        assert_eq!(to_int(21.5, 0), None);
+        assert_eq!(to_int(39197.0, 0), Some(39197));
+        assert_eq!(to_int(4.186662803811, 12), Some(4_186_662_803_811));
+        for bad in [
+            f64::NAN,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e300,
+            5e-324,
+        ] {
+            assert_eq!(to_int(bad, 0), None);
+            assert_eq!(to_int(bad, 18), None);
+        }
+        assert_eq!(to_int(0.0, 5), Some(0));
+    }
+
+    #[test]
+    fn frame_conversion_matches_the_formula() {
+        let ints: Vec<i64> = vec![0, 1, -1, (1 << 51) - 1, -(1 << 51), 123_456_789, -42];
+        let wide: Vec<i64> = vec![1 << 51, i64::MIN, i64::MAX, -(1 << 51) - 1, 7];
+        for set in [ints, wide] {
+            let as_u64: Vec<u64> = set.iter().map(|&d| (d as u64).wrapping_sub(5)).collect();
+            for e in 0..=MAX_EXPONENT {
+                let mut out = Vec::new();
+                extend_decoded(&mut out, &as_u64, |x| x.wrapping_add(5), pow10(e));
+                for (&d, v) in set.iter().zip(&out) {
+                    assert_eq!(v.to_bits(), decode_one(d, pow10(e)).to_bits(), "{d} e{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exponent_follows_the_decimals() {
+        assert_eq!(choose(&[1.0, 2.0, 400.0]), 0);
+        assert_eq!(choose(&[1.5, 2.25, 3.0]), 2);
+        assert_eq!(choose(&[-0.245, -0.215, 3.65]), 3);
+        assert_eq!(choose(&[f64::NAN; 10]), 0);
+        assert_eq!(choose(&[]), 0);
+    }
+}

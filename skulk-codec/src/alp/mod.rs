@@ -1,0 +1,339 @@
+//! ALP-style decimal values (after Afroozeh, Kuffó & Boncz, "ALP: Adaptive
+//! Lossless floating-Point Compression", SIGMOD 2024).
+//!
+//! Per block, one power of ten turns the values into integers that convert
+//! back bit-exactly (see [`exponent`]); the integers are stored as a
+//! patched frame-of-reference run, either directly, as deltas or as deltas
+//! of deltas, whichever is smallest. Values that do not convert (NaN payloads, `-0.0`,
+//! infinities, long computed fractions) are exceptions kept as raw bits.
+//! Exponent 0 is the integer fast path: no division on decode.
+//!
+//! See `FORMAT.md`, section "ALP values (0x21)". Layout:
+//!
+//! ```text
+//! (empty when count == 0)
+//! u8      exponent e (<= 18): value = integer / 10^e
+//! u8      mode: 0 = frame of reference, 1 = delta, 2 = delta of delta
+//! varint  exception count x (<= count)
+//! if x > 0:
+//!   packed positions, x values of bit_width(count - 1) bits, strictly ascending
+//!   x raw f64 bit patterns, u64 LE each
+//! mode 0: PFOR run of the count integers
+//! mode 1: varint zigzag(first integer), then (count >= 2) PFOR run of the
+//!         count - 1 deltas between neighbouring integers
+//! mode 2: varint zigzag(first integer), (count >= 2) varint zigzag(first
+//!         delta), then (count >= 3) PFOR run of the count - 2 deltas of
+//!         deltas
+//! ```
+//!
+//! The integer stored at an exception's position repeats the previous
+//! integer, so it costs nothing in either mode.
+
+mod exponent;
+
+use crate::bitpack::{FRAME, bit_width, pack, unpack};
+use crate::pfor::varint::{Reader, put, rebase, unzigzag, zigzag};
+use crate::{CodecError, CodecId, Result, ValueCodec, check_count, pfor};
+use exponent::{MAX_EXPONENT, decode_one, pow10};
+
+/// ALP-style decimal codec for `f64` values, with an integer fast path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlpValues;
+
+const MODE_FOR: u8 = 0;
+const MODE_DELTA: u8 = 1;
+const MODE_DELTA2: u8 = 2;
+
+/// The integers of a block and the values that did not convert.
+struct Split {
+    exponent: u8,
+    ints: Vec<i64>,
+    positions: Vec<u64>,
+    raw: Vec<u64>,
+}
+
+fn split(values: &[f64], e: u8) -> Split {
+    let converted: Vec<Option<i64>> = values.iter().map(|&v| exponent::to_int(v, e)).collect();
+    let mut fill = converted.iter().flatten().next().copied().unwrap_or(0);
+    let mut parts = Split {
+        exponent: e,
+        ints: Vec::with_capacity(values.len()),
+        positions: Vec::new(),
+        raw: Vec::new(),
+    };
+    for (i, (d, v)) in converted.iter().zip(values).enumerate() {
+        match d {
+            Some(d) => fill = *d,
+            None => {
+                parts.positions.push(i as u64);
+                parts.raw.push(v.to_bits());
+            }
+        }
+        parts.ints.push(fill);
+    }
+    parts
+}
+
+fn encode_for(ints: &[i64]) -> Vec<u8> {
+    let as_u64: Vec<u64> = ints.iter().map(|&d| d as u64).collect();
+    let mut out = Vec::new();
+    pfor::encode(&as_u64, &mut out);
+    out
+}
+
+/// Neighbour differences, wrapping.
+fn differences(ints: &[i64]) -> Vec<i64> {
+    ints.windows(2)
+        .map(|w| match w {
+            [a, b] => b.wrapping_sub(*a),
+            _ => 0,
+        })
+        .collect()
+}
+
+/// `order` = 1: first integer, then the run of deltas; `order` = 2: first
+/// integer, first delta, then the run of deltas of deltas.
+fn encode_delta(ints: &[i64], order: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut level = ints.to_vec();
+    for _ in 0..order {
+        let Some(&first) = level.first() else { break };
+        put(zigzag(first), &mut out);
+        level = differences(&level);
+    }
+    if !level.is_empty() {
+        let as_u64: Vec<u64> = level.iter().map(|&d| d as u64).collect();
+        pfor::encode(&as_u64, &mut out);
+    }
+    out
+}
+
+impl ValueCodec for AlpValues {
+    fn id(&self) -> CodecId {
+        CodecId::AlpValues
+    }
+
+    fn max_encoded_len(&self, points: usize) -> usize {
+        // Header, exceptions (position + raw bits each) and the integer run.
+        let exceptions = points.saturating_mul(8 + 4);
+        (16 + 10usize)
+            .saturating_add(exceptions)
+            .saturating_add(pfor::max_encoded_len(points))
+    }
+
+    fn encode(&self, values: &[f64], out: &mut Vec<u8>) -> Result<()> {
+        check_count(values.len())?;
+        if values.is_empty() {
+            return Ok(());
+        }
+        let mut parts = split(values, exponent::choose(values));
+        if parts.positions.len() * 16 > values.len() {
+            // The sample misled us: choose again from the whole block.
+            parts = split(values, exponent::choose_from(values));
+        }
+        let candidates = [
+            (MODE_FOR, encode_for(&parts.ints)),
+            (MODE_DELTA, encode_delta(&parts.ints, 1)),
+            (MODE_DELTA2, encode_delta(&parts.ints, 2)),
+        ];
+        // The smallest; the lower mode on ties.
+        let (mode, body) = candidates
+            .into_iter()
+            .reduce(|best, next| {
+                if next.1.len() < best.1.len() {
+                    next
+                } else {
+                    best
+                }
+            })
+            .unwrap_or((MODE_FOR, Vec::new()));
+        out.extend_from_slice(&[parts.exponent, mode]);
+        put(parts.positions.len() as u64, out);
+        if !parts.positions.is_empty() {
+            pack(&parts.positions, position_width(values.len()), out);
+            parts
+                .raw
+                .iter()
+                .for_each(|bits| out.extend_from_slice(&bits.to_le_bytes()));
+        }
+        out.extend_from_slice(&body);
+        Ok(())
+    }
+
+    fn decode(&self, input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize> {
+        check_count(count)?;
+        if count == 0 {
+            return Ok(0);
+        }
+        let start = out.len();
+        let result = decode_block(input, count, out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+}
+
+fn position_width(count: usize) -> u32 {
+    bit_width(count.saturating_sub(1) as u64)
+}
+
+/// Exception positions and their raw bit patterns.
+type Patches = Vec<(u64, u64)>;
+
+/// Reads the header and exceptions; returns exponent, mode and patches.
+fn read_head(reader: &mut Reader<'_>, count: usize) -> Result<(u8, u8, Patches)> {
+    let e = reader.byte()?;
+    if e > MAX_EXPONENT {
+        return Err(CodecError::Corrupt {
+            what: "decimal exponent <= 18",
+            offset: 0,
+        });
+    }
+    let mode = reader.byte()?;
+    if mode > MODE_DELTA2 {
+        return Err(CodecError::Corrupt {
+            what: "ALP mode 0, 1 or 2",
+            offset: 1,
+        });
+    }
+    let at = reader.pos();
+    let exceptions = reader.varint()?;
+    if exceptions > count as u64 {
+        return Err(CodecError::Corrupt {
+            what: "exception count <= point count",
+            offset: at,
+        });
+    }
+    let exceptions = exceptions as usize;
+    // Each exception takes 8 bytes of raw bits: refuse before allocating.
+    if reader.rest().len() < exceptions * 8 {
+        return Err(CodecError::Truncated {
+            offset: reader.pos() + reader.rest().len(),
+            needed: exceptions * 8 - reader.rest().len(),
+            available: reader.rest().len(),
+        });
+    }
+    let mut patches = Vec::with_capacity(exceptions);
+    if exceptions == 0 {
+        return Ok((e, mode, patches));
+    }
+    let at = reader.pos();
+    let used = unpack(reader.rest(), exceptions, position_width(count), |f| {
+        patches.extend(f.iter().map(|&p| (p, 0)))
+    })
+    .map_err(|err| rebase(err, at))?;
+    reader.advance(used);
+    let ascending = patches
+        .windows(2)
+        .all(|w| w.first().map(|a| a.0) < w.get(1).map(|b| b.0));
+    if !ascending || patches.last().is_some_and(|&(p, _)| p >= count as u64) {
+        return Err(CodecError::Corrupt {
+            what: "ascending exception positions",
+            offset: at,
+        });
+    }
+    for patch in &mut patches {
+        patch.1 = reader.u64_le()?;
+    }
+    Ok((e, mode, patches))
+}
+
+fn decode_block(input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize> {
+    let mut reader = Reader::new(input);
+    let (e, mode, patches) = read_head(&mut reader, count)?;
+    let start = out.len();
+    let divisor = pow10(e);
+    let used = if mode == MODE_FOR {
+        let at = reader.pos();
+        let run = pfor::Run::parse(reader.rest(), count).map_err(|err| rebase(err, at))?;
+        let len = run.len;
+        out.reserve(count);
+        let (offset, gcd) = (run.offset(), run.gcd());
+        // Scalars are copied inside each closure so they stay in registers.
+        if gcd == 1 {
+            run.decode_raw(|xs| {
+                let (offset, divisor) = (offset, divisor);
+                exponent::extend_decoded(out, xs, move |x| offset.wrapping_add(x), divisor)
+            });
+        } else {
+            run.decode_raw(|xs| {
+                let (offset, gcd, divisor) = (offset, gcd, divisor);
+                let int = move |x: u64| offset.wrapping_add(gcd.wrapping_mul(x));
+                exponent::extend_decoded(out, xs, int, divisor)
+            });
+        }
+        at + len
+    } else {
+        decode_deltas(&mut reader, count, mode, divisor, out)?
+    };
+    let decoded = out.get_mut(start..).unwrap_or_default();
+    for (position, bits) in patches {
+        if let Some(slot) = decoded.get_mut(position as usize) {
+            *slot = f64::from_bits(bits);
+        }
+    }
+    Ok(used)
+}
+
+/// Modes 1 and 2: leading integer (and delta), then a run of differences
+/// of that order, summed back up in registers.
+fn decode_deltas(
+    reader: &mut Reader<'_>,
+    count: usize,
+    order: u8,
+    divisor: f64,
+    out: &mut Vec<f64>,
+) -> Result<usize> {
+    let mut previous = unzigzag(reader.varint()?);
+    let mut step = 0i64;
+    let mut leading = 1;
+    if order == MODE_DELTA2 && count >= 2 {
+        step = unzigzag(reader.varint()?);
+        leading = 2;
+    }
+    let at = reader.pos();
+    if count <= leading {
+        out.push(decode_one(previous, divisor));
+        if count == 2 {
+            out.push(decode_one(previous.wrapping_add(step), divisor));
+        }
+        return Ok(at);
+    }
+    let run = pfor::Run::parse(reader.rest(), count - leading).map_err(|err| rebase(err, at))?;
+    let len = run.len;
+    out.reserve(count);
+    out.push(decode_one(previous, divisor));
+    if leading == 2 {
+        previous = previous.wrapping_add(step);
+        out.push(decode_one(previous, divisor));
+    }
+    let (offset, gcd) = (run.offset(), run.gcd());
+    let mut ints = [0u64; FRAME];
+    run.decode_raw(|xs| {
+        let (mut sum, mut slope, offset, gcd, divisor) = (previous, step, offset, gcd, divisor);
+        if leading == 2 {
+            for (slot, &x) in ints.iter_mut().zip(xs) {
+                slope = slope.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(x)) as i64);
+                sum = sum.wrapping_add(slope);
+                *slot = sum as u64;
+            }
+        } else {
+            for (slot, &x) in ints.iter_mut().zip(xs) {
+                sum = sum.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(x)) as i64);
+                *slot = sum as u64;
+            }
+        }
+        (previous, step) = (sum, slope);
+        exponent::extend_decoded(
+            out,
+            ints.get(..xs.len()).unwrap_or_default(),
+            |d| d,
+            divisor,
+        );
+    });
+    Ok(at + len)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,250 @@
+//! Fixed-width bit packing of `u64` values in frames of 64.
+//!
+//! See `FORMAT.md`, section "Bit-packed frames". A run of `count` values of
+//! `width` bits is stored as `count / 64` full frames followed by one partial
+//! frame. A full frame holds 64 values in exactly `width` little-endian
+//! 64-bit words (value `i` occupies bits `i * width ..` of the frame, least
+//! significant bit first, and may straddle two words). The partial frame
+//! uses the same layout but stops after the last byte that holds a bit of
+//! its last value.
+//!
+//! Unpacking is monomorphised per width, so every shift and mask of a frame
+//! is a compile-time constant and the 64-value loop has no branches.
+
+use crate::{CodecError, Result};
+
+/// Values per frame.
+pub(crate) const FRAME: usize = 64;
+
+/// Bits needed to represent `value` (0 for 0).
+pub(crate) const fn bit_width(value: u64) -> u32 {
+    u64::BITS - value.leading_zeros()
+}
+
+/// Bytes that `count` values of `width` bits occupy.
+pub(crate) const fn packed_len(count: usize, width: u32) -> usize {
+    let width = width as usize;
+    let full = count / FRAME;
+    let tail = count % FRAME;
+    full * width * 8 + (tail * width).div_ceil(8)
+}
+
+/// Appends `values` packed at `width` bits each to `out`.
+///
+/// Bits of a value above `width` are ignored; callers pass values that fit.
+pub(crate) fn pack(values: &[u64], width: u32, out: &mut Vec<u8>) {
+    debug_assert!(width <= 64);
+    out.reserve(packed_len(values.len(), width));
+    for frame in values.chunks(FRAME) {
+        let mut words = [0u64; FRAME + 1];
+        pack_frame(frame, width, &mut words);
+        let bytes = (frame.len() * width as usize).div_ceil(8);
+        let mut written = 0;
+        for word in &words {
+            let take = (bytes - written).min(8);
+            if take == 0 {
+                break;
+            }
+            out.extend_from_slice(word.to_le_bytes().get(..take).unwrap_or_default());
+            written += take;
+        }
+    }
+}
+
+fn pack_frame(values: &[u64], width: u32, words: &mut [u64; FRAME + 1]) {
+    if width == 0 {
+        return;
+    }
+    let mask = u64::MAX >> (64 - width);
+    let width = width as usize;
+    for (i, &value) in values.iter().enumerate() {
+        let value = value & mask;
+        let bit = i * width;
+        let (index, shift) = (bit / 64, (bit % 64) as u32);
+        if let Some(word) = words.get_mut(index) {
+            *word |= value << shift;
+        }
+        if shift as usize + width > 64 {
+            if let Some(word) = words.get_mut(index + 1) {
+                *word |= value >> (64 - shift);
+            }
+        }
+    }
+}
+
+/// Unpacks `count` values of `width` bits from the front of `input`.
+///
+/// `sink` receives the values frame by frame (64 at a time, fewer for the
+/// last frame), in order. Returns the bytes consumed.
+pub(crate) fn unpack<F: FnMut(&mut [u64])>(
+    input: &[u8],
+    count: usize,
+    width: u32,
+    sink: F,
+) -> Result<usize> {
+    if width > 64 {
+        return Err(CodecError::Corrupt {
+            what: "bit width <= 64",
+            offset: 0,
+        });
+    }
+    let needed = packed_len(count, width);
+    let Some(input) = input.get(..needed) else {
+        return Err(CodecError::Truncated {
+            offset: input.len(),
+            needed: needed - input.len(),
+            available: input.len(),
+        });
+    };
+    dispatch(width, input, count, sink);
+    Ok(needed)
+}
+
+macro_rules! dispatch_widths {
+    ($width:expr, $input:expr, $count:expr, $sink:expr; $($w:literal)*) => {
+        match $width {
+            $($w => unpack_all::<$w, F>($input, $count, $sink),)*
+            _ => {}
+        }
+    };
+}
+
+fn dispatch<F: FnMut(&mut [u64])>(width: u32, input: &[u8], count: usize, sink: F) {
+    dispatch_widths!(width, input, count, sink;
+        0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+        32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
+        61 62 63 64);
+}
+
+/// `input` is exactly `packed_len(count, W)` bytes long.
+fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, mut sink: F) {
+    let mut words = [0u64; FRAME + 1];
+    let mut values = [0u64; FRAME];
+    let frame_bytes = W * 8;
+    let full = count / FRAME;
+    let (body, tail) = input
+        .split_at_checked(full * frame_bytes)
+        .unwrap_or((input, &[]));
+    if W == 0 {
+        for _ in 0..full {
+            values = [0; FRAME];
+            sink(&mut values);
+        }
+    } else {
+        for frame in body.chunks_exact(frame_bytes) {
+            load_words(frame, &mut words);
+            unpack_frame::<W>(&words, &mut values);
+            sink(&mut values);
+        }
+    }
+    let rest = count % FRAME;
+    if rest > 0 {
+        words = [0; FRAME + 1];
+        let mut padded = [0u8; FRAME * 8];
+        if let Some(dest) = padded.get_mut(..tail.len()) {
+            dest.copy_from_slice(tail);
+        }
+        load_words(&padded, &mut words);
+        unpack_frame::<W>(&words, &mut values);
+        sink(values.get_mut(..rest).unwrap_or_default());
+    }
+}
+
+#[inline(always)]
+fn load_words(bytes: &[u8], words: &mut [u64; FRAME + 1]) {
+    for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(chunk);
+        *word = u64::from_le_bytes(array);
+    }
+}
+
+/// Unpacks one frame; `words[W]` (and beyond) must be zero or unused.
+#[inline(always)]
+fn unpack_frame<const W: usize>(words: &[u64; FRAME + 1], out: &mut [u64; FRAME]) {
+    if W == 0 {
+        *out = [0; FRAME];
+        return;
+    }
+    let mask = u64::MAX >> (64 - W);
+    for (i, slot) in out.iter_mut().enumerate() {
+        let bit = i * W;
+        let (index, shift) = (bit / 64, bit % 64);
+        let low = words.get(index).copied().unwrap_or(0) >> shift;
+        // Two shifts so that `shift == 0` shifts the next word out entirely
+        // without an overflowing shift amount; bits above W are masked off.
+        let high = (words.get(index + 1).copied().unwrap_or(0) << 1) << (63 - shift);
+        *slot = (low | high) & mask;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(values: &[u64], width: u32) -> Vec<u64> {
+        let mut bytes = vec![0xAA];
+        pack(values, width, &mut bytes);
+        assert_eq!(bytes.len(), 1 + packed_len(values.len(), width));
+        let mut out = Vec::new();
+        let used = unpack(&bytes[1..], values.len(), width, |f| {
+            out.extend_from_slice(f)
+        })
+        .unwrap();
+        assert_eq!(used, bytes.len() - 1);
+        out
+    }
+
+    #[test]
+    fn every_width_and_tail_round_trips() {
+        for width in 0..=64u32 {
+            let mask = if width == 0 {
+                0
+            } else {
+                u64::MAX >> (64 - width)
+            };
+            for count in [0, 1, 7, 63, 64, 65, 130, 200] {
+                let values: Vec<u64> = (0..count as u64)
+                    .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) & mask)
+                    .collect();
+                assert_eq!(
+                    round_trip(&values, width),
+                    values,
+                    "width {width} count {count}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn extremes_round_trip() {
+        let values = vec![u64::MAX; 129];
+        assert_eq!(round_trip(&values, 64), values);
+        let ones = vec![1u64; 77];
+        assert_eq!(round_trip(&ones, 1), ones);
+    }
+
+    #[test]
+    fn short_input_is_truncated_and_bad_width_corrupt() {
+        let mut bytes = Vec::new();
+        pack(&[5; 100], 3, &mut bytes);
+        for cut in 0..bytes.len() {
+            let err = unpack(&bytes[..cut], 100, 3, |_| {}).unwrap_err();
+            assert!(matches!(err, CodecError::Truncated { .. }), "{err:?}");
+        }
+        assert!(matches!(
+            unpack(&bytes, 1, 65, |_| {}),
+            Err(CodecError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn lengths_and_widths() {
+        assert_eq!(packed_len(64, 3), 24);
+        assert_eq!(packed_len(65, 3), 25);
+        assert_eq!(packed_len(1_000_000, 0), 0);
+        assert_eq!(bit_width(0), 0);
+        assert_eq!(bit_width(1), 1);
+        assert_eq!(bit_width(u64::MAX), 64);
+    }
+}

@@ -1,0 +1,293 @@
+//! Engine throughput: ingest per sync mode, full and narrow scans with 1 and
+//! 2 query threads, WAL recovery time; on a generated 1,000-series workload
+//! and on the real datasets. Prints a table.
+//!
+//! `cargo bench -p skulk-engine --bench engine`; `SKULK_BENCH_SCALE=0.1`
+//! shrinks every workload (for a quick check); `SKULK_BENCH_ONLY=ingest,scan`
+//! runs only some parts (`ingest`, `scan`, `recovery`, `datasets`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use skulk_engine::{
+    DataPoint, Engine, EngineConfig, Query, SeriesMeta, SeriesSelector, SyncMode, TimeRange,
+    WalConfig,
+};
+
+const SERIES: usize = 1000;
+const STEP_NS: i64 = 10_000_000_000;
+const START_NS: i64 = 1_700_000_000_000_000_000;
+
+fn scale() -> f64 {
+    std::env::var("SKULK_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+fn scaled(n: usize) -> usize {
+    ((n as f64 * scale()) as usize).max(1)
+}
+
+fn config(sync_mode: SyncMode) -> EngineConfig {
+    EngineConfig {
+        wal: WalConfig {
+            sync_mode,
+            ..WalConfig::default()
+        },
+        flush_points: 0,
+        flush_size_bytes: 0,
+        flush_age: None,
+        background: false,
+        ..EngineConfig::default()
+    }
+}
+
+fn series() -> Vec<Arc<SeriesMeta>> {
+    (0..SERIES)
+        .map(|i| {
+            let labels = vec![
+                ("host".to_string(), format!("host-{:04}", i)),
+                ("dc".to_string(), format!("dc-{}", i % 4)),
+            ];
+            Arc::new(SeriesMeta::new("cpu.usage", labels))
+        })
+        .collect()
+}
+
+/// Round `round` of the generated workload: `per_series` consecutive
+/// points of every series (regular 10 s timestamps, random-walk values).
+fn round(
+    series: &[Arc<SeriesMeta>],
+    round: usize,
+    per_series: usize,
+    rng: &mut u64,
+) -> Vec<DataPoint> {
+    let mut out = Vec::with_capacity(series.len() * per_series);
+    for k in 0..per_series {
+        let ts = START_NS + ((round * per_series + k) as i64) * STEP_NS;
+        for s in series {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            let value = ((*rng % 2000) as f64) / 20.0;
+            out.push(DataPoint::for_series(Arc::clone(s), ts, value));
+        }
+    }
+    out
+}
+
+fn row(what: &str, points: usize, elapsed: Duration, note: &str) {
+    let rate = points as f64 / elapsed.as_secs_f64();
+    println!(
+        "| {what:<46} | {points:>11} | {:>9.1} | {:>12.2} | {note} |",
+        elapsed.as_secs_f64() * 1e3,
+        rate / 1e6
+    );
+}
+
+fn ingest(sync_mode: SyncMode, batches: usize, batch_per_series: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), config(sync_mode)).unwrap();
+    let series = series();
+    let mut rng = 0x1234_5678_9abc_def1;
+    let data: Vec<Vec<DataPoint>> = (0..batches)
+        .map(|r| round(&series, r, batch_per_series, &mut rng))
+        .collect();
+    let points: usize = data.iter().map(Vec::len).sum();
+    let started = Instant::now();
+    for batch in &data {
+        engine.write_batch(batch).unwrap();
+    }
+    let elapsed = started.elapsed();
+    let what = format!("ingest {:?}, batches of {}", sync_mode, data[0].len());
+    row(
+        &what,
+        points,
+        elapsed,
+        &format!(
+            "{:.1} us/batch",
+            elapsed.as_secs_f64() * 1e6 / batches as f64
+        ),
+    );
+}
+
+fn query_in(threads: usize, engine: &Engine, q: &Query) -> (usize, Duration) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let _ = engine.query(q).unwrap();
+        let mut best = Duration::MAX;
+        let mut points = 0;
+        for _ in 0..5 {
+            let started = Instant::now();
+            let r = engine.query(q).unwrap();
+            best = best.min(started.elapsed());
+            points = r.iter().map(|s| s.len()).sum();
+        }
+        (points, best)
+    })
+}
+
+fn scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), config(SyncMode::None)).unwrap();
+    let series = series();
+    let rounds = 10;
+    let per_series = scaled(1000);
+    let mut rng = 42;
+    for r in 0..rounds {
+        engine
+            .write_batch(&round(&series, r, per_series, &mut rng))
+            .unwrap();
+        engine.flush().unwrap();
+    }
+    let stats = engine.stats();
+    let note = format!(
+        "{} files, {:.2} B/point",
+        stats.files,
+        stats.bytes_on_disk as f64 / stats.points_on_disk as f64
+    );
+    let full = Query::raw(SeriesSelector::all(), TimeRange::ALL);
+    let span = (rounds * per_series) as i64 * STEP_NS;
+    let narrow_start = START_NS + span / 2;
+    let narrow = Query::raw(
+        SeriesSelector::all(),
+        TimeRange::new(narrow_start, narrow_start + span / 100).unwrap(),
+    );
+    let one = Query::raw(
+        SeriesSelector::Exact(SeriesMeta::clone(&series[7])),
+        TimeRange::new(narrow_start, narrow_start + span / 100).unwrap(),
+    );
+    for threads in [1, 2] {
+        let (points, t) = query_in(threads, &engine, &full);
+        row(
+            &format!("full scan, {SERIES} series, {threads} thread(s)"),
+            points,
+            t,
+            &note,
+        );
+        let (points, t) = query_in(threads, &engine, &narrow);
+        row(
+            &format!("narrow 1% range, all series, {threads} thread(s)"),
+            points,
+            t,
+            "",
+        );
+        let (points, t) = query_in(threads, &engine, &one);
+        row(
+            &format!("narrow 1% range, one series, {threads} thread(s)"),
+            points,
+            t,
+            &format!("{:.1} us/query", t.as_secs_f64() * 1e6),
+        );
+    }
+}
+
+fn recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let series = series();
+    let per_series = scaled(1000);
+    let mut rng = 7;
+    {
+        let engine = Engine::open(dir.path(), config(SyncMode::None)).unwrap();
+        for r in 0..10 {
+            engine
+                .write_batch(&round(&series, r, per_series / 10, &mut rng))
+                .unwrap();
+        }
+        // Dropped without close: everything stays in the WAL.
+    }
+    let started = Instant::now();
+    let engine = Engine::open(dir.path(), config(SyncMode::None)).unwrap();
+    let elapsed = started.elapsed();
+    let points = engine.recovery_stats().wal_points_replayed as usize;
+    let per_million = elapsed.as_secs_f64() * 1e6 / points as f64;
+    row(
+        "recovery: WAL replay into memtables",
+        points,
+        elapsed,
+        &format!("{per_million:.3} s per million points"),
+    );
+}
+
+fn datasets() {
+    let sets = skulk_testkit::datasets::load_all();
+    if sets.is_empty() {
+        println!("(real datasets not found: skipped)");
+        return;
+    }
+    for set in sets {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = EngineConfig {
+            partition_duration: Duration::from_secs(400 * 86400),
+            ..config(SyncMode::None)
+        };
+        let engine = Engine::open(dir.path(), cfg).unwrap();
+        let meta = Arc::new(SeriesMeta::new(set.name.clone(), vec![]));
+        let points: Vec<DataPoint> = set
+            .timestamps
+            .iter()
+            .zip(&set.values)
+            .map(|(&t, &v)| DataPoint::for_series(Arc::clone(&meta), t, v))
+            .collect();
+        let started = Instant::now();
+        for chunk in points.chunks(10_000) {
+            engine.write_batch(chunk).unwrap();
+        }
+        let ingest = started.elapsed();
+        engine.flush().unwrap();
+        let stats = engine.stats();
+        let note = format!(
+            "{} files, {:.2} B/point",
+            stats.files,
+            stats.bytes_on_disk as f64 / points.len() as f64
+        );
+        row(
+            &format!("{}: ingest None, batches of 10000", set.name),
+            points.len(),
+            ingest,
+            &note,
+        );
+        let (n, t) = query_in(
+            2,
+            &engine,
+            &Query::raw(SeriesSelector::all(), TimeRange::ALL),
+        );
+        let mut distinct = set.timestamps.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(n, distinct.len(), "one point per distinct timestamp");
+        row(&format!("{}: full scan, 2 threads", set.name), n, t, "");
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!(
+        "| {:<46} | {:>11} | {:>9} | {:>12} | note |",
+        "workload", "points", "ms", "M points/s"
+    );
+    println!("|{:-<48}|{:->13}|{:->11}|{:->14}|------|", "", "", "", "");
+    let only = std::env::var("SKULK_BENCH_ONLY").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only.split(',').any(|o| o == part);
+    if run("ingest") {
+        ingest(SyncMode::None, scaled(200), 10);
+        ingest(SyncMode::Fdatasync, scaled(40), 10);
+        ingest(SyncMode::Fsync, scaled(40), 10);
+        ingest(SyncMode::None, scaled(20), 100);
+    }
+    if run("scan") {
+        scans();
+    }
+    if run("recovery") {
+        recovery();
+    }
+    if run("datasets") {
+        datasets();
+    }
+}

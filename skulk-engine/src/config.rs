@@ -1,0 +1,157 @@
+//! `EngineConfig`: every tunable of the engine, loadable from TOML.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::IoContext;
+use crate::{EngineError, Result};
+
+/// Configuration of an [`crate::Engine`].
+///
+/// Every field has a default (see [`EngineConfig::default`] and the crate
+/// README), so a TOML file names only what it changes. Unknown keys are an
+/// error that names the key. Durations are written as `"24h"`, `"90s"`,
+/// `"500ms"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// The write-ahead log: sync mode, group-commit batching, segment size.
+    pub wal: skulk_wal::WalConfig,
+    /// Length of a time partition: points of one partition share a memtable
+    /// and a folder of TSM files, and retention drops whole partitions.
+    /// Default 24 h.
+    #[serde(with = "humantime_serde")]
+    pub partition_duration: Duration,
+    /// Flush once the memtables hold this many points. `0` disables the
+    /// threshold. Default 1,000,000.
+    pub flush_points: u64,
+    /// Flush once the memtables hold about this many bytes. `0` disables the
+    /// threshold. Default 64 MiB.
+    pub flush_size_bytes: u64,
+    /// Flush once the oldest unflushed point was written this long ago.
+    /// Default 10 min; absent disables it.
+    #[serde(with = "humantime_serde")]
+    pub flush_age: Option<Duration>,
+    /// Keep data this long (compared with point timestamps against the
+    /// engine's clock); partitions that end before `now - retention` are
+    /// dropped whole. Default: absent, keep everything.
+    #[serde(with = "humantime_serde")]
+    pub retention: Option<Duration>,
+    /// Merge a partition's TSM files into one once it has at least this many.
+    /// Values below 2 disable automatic compaction (an explicit
+    /// [`crate::Engine::compact`] still merges every partition with two or
+    /// more files). Default 4.
+    pub compaction_min_files: usize,
+    /// Points per compressed block in TSM files. Default 8,192.
+    pub block_points: usize,
+    /// Threads that decode blocks in parallel for queries. `0` uses rayon's
+    /// global pool (one thread per core). Default 0.
+    pub query_threads: usize,
+    /// Run flushes, compactions and retention automatically in one
+    /// background thread (woken by writers crossing a threshold and every
+    /// `maintenance_interval`). When false, nothing happens unless
+    /// [`crate::Engine::flush`], [`crate::Engine::compact`] or
+    /// [`crate::Engine::apply_retention`] is called. Default true.
+    pub background: bool,
+    /// How often the background thread checks `flush_age` and retention.
+    /// Default 10 s.
+    #[serde(with = "humantime_serde")]
+    pub maintenance_interval: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            wal: skulk_wal::WalConfig::default(),
+            partition_duration: Duration::from_secs(24 * 3600),
+            flush_points: 1_000_000,
+            flush_size_bytes: 64 << 20,
+            flush_age: Some(Duration::from_secs(600)),
+            retention: None,
+            compaction_min_files: 4,
+            block_points: 8192,
+            query_threads: 0,
+            background: true,
+            maintenance_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Parses TOML text; unknown keys and bad values are errors.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        let config: Self = toml::from_str(text).map_err(|e| EngineError::Config(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and parses the TOML file at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).at(path)?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Checks values that parse but cannot be used.
+    pub fn validate(&self) -> Result<()> {
+        self.wal.validate()?;
+        let bad = |what: String| Err(EngineError::InvalidArgument(what));
+        let ns = self.partition_duration.as_nanos();
+        if ns == 0 || ns > i64::MAX as u128 {
+            return bad(format!(
+                "partition_duration {:?} must be between 1 ns and about 292 years",
+                self.partition_duration
+            ));
+        }
+        if self.block_points == 0 || self.block_points > skulk_codec::MAX_BLOCK_POINTS {
+            return bad(format!(
+                "block_points {} must be between 1 and {}",
+                self.block_points,
+                skulk_codec::MAX_BLOCK_POINTS
+            ));
+        }
+        if self.maintenance_interval.is_zero() {
+            return bad("maintenance_interval must not be zero".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_text_gives_the_defaults() {
+        assert_eq!(
+            EngineConfig::from_toml_str("").unwrap(),
+            EngineConfig::default()
+        );
+    }
+
+    #[test]
+    fn durations_and_numbers_parse() {
+        let c = EngineConfig::from_toml_str(
+            "partition_duration = \"2h\"\nretention = \"30d\"\nflush_points = 10\nflush_age = \"5s\"",
+        )
+        .unwrap();
+        assert_eq!(c.partition_duration, Duration::from_secs(7200));
+        assert_eq!(c.retention, Some(Duration::from_secs(30 * 86400)));
+        assert_eq!(c.flush_points, 10);
+        assert_eq!(c.flush_age, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn unknown_keys_are_named_in_the_error() {
+        let err = EngineConfig::from_toml_str("flush_pionts = 3").unwrap_err();
+        assert!(err.to_string().contains("flush_pionts"), "{err}");
+    }
+
+    #[test]
+    fn unusable_values_are_rejected() {
+        assert!(EngineConfig::from_toml_str("block_points = 0").is_err());
+        assert!(EngineConfig::from_toml_str("partition_duration = \"0s\"").is_err());
+    }
+}

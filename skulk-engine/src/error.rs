@@ -1,0 +1,90 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong opening, writing, querying or maintaining an
+/// engine. Lower crates' errors are wrapped unchanged (see `source()`).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// An I/O error on `path`.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file of the data directory holds bytes that cannot be valid.
+    #[error(
+        "corrupt {what} in {path} at offset {offset}; restore the file from a backup or move it aside"
+    )]
+    Corrupt {
+        /// What was being read.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the bad data.
+        offset: u64,
+    },
+    /// A file was written by a newer version of Skulk.
+    #[error(
+        "{path} has format version {found}, this build supports up to {supported}; upgrade Skulk"
+    )]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// Version found.
+        found: u32,
+        /// Newest version this build reads.
+        supported: u32,
+    },
+    /// The configuration text is not valid (unknown key, wrong type, bad value).
+    #[error("invalid configuration: {0}")]
+    Config(#[from] Box<toml::de::Error>),
+    /// An argument or configuration value that cannot be used.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A write-ahead-log sync failed earlier; the engine is read-only until
+    /// it is reopened (recovery then replays what is really on disk).
+    #[error("engine is read-only after an earlier durability failure ({0}); reopen it")]
+    Failed(String),
+    /// The write-ahead log failed.
+    #[error(transparent)]
+    Wal(#[from] skulk_wal::WalError),
+    /// Reading or writing a TSM file or the data model failed.
+    #[error(transparent)]
+    Format(#[from] skulk_format::FormatError),
+    /// A memtable refused points.
+    #[error(transparent)]
+    Memtable(#[from] skulk_memtable::MemtableError),
+    /// Encoding or decoding a block failed.
+    #[error(transparent)]
+    Codec(#[from] skulk_codec::CodecError),
+}
+
+impl EngineError {
+    /// An [`EngineError::Io`] on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Attaches a path to an I/O result.
+pub(crate) trait IoContext<T> {
+    /// Maps an I/O error to [`EngineError::Io`] on `path`.
+    fn at(self, path: &std::path::Path) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn at(self, path: &std::path::Path) -> Result<T> {
+        self.map_err(|e| EngineError::io(path, e))
+    }
+}

@@ -1,0 +1,283 @@
+//! Running a query: snapshot under the state lock, then decode and merge
+//! without it, in parallel with rayon across blocks and series.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use skulk_format::{BlockRef, SeriesId, SeriesMeta, TimeRange};
+use skulk_memtable::MemTableSnapshot;
+
+use crate::engine::{Inner, read};
+use crate::query::merge::{Columns, merge_sources};
+use crate::query::{CompiledSelector, Query, SeriesResult};
+use crate::state::State;
+use crate::tsm::TsmFile;
+use crate::{EngineError, Result};
+
+/// What a query reads, fixed at one instant.
+struct View {
+    /// Selected series, sorted by metadata.
+    series: Vec<(SeriesId, Arc<SeriesMeta>)>,
+    /// Files that may hold points in the range, oldest generation first.
+    files: Vec<Arc<TsmFile>>,
+    /// Memtables, oldest first: frozen ones by freeze order, then active.
+    mems: Vec<MemTableSnapshot>,
+}
+
+/// Runs `query` against `inner`.
+pub(crate) fn run(inner: &Inner, query: &Query) -> Result<Vec<SeriesResult>> {
+    if let Some(agg) = &query.aggregation {
+        agg.validate()?;
+    }
+    let selector = CompiledSelector::new(&query.selector)?;
+    let view = snapshot(&read(&inner.state), &selector, query.range);
+    if view.series.is_empty() || query.range.is_empty() {
+        return Ok(Vec::new());
+    }
+    match &inner.pool {
+        Some(pool) => pool.install(|| execute(&view, query)),
+        None => execute(&view, query),
+    }
+}
+
+/// The last timestamp of a partition (`end_ts` is exclusive, saturating).
+fn last_ts(start: i64, end_ts: i64) -> i64 {
+    if end_ts == i64::MAX {
+        i64::MAX
+    } else {
+        end_ts.saturating_sub(1).max(start)
+    }
+}
+
+fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> View {
+    let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = match selector.exact() {
+        Some(meta) => {
+            let id = meta.id();
+            state
+                .catalog
+                .get(&id)
+                .filter(|m| ***m == *meta)
+                .map(|m| (id, Arc::clone(m)))
+                .into_iter()
+                .collect()
+        }
+        None => state
+            .catalog
+            .iter()
+            .filter(|(_, m)| selector.matches(m))
+            .map(|(id, m)| (*id, Arc::clone(m)))
+            .collect(),
+    };
+    series.sort_by(|a, b| a.1.cmp(&b.1));
+    let parts = state
+        .partitions
+        .values()
+        .filter(|p| range.overlaps(p.part.start(), last_ts(p.part.start(), p.part.end_ts())));
+    let mut files = Vec::new();
+    let mut frozen = Vec::new();
+    let mut active = Vec::new();
+    for p in parts {
+        files.extend(p.files.iter().filter(|f| f.overlaps(range)).cloned());
+        frozen.extend(p.frozen.iter().cloned());
+        if !p.active.is_empty() {
+            active.push(p.active.snapshot());
+        }
+    }
+    files.sort_by_key(|f| f.gens);
+    frozen.sort_by_key(|f| f.seq);
+    let mems = frozen.into_iter().map(|f| f.snap).chain(active).collect();
+    View {
+        series,
+        files,
+        mems,
+    }
+}
+
+/// One block to decode: (series index, file index, block).
+type Task = (usize, usize, BlockRef);
+
+fn execute(view: &View, query: &Query) -> Result<Vec<SeriesResult>> {
+    // With many series, parallelism across series is enough and each series
+    // is decoded straight into its result; with few, blocks are decoded in
+    // parallel too.
+    let results: Vec<Option<SeriesResult>> =
+        if view.series.len() >= 2 * rayon::current_num_threads() {
+            view.series
+                .par_iter()
+                .map(|(id, meta)| {
+                    let mems = mem_runs(view, *id, query.range)?;
+                    let cols = match read_direct(view, *id, query.range, &mems)? {
+                        Some(cols) => cols,
+                        None => read_merged(view, *id, query.range, mems)?,
+                    };
+                    Ok(finish(meta, cols, query))
+                })
+                .collect::<Result<_>>()?
+        } else {
+            execute_by_block(view, query)?
+        };
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// The points of series `id` in `range` in each memtable, oldest first.
+fn mem_runs(view: &View, id: SeriesId, range: TimeRange) -> Result<Vec<Columns>> {
+    let mut runs = Vec::new();
+    for mem in &view.mems {
+        if let Some(s) = mem.series_by_id(id) {
+            let c = s.columns(range).map_err(EngineError::Memtable)?;
+            if !c.timestamps.is_empty() {
+                runs.push(Columns {
+                    ts: c.timestamps,
+                    vals: c.values,
+                });
+            }
+        }
+    }
+    Ok(runs)
+}
+
+/// Where a piece of a series' data lies.
+enum Piece {
+    /// File index and block.
+    Block(usize, BlockRef),
+    /// Index into the memtable runs.
+    Mem(usize),
+}
+
+/// Decodes series `id` straight into one pair of columns when no two of its
+/// blocks and memtable runs overlap in time (the usual case for data
+/// written in time order); `None` when some do and a merge is needed.
+fn read_direct(
+    view: &View,
+    id: SeriesId,
+    range: TimeRange,
+    mems: &[Columns],
+) -> Result<Option<Columns>> {
+    let mut pieces: Vec<(i64, i64, u64, Piece)> = Vec::new();
+    for (fi, f) in view.files.iter().enumerate() {
+        for b in f.reader.blocks(id, range) {
+            pieces.push((
+                b.min_ts,
+                b.max_ts,
+                u64::from(b.point_count),
+                Piece::Block(fi, b),
+            ));
+        }
+    }
+    for (mi, m) in mems.iter().enumerate() {
+        if let (Some(&lo), Some(&hi)) = (m.ts.first(), m.ts.last()) {
+            pieces.push((lo, hi, m.len() as u64, Piece::Mem(mi)));
+        }
+    }
+    pieces.sort_unstable_by_key(|p| p.0);
+    if !pieces.windows(2).all(|w| matches!(w, [a, b] if a.1 < b.0)) {
+        return Ok(None);
+    }
+    let total = usize::try_from(pieces.iter().map(|p| p.2).sum::<u64>()).unwrap_or(0);
+    let mut out = Columns {
+        ts: Vec::with_capacity(total),
+        vals: Vec::with_capacity(total),
+    };
+    for (lo, hi, _, piece) in &pieces {
+        match piece {
+            Piece::Block(fi, block) => {
+                let Some(file) = view.files.get(*fi) else {
+                    continue;
+                };
+                if range.contains(*lo) && range.contains(*hi) {
+                    file.reader.read_block(block, &mut out.ts, &mut out.vals)?;
+                } else {
+                    let part = file.read_block(block, range)?;
+                    out.ts.extend_from_slice(&part.ts);
+                    out.vals.extend_from_slice(&part.vals);
+                }
+            }
+            Piece::Mem(mi) => {
+                if let Some(m) = mems.get(*mi) {
+                    out.ts.extend_from_slice(&m.ts);
+                    out.vals.extend_from_slice(&m.vals);
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Decodes series `id` source by source and merges with last-write-wins.
+fn read_merged(view: &View, id: SeriesId, range: TimeRange, mems: Vec<Columns>) -> Result<Columns> {
+    let mut sources = Vec::with_capacity(view.files.len() + mems.len());
+    for f in &view.files {
+        let blocks = f.reader.blocks(id, range).map(|b| f.read_block(&b, range));
+        sources.push(blocks.collect::<Result<Vec<_>>>()?);
+    }
+    sources.extend(mems.into_iter().map(|m| vec![m]));
+    Ok(merge_sources(sources))
+}
+
+/// Decodes every block of every series in parallel, then merges per series.
+fn execute_by_block(view: &View, query: &Query) -> Result<Vec<Option<SeriesResult>>> {
+    let range = query.range;
+    let tasks: Vec<Task> = view
+        .series
+        .iter()
+        .enumerate()
+        .flat_map(|(si, (id, _))| {
+            view.files
+                .iter()
+                .enumerate()
+                .flat_map(move |(fi, f)| f.reader.blocks(*id, range).map(move |b| (si, fi, b)))
+        })
+        .collect();
+    let decoded: Vec<Columns> = tasks
+        .par_iter()
+        .map(|(_, fi, block)| match view.files.get(*fi) {
+            Some(file) => file.read_block(block, range),
+            None => Ok(Columns::default()),
+        })
+        .collect::<Result<_>>()?;
+    let mut sources = group_by_source(view.series.len(), &tasks, decoded);
+    sources
+        .par_iter_mut()
+        .zip(view.series.par_iter())
+        .map(|(file_sources, (id, meta))| {
+            let mut all = std::mem::take(file_sources);
+            all.extend(mem_runs(view, *id, range)?.into_iter().map(|m| vec![m]));
+            Ok(finish(meta, merge_sources(all), query))
+        })
+        .collect()
+}
+
+/// Splits decoded blocks into, per series, one source per file.
+fn group_by_source(n: usize, tasks: &[Task], decoded: Vec<Columns>) -> Vec<Vec<Vec<Columns>>> {
+    let mut out: Vec<Vec<Vec<Columns>>> = (0..n).map(|_| Vec::new()).collect();
+    let mut previous: Option<(usize, usize)> = None;
+    for ((si, fi, _), cols) in tasks.iter().zip(decoded) {
+        let Some(series) = out.get_mut(*si) else {
+            continue;
+        };
+        if previous != Some((*si, *fi)) || series.is_empty() {
+            series.push(Vec::new());
+            previous = Some((*si, *fi));
+        }
+        if let Some(source) = series.last_mut() {
+            source.push(cols);
+        }
+    }
+    out
+}
+
+/// Applies the aggregation; `None` for a series without points in range.
+fn finish(meta: &Arc<SeriesMeta>, cols: Columns, query: &Query) -> Option<SeriesResult> {
+    if cols.is_empty() {
+        return None;
+    }
+    let (timestamps, values) = match &query.aggregation {
+        Some(agg) => agg.apply(&cols.ts, &cols.vals),
+        None => (cols.ts, cols.vals),
+    };
+    Some(SeriesResult {
+        series: Arc::clone(meta),
+        timestamps,
+        values,
+    })
+}

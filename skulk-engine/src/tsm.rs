@@ -1,0 +1,67 @@
+//! A published TSM file as the engine holds it: mapped, with its place in
+//! the data directory.
+
+use std::path::{Path, PathBuf};
+
+use skulk_format::{BlockRef, SeriesId, TimeRange, TsmReader};
+
+use crate::Result;
+use crate::layout::FileGens;
+use crate::mmap::MappedFile;
+use crate::query::merge::Columns;
+
+/// One open, immutable TSM file.
+#[derive(Debug)]
+pub(crate) struct TsmFile {
+    pub gens: FileGens,
+    pub path: PathBuf,
+    pub reader: TsmReader<MappedFile>,
+}
+
+impl TsmFile {
+    /// Maps and opens the file at `path` (checks header, footer, index).
+    pub fn open(path: &Path, gens: FileGens) -> Result<Self> {
+        let map = MappedFile::open(path)?;
+        let reader = TsmReader::open_named(map, path)?;
+        Ok(Self {
+            gens,
+            path: path.to_path_buf(),
+            reader,
+        })
+    }
+
+    pub fn size(&self) -> u64 {
+        self.reader.stats().file_size
+    }
+
+    pub fn points(&self) -> u64 {
+        self.reader.stats().total_point_count
+    }
+
+    /// True when the file may hold points in `range`.
+    pub fn overlaps(&self, range: TimeRange) -> bool {
+        let s = self.reader.stats();
+        s.total_point_count > 0 && range.overlaps(s.min_timestamp, s.max_timestamp)
+    }
+
+    /// Decodes one block, keeping only points in `range`.
+    pub fn read_block(&self, block: &BlockRef, range: TimeRange) -> Result<Columns> {
+        let n = block.point_count as usize;
+        let mut cols = Columns {
+            ts: Vec::with_capacity(n),
+            vals: Vec::with_capacity(n),
+        };
+        self.reader
+            .read_block(block, &mut cols.ts, &mut cols.vals)?;
+        if !(range.contains(block.min_ts) && range.contains(block.max_ts)) {
+            cols.retain_range(range);
+        }
+        Ok(cols)
+    }
+
+    /// Every point of `series` in the file.
+    pub fn read_series(&self, series: SeriesId) -> Result<Columns> {
+        let (ts, vals) = self.reader.read_series(series, TimeRange::ALL)?;
+        Ok(Columns { ts, vals })
+    }
+}

@@ -1,0 +1,27 @@
+//! The TSM file format, see `FORMAT.md`.
+
+mod block;
+mod bloom;
+mod cursor;
+mod footer;
+mod header;
+mod index;
+mod options;
+mod reader;
+mod stats;
+mod storage;
+mod verify;
+mod version;
+mod writer;
+
+pub use block::{BLOCK_ENTRY_LEN, BlockRef, RECORD_FRAMING_LEN};
+pub use footer::{FOOTER_LEN, FOOTER_MAGIC, TsmFooter};
+pub use header::{FLAG_HAS_POINTS, HEADER_LEN, HEADER_MAGIC, TsmHeader};
+pub use index::SeriesEntry;
+pub use options::TsmWriterOptions;
+pub use reader::TsmReader;
+pub use stats::{TsmHandle, TsmStats};
+pub use storage::{StdStorage, TsmOutput, TsmStorage};
+pub use verify::VerifyReport;
+pub use version::FormatVersion;
+pub use writer::TsmWriter;

@@ -1,0 +1,272 @@
+//! `TsmReader`: a zero-copy reader over the bytes of a TSM file.
+
+use std::path::{Path, PathBuf};
+
+use super::block::{BlockRef, decode_record, parse_record};
+use super::bloom::BloomFilter;
+use super::cursor::{check_crc, crc32};
+use super::footer::{FOOTER_LEN, TsmFooter};
+use super::header::{HEADER_LEN, OFF_MIN_TS, OFF_SERIES_COUNT, TsmHeader};
+use super::index::{SeriesEntry, decode_index};
+use super::stats::TsmStats;
+use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
+
+/// Reads a TSM file from its bytes: a `Vec<u8>`, a `memmap2::Mmap` or any
+/// other `AsRef<[u8]>`.
+///
+/// [`TsmReader::open`] checks the header, footer, index and bloom filter
+/// (their CRCs and structure); the index is decoded into memory. Each
+/// block's CRC is checked whenever the block is read, and the decoded block
+/// must match its index entry, so damaged bytes are reported as an error
+/// and never returned as data. [`TsmReader::verify`] checks everything.
+/// The reader is `Send + Sync` when `B` is; reads take `&self`.
+#[derive(Debug)]
+pub struct TsmReader<B> {
+    bytes: B,
+    name: Option<PathBuf>,
+    header: TsmHeader,
+    footer: TsmFooter,
+    entries: Vec<SeriesEntry>,
+    bloom: BloomFilter,
+    stats: TsmStats,
+}
+
+impl<B: AsRef<[u8]>> TsmReader<B> {
+    /// Opens the file held in `bytes`; errors name no file.
+    pub fn open(bytes: B) -> Result<Self> {
+        Self::open_inner(bytes, None)
+    }
+
+    /// Opens the file held in `bytes`; errors name `name` (e.g. its path).
+    pub fn open_named(bytes: B, name: impl Into<PathBuf>) -> Result<Self> {
+        let name = name.into();
+        Self::open_inner(bytes, Some(name))
+    }
+
+    fn open_inner(bytes: B, name: Option<PathBuf>) -> Result<Self> {
+        let parts = parse(bytes.as_ref()).map_err(|e| e.with_file(name.as_deref()))?;
+        let (header, footer, entries, bloom) = parts;
+        let stats = TsmStats::of(&entries, bytes.as_ref().len() as u64);
+        Ok(Self {
+            bytes,
+            name,
+            header,
+            footer,
+            entries,
+            bloom,
+            stats,
+        })
+    }
+
+    /// The name given to [`TsmReader::open_named`].
+    pub fn name(&self) -> Option<&Path> {
+        self.name.as_deref()
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.bytes.as_ref()
+    }
+
+    /// Gives the bytes back.
+    pub fn into_inner(self) -> B {
+        self.bytes
+    }
+
+    /// The header.
+    pub fn header(&self) -> &TsmHeader {
+        &self.header
+    }
+
+    /// The footer.
+    pub fn footer(&self) -> &TsmFooter {
+        &self.footer
+    }
+
+    /// Series, block and point counts, time range and size.
+    pub fn stats(&self) -> &TsmStats {
+        &self.stats
+    }
+
+    /// Every series id, ascending.
+    pub fn series_ids(&self) -> impl ExactSizeIterator<Item = SeriesId> + '_ {
+        self.entries.iter().map(|entry| entry.id)
+    }
+
+    /// Every series (id, metadata, blocks), by ascending id.
+    pub fn series(&self) -> impl ExactSizeIterator<Item = &SeriesEntry> + '_ {
+        self.entries.iter()
+    }
+
+    /// The series `id`, if the file holds it (bloom filter, then binary
+    /// search).
+    pub fn entry(&self, id: SeriesId) -> Option<&SeriesEntry> {
+        if !self.bloom.may_contain(id) {
+            return None;
+        }
+        let found = self
+            .entries
+            .binary_search_by_key(&id, |entry| entry.id)
+            .ok();
+        found.and_then(|i| self.entries.get(i))
+    }
+
+    /// The metadata of series `id`.
+    pub fn meta(&self, id: SeriesId) -> Option<&SeriesMeta> {
+        self.entry(id).map(|entry| &entry.meta)
+    }
+
+    /// True when the file holds series `id`.
+    pub fn contains_series(&self, id: SeriesId) -> bool {
+        self.entry(id).is_some()
+    }
+
+    /// False when the bloom filter says `id` is certainly absent (no index
+    /// search).
+    pub fn may_contain_series(&self, id: SeriesId) -> bool {
+        self.bloom.may_contain(id)
+    }
+
+    /// Size of the bloom filter's bit array and its number of hash functions.
+    pub fn bloom_shape(&self) -> (u64, u32) {
+        (self.bloom.bits(), self.bloom.hashes())
+    }
+
+    /// The blocks of series `id` that may hold points in `range`, in time
+    /// order; empty when the series is absent.
+    pub fn blocks(&self, id: SeriesId, range: TimeRange) -> impl Iterator<Item = BlockRef> + '_ {
+        let blocks = self
+            .entry(id)
+            .map(|entry| entry.blocks.as_slice())
+            .unwrap_or_default();
+        blocks
+            .iter()
+            .copied()
+            .filter(move |b| range.overlaps(b.min_ts, b.max_ts))
+    }
+
+    /// Decodes `block`, appending its points. Checks the record's CRC, its
+    /// position and that it matches `block`. On error the vectors are
+    /// unchanged.
+    pub fn read_block(
+        &self,
+        block: &BlockRef,
+        timestamps: &mut Vec<i64>,
+        values: &mut Vec<f64>,
+    ) -> Result<()> {
+        let with_name = |e: FormatError| e.with_file(self.name());
+        let view = parse_record(self.bytes(), block).map_err(with_name)?;
+        decode_record(&view, block.offset, timestamps, values).map_err(with_name)
+    }
+
+    /// The points of series `id` in `range`, in time order; empty when the
+    /// file does not hold the series.
+    pub fn read_series(&self, id: SeriesId, range: TimeRange) -> Result<(Vec<i64>, Vec<f64>)> {
+        let (mut timestamps, mut values) = (Vec::new(), Vec::new());
+        for block in self.blocks(id, range) {
+            let start = timestamps.len();
+            self.read_block(&block, &mut timestamps, &mut values)?;
+            if range.contains(block.min_ts) && range.contains(block.max_ts) {
+                continue;
+            }
+            retain_in_range(&mut timestamps, &mut values, start, range);
+        }
+        Ok((timestamps, values))
+    }
+
+    /// Checks every block (CRC, position, decoding, match with the index),
+    /// that the blocks tile the data section, and the whole-file CRC.
+    pub fn verify(&self) -> Result<super::verify::VerifyReport> {
+        super::verify::verify(self.bytes(), &self.footer, &self.entries)
+            .map_err(|e| e.with_file(self.name()))
+    }
+}
+
+/// Keeps only the points from `start` on that lie in `range`.
+fn retain_in_range(
+    timestamps: &mut Vec<Timestamp>,
+    values: &mut Vec<f64>,
+    start: usize,
+    range: TimeRange,
+) {
+    let mut kept = start;
+    for i in start..timestamps.len() {
+        let (Some(&ts), Some(&value)) = (timestamps.get(i), values.get(i)) else {
+            break;
+        };
+        if range.contains(ts) {
+            if let (Some(t), Some(v)) = (timestamps.get_mut(kept), values.get_mut(kept)) {
+                (*t, *v) = (ts, value);
+            }
+            kept += 1;
+        }
+    }
+    timestamps.truncate(kept);
+    values.truncate(kept);
+}
+
+type Parts = (TsmHeader, TsmFooter, Vec<SeriesEntry>, BloomFilter);
+
+/// Checks and decodes everything but the blocks (`FORMAT.md`, "Validation
+/// on open").
+fn parse(bytes: &[u8]) -> Result<Parts> {
+    let file_len = bytes.len() as u64;
+    let min_len = HEADER_LEN + FOOTER_LEN;
+    if bytes.len() < min_len {
+        let what = "header and footer";
+        let (needed, available) = (min_len as u64, file_len);
+        return Err(FormatError::Truncated {
+            file: None,
+            what,
+            offset: 0,
+            needed,
+            available,
+        });
+    }
+    let header = TsmHeader::decode(bytes)?;
+    let footer_bytes = bytes.get(bytes.len() - FOOTER_LEN..).unwrap_or_default();
+    let footer = TsmFooter::decode(footer_bytes, file_len)?;
+    let index = section(bytes, footer.index_offset, footer.index_len)?;
+    check_crc(
+        "series index",
+        footer.index_offset,
+        footer.index_crc,
+        crc32(index),
+    )?;
+    let bloom = section(bytes, footer.bloom_offset, u64::from(footer.bloom_len))?;
+    check_crc(
+        "bloom filter",
+        footer.bloom_offset,
+        footer.bloom_crc,
+        crc32(bloom),
+    )?;
+    let entries = decode_index(index, footer.index_offset, footer.data_end())?;
+    let bloom = BloomFilter::decode(bloom, footer.bloom_offset)?;
+    check_header(&header, &entries, file_len)?;
+    Ok((header, footer, entries, bloom))
+}
+
+fn section(bytes: &[u8], offset: u64, len: u64) -> Result<&[u8]> {
+    let range = usize::try_from(offset).ok().zip(usize::try_from(len).ok());
+    let slice = range.and_then(|(start, len)| bytes.get(start..start.checked_add(len)?));
+    slice.ok_or(FormatError::corrupt("section within the file", offset))
+}
+
+fn check_header(header: &TsmHeader, entries: &[SeriesEntry], file_len: u64) -> Result<()> {
+    let stats = TsmStats::of(entries, file_len);
+    if u64::from(header.series_count) != stats.series_count {
+        return Err(FormatError::corrupt(
+            "header series count matching the index",
+            OFF_SERIES_COUNT as u64,
+        ));
+    }
+    let same_range =
+        header.min_timestamp == stats.min_timestamp && header.max_timestamp == stats.max_timestamp;
+    if header.has_points() != (stats.total_point_count > 0) || !same_range {
+        return Err(FormatError::corrupt(
+            "header time range matching the index",
+            OFF_MIN_TS as u64,
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,405 @@
+//! `TsmWriter`: streams series into a new TSM file and publishes it
+//! atomically (`FORMAT.md`, "TSM file").
+
+use std::collections::HashSet;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use skulk_codec::CompressedBlock;
+
+use super::block::{BlockRef, encode_record};
+use super::bloom::BloomFilter;
+use super::footer::TsmFooter;
+use super::header::{FLAG_HAS_POINTS, HEADER_LEN, TsmHeader};
+use super::index::{SeriesEntry, encode_index};
+use super::options::TsmWriterOptions;
+use super::stats::{TsmHandle, TsmStats};
+use super::storage::{StdStorage, TsmOutput, TsmStorage};
+use super::version::FormatVersion;
+use crate::{FormatError, Result, SeriesId, SeriesMeta, Timestamp};
+
+/// Writes one TSM file in a single pass.
+///
+/// - Series may be written in any order; the index is sorted at
+///   [`TsmWriter::finish`]. Each series is written once: a second series with
+///   the same id (the same metadata, or a hash collision) is refused.
+/// - Within a series, timestamps must be strictly increasing (no
+///   duplicates); a point out of order is refused with
+///   [`FormatError::InvalidArgument`] and leaves the writer usable.
+/// - Memory: at most one block of points is buffered (for
+///   [`TsmWriter::append`]), plus the index entries (metadata and one
+///   32-byte entry per block) until `finish`.
+/// - The file is written as `<path>.tmp` in the same directory and renamed
+///   to `path` by `finish` after an fsync; dropping an unfinished writer
+///   removes the temporary file. An I/O error poisons the writer.
+#[derive(Debug)]
+pub struct TsmWriter {
+    path: PathBuf,
+    tmp_path: PathBuf,
+    storage: Arc<dyn TsmStorage>,
+    out: Option<BufWriter<Box<dyn TsmOutput>>>,
+    offset: u64,
+    crc: crc32fast::Hasher,
+    options: TsmWriterOptions,
+    entries: Vec<SeriesEntry>,
+    ids: HashSet<SeriesId>,
+    open: Option<OpenSeries>,
+    scratch: Vec<u8>,
+    poisoned: bool,
+}
+
+/// A series begun with [`TsmWriter::begin_series`] and its buffered points.
+#[derive(Debug)]
+struct OpenSeries {
+    entry: SeriesEntry,
+    timestamps: Vec<i64>,
+    values: Vec<f64>,
+    last: Option<Timestamp>,
+}
+
+fn invalid(message: String) -> FormatError {
+    FormatError::InvalidArgument(message)
+}
+
+impl TsmWriter {
+    /// Starts writing the file that [`TsmWriter::finish`] publishes at
+    /// `path` (replacing any file there).
+    pub fn create(path: impl AsRef<Path>, options: TsmWriterOptions) -> Result<Self> {
+        Self::create_in(Arc::new(StdStorage), path, options)
+    }
+
+    /// As [`TsmWriter::create`], doing all file-system operations through
+    /// `storage` (e.g. to inject faults in tests).
+    pub fn create_in(
+        storage: Arc<dyn TsmStorage>,
+        path: impl AsRef<Path>,
+        options: TsmWriterOptions,
+    ) -> Result<Self> {
+        options.validate()?;
+        let path = path.as_ref().to_path_buf();
+        let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(".tmp");
+        let tmp_path = path.with_file_name(tmp_name);
+        let io = |source| FormatError::Io {
+            path: tmp_path.clone(),
+            source,
+        };
+        let file = storage.create(&tmp_path).map_err(io)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        // Placeholder; the real header is written by `finish`.
+        out.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
+        Ok(Self {
+            path,
+            tmp_path,
+            storage,
+            out: Some(out),
+            offset: HEADER_LEN as u64,
+            crc: crc32fast::Hasher::new(),
+            options,
+            entries: Vec::new(),
+            ids: HashSet::new(),
+            open: None,
+            scratch: Vec::new(),
+            poisoned: false,
+        })
+    }
+
+    /// The path the file will be published at.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a whole series: `timestamps` strictly increasing, `values` of
+    /// the same length (may be empty: the series is then listed without
+    /// blocks). No series may be open.
+    pub fn write_series(
+        &mut self,
+        meta: &SeriesMeta,
+        timestamps: &[i64],
+        values: &[f64],
+    ) -> Result<()> {
+        self.check_usable()?;
+        if timestamps.len() != values.len() {
+            return Err(invalid(format!(
+                "series {meta}: {} timestamps but {} values",
+                timestamps.len(),
+                values.len()
+            )));
+        }
+        if let Some(i) = timestamps.windows(2).position(|w| w.first() >= w.get(1)) {
+            return Err(out_of_order(meta, i + 1));
+        }
+        let mut entry = self.new_entry(meta)?;
+        let size = self.options.max_points_per_block;
+        for (ts, vs) in timestamps.chunks(size).zip(values.chunks(size)) {
+            let block = self.write_block(entry.id, ts, vs)?;
+            entry.blocks.push(block);
+        }
+        self.ids.insert(entry.id);
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Opens a series whose points follow with [`TsmWriter::append`] and end
+    /// with [`TsmWriter::end_series`].
+    pub fn begin_series(&mut self, meta: &SeriesMeta) -> Result<()> {
+        self.check_usable()?;
+        let entry = self.new_entry(meta)?;
+        let capacity = self.options.max_points_per_block.min(1024);
+        self.open = Some(OpenSeries {
+            entry,
+            timestamps: Vec::with_capacity(capacity),
+            values: Vec::with_capacity(capacity),
+            last: None,
+        });
+        Ok(())
+    }
+
+    /// Appends a point to the open series; `timestamp` must be greater than
+    /// the previous one.
+    pub fn append(&mut self, timestamp: Timestamp, value: f64) -> Result<()> {
+        self.check_usable()?;
+        let size = self.options.max_points_per_block;
+        let open = self
+            .open
+            .as_mut()
+            .ok_or_else(|| invalid("append without an open series".into()))?;
+        if open.last.is_some_and(|last| last >= timestamp) {
+            return Err(out_of_order(
+                &open.entry.meta,
+                open.entry.point_count() as usize,
+            ));
+        }
+        open.last = Some(timestamp);
+        open.timestamps.push(timestamp);
+        open.values.push(value);
+        if open.timestamps.len() >= size {
+            self.flush_open()?;
+        }
+        Ok(())
+    }
+
+    /// Ends the open series, writing its buffered points.
+    pub fn end_series(&mut self) -> Result<()> {
+        self.check_usable()?;
+        if self.open.is_none() {
+            return Err(invalid("end_series without an open series".into()));
+        }
+        self.flush_open()?;
+        if let Some(open) = self.open.take() {
+            self.ids.insert(open.entry.id);
+            self.entries.push(open.entry);
+        }
+        Ok(())
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.poisoned || self.out.is_none() {
+            return Err(FormatError::Poisoned {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn new_entry(&self, meta: &SeriesMeta) -> Result<SeriesEntry> {
+        if let Some(open) = &self.open {
+            return Err(invalid(format!("series {} is still open", open.entry.meta)));
+        }
+        let id = meta.id();
+        if self.ids.contains(&id) {
+            return Err(invalid(format!(
+                "series {meta} (id {id}) was already written"
+            )));
+        }
+        Ok(SeriesEntry {
+            id,
+            meta: meta.clone(),
+            blocks: Vec::new(),
+        })
+    }
+
+    fn flush_open(&mut self) -> Result<()> {
+        let Some(mut open) = self.open.take() else {
+            return Ok(());
+        };
+        let result = match open.timestamps.is_empty() {
+            true => Ok(()),
+            false => self
+                .write_block(open.entry.id, &open.timestamps, &open.values)
+                .map(|block| {
+                    open.entry.blocks.push(block);
+                    open.timestamps.clear();
+                    open.values.clear();
+                }),
+        };
+        self.open = Some(open);
+        result
+    }
+
+    fn write_block(&mut self, series: SeriesId, ts: &[i64], values: &[f64]) -> Result<BlockRef> {
+        let block =
+            CompressedBlock::encode_with(ts, values, self.options.codec).map_err(|source| {
+                FormatError::Codec {
+                    file: Some(self.path.clone()),
+                    offset: self.offset,
+                    source,
+                }
+            })?;
+        let header = *block.header();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let offset = self.offset;
+        let len = encode_record(series, &block, offset, &mut scratch)?;
+        let written = self.write_bytes(&scratch);
+        self.scratch = scratch;
+        written?;
+        Ok(BlockRef {
+            series,
+            offset,
+            len,
+            min_ts: header.min_timestamp,
+            max_ts: header.max_timestamp,
+            point_count: header.point_count,
+        })
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        let out = self.out.as_mut().ok_or(FormatError::Poisoned {
+            path: self.path.clone(),
+        })?;
+        if let Err(source) = out.write_all(bytes) {
+            self.poisoned = true;
+            return Err(FormatError::Io {
+                path: self.tmp_path.clone(),
+                source,
+            });
+        }
+        self.crc.update(bytes);
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Writes the index, bloom filter, header and footer, fsyncs the file,
+    /// renames it to its final path and fsyncs the directory. No series
+    /// may be open.
+    pub fn finish(mut self) -> Result<TsmHandle> {
+        self.check_usable()?;
+        if let Some(open) = &self.open {
+            return Err(invalid(format!(
+                "finish with series {} still open",
+                open.entry.meta
+            )));
+        }
+        self.entries.sort_unstable_by_key(|entry| entry.id);
+        let (index_offset, index_len, index_crc) = self.write_index()?;
+        let (bloom_offset, bloom_len, bloom_crc) = self.write_bloom()?;
+        let file_size = self.offset + super::footer::FOOTER_LEN as u64;
+        let stats = TsmStats::of(&self.entries, file_size);
+        let header = header_of(&stats)?.encode();
+        let mut file_crc = crc32fast::Hasher::new();
+        file_crc.update(&header);
+        file_crc.combine(&self.crc);
+        let footer = TsmFooter {
+            index_offset,
+            index_len,
+            bloom_offset,
+            bloom_len,
+            index_crc,
+            bloom_crc,
+            file_crc: file_crc.finalize(),
+        };
+        self.write_bytes(&footer.encode())?;
+        self.publish(&header)?;
+        Ok(TsmHandle {
+            path: self.path.clone(),
+            footer,
+            stats,
+        })
+    }
+
+    fn write_index(&mut self) -> Result<(u64, u64, u32)> {
+        let mut bytes = Vec::new();
+        encode_index(&self.entries, &mut bytes)?;
+        let offset = self.offset;
+        self.write_bytes(&bytes)?;
+        Ok((offset, bytes.len() as u64, crc32fast::hash(&bytes)))
+    }
+
+    fn write_bloom(&mut self) -> Result<(u64, u32, u32)> {
+        let mut bloom =
+            BloomFilter::with_rate(self.entries.len(), self.options.bloom_false_positive_rate);
+        self.entries.iter().for_each(|entry| bloom.insert(entry.id));
+        let mut bytes = Vec::with_capacity(bloom.encoded_len());
+        bloom.encode(&mut bytes);
+        let len = u32::try_from(bytes.len()).map_err(|_| {
+            invalid("bloom filter exceeds 4 GiB; raise its false-positive rate".into())
+        })?;
+        let offset = self.offset;
+        self.write_bytes(&bytes)?;
+        Ok((offset, len, crc32fast::hash(&bytes)))
+    }
+
+    /// Header in place, fsync, rename, fsync of the directory.
+    fn publish(&mut self, header: &[u8]) -> Result<()> {
+        self.poisoned = true; // until every step succeeded
+        let tmp_io = |source| FormatError::Io {
+            path: self.tmp_path.clone(),
+            source,
+        };
+        let out = self.out.take().ok_or(FormatError::Poisoned {
+            path: self.path.clone(),
+        })?;
+        let mut file = out.into_inner().map_err(|e| tmp_io(e.into_error()))?;
+        file.write_at(0, header).map_err(tmp_io)?;
+        file.sync().map_err(tmp_io)?;
+        drop(file);
+        self.storage
+            .rename(&self.tmp_path, &self.path)
+            .map_err(tmp_io)?;
+        let dir = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let dir_io = |source| FormatError::Io {
+            path: dir.clone(),
+            source,
+        };
+        self.storage.sync_dir(&dir).map_err(dir_io)?;
+        self.poisoned = false;
+        Ok(())
+    }
+}
+
+fn header_of(stats: &TsmStats) -> Result<TsmHeader> {
+    let series_count = u32::try_from(stats.series_count)
+        .map_err(|_| invalid("more than u32::MAX series in one file".into()))?;
+    Ok(TsmHeader {
+        version: FormatVersion::CURRENT,
+        flags: if stats.total_point_count > 0 {
+            FLAG_HAS_POINTS
+        } else {
+            0
+        },
+        series_count,
+        min_timestamp: stats.min_timestamp,
+        max_timestamp: stats.max_timestamp,
+    })
+}
+
+fn out_of_order(meta: &SeriesMeta, index: usize) -> FormatError {
+    invalid(format!(
+        "series {meta}: point {index} does not have a timestamp greater than the previous point's"
+    ))
+}
+
+impl Drop for TsmWriter {
+    fn drop(&mut self) {
+        // Unfinished (or failed before the rename): remove the temporary file.
+        if self.out.is_some() || self.poisoned {
+            drop(self.out.take());
+            let _ = self.storage.remove(&self.tmp_path);
+        }
+    }
+}

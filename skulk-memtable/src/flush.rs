@@ -1,0 +1,65 @@
+//! Flushing a memtable to a TSM file.
+
+use std::path::Path;
+
+use skulk_format::{TimePartition, TsmHandle, TsmWriter, TsmWriterOptions};
+
+use crate::{MemTableSnapshot, Result, TimeSeriesMemTable};
+
+/// A flushed memtable: the published file and what went into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlushOutcome {
+    /// The published file (path, footer, statistics).
+    pub handle: TsmHandle,
+    /// The partition flushed.
+    pub partition: TimePartition,
+    /// Series written.
+    pub series_written: u64,
+    /// Points written.
+    pub points_written: u64,
+    /// The highest log sequence number the file covers: log records up to
+    /// it may be dropped once the file is recorded.
+    pub max_lsn: Option<u64>,
+}
+
+impl MemTableSnapshot {
+    /// Writes every series to a TSM file published atomically at `path`
+    /// (temporary file, fsync, rename, fsync of the directory; see
+    /// [`TsmWriter`]). One series is decoded at a time.
+    pub fn write_tsm(&self, path: &Path, options: TsmWriterOptions) -> Result<FlushOutcome> {
+        let mut writer = TsmWriter::create(path, options)?;
+        let (mut series_written, mut points_written) = (0u64, 0u64);
+        for columns in self.columns() {
+            let columns = columns?;
+            writer.write_series(&columns.meta, &columns.timestamps, &columns.values)?;
+            series_written += 1;
+            points_written += columns.timestamps.len() as u64;
+        }
+        let handle = writer.finish()?;
+        Ok(FlushOutcome {
+            handle,
+            partition: self.partition(),
+            series_written,
+            points_written,
+            max_lsn: self.stats().max_lsn,
+        })
+    }
+}
+
+impl TimeSeriesMemTable {
+    /// Writes the memtable to a TSM file at `path` with default writer
+    /// options (see [`MemTableSnapshot::write_tsm`]). The memtable is left
+    /// as it is: drop it once the file is recorded.
+    pub fn flush(&self, path: impl AsRef<Path>) -> Result<FlushOutcome> {
+        self.flush_with(path, TsmWriterOptions::default())
+    }
+
+    /// [`flush`](Self::flush) with explicit writer options.
+    pub fn flush_with(
+        &self,
+        path: impl AsRef<Path>,
+        options: TsmWriterOptions,
+    ) -> Result<FlushOutcome> {
+        self.snapshot().write_tsm(path.as_ref(), options)
+    }
+}

@@ -1,0 +1,201 @@
+//! Flush policy of the [`PartitionManager`]: priorities and flushing.
+
+use std::path::Path;
+
+use skulk_format::TimePartition;
+
+use super::{Active, PartitionManager, last_ts};
+use crate::{FlushOutcome, MemtableError, Result, TimeSeriesMemTable};
+
+/// Why a partition should be flushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlushReason {
+    /// Its memtable holds at least the size threshold in heap bytes.
+    Size,
+    /// Its end lies at least the age threshold behind the newest timestamp.
+    Age,
+    /// More partitions are active than allowed and it is among the oldest.
+    TooManyActive,
+}
+
+/// A partition that should be flushed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlushCandidate {
+    /// The partition.
+    pub partition: TimePartition,
+    /// Its generation (0 unless it holds late data).
+    pub generation: u32,
+    /// Every reason that applies, at least one.
+    pub reasons: Vec<FlushReason>,
+    /// Heap bytes of its memtable.
+    pub memory_bytes: usize,
+    /// Distinct points in its memtable.
+    pub point_count: u64,
+}
+
+/// A flushed partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionFlush {
+    /// The generation written; above 0 the file holds late data for a
+    /// partition that already had a file.
+    pub generation: u32,
+    /// The file and what went into it.
+    pub outcome: FlushOutcome,
+}
+
+/// A memtable taken out of the manager to be flushed by the caller (e.g.
+/// on another thread); write it to `dir.join(self.file_name())`.
+#[derive(Debug)]
+pub struct FrozenPartition {
+    /// The partition.
+    pub partition: TimePartition,
+    /// The generation to write.
+    pub generation: u32,
+    /// The memtable, no longer receiving inserts.
+    pub table: TimeSeriesMemTable,
+}
+
+impl FrozenPartition {
+    /// The file name to flush to, see [`partition_file_name`].
+    pub fn file_name(&self) -> String {
+        partition_file_name(&self.partition, self.generation)
+    }
+}
+
+/// The file name of generation `generation` of `partition`:
+/// `part_<start ns>_<duration ns>_g<generation>.tsm`. Distinct generations
+/// give distinct names, so late data never replaces an earlier file.
+pub fn partition_file_name(partition: &TimePartition, generation: u32) -> String {
+    format!(
+        "part_{}_{}_g{generation:04}.tsm",
+        partition.start(),
+        partition.duration_ns()
+    )
+}
+
+impl PartitionManager {
+    /// The partitions that should be flushed, oldest first, each with every
+    /// reason that applies.
+    pub fn flush_priorities(&self) -> Vec<FlushCandidate> {
+        let excess = self
+            .active
+            .len()
+            .saturating_sub(self.config.max_active_partitions());
+        self.active
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (partition, active))| {
+                let reasons = self.reasons(i < excess, partition, &active.table);
+                (!reasons.is_empty()).then(|| FlushCandidate {
+                    partition: *partition,
+                    generation: active.generation,
+                    reasons,
+                    memory_bytes: active.table.approx_bytes(),
+                    point_count: active.table.point_count(),
+                })
+            })
+            .collect()
+    }
+
+    fn reasons(
+        &self,
+        too_many: bool,
+        partition: &TimePartition,
+        table: &TimeSeriesMemTable,
+    ) -> Vec<FlushReason> {
+        let mut reasons = Vec::new();
+        if table.approx_bytes() >= self.config.size_threshold() {
+            reasons.push(FlushReason::Size);
+        }
+        let behind = self
+            .newest
+            .map(|n| i128::from(n) - i128::from(last_ts(partition)));
+        if behind.is_some_and(|b| b > i128::from(self.config.age_threshold_ns())) {
+            reasons.push(FlushReason::Age);
+        }
+        if too_many {
+            reasons.push(FlushReason::TooManyActive);
+        }
+        reasons
+    }
+
+    /// Flushes the oldest active partition into `dir` (created if missing);
+    /// `None` when no partition is active. On error the partition stays
+    /// active and nothing is lost.
+    pub fn flush_oldest(&mut self, dir: impl AsRef<Path>) -> Result<Option<PartitionFlush>> {
+        match self.active.keys().next().copied() {
+            Some(partition) => self.flush_partition(partition, dir),
+            None => Ok(None),
+        }
+    }
+
+    /// Flushes every partition [`flush_priorities`](Self::flush_priorities)
+    /// lists, oldest first.
+    pub fn flush_due(&mut self, dir: impl AsRef<Path>) -> Result<Vec<PartitionFlush>> {
+        let due: Vec<TimePartition> = self
+            .flush_priorities()
+            .iter()
+            .map(|c| c.partition)
+            .collect();
+        let mut flushed = Vec::with_capacity(due.len());
+        for partition in due {
+            flushed.extend(self.flush_partition(partition, dir.as_ref())?);
+        }
+        Ok(flushed)
+    }
+
+    /// Flushes `partition` into `dir` (created if missing); `None` when it
+    /// is not active. The file name is [`partition_file_name`] with the
+    /// partition's generation, raised past any file already in `dir`.
+    pub fn flush_partition(
+        &mut self,
+        partition: TimePartition,
+        dir: impl AsRef<Path>,
+    ) -> Result<Option<PartitionFlush>> {
+        let dir = dir.as_ref();
+        let Some(active) = self.active.get(&partition) else {
+            return Ok(None);
+        };
+        std::fs::create_dir_all(dir).map_err(|source| MemtableError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut generation = active.generation;
+        while dir
+            .join(partition_file_name(&partition, generation))
+            .exists()
+        {
+            generation += 1;
+        }
+        let outcome = active
+            .table
+            .flush(dir.join(partition_file_name(&partition, generation)))?;
+        self.active.remove(&partition);
+        self.flushed.insert(partition, generation + 1);
+        self.flushes += 1;
+        Ok(Some(PartitionFlush {
+            generation,
+            outcome,
+        }))
+    }
+
+    /// Takes the oldest partition's memtable out for the caller to flush;
+    /// the partition counts as flushed, so later points for it start the
+    /// next generation.
+    pub fn take_oldest(&mut self) -> Option<FrozenPartition> {
+        let partition = self.active.keys().next().copied()?;
+        self.take_partition(partition)
+    }
+
+    /// Takes `partition`'s memtable out, see [`take_oldest`](Self::take_oldest).
+    pub fn take_partition(&mut self, partition: TimePartition) -> Option<FrozenPartition> {
+        let Active { table, generation } = self.active.remove(&partition)?;
+        self.flushed.insert(partition, generation + 1);
+        self.flushes += 1;
+        Some(FrozenPartition {
+            partition,
+            generation,
+            table,
+        })
+    }
+}

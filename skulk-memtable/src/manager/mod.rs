@@ -1,0 +1,275 @@
+//! `PartitionManager`: one memtable per time partition.
+//!
+//! # Late data
+//!
+//! A point whose partition was already flushed is not lost: it goes to a
+//! fresh memtable for that partition with the next *generation*, which is
+//! flushed to a second file with a distinct name (see
+//! [`partition_file_name`]). Files of the same partition may overlap in
+//! series and time; readers merge them (newer generation wins on equal
+//! timestamps) until compaction rewrites them into one.
+
+mod config;
+mod flush;
+mod scan;
+
+use std::collections::BTreeMap;
+
+use skulk_format::{DataPoint, PointLog, SeriesId, TimePartition, TimeRange, Timestamp};
+
+use crate::{MemtableError, Result, TimeSeriesMemTable};
+
+pub use config::PartitionManagerConfig;
+pub use flush::{
+    FlushCandidate, FlushReason, FrozenPartition, PartitionFlush, partition_file_name,
+};
+pub use scan::{PartitionScan, PartitionSeriesScan};
+
+/// The unflushed memtable of one partition.
+#[derive(Debug)]
+struct Active {
+    table: TimeSeriesMemTable,
+    generation: u32,
+}
+
+/// Counters of a [`PartitionManager`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ManagerStats {
+    /// Partitions with an unflushed memtable.
+    pub active_partitions: usize,
+    /// Distinct partitions flushed at least once.
+    pub flushed_partitions: usize,
+    /// Series summed over the active memtables.
+    pub series: usize,
+    /// Distinct points summed over the active memtables.
+    pub points: u64,
+    /// Heap bytes summed over the active memtables.
+    pub memory_bytes: usize,
+    /// Points inserted since creation, overwrites included.
+    pub writes: u64,
+    /// Points inserted into a partition that had already been flushed.
+    pub late_writes: u64,
+    /// Memtables flushed.
+    pub flushes: u64,
+    /// The newest timestamp inserted, if any.
+    pub newest_timestamp: Option<Timestamp>,
+}
+
+/// Routes points to per-partition memtables, scans across them and decides
+/// which to flush (oldest first).
+#[derive(Debug)]
+pub struct PartitionManager {
+    config: PartitionManagerConfig,
+    active: BTreeMap<TimePartition, Active>,
+    /// Next generation of each partition flushed at least once.
+    flushed: BTreeMap<TimePartition, u32>,
+    newest: Option<Timestamp>,
+    writes: u64,
+    late_writes: u64,
+    flushes: u64,
+}
+
+impl PartitionManager {
+    /// A manager without partitions; an error when `config` is invalid
+    /// (see [`PartitionManagerConfig::validate`]).
+    pub fn new(config: PartitionManagerConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Self {
+            config,
+            active: BTreeMap::new(),
+            flushed: BTreeMap::new(),
+            newest: None,
+            writes: 0,
+            late_writes: 0,
+            flushes: 0,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PartitionManagerConfig {
+        &self.config
+    }
+
+    /// The partition that holds `timestamp`.
+    pub fn partition_of(&self, timestamp: Timestamp) -> Result<TimePartition> {
+        Ok(TimePartition::containing(
+            timestamp,
+            self.config.partition_duration(),
+        )?)
+    }
+
+    /// Inserts one point into its partition's memtable, creating it if
+    /// needed. On error nothing is inserted.
+    pub fn insert(&mut self, point: &DataPoint) -> Result<()> {
+        let partition = self.partition_of(point.timestamp)?;
+        self.validate_group(partition, std::slice::from_ref(point).iter())?;
+        self.apply(partition, point)
+    }
+
+    /// Inserts points in order. All points are validated first: on a
+    /// validation error nothing is inserted.
+    pub fn insert_batch(&mut self, points: &[DataPoint]) -> Result<()> {
+        let groups = self.validate_batch(points)?;
+        self.apply_groups(points, &groups)
+    }
+
+    /// Validates `point`, logs it through `log`, then inserts it; returns
+    /// the log sequence number. When validation or logging fails nothing
+    /// changes.
+    pub fn insert_with_wal<L: PointLog>(&mut self, point: &DataPoint, log: &mut L) -> Result<u64> {
+        self.insert_batch_with_wal(std::slice::from_ref(point), log)
+    }
+
+    /// [`insert_with_wal`](Self::insert_with_wal) for a batch logged as one
+    /// record.
+    pub fn insert_batch_with_wal<L: PointLog>(
+        &mut self,
+        points: &[DataPoint],
+        log: &mut L,
+    ) -> Result<u64> {
+        let groups = self.validate_batch(points)?;
+        let lsn = log
+            .log_points(points)
+            .map_err(|e| MemtableError::Log(Box::new(e)))?;
+        let applied = self.apply_groups(points, &groups);
+        for (partition, _) in &groups {
+            if let Some(active) = self.active.get_mut(partition) {
+                active.table.note_lsn(lsn);
+            }
+        }
+        applied.map(|()| lsn)
+    }
+
+    /// Groups point indices by partition and validates each group.
+    fn validate_batch(&self, points: &[DataPoint]) -> Result<Vec<(TimePartition, Vec<usize>)>> {
+        let mut groups: Vec<(TimePartition, Vec<usize>)> = Vec::new();
+        for (i, point) in points.iter().enumerate() {
+            let partition = self.partition_of(point.timestamp)?;
+            match groups.iter_mut().find(|(p, _)| *p == partition) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((partition, vec![i])),
+            }
+        }
+        for (partition, members) in &groups {
+            self.validate_group(*partition, members.iter().filter_map(|&i| points.get(i)))?;
+        }
+        Ok(groups)
+    }
+
+    fn validate_group<'a>(
+        &self,
+        partition: TimePartition,
+        points: impl Iterator<Item = &'a DataPoint>,
+    ) -> Result<()> {
+        match self.active.get(&partition) {
+            Some(active) => active.table.validate_batch(points),
+            None => TimeSeriesMemTable::build(partition, *self.config.memtable_options())
+                .validate_batch(points),
+        }
+    }
+
+    fn apply_groups(
+        &mut self,
+        points: &[DataPoint],
+        groups: &[(TimePartition, Vec<usize>)],
+    ) -> Result<()> {
+        for (partition, members) in groups {
+            for point in members.iter().filter_map(|&i| points.get(i)) {
+                self.apply(*partition, point)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts a validated point into `partition`.
+    fn apply(&mut self, partition: TimePartition, point: &DataPoint) -> Result<()> {
+        let options = *self.config.memtable_options();
+        let flushed = &self.flushed;
+        let active = self.active.entry(partition).or_insert_with(|| Active {
+            table: TimeSeriesMemTable::build(partition, options),
+            generation: flushed.get(&partition).copied().unwrap_or(0),
+        });
+        self.writes += 1;
+        if active.generation > 0 {
+            self.late_writes += 1;
+        }
+        self.newest = Some(
+            self.newest
+                .map_or(point.timestamp, |n| n.max(point.timestamp)),
+        );
+        active.table.apply(point)
+    }
+
+    /// The active memtable of `partition`, if any.
+    pub fn memtable(&self, partition: &TimePartition) -> Option<&TimeSeriesMemTable> {
+        self.active.get(partition).map(|a| &a.table)
+    }
+
+    /// The active partitions, oldest first, with their generation (0 for the
+    /// first memtable of a partition, more for late data).
+    pub fn partitions(&self) -> impl Iterator<Item = (TimePartition, u32, &TimeSeriesMemTable)> {
+        self.active
+            .iter()
+            .map(|(p, a)| (*p, a.generation, &a.table))
+    }
+
+    /// The lowest log sequence number noted by any active memtable: log
+    /// records below it are no longer needed by unflushed data (when records
+    /// are applied in order).
+    pub fn min_active_lsn(&self) -> Option<u64> {
+        self.active.values().filter_map(|a| a.table.min_lsn()).min()
+    }
+
+    /// Counters and totals.
+    pub fn stats(&self) -> ManagerStats {
+        let tables = self.active.values().map(|a| &a.table);
+        ManagerStats {
+            active_partitions: self.active.len(),
+            flushed_partitions: self.flushed.len(),
+            series: tables.clone().map(TimeSeriesMemTable::series_count).sum(),
+            points: tables.clone().map(TimeSeriesMemTable::point_count).sum(),
+            memory_bytes: tables.map(TimeSeriesMemTable::approx_bytes).sum(),
+            writes: self.writes,
+            late_writes: self.late_writes,
+            flushes: self.flushes,
+            newest_timestamp: self.newest,
+        }
+    }
+
+    /// The points of all partitions in `range`, in timestamp order, read
+    /// from snapshots taken now.
+    pub fn scan(&self, range: TimeRange) -> PartitionScan {
+        PartitionScan::new(
+            self.snapshots(range)
+                .into_iter()
+                .map(|s| s.scan(range).data_points()),
+        )
+    }
+
+    /// The points of one series across partitions in `range`, in timestamp
+    /// order.
+    pub fn scan_series(&self, id: SeriesId, range: TimeRange) -> PartitionSeriesScan {
+        let scans = self
+            .snapshots(range)
+            .into_iter()
+            .filter_map(|s| s.scan_series(id, range));
+        PartitionSeriesScan::new(scans)
+    }
+
+    /// Snapshots of the active partitions overlapping `range`, oldest first.
+    pub fn snapshots(&self, range: TimeRange) -> Vec<crate::MemTableSnapshot> {
+        self.active
+            .iter()
+            .filter(|(p, _)| range.overlaps(p.start(), last_ts(p)))
+            .map(|(_, a)| a.table.snapshot())
+            .collect()
+    }
+}
+
+/// The last timestamp a partition contains.
+fn last_ts(partition: &TimePartition) -> Timestamp {
+    match partition.end_ts() {
+        i64::MAX => i64::MAX,
+        end => end - 1,
+    }
+}

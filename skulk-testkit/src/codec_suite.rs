@@ -1,0 +1,392 @@
+//! Conformance suites for codecs, generic over the public traits of
+//! `skulk-codec`: any [`TimestampCodec`], [`ValueCodec`] or
+//! [`CodecChoice`] can be checked with one call from a test.
+//!
+//! Every suite panics (with the failing case in the message) on the first
+//! broken rule. Checked for each codec:
+//! - named edge cases and proptest-generated inputs round-trip bit-exactly;
+//! - `encode` leaves what `out` already held untouched, `decode` appends;
+//! - `consumed` equals the payload length, also with trailing bytes after it;
+//! - the payload fits in `max_encoded_len`;
+//! - every strict prefix of a payload is an error;
+//! - every single-byte flip decodes to `Ok` or `Err` without panicking;
+//! - a `count` above [`MAX_BLOCK_POINTS`] is `TooManyPoints`, and a huge
+//!   `count` with a tiny input fails without allocating for `count`.
+
+use std::fmt::Debug;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use skulk_codec::{
+    BlockView, CodecChoice, CodecError, CompressedBlock, MAX_BLOCK_POINTS, TimestampCodec,
+    ValueCodec,
+};
+
+/// Byte masks applied to each position by the flip sweeps.
+const FLIP_MASKS: [u8; 9] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xff];
+/// Proptest cases per suite.
+const CASES: u32 = 256;
+
+/// Named timestamp sequences every timestamp codec must round-trip.
+pub fn timestamp_edge_cases() -> Vec<(&'static str, Vec<i64>)> {
+    let ns = 1_700_000_000_000_000_000i64;
+    let regular =
+        |step: i64| (0..300).map(|i: i64| ns.wrapping_add(i.wrapping_mul(step))).collect::<Vec<_>>();
+    vec![
+        ("empty", vec![]),
+        ("one point", vec![ns]),
+        ("two points", vec![ns, ns + 1]),
+        ("constant", vec![ns; 100]),
+        ("alternating", (0..100).map(|i| if i % 2 == 0 { i64::MIN } else { i64::MAX }).collect()),
+        ("i64 extremes", vec![i64::MIN, i64::MAX, 0, -1, 1, i64::MIN + 1, i64::MAX - 1, i64::MIN]),
+        ("descending", (0..100).map(|i| ns - i * 7_919).collect()),
+        ("duplicates", vec![5, 5, 5, 4, 4, 6, 6, 6, 6, 5]),
+        ("1 ns steps", regular(1)),
+        ("1 s steps in ns", regular(1_000_000_000)),
+        ("1 h steps in ns", regular(3_600_000_000_000)),
+        ("1 day steps in ns", regular(86_400_000_000_000)),
+        ("1 year steps in ns", regular(31_557_600_000_000_000)),
+        ("wrapping steps", (0..50).map(|i: i64| i.wrapping_mul(i64::MAX / 3)).collect()),
+    ]
+}
+
+/// Named value sequences every value codec must round-trip bit-exactly.
+pub fn value_edge_cases() -> Vec<(&'static str, Vec<f64>)> {
+    let specials = special_values();
+    let alternating = (0..100).map(|i| if i % 2 == 0 { 1.5 } else { -2.25e300 }).collect();
+    let mut every_pair = Vec::new();
+    for &a in &specials {
+        for &b in &specials {
+            every_pair.extend([a, b]);
+        }
+    }
+    vec![
+        ("empty", vec![]),
+        ("one point", vec![42.0]),
+        ("two points", vec![f64::NAN, -0.0]),
+        ("constant", vec![21.5; 100]),
+        ("alternating", alternating),
+        ("special values", specials.clone()),
+        ("special values reversed", specials.iter().rev().copied().collect()),
+        ("every pair of special values", every_pair),
+        ("decimal walk", (0..300).map(|i| f64::from((i * 37) % 101) / 10.0).collect()),
+        ("all bits set", vec![f64::from_bits(u64::MAX), 0.0, f64::from_bits(u64::MAX)]),
+    ]
+}
+
+/// NaN payloads of both signs, a signalling NaN, signed zeros, infinities,
+/// subnormals and the extremes of `f64`.
+pub fn special_values() -> Vec<f64> {
+    vec![
+        f64::NAN,
+        -f64::NAN,
+        f64::from_bits(0x7ff0_0000_0000_0001), // signalling NaN
+        f64::from_bits(0xfff8_dead_beef_0001), // negative quiet NaN with payload
+        f64::from_bits(0x7ff4_0000_0000_0000), // signalling NaN, high payload bit
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::from_bits(1), // smallest subnormal
+        -f64::from_bits(0x000f_ffff_ffff_ffff), // largest subnormal, negative
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::MIN,
+        f64::EPSILON,
+        1.0,
+        -1.0,
+    ]
+}
+
+/// One column codec under test: the common ground of the two codec traits.
+trait Column {
+    type Item: Copy + Debug;
+    fn describe(&self) -> String;
+    fn max_encoded_len(&self, points: usize) -> usize;
+    fn encode(&self, items: &[Self::Item], out: &mut Vec<u8>) -> Result<(), CodecError>;
+    fn decode(&self, input: &[u8], count: usize, out: &mut Vec<Self::Item>)
+    -> Result<usize, CodecError>;
+    fn bits(item: Self::Item) -> u64;
+}
+
+impl Column for &dyn TimestampCodec {
+    type Item = i64;
+    fn describe(&self) -> String {
+        format!("{:?}", self.id())
+    }
+    fn max_encoded_len(&self, points: usize) -> usize {
+        TimestampCodec::max_encoded_len(*self, points)
+    }
+    fn encode(&self, items: &[i64], out: &mut Vec<u8>) -> Result<(), CodecError> {
+        TimestampCodec::encode(*self, items, out)
+    }
+    fn decode(&self, input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<usize, CodecError> {
+        TimestampCodec::decode(*self, input, count, out)
+    }
+    fn bits(item: i64) -> u64 {
+        item as u64
+    }
+}
+
+impl Column for &dyn ValueCodec {
+    type Item = f64;
+    fn describe(&self) -> String {
+        format!("{:?}", self.id())
+    }
+    fn max_encoded_len(&self, points: usize) -> usize {
+        ValueCodec::max_encoded_len(*self, points)
+    }
+    fn encode(&self, items: &[f64], out: &mut Vec<u8>) -> Result<(), CodecError> {
+        ValueCodec::encode(*self, items, out)
+    }
+    fn decode(&self, input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize, CodecError> {
+        ValueCodec::decode(*self, input, count, out)
+    }
+    fn bits(item: f64) -> u64 {
+        item.to_bits()
+    }
+}
+
+fn bit_patterns<C: Column>(items: &[C::Item]) -> Vec<u64> {
+    items.iter().map(|&x| C::bits(x)).collect()
+}
+
+/// Encodes `items` after a guard prefix, checks the prefix and the bound,
+/// and returns the bare payload.
+fn encode_checked<C: Column>(codec: &C, label: &str, items: &[C::Item]) -> Vec<u8> {
+    let guard = [0xa5u8, 0x5a, 0xc3];
+    let mut out = guard.to_vec();
+    let name = codec.describe();
+    codec.encode(items, &mut out).unwrap_or_else(|e| panic!("{name} {label}: encode failed: {e}"));
+    assert_eq!(out.get(..3), Some(&guard[..]), "{name} {label}: encode touched existing bytes");
+    let payload = out.split_off(3);
+    let bound = codec.max_encoded_len(items.len());
+    assert!(payload.len() <= bound, "{name} {label}: {} bytes > bound {bound}", payload.len());
+    payload
+}
+
+/// Round trip with a prefilled output and with trailing bytes after the payload.
+fn check_round_trip<C: Column>(codec: &C, label: &str, items: &[C::Item]) -> Vec<u8> {
+    let name = codec.describe();
+    let payload = encode_checked(codec, label, items);
+    let mut with_tail = payload.clone();
+    with_tail.extend_from_slice(&[0xff, 0x00, 0x5a]);
+    for input in [&payload, &with_tail] {
+        let mut out = items.get(..1).map(<[_]>::to_vec).unwrap_or_default();
+        let consumed = codec
+            .decode(input, items.len(), &mut out)
+            .unwrap_or_else(|e| panic!("{name} {label}: decode failed: {e}"));
+        assert_eq!(consumed, payload.len(), "{name} {label}: consumed != payload length");
+        let decoded = out.get(items.len().min(1)..).unwrap_or_default();
+        assert_eq!(bit_patterns::<C>(decoded), bit_patterns::<C>(items), "{name} {label}: mismatch");
+    }
+    payload
+}
+
+/// Every strict prefix fails; every single-byte flip returns without panicking.
+fn check_damage<C: Column>(codec: &C, label: &str, payload: &[u8], count: usize) {
+    let name = codec.describe();
+    for cut in 0..payload.len() {
+        let prefix = payload.get(..cut).unwrap_or_default();
+        let result = codec.decode(prefix, count, &mut Vec::new());
+        assert!(result.is_err(), "{name} {label}: prefix of {cut}/{} bytes decoded", payload.len());
+    }
+    let mut damaged = payload.to_vec();
+    for i in 0..damaged.len() {
+        for mask in FLIP_MASKS {
+            flip(&mut damaged, i, mask);
+            let mut out = Vec::new();
+            if let Ok(consumed) = codec.decode(&damaged, count, &mut out) {
+                assert!(consumed <= damaged.len(), "{name} {label}: consumed past the input");
+                assert_eq!(out.len(), count, "{name} {label}: Ok with a wrong item count");
+            }
+            flip(&mut damaged, i, mask);
+        }
+    }
+}
+
+fn flip(bytes: &mut [u8], index: usize, mask: u8) {
+    if let Some(b) = bytes.get_mut(index) {
+        *b ^= mask;
+    }
+}
+
+/// Counts the input cannot hold are refused before allocating for them.
+fn check_huge_counts<C: Column>(codec: &C, tiny: &[u8]) {
+    let name = codec.describe();
+    let result = codec.decode(tiny, MAX_BLOCK_POINTS + 1, &mut Vec::new());
+    assert!(
+        matches!(result, Err(CodecError::TooManyPoints { .. })),
+        "{name}: count above MAX_BLOCK_POINTS gave {result:?}"
+    );
+    for input in [tiny, &[][..]] {
+        let mut out = Vec::new();
+        let result = codec.decode(input, MAX_BLOCK_POINTS, &mut out);
+        assert!(result.is_err(), "{name}: {} bytes decoded {MAX_BLOCK_POINTS} items", input.len());
+        let bound = input.len() * 8 + 64;
+        assert!(
+            out.capacity() <= bound,
+            "{name}: allocated {} items for a {}-byte input",
+            out.capacity(),
+            input.len()
+        );
+    }
+}
+
+fn run_column_suite<C: Column>(codec: &C, cases: Vec<(&'static str, Vec<C::Item>)>, strategy: impl Strategy<Value = Vec<C::Item>>) {
+    let mut tiny = Vec::new();
+    for (label, items) in &cases {
+        let payload = check_round_trip(codec, label, items);
+        check_damage(codec, label, &payload, items.len());
+        if tiny.is_empty() && !payload.is_empty() {
+            tiny = payload.iter().copied().take(16).collect();
+        }
+    }
+    check_huge_counts(codec, &tiny);
+    let config = Config { cases: CASES, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    let outcome = runner.run(&strategy, |items| {
+        check_round_trip(codec, "proptest input", &items);
+        Ok(())
+    });
+    if let Err(e) = outcome {
+        panic!("{}: proptest round trip failed: {e}", codec.describe());
+    }
+}
+
+/// Arbitrary timestamp sequences: any `i64`s, and regular series at
+/// intervals from 1 ns to a year with jitter.
+pub fn timestamp_sequences() -> impl Strategy<Value = Vec<i64>> {
+    let intervals = prop::sample::select(vec![
+        1i64,
+        1_000,
+        2_777_778,
+        1_000_000_000,
+        3_600_000_000_000,
+        86_400_000_000_000,
+        31_557_600_000_000_000,
+    ]);
+    let regular = (any::<i64>(), intervals, 0i64..1_000_000, prop::collection::vec(any::<i64>(), 0..400))
+        .prop_map(|(start, step, jitter, noise)| {
+            let mut ts = start;
+            noise
+                .iter()
+                .map(|n| {
+                    ts = ts.wrapping_add(step).wrapping_add(n % (jitter + 1));
+                    ts
+                })
+                .collect()
+        });
+    prop_oneof![prop::collection::vec(any::<i64>(), 0..400), regular]
+}
+
+/// Arbitrary value sequences: any bit patterns, decimal random walks, and
+/// mixes of the special values.
+pub fn value_sequences() -> impl Strategy<Value = Vec<f64>> {
+    let any_bits = prop::collection::vec(any::<u64>().prop_map(f64::from_bits), 0..400);
+    let walk = (prop::collection::vec(-100i64..100, 0..400), 0u32..4).prop_map(|(steps, scale)| {
+        let mut x = 0i64;
+        let divisor = 10f64.powi(scale as i32);
+        steps.iter().map(|s| { x += s; x as f64 / divisor }).collect()
+    });
+    let specials = prop::collection::vec(prop::sample::select(special_values()), 0..200);
+    prop_oneof![any_bits, walk, specials]
+}
+
+/// Runs the conformance suite against a timestamp codec. Panics on failure.
+pub fn run_timestamp_codec_suite(codec: &dyn TimestampCodec) {
+    run_column_suite(&codec, timestamp_edge_cases(), timestamp_sequences());
+}
+
+/// Runs the conformance suite against a value codec. Panics on failure.
+pub fn run_value_codec_suite(codec: &dyn ValueCodec) {
+    run_column_suite(&codec, value_edge_cases(), value_sequences());
+}
+
+/// Decodes a (possibly damaged) block. When it decodes, the header must
+/// agree with the points: the count, and min/max equal to the decoded
+/// timestamps' extremes. Returns the points.
+pub fn decode_block_checked(bytes: &[u8]) -> Result<(Vec<i64>, Vec<f64>), CodecError> {
+    let view = BlockView::parse(bytes)?;
+    let (mut ts, mut vs) = (Vec::new(), Vec::new());
+    view.decode_into(&mut ts, &mut vs)?;
+    let header = view.header();
+    assert_eq!(ts.len(), view.point_count(), "block decoded a wrong number of timestamps");
+    assert_eq!(vs.len(), view.point_count(), "block decoded a wrong number of values");
+    if let (Some(&min), Some(&max)) = (ts.iter().min(), ts.iter().max()) {
+        assert_eq!((min, max), (header.min_timestamp, header.max_timestamp), "wrong min/max");
+    }
+    Ok((ts, vs))
+}
+
+/// Every truncation of `block` fails; every single-byte flip (each of the
+/// masks, or all 255 nonzero masks when `exhaustive`) decodes without
+/// panicking and, when it decodes, with a header that matches the points.
+pub fn check_block_damage(block: &[u8], exhaustive: bool) {
+    for cut in 0..block.len() {
+        let result = decode_block_checked(block.get(..cut).unwrap_or_default());
+        assert!(result.is_err(), "a {cut}-byte prefix of a {}-byte block decoded", block.len());
+    }
+    let mut longer = block.to_vec();
+    longer.push(0);
+    assert!(decode_block_checked(&longer).is_err(), "a block with a trailing byte decoded");
+    let masks: Vec<u8> = if exhaustive { (1..=255).collect() } else { FLIP_MASKS.to_vec() };
+    let mut damaged = block.to_vec();
+    for i in 0..damaged.len() {
+        for &mask in &masks {
+            flip(&mut damaged, i, mask);
+            let _ = decode_block_checked(&damaged);
+            flip(&mut damaged, i, mask);
+        }
+    }
+}
+
+fn check_block_round_trip(choice: CodecChoice, label: &str, ts: &[i64], vs: &[f64]) -> Vec<u8> {
+    let block = CompressedBlock::encode_with(ts, vs, choice)
+        .unwrap_or_else(|e| panic!("{choice:?} {label}: encode failed: {e}"));
+    let (dts, dvs) = decode_block_checked(block.as_bytes())
+        .unwrap_or_else(|e| panic!("{choice:?} {label}: decode failed: {e}"));
+    assert_eq!(dts, ts, "{choice:?} {label}: timestamps differ");
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&dvs), bits(vs), "{choice:?} {label}: values differ");
+    let header = block.header();
+    assert_eq!(header.point_count as usize, ts.len(), "{choice:?} {label}: header count");
+    if let Some(min) = ts.iter().min() {
+        assert_eq!(header.min_timestamp, *min, "{choice:?} {label}: header min");
+    }
+    let copy = CompressedBlock::from_bytes(block.as_bytes())
+        .unwrap_or_else(|e| panic!("{choice:?} {label}: from_bytes failed: {e}"));
+    assert_eq!(copy, block, "{choice:?} {label}: from_bytes changed the block");
+    block.into_bytes()
+}
+
+/// Runs the block suite for `choice`: edge cases (every timestamp edge case
+/// paired with value edge cases), proptest round trips, every truncation
+/// and single-byte flip. Panics on failure.
+pub fn run_block_suite(choice: CodecChoice) {
+    let values = value_edge_cases();
+    for (i, (label, ts)) in timestamp_edge_cases().into_iter().enumerate() {
+        let Some((_, pattern)) = values.get(i % values.len()) else { continue };
+        let vs: Vec<f64> = if pattern.is_empty() {
+            vec![0.5; ts.len()]
+        } else {
+            pattern.iter().copied().cycle().take(ts.len()).collect()
+        };
+        let bytes = check_block_round_trip(choice, label, &ts, &vs);
+        check_block_damage(&bytes, false);
+    }
+    let strategy = (timestamp_sequences(), value_sequences()).prop_map(|(mut ts, mut vs)| {
+        let n = ts.len().min(vs.len());
+        ts.truncate(n);
+        vs.truncate(n);
+        (ts, vs)
+    });
+    let config = Config { cases: CASES, failure_persistence: None, ..Config::default() };
+    let outcome = TestRunner::new(config).run(&strategy, |(ts, vs)| {
+        check_block_round_trip(choice, "proptest input", &ts, &vs);
+        Ok(())
+    });
+    if let Err(e) = outcome {
+        panic!("{choice:?}: proptest block round trip failed: {e}");
+    }
+}

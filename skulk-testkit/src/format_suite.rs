@@ -1,0 +1,306 @@
+//! TSM format conformance: the golden files with their expected contents,
+//! and a check that any TSM reader implementation can be run against.
+//!
+//! The golden files live in `vectors/tsm/v<N>/` of this crate, written once
+//! by `skulk-format`'s writer and never regenerated (append-only). A reader
+//! is adapted to [`TsmReadApi`] (three methods) and handed to
+//! [`check_tsm_reader`], which reads every golden file completely, runs
+//! range queries, asks for absent series, and sweeps truncations and byte
+//! flips of each file: every answer must be the expected data or a typed
+//! error, never a panic and never wrong values.
+//!
+//! `skulk_format::TsmReader` implements the trait here; its own run is in
+//! `tests/it/format_conformance.rs`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use skulk_format::{FormatError, SeriesId, SeriesMeta, TimeRange, TsmReader};
+
+use crate::corruption::{CorruptionReport, ErrorText, SweepConfig, sweep_exact};
+
+/// The points of one series, values kept as bit patterns so that equality
+/// is bit-exact (NaN equals itself, `-0.0` differs from `0.0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesContents {
+    /// The series' metric and labels.
+    pub meta: SeriesMeta,
+    /// Timestamps, ascending.
+    pub timestamps: Vec<i64>,
+    /// `f64::to_bits` of each value.
+    pub value_bits: Vec<u64>,
+}
+
+impl SeriesContents {
+    /// Contents from timestamps and values.
+    pub fn new(meta: SeriesMeta, timestamps: Vec<i64>, values: &[f64]) -> Self {
+        Self {
+            meta,
+            timestamps,
+            value_bits: values.iter().map(|v| v.to_bits()).collect(),
+        }
+    }
+
+    /// The points whose timestamp lies in `range`.
+    pub fn in_range(&self, range: TimeRange) -> (Vec<i64>, Vec<u64>) {
+        self.timestamps
+            .iter()
+            .zip(&self.value_bits)
+            .filter(|(t, _)| range.contains(**t))
+            .map(|(t, v)| (*t, *v))
+            .unzip()
+    }
+}
+
+/// Everything a TSM file holds, by series id.
+pub type TsmContents = BTreeMap<SeriesId, SeriesContents>;
+
+/// What a TSM reader must offer to be checked.
+pub trait TsmReadApi {
+    /// The reader's error type.
+    type Error: fmt::Debug;
+    /// Every series in the file.
+    fn series(&self) -> Vec<SeriesMeta>;
+    /// The points of series `id` in `range`, ascending by time; empty when
+    /// the file does not hold the series.
+    fn read_series(
+        &self,
+        id: SeriesId,
+        range: TimeRange,
+    ) -> Result<(Vec<i64>, Vec<f64>), Self::Error>;
+}
+
+impl<B: AsRef<[u8]>> TsmReadApi for TsmReader<B> {
+    type Error = FormatError;
+
+    fn series(&self) -> Vec<SeriesMeta> {
+        TsmReader::series(self)
+            .map(|entry| entry.meta.clone())
+            .collect()
+    }
+
+    fn read_series(
+        &self,
+        id: SeriesId,
+        range: TimeRange,
+    ) -> Result<(Vec<i64>, Vec<f64>), FormatError> {
+        TsmReader::read_series(self, id, range)
+    }
+}
+
+/// Reads every point of every series.
+pub fn read_contents<R: TsmReadApi>(reader: &R) -> Result<TsmContents, R::Error> {
+    let mut out = TsmContents::new();
+    for meta in reader.series() {
+        let (ts, vs) = reader.read_series(meta.id(), TimeRange::ALL)?;
+        out.insert(meta.id(), SeriesContents::new(meta, ts, &vs));
+    }
+    Ok(out)
+}
+
+/// One golden file and what it must decode to.
+#[derive(Debug, Clone)]
+pub struct GoldenTsm {
+    /// File name in `vectors/tsm/v<version>/`.
+    pub name: &'static str,
+    /// Format version of the file.
+    pub version: u8,
+    /// The series written into it.
+    pub series: fn() -> Vec<SeriesContents>,
+}
+
+impl GoldenTsm {
+    /// The file's path.
+    pub fn path(&self) -> PathBuf {
+        vectors_dir()
+            .join("tsm")
+            .join(format!("v{}", self.version))
+            .join(self.name)
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.path())
+    }
+
+    /// The contents a reader must return, by series id.
+    pub fn expected(&self) -> TsmContents {
+        (self.series)()
+            .into_iter()
+            .map(|s| (s.meta.id(), s))
+            .collect()
+    }
+}
+
+/// The folder of golden files, `vectors/` in this crate.
+pub fn vectors_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors"))
+}
+
+/// Every golden TSM file of every version.
+pub fn golden_tsm_files() -> Vec<GoldenTsm> {
+    vec![
+        GoldenTsm {
+            name: "raw_small.tsm",
+            version: 1,
+            series: raw_small,
+        },
+        GoldenTsm {
+            name: "raw_empty.tsm",
+            version: 1,
+            series: Vec::new,
+        },
+        GoldenTsm {
+            name: "raw_many_series.tsm",
+            version: 1,
+            series: raw_many_series,
+        },
+    ]
+}
+
+fn meta(metric: &str, labels: &[(&str, &str)]) -> SeriesMeta {
+    SeriesMeta::new(
+        metric,
+        labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+/// `raw_small.tsm`: extremes, special floats, one point, an empty series.
+fn raw_small() -> Vec<SeriesContents> {
+    let base = 1_700_000_000_000_000_000_i64;
+    vec![
+        SeriesContents::new(
+            meta("cpu.usage", &[("host", "server1"), ("dc", "eu-west")]),
+            (0..5).map(|i| base + i * 10_000_000).collect(),
+            &[0.5, 0.25, 100.0, -3.75, 1e300],
+        ),
+        SeriesContents::new(
+            meta("extremes", &[]),
+            vec![i64::MIN, -1, 0, i64::MAX],
+            &[
+                f64::NAN,
+                -0.0,
+                f64::NEG_INFINITY,
+                f64::from_bits(0x7ff4_0000_dead_beef),
+            ],
+        ),
+        SeriesContents::new(
+            meta("single", &[("k", "v")]),
+            vec![42],
+            &[f64::from_bits(1)],
+        ),
+        SeriesContents::new(meta("empty", &[("why", "no points")]), vec![], &[]),
+    ]
+}
+
+/// `raw_many_series.tsm`: twenty series of seven points, UTF-8 labels.
+fn raw_many_series() -> Vec<SeriesContents> {
+    (0..20)
+        .map(|s: i64| {
+            let ts = (0..7).map(|i| i * 1_000_000_000 + s).collect();
+            let vs: Vec<f64> = (0..7).map(|i| (i * 10 + s) as f64 / 4.0).collect();
+            let sensor = format!("s{s:02}");
+            SeriesContents::new(
+                meta("temp.°C", &[("sensor", &sensor), ("site", "zürich")]),
+                ts,
+                &vs,
+            )
+        })
+        .collect()
+}
+
+/// What [`check_tsm_reader`] did.
+#[derive(Debug, Clone, Default)]
+pub struct FormatSuiteReport {
+    /// Golden files read.
+    pub files: usize,
+    /// Range queries compared.
+    pub range_queries: usize,
+    /// Truncations and flips tried, over all files.
+    pub corruption: CorruptionReport,
+}
+
+/// Ranges that cut a series' points in interesting places.
+fn probe_ranges(timestamps: &[i64]) -> Vec<TimeRange> {
+    let mut ranges = vec![TimeRange::ALL];
+    let (Some(&first), Some(&last)) = (timestamps.first(), timestamps.last()) else {
+        return ranges;
+    };
+    let mid = timestamps
+        .get(timestamps.len() / 2)
+        .copied()
+        .unwrap_or(first);
+    for (start, end) in [
+        (first, mid),
+        (mid, last),
+        (mid, mid.saturating_add(1)),
+        (i64::MIN, first),
+        (last, i64::MAX),
+    ] {
+        if let Ok(range) = TimeRange::new(start, end) {
+            ranges.push(range);
+        }
+    }
+    ranges
+}
+
+/// Runs the TSM conformance check on the reader that `open` builds from a
+/// file's bytes (owned, so the reader may keep them). Returns what was checked, or a description of the first
+/// failure. `sweep` chooses the corruption cases (e.g.
+/// [`SweepConfig::quick`]); `None` skips the sweep.
+pub fn check_tsm_reader<R: TsmReadApi, E: fmt::Debug>(
+    open: impl Fn(Vec<u8>) -> Result<R, E>,
+    sweep: Option<&SweepConfig>,
+) -> Result<FormatSuiteReport, String> {
+    let mut report = FormatSuiteReport::default();
+    for golden in golden_tsm_files() {
+        let name = golden.name;
+        let bytes = golden
+            .bytes()
+            .map_err(|e| format!("{}: {e}", golden.path().display()))?;
+        let expected = golden.expected();
+        let reader = open(bytes.clone()).map_err(|e| format!("{name}: open failed: {e:?}"))?;
+        let got = read_contents(&reader).map_err(|e| format!("{name}: read failed: {e:?}"))?;
+        if got != expected {
+            return Err(format!(
+                "{name}: contents differ\n got: {got:?}\nwant: {expected:?}"
+            ));
+        }
+        for (id, series) in &expected {
+            for range in probe_ranges(&series.timestamps) {
+                let (ts, vs) = reader
+                    .read_series(*id, range)
+                    .map_err(|e| format!("{name}: {e:?}"))?;
+                let want = series.in_range(range);
+                if (ts.clone(), vs.iter().map(|v| v.to_bits()).collect()) != want {
+                    return Err(format!(
+                        "{name}: series {} in {range:?}: got {ts:?}",
+                        series.meta
+                    ));
+                }
+                report.range_queries += 1;
+            }
+        }
+        let absent = SeriesId(!expected.keys().next().map_or(0, |id| id.0));
+        match reader.read_series(absent, TimeRange::ALL) {
+            Ok((ts, _)) if ts.is_empty() => {}
+            other => return Err(format!("{name}: absent series gave {other:?}")),
+        }
+        if let Some(config) = sweep {
+            let case = sweep_exact(&bytes, &expected, config, |b| {
+                let reader = open(b.to_vec()).map_err(ErrorText::of)?;
+                read_contents(&reader).map_err(ErrorText::of)
+            });
+            if !case.is_clean() {
+                return Err(format!("{name}: corruption sweep failed:\n{case}"));
+            }
+            report.corruption.merge(case);
+        }
+        report.files += 1;
+    }
+    Ok(report)
+}

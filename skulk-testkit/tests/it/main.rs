@@ -1,0 +1,10 @@
+//! The integration tests of skulk-testkit: the kit used on Skulk itself.
+
+#[cfg(feature = "engine")]
+mod crash_harness;
+#[cfg(feature = "engine")]
+mod engine_model;
+mod format_conformance;
+mod fuzz_replay;
+mod tsm_corruption;
+mod wal_corruption;

@@ -1,0 +1,140 @@
+//! `WalConfig` and `SyncMode`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::{Result, WalError};
+
+/// How an append is made durable before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// No sync: an append returns once its bytes are handed to the OS
+    /// (`write()`). It survives a crash of the process, but **on power loss
+    /// the OS-buffered tail is lost**: what recovers is a prefix of what was
+    /// acknowledged. Segments are still fsynced when they are rolled over.
+    None,
+    /// `fsync` (`File::sync_all`) before acknowledging: data and metadata.
+    #[default]
+    Fsync,
+    /// `fdatasync` (`File::sync_data`) before acknowledging: data and the
+    /// metadata needed to read it back (the file size), not timestamps.
+    Fdatasync,
+}
+
+/// Tuning of the write-ahead log. Deserializes from TOML (or any serde
+/// format); every field is optional and defaults as documented.
+///
+/// ```toml
+/// batch_size = 128       # records
+/// batch_timeout = "0ms"  # humantime: "10ms", "1s", ...
+/// segment_size = 67108864
+/// sync_mode = "fsync"    # "none" | "fsync" | "fdatasync"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WalConfig {
+    /// Group commit: a committing writer waits (at most `batch_timeout`)
+    /// until this many records are pending before it writes and syncs them.
+    /// Default 128. Must be at least 1.
+    pub batch_size: usize,
+    /// Group commit: how long a committing writer waits for `batch_size`
+    /// records. Default 0: no waiting; writers that arrive while a sync is
+    /// running still share the next one.
+    #[serde(with = "humantime_serde")]
+    pub batch_timeout: Duration,
+    /// A segment is rolled over when the next record would make it larger
+    /// than this many bytes (a single larger record gets a segment of its
+    /// own). Default 64 MiB. Must be at least 256.
+    pub segment_size: u64,
+    /// How appends are made durable. Default [`SyncMode::Fsync`].
+    pub sync_mode: SyncMode,
+}
+
+/// The smallest accepted [`WalConfig::segment_size`].
+pub const MIN_SEGMENT_SIZE: u64 = 256;
+
+impl Default for WalConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 128,
+            batch_timeout: Duration::ZERO,
+            segment_size: 64 << 20,
+            sync_mode: SyncMode::Fsync,
+        }
+    }
+}
+
+impl WalConfig {
+    /// Checks the limits documented on each field.
+    pub fn validate(&self) -> Result<()> {
+        if self.batch_size == 0 {
+            return Err(WalError::InvalidArgument(
+                "wal batch_size must be at least 1".into(),
+            ));
+        }
+        if self.segment_size < MIN_SEGMENT_SIZE {
+            return Err(WalError::InvalidArgument(format!(
+                "wal segment_size {} is below the minimum of {MIN_SEGMENT_SIZE} bytes",
+                self.segment_size
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_toml_with_humantime_durations() {
+        let config: WalConfig = toml::from_str(
+            "batch_size = 64\nbatch_timeout = \"10ms\"\nsegment_size = 1048576\nsync_mode = \"fdatasync\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config,
+            WalConfig {
+                batch_size: 64,
+                batch_timeout: Duration::from_millis(10),
+                segment_size: 1 << 20,
+                sync_mode: SyncMode::Fdatasync,
+            }
+        );
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn missing_fields_take_defaults() {
+        let config: WalConfig = toml::from_str("sync_mode = \"none\"").unwrap();
+        assert_eq!(
+            config,
+            WalConfig {
+                sync_mode: SyncMode::None,
+                ..WalConfig::default()
+            }
+        );
+        assert_eq!(
+            toml::from_str::<WalConfig>("").unwrap(),
+            WalConfig::default()
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_refused() {
+        assert!(toml::from_str::<WalConfig>("batch_sise = 3").is_err());
+        assert!(toml::from_str::<WalConfig>("sync_mode = \"always\"").is_err());
+        let zero = WalConfig {
+            batch_size: 0,
+            ..WalConfig::default()
+        };
+        assert!(matches!(zero.validate(), Err(WalError::InvalidArgument(_))));
+        let tiny = WalConfig {
+            segment_size: 10,
+            ..WalConfig::default()
+        };
+        assert!(matches!(tiny.validate(), Err(WalError::InvalidArgument(_))));
+    }
+}

@@ -1,0 +1,87 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+use skulk_format::{SeriesId, SeriesMeta};
+
+use crate::Lsn;
+
+/// Everything that can go wrong writing, recovering or repairing the log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalError {
+    /// An I/O error on `path` (a segment file or the log directory).
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Damaged bytes before the tail of the log. Nothing was changed on
+    /// disk; [`crate::repair`] can cut the log at `offset` (after copying
+    /// the originals aside).
+    #[error(
+        "corrupt WAL segment {segment} at byte {offset}: {what}; run repair to cut the log there"
+    )]
+    Corrupt {
+        /// The segment file.
+        segment: PathBuf,
+        /// Byte offset of the damaged record or field in that file.
+        offset: u64,
+        /// What was wrong.
+        what: &'static str,
+    },
+    /// A segment written by a newer format version.
+    #[error(
+        "WAL segment {segment} has format version {found}; this build reads version {supported}"
+    )]
+    UnsupportedVersion {
+        /// The segment file.
+        segment: PathBuf,
+        /// The version byte found.
+        found: u8,
+        /// The newest version this build reads.
+        supported: u8,
+    },
+    /// A previous sync failed: the log refuses writes until it is reopened,
+    /// which replays what really is on disk.
+    #[error("the WAL is failed after a sync error and refuses writes; reopen it to recover")]
+    Poisoned,
+    /// Two different series hash to the same id. The point was not logged.
+    #[error("series id collision on {id}: {existing} and {new} hash to the same id")]
+    SeriesCollision {
+        /// The shared id.
+        id: SeriesId,
+        /// The series the log already knows.
+        existing: Box<SeriesMeta>,
+        /// The series that was refused.
+        new: Box<SeriesMeta>,
+    },
+    /// A Points record names a series that no earlier record defines.
+    #[error("record {lsn} refers to series {series}, which no earlier record defines")]
+    UnknownSeries {
+        /// The record.
+        lsn: Lsn,
+        /// The undefined series.
+        series: SeriesId,
+    },
+    /// An argument that cannot be used (a bad configuration, an oversized
+    /// record).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = WalError> = std::result::Result<T, E>;
+
+impl WalError {
+    /// Wraps an I/O error with the path it happened on.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Record framing (`FORMAT.md`, "Record frame"): length, masked CRC, type,
+//! LSN, payload. What the payload means is `entry.rs`'s business.
+
+use crate::Lsn;
+#[cfg(test)]
+use crate::WalEntry;
+
+/// Bytes before the payload: length, CRC, type, LSN.
+pub const FRAME_HEADER_LEN: usize = LEN_AT + 4 + 4 + 1 + 8;
+/// The largest payload a record may carry (128 MiB).
+pub const MAX_PAYLOAD_LEN: usize = 128 << 20;
+
+const LEN_AT: usize = 0;
+const CRC_AT: usize = LEN_AT + 4;
+const TYPE_AT: usize = CRC_AT + 4;
+const LSN_AT: usize = TYPE_AT + 1;
+const PAYLOAD_AT: usize = LSN_AT + 8;
+const _: () = assert!(PAYLOAD_AT == FRAME_HEADER_LEN);
+
+const MASK_DELTA: u32 = 0xa282_ead8;
+
+/// LevelDB's CRC mask: stored CRCs never equal the CRC of their own bytes,
+/// and an all-zero frame cannot check out.
+pub(crate) fn mask(crc: u32) -> u32 {
+    crc.rotate_right(15).wrapping_add(MASK_DELTA)
+}
+
+/// The CRC of a frame: length, type, LSN, payload (the stored CRC field is
+/// skipped).
+fn frame_crc(header: &[u8; FRAME_HEADER_LEN], payload: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(header.get(LEN_AT..CRC_AT).unwrap_or_default());
+    hasher.update(header.get(TYPE_AT..PAYLOAD_AT).unwrap_or_default());
+    hasher.update(payload);
+    mask(hasher.finalize())
+}
+
+/// Appends the frame of `entry` with `lsn` to `out`. Fails (and leaves
+/// `out` as it was) when the payload is empty or larger than
+/// [`MAX_PAYLOAD_LEN`].
+#[cfg(test)]
+pub(crate) fn encode(out: &mut Vec<u8>, lsn: Lsn, entry: &WalEntry) -> Result<(), &'static str> {
+    let mut payload = Vec::new();
+    entry.encode_payload(&mut payload);
+    check_payload_len(payload.len())?;
+    encode_parts(out, lsn, entry.record_type(), &payload);
+    Ok(())
+}
+
+/// Fails unless a payload of `len` bytes fits a frame.
+pub(crate) fn check_payload_len(len: usize) -> Result<(), &'static str> {
+    if len == 0 || len > MAX_PAYLOAD_LEN {
+        return Err("record payload must be 1 byte to 128 MiB");
+    }
+    Ok(())
+}
+
+/// Appends a frame around an already encoded, length-checked payload.
+pub(crate) fn encode_parts(out: &mut Vec<u8>, lsn: Lsn, kind: u8, payload: &[u8]) {
+    let mut header = [0u8; FRAME_HEADER_LEN];
+    put(&mut header, LEN_AT, &(payload.len() as u32).to_le_bytes());
+    put(&mut header, TYPE_AT, &[kind]);
+    put(&mut header, LSN_AT, &lsn.to_le_bytes());
+    let crc = frame_crc(&header, payload);
+    put(&mut header, CRC_AT, &crc.to_le_bytes());
+    out.reserve(FRAME_HEADER_LEN + payload.len());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(payload);
+}
+
+fn put(header: &mut [u8; FRAME_HEADER_LEN], at: usize, bytes: &[u8]) {
+    if let Some(slot) = header.get_mut(at..at + bytes.len()) {
+        slot.copy_from_slice(bytes);
+    }
+}
+
+fn field<const N: usize>(header: &[u8; FRAME_HEADER_LEN], at: usize) -> [u8; N] {
+    header
+        .get(at..at + N)
+        .and_then(|s| s.try_into().ok())
+        .unwrap_or([0; N])
+}
+
+/// A frame whose CRC checked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Frame<'a> {
+    /// The record type byte.
+    pub kind: u8,
+    /// The LSN stored in the frame.
+    pub lsn: Lsn,
+    /// The payload.
+    pub payload: &'a [u8],
+    /// Total encoded length, header included.
+    pub len: usize,
+}
+
+/// Why no frame could be read at an offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrameError {
+    /// The bytes end before the frame does.
+    Incomplete,
+    /// The frame is invalid (what is wrong).
+    Bad(&'static str),
+}
+
+/// Reads the frame at the start of `bytes`.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
+    let header: [u8; FRAME_HEADER_LEN] = bytes
+        .get(..FRAME_HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or(FrameError::Incomplete)?;
+    let payload_len = u32::from_le_bytes(field(&header, LEN_AT)) as usize;
+    let kind = field::<1>(&header, TYPE_AT)[0];
+    if kind == 0 {
+        return Err(FrameError::Bad("record type 0 (zero-filled or torn tail)"));
+    }
+    if payload_len == 0 || payload_len > MAX_PAYLOAD_LEN {
+        return Err(FrameError::Bad("record length out of range"));
+    }
+    let payload = bytes
+        .get(FRAME_HEADER_LEN..FRAME_HEADER_LEN + payload_len)
+        .ok_or(FrameError::Incomplete)?;
+    if u32::from_le_bytes(field(&header, CRC_AT)) != frame_crc(&header, payload) {
+        return Err(FrameError::Bad("record CRC mismatch"));
+    }
+    let lsn = u64::from_le_bytes(field(&header, LSN_AT));
+    Ok(Frame {
+        kind,
+        lsn,
+        payload,
+        len: FRAME_HEADER_LEN + payload_len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&mut out, 42, &WalEntry::Checkpoint { safe_lsn: 7 }).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_frame_round_trips() {
+        let bytes = sample();
+        let frame = decode(&bytes).unwrap();
+        assert_eq!((frame.kind, frame.lsn, frame.len), (4, 42, bytes.len()));
+        assert_eq!(frame.payload, 7u64.to_le_bytes());
+    }
+
+    #[test]
+    fn an_all_zero_frame_is_never_valid() {
+        assert_eq!(
+            decode(&[0; 64]),
+            Err(FrameError::Bad("record type 0 (zero-filled or torn tail)"))
+        );
+        // Even with a nonzero type, a zero CRC never matches an empty-ish frame.
+        assert_ne!(mask(crc32fast::hash(&[0; 13])), 0);
+    }
+
+    #[test]
+    fn every_prefix_is_incomplete_and_every_flip_is_caught() {
+        let bytes = sample();
+        for len in 0..bytes.len() {
+            assert_eq!(
+                decode(&bytes[..len]),
+                Err(FrameError::Incomplete),
+                "prefix {len}"
+            );
+        }
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut bad = bytes.clone();
+                bad[i] ^= 1 << bit;
+                // A flipped length may make the frame look longer than the input.
+                assert!(decode(&bad).is_err(), "flip byte {i} bit {bit}");
+            }
+        }
+    }
+}

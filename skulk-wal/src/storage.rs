@@ -1,0 +1,138 @@
+//! The I/O seam: a log directory and its append-only files.
+//!
+//! The log does all its I/O through these two traits, so a test can put a
+//! model of a disk underneath (one that keeps "written" apart from "synced"
+//! bytes and forgets some of the former on a simulated power loss, or that
+//! fails a sync on purpose). [`FsDir`] is the real thing.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// One open, append-only log file.
+pub trait LogFile: Send {
+    /// Writes all of `bytes` at the end of the file.
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// Makes everything written so far durable: `fdatasync` when
+    /// `data_only`, `fsync` otherwise.
+    fn sync(&mut self, data_only: bool) -> io::Result<()>;
+    /// Truncates (or extends with zeros) the file to `len` bytes.
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+}
+
+/// A directory of log files, addressed by plain file names.
+pub trait LogDir: Send + Sync {
+    /// Where the directory is, for messages.
+    fn path(&self) -> &Path;
+    /// The names of the files in the directory (not sorted).
+    fn list(&self) -> io::Result<Vec<String>>;
+    /// The whole content of file `name`.
+    fn read(&self, name: &str) -> io::Result<Vec<u8>>;
+    /// Creates file `name`, empty, replacing any file of that name.
+    fn create(&self, name: &str) -> io::Result<Box<dyn LogFile>>;
+    /// Opens existing file `name` for appending.
+    fn open_append(&self, name: &str) -> io::Result<Box<dyn LogFile>>;
+    /// Renames `from` to `to` atomically, replacing `to`.
+    fn rename(&self, from: &str, to: &str) -> io::Result<()>;
+    /// Removes file `name`.
+    fn remove(&self, name: &str) -> io::Result<()>;
+    /// Makes the directory's entries (creations, renames, removals)
+    /// durable.
+    fn sync_dir(&self) -> io::Result<()>;
+}
+
+/// A [`LogDir`] on the real file system.
+#[derive(Debug, Clone)]
+pub struct FsDir {
+    path: PathBuf,
+}
+
+impl FsDir {
+    /// The directory at `path`, created (with its parents) when missing.
+    pub fn create(path: impl Into<PathBuf>) -> io::Result<Self> {
+        let path = path.into();
+        fs::create_dir_all(&path)?;
+        Ok(Self { path })
+    }
+
+    /// The existing directory at `path`.
+    pub fn open(path: impl Into<PathBuf>) -> io::Result<Self> {
+        let path = path.into();
+        if !path.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "WAL directory not found",
+            ));
+        }
+        Ok(Self { path })
+    }
+}
+
+struct FsFile(File);
+
+impl LogFile for FsFile {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.write_all(bytes)
+    }
+
+    fn sync(&mut self, data_only: bool) -> io::Result<()> {
+        if data_only {
+            self.0.sync_data()
+        } else {
+            self.0.sync_all()
+        }
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+}
+
+impl LogDir for FsDir {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn list(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&self.path)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                if let Ok(name) = entry.file_name().into_string() {
+                    names.push(name);
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn read(&self, name: &str) -> io::Result<Vec<u8>> {
+        fs::read(self.path.join(name))
+    }
+
+    fn create(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(self.path.join(name))?;
+        Ok(Box::new(FsFile(file)))
+    }
+
+    fn open_append(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
+        let file = OpenOptions::new().append(true).open(self.path.join(name))?;
+        Ok(Box::new(FsFile(file)))
+    }
+
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        fs::rename(self.path.join(from), self.path.join(to))
+    }
+
+    fn remove(&self, name: &str) -> io::Result<()> {
+        fs::remove_file(self.path.join(name))
+    }
+
+    fn sync_dir(&self) -> io::Result<()> {
+        File::open(&self.path)?.sync_all()
+    }
+}

@@ -1,0 +1,413 @@
+//! `Wal`: the log handle, with group commit.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use skulk_format::{DataPoint, PointLog, SeriesId};
+
+use crate::entry::record_type;
+use crate::frame;
+use crate::header::SEGMENT_HEADER_LEN;
+use crate::pending::Pending;
+use crate::recovery::{Recovery, list_segments, scan_dir};
+use crate::segment::{TMP_SUFFIX, segment_name};
+use crate::storage::{FsDir, LogDir, LogFile};
+use crate::writer::{Writer, create_segment};
+use crate::{Lsn, Result, WalConfig, WalEntry, WalError, WalPoint};
+
+/// A write-ahead log open for appending. `Send + Sync`: share it (e.g. in
+/// an `Arc`) and append from many threads; concurrent appends share one
+/// write and one sync (group commit).
+pub struct Wal {
+    dir: Arc<dyn LogDir>,
+    config: WalConfig,
+    state: Mutex<Pending>,
+    /// Wakes writers waiting for their batch to become durable.
+    done: Condvar,
+    /// Wakes a committing writer waiting for a fuller batch.
+    arrived: Condvar,
+    writer: Mutex<Writer>,
+}
+
+impl std::fmt::Debug for Wal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wal")
+            .field("dir", &self.dir.path())
+            .field("config", &self.config)
+            .field("next_lsn", &self.next_lsn())
+            .field("poisoned", &self.is_poisoned())
+            .finish()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Wal {
+    /// Opens the log in directory `dir` (created when missing): deletes
+    /// leftover `*.wal.tmp` files, replays every segment, cuts a torn tail
+    /// off the last one (reported in [`Recovery::torn_bytes`]) and returns
+    /// the log ready for appending with what it holds. When the cut removed
+    /// series definitions from the active segment, they are logged again
+    /// (after the returned records). Corruption before the tail fails with
+    /// [`WalError::Corrupt`] and changes nothing.
+    pub fn open(dir: impl AsRef<Path>, config: WalConfig) -> Result<(Wal, Recovery)> {
+        let path = dir.as_ref();
+        let fs = FsDir::create(path).map_err(|e| WalError::io(path, e))?;
+        Self::open_in(Arc::new(fs), config)
+    }
+
+    /// [`Wal::open`], discarding the recovered records.
+    pub fn new(dir: impl AsRef<Path>, config: WalConfig) -> Result<Wal> {
+        Self::open(dir, config).map(|(wal, _)| wal)
+    }
+
+    /// Reads the log in `dir` without changing anything: the torn tail is
+    /// reported, not cut.
+    pub fn recover(dir: impl AsRef<Path>) -> Result<Recovery> {
+        let path = dir.as_ref();
+        let fs = FsDir::open(path).map_err(|e| WalError::io(path, e))?;
+        scan_dir(&fs)
+    }
+
+    /// [`Wal::recover`] on any [`LogDir`].
+    pub fn recover_in(dir: &dyn LogDir) -> Result<Recovery> {
+        scan_dir(dir)
+    }
+
+    /// [`Wal::open`] on any [`LogDir`].
+    pub fn open_in(dir: Arc<dyn LogDir>, config: WalConfig) -> Result<(Wal, Recovery)> {
+        config.validate()?;
+        remove_tmp_files(dir.as_ref())?;
+        let recovery = scan_dir(dir.as_ref())?;
+        let series = recovery.series()?;
+        let mut segments: VecDeque<_> = list_segments(dir.as_ref())?.into();
+        let (file, seg_bytes) = open_active(dir.as_ref(), &recovery, &mut segments)?;
+        let has_data = seg_bytes > SEGMENT_HEADER_LEN as u64;
+        let pending = Pending::new(
+            recovery.next_lsn(),
+            seg_bytes,
+            has_data,
+            series,
+            config.segment_size,
+        );
+        let wal = Wal {
+            writer: Mutex::new(Writer::new(Arc::clone(&dir), file, segments)),
+            dir,
+            config,
+            state: Mutex::new(pending),
+            done: Condvar::new(),
+            arrived: Condvar::new(),
+        };
+        wal.define_missing(&recovery)?;
+        Ok((wal, recovery))
+    }
+
+    /// Makes the active segment define every known series again, when a
+    /// torn tail cut (or a repair) removed some of the definitions it
+    /// started with: later points in it, and truncation of the segments
+    /// before it, rely on them.
+    fn define_missing(&self, recovery: &Recovery) -> Result<()> {
+        let first = recovery.segments().last().map_or(0, |s| s.first_lsn);
+        let defined: HashSet<SeriesId> = recovery
+            .records()
+            .iter()
+            .filter(|(lsn, _)| *lsn >= first)
+            .filter_map(|(_, e)| match e {
+                WalEntry::SeriesDef { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut state = lock(&self.state);
+        let last = state.relog_except(&defined);
+        match last {
+            Some(lsn) => self.wait_durable(state, lsn).map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// The configuration the log was opened with.
+    pub fn config(&self) -> &WalConfig {
+        &self.config
+    }
+
+    /// The directory the log lives in.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Appends one record and returns its LSN once it is durable under the
+    /// sync mode (after `write()` only, under [`crate::SyncMode::None`]).
+    /// A [`WalEntry::SeriesDef`] also registers the series for
+    /// [`Wal::append_points`].
+    pub fn append(&self, entry: &WalEntry) -> Result<Lsn> {
+        entry
+            .check()
+            .map_err(|what| WalError::InvalidArgument(what.into()))?;
+        let mut payload = Vec::new();
+        entry.encode_payload(&mut payload);
+        frame::check_payload_len(payload.len())
+            .map_err(|what| WalError::InvalidArgument(what.into()))?;
+        let mut state = self.lock_live()?;
+        if let WalEntry::SeriesDef { id, meta } = entry {
+            crate::recovery::define(&mut state.series, *id, meta)?;
+        }
+        let lsn = state.push(entry.record_type(), &payload);
+        self.wait_durable(state, lsn)
+    }
+
+    /// Logs `points` as one Points record, preceded by a definition of each
+    /// series the log does not know yet, and returns the Points record's
+    /// LSN once durable. Fails on an empty slice or a series id collision
+    /// (nothing is logged then).
+    pub fn append_points(&self, points: &[DataPoint]) -> Result<Lsn> {
+        if points.is_empty() {
+            return Err(WalError::InvalidArgument(
+                "append_points needs at least one point".into(),
+            ));
+        }
+        let wal_points: Vec<WalPoint> = points
+            .iter()
+            .map(|p| WalPoint {
+                series_id: p.series_id,
+                timestamp: p.timestamp,
+                value: p.value,
+            })
+            .collect();
+        let mut payload = Vec::new();
+        WalEntry::Points(wal_points).encode_payload(&mut payload);
+        frame::check_payload_len(payload.len())
+            .map_err(|what| WalError::InvalidArgument(what.into()))?;
+        let mut state = self.lock_live()?;
+        check_series(&state, points)?;
+        let mut previous = None;
+        for point in points {
+            if previous != Some(point.series_id) {
+                state.define(point.series_id, &point.series)?;
+                previous = Some(point.series_id);
+            }
+        }
+        let lsn = state.push(record_type::POINTS, &payload);
+        self.wait_durable(state, lsn)
+    }
+
+    /// Syncs the active segment now (whatever the sync mode). A failure
+    /// poisons the log.
+    pub fn sync(&self) -> Result<()> {
+        drop(self.lock_live()?);
+        let result = lock(&self.writer).sync(crate::SyncMode::Fsync);
+        if result.is_err() {
+            self.poison();
+        }
+        result
+    }
+
+    fn poison(&self) {
+        lock(&self.state).poisoned = true;
+        self.done.notify_all();
+    }
+
+    /// Deletes every whole segment whose records all have LSN `<= safe_lsn`
+    /// (their data being durable elsewhere), never the active segment.
+    /// Returns how many segments were deleted. Refused once poisoned.
+    ///
+    /// Before deleting anything it fsyncs the active segment, whatever the
+    /// sync mode, so records appended before the truncation (such as the
+    /// checkpoint that justifies it) survive a crash whenever its effect
+    /// does. A failure of that sync poisons the log.
+    pub fn truncate_through(&self, safe_lsn: Lsn) -> Result<usize> {
+        drop(self.lock_live()?);
+        let mut writer = lock(&self.writer);
+        if writer.removable(safe_lsn) == 0 {
+            return Ok(0);
+        }
+        if let Err(e) = writer.sync(crate::SyncMode::Fsync) {
+            self.poison();
+            return Err(e);
+        }
+        writer.truncate_through(safe_lsn)
+    }
+
+    /// The segment files, oldest first, as (first LSN, file name).
+    pub fn segments(&self) -> Vec<(Lsn, String)> {
+        lock(&self.writer).segments().cloned().collect()
+    }
+
+    /// The LSN the next record will get.
+    pub fn next_lsn(&self) -> Lsn {
+        lock(&self.state).next_lsn
+    }
+
+    /// True once a sync or write failed: every append fails until the log
+    /// is reopened.
+    pub fn is_poisoned(&self) -> bool {
+        lock(&self.state).poisoned
+    }
+
+    fn lock_live(&self) -> Result<MutexGuard<'_, Pending>> {
+        let state = lock(&self.state);
+        if state.poisoned {
+            Err(WalError::Poisoned)
+        } else {
+            Ok(state)
+        }
+    }
+
+    /// Waits until `lsn` is durable, committing a batch itself when no
+    /// other writer is (leader/follower group commit).
+    fn wait_durable<'a>(&'a self, mut state: MutexGuard<'a, Pending>, lsn: Lsn) -> Result<Lsn> {
+        if state.flushing {
+            self.arrived.notify_one();
+        }
+        loop {
+            if state.durable_lsn >= lsn {
+                return Ok(lsn);
+            }
+            if state.poisoned {
+                return Err(WalError::Poisoned);
+            }
+            if state.flushing {
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            let (guard, result) = self.commit_batch(state);
+            state = guard;
+            result?;
+        }
+    }
+
+    /// Writes (and syncs) every pending record as one batch. On failure the
+    /// log is poisoned and the error returned to this writer; the others
+    /// waiting on the batch get [`WalError::Poisoned`].
+    fn commit_batch<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, Pending>,
+    ) -> (MutexGuard<'a, Pending>, Result<()>) {
+        state.flushing = true;
+        state = self.gather(state);
+        let chunks = std::mem::take(&mut state.chunks);
+        state.records = 0;
+        let target = state.next_lsn - 1;
+        drop(state);
+        let result = lock(&self.writer).commit(chunks, self.config.sync_mode);
+        let mut state = lock(&self.state);
+        state.flushing = false;
+        match &result {
+            Ok(()) => state.durable_lsn = state.durable_lsn.max(target),
+            Err(_) => state.poisoned = true,
+        }
+        self.done.notify_all();
+        (state, result)
+    }
+
+    /// Waits up to `batch_timeout` for `batch_size` pending records.
+    fn gather<'a>(&'a self, mut state: MutexGuard<'a, Pending>) -> MutexGuard<'a, Pending> {
+        let deadline = Instant::now() + self.config.batch_timeout;
+        while state.records < self.config.batch_size {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .arrived
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        state
+    }
+}
+
+/// Refuses a batch whose points disagree with the log's series before
+/// anything is queued, so a failed call logs nothing.
+fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for p in points {
+        let known = state
+            .series
+            .get(&p.series_id)
+            .or_else(|| seen.get(&p.series_id));
+        match known {
+            Some(meta) if Arc::ptr_eq(meta, &p.series) || **meta == *p.series => {}
+            Some(meta) => {
+                return Err(WalError::SeriesCollision {
+                    id: p.series_id,
+                    existing: Box::new(skulk_format::SeriesMeta::clone(meta)),
+                    new: Box::new(skulk_format::SeriesMeta::clone(&p.series)),
+                });
+            }
+            None if p.series.id() != p.series_id => {
+                return Err(WalError::InvalidArgument(format!(
+                    "point claims series id {} but {} has id {}",
+                    p.series_id,
+                    p.series,
+                    p.series.id()
+                )));
+            }
+            None => {
+                seen.insert(p.series_id, Arc::clone(&p.series));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens the last segment for appending, after cutting its torn tail, or
+/// creates the first one; returns it with its size.
+fn open_active(
+    dir: &dyn LogDir,
+    recovery: &Recovery,
+    segments: &mut VecDeque<(Lsn, String)>,
+) -> Result<(Box<dyn LogFile>, u64)> {
+    let Some((_, name)) = segments.back() else {
+        let first = recovery.next_lsn();
+        segments.push_back((first, segment_name(first)));
+        return Ok((create_segment(dir, first)?, SEGMENT_HEADER_LEN as u64));
+    };
+    let path = dir.path().join(name);
+    let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
+    if let Some(tail) = recovery.tail() {
+        file.set_len(tail.valid_len)
+            .map_err(|e| WalError::io(&path, e))?;
+        file.sync(false).map_err(|e| WalError::io(&path, e))?;
+    }
+    Ok((file, recovery.segments().last().map_or(0, |s| s.len)))
+}
+
+fn remove_tmp_files(dir: &dyn LogDir) -> Result<()> {
+    let names = dir.list().map_err(|e| WalError::io(dir.path(), e))?;
+    let tmp: Vec<String> = names
+        .into_iter()
+        .filter(|n| n.ends_with(TMP_SUFFIX))
+        .collect();
+    for name in &tmp {
+        dir.remove(name)
+            .map_err(|e| WalError::io(dir.path().join(name), e))?;
+    }
+    if !tmp.is_empty() {
+        dir.sync_dir().map_err(|e| WalError::io(dir.path(), e))?;
+    }
+    Ok(())
+}
+
+impl PointLog for Wal {
+    type Error = WalError;
+
+    fn log_points(&mut self, points: &[DataPoint]) -> Result<u64> {
+        self.append_points(points)
+    }
+}
+
+impl PointLog for &Wal {
+    type Error = WalError;
+
+    fn log_points(&mut self, points: &[DataPoint]) -> Result<u64> {
+        self.append_points(points)
+    }
+}

@@ -1,0 +1,131 @@
+//! The I/O side of group commit: the active segment file, segment
+//! creation (tmp, fsync, rename, fsync dir) and removal.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::header::SegmentHeader;
+use crate::pending::Chunk;
+use crate::segment::{SEGMENT_SUFFIX, TMP_SUFFIX, segment_name};
+use crate::storage::{LogDir, LogFile};
+use crate::{Lsn, Result, SyncMode, WalError};
+
+/// Owns the active segment; only one committing writer uses it at a time.
+pub(crate) struct Writer {
+    dir: Arc<dyn LogDir>,
+    file: Box<dyn LogFile>,
+    /// Every segment, oldest first, as (first LSN, file name); the last
+    /// one is active.
+    segments: VecDeque<(Lsn, String)>,
+}
+
+impl Writer {
+    pub(crate) fn new(
+        dir: Arc<dyn LogDir>,
+        file: Box<dyn LogFile>,
+        segments: VecDeque<(Lsn, String)>,
+    ) -> Self {
+        Self {
+            dir,
+            file,
+            segments,
+        }
+    }
+
+    fn active_path(&self) -> PathBuf {
+        let name = self.segments.back().map_or("", |(_, name)| name.as_str());
+        self.dir.path().join(name)
+    }
+
+    /// Writes the chunks, rolling segments over where they say so, then
+    /// syncs per `mode`. Any error leaves the file in an unknown state:
+    /// the caller must poison the log.
+    pub(crate) fn commit(&mut self, chunks: Vec<Chunk>, mode: SyncMode) -> Result<()> {
+        for chunk in chunks {
+            if let Some(first_lsn) = chunk.new_segment {
+                self.roll(first_lsn)?;
+            }
+            if !chunk.bytes.is_empty() {
+                let path = self.active_path();
+                self.file
+                    .append(&chunk.bytes)
+                    .map_err(|e| WalError::io(path, e))?;
+            }
+        }
+        self.sync(mode)
+    }
+
+    /// Syncs the active segment per `mode` (nothing under `None`).
+    pub(crate) fn sync(&mut self, mode: SyncMode) -> Result<()> {
+        let result = match mode {
+            SyncMode::None => Ok(()),
+            SyncMode::Fsync => self.file.sync(false),
+            SyncMode::Fdatasync => self.file.sync(true),
+        };
+        result.map_err(|e| WalError::io(self.active_path(), e))
+    }
+
+    /// Fsyncs the active segment (whatever the sync mode: every segment but
+    /// the last is complete on disk) and starts a new one.
+    fn roll(&mut self, first_lsn: Lsn) -> Result<()> {
+        self.file
+            .sync(false)
+            .map_err(|e| WalError::io(self.active_path(), e))?;
+        self.file = create_segment(self.dir.as_ref(), first_lsn)?;
+        self.segments
+            .push_back((first_lsn, segment_name(first_lsn)));
+        Ok(())
+    }
+
+    /// How many segments [`Writer::truncate_through`] would remove.
+    pub(crate) fn removable(&self, safe_lsn: Lsn) -> usize {
+        let firsts = self.segments.iter().skip(1).map(|(first, _)| *first);
+        firsts
+            .take_while(|first| first.saturating_sub(1) <= safe_lsn)
+            .count()
+    }
+
+    /// Removes the oldest segments whose records all have LSN `<= safe_lsn`,
+    /// never the active one, each unlink followed by a directory fsync.
+    /// Returns how many were removed.
+    pub(crate) fn truncate_through(&mut self, safe_lsn: Lsn) -> Result<usize> {
+        let mut removed = 0;
+        while let Some(&(next_first, _)) = self.segments.get(1) {
+            if next_first.saturating_sub(1) > safe_lsn {
+                break;
+            }
+            let Some((_, name)) = self.segments.pop_front() else {
+                break;
+            };
+            let path = self.dir.path().join(&name);
+            self.dir.remove(&name).map_err(|e| WalError::io(&path, e))?;
+            self.dir
+                .sync_dir()
+                .map_err(|e| WalError::io(self.dir.path(), e))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
+    /// The segments, oldest first.
+    pub(crate) fn segments(&self) -> impl Iterator<Item = &(Lsn, String)> {
+        self.segments.iter()
+    }
+}
+
+/// Publishes a new, empty segment starting at `first_lsn` and returns it
+/// open for appending: header to `*.wal.tmp`, fsync, rename, fsync dir.
+pub(crate) fn create_segment(dir: &dyn LogDir, first_lsn: Lsn) -> Result<Box<dyn LogFile>> {
+    let name = segment_name(first_lsn);
+    let tmp = format!("{}{TMP_SUFFIX}", name.trim_end_matches(SEGMENT_SUFFIX));
+    let tmp_path = dir.path().join(&tmp);
+    let mut file = dir.create(&tmp).map_err(|e| WalError::io(&tmp_path, e))?;
+    file.append(&SegmentHeader::new(first_lsn).encode())
+        .map_err(|e| WalError::io(&tmp_path, e))?;
+    file.sync(false).map_err(|e| WalError::io(&tmp_path, e))?;
+    dir.rename(&tmp, &name)
+        .map_err(|e| WalError::io(&tmp_path, e))?;
+    dir.sync_dir().map_err(|e| WalError::io(dir.path(), e))?;
+    Ok(file)
+}
