@@ -30,7 +30,9 @@ for target in $targets; do
     set -e
     grep -E "^#[0-9]+.*DONE|ERROR|panicked" "$log" || true
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    if [ "$status" -eq 0 ]; then
+    if grep -q "failed to build fuzz script" "$log"; then
+        summary+="$target: BUILD FAILED, see $log"$'\n'
+    elif [ "$status" -eq 0 ]; then
         summary+="$target: $execs executions, no crash"$'\n'
     else
         summary+="$target: CRASH (exit $status), see $log and artifacts/$target/"$'\n'

@@ -4,7 +4,9 @@
 //! For every real dataset (and pooled over all of them: summed bytes over
 //! summed points, summed median times), at block sizes 1000 and 8192.
 
-use skulk_bench_compare::{Measurement, contenders, markdown_header, markdown_row, measure};
+use skulk_bench_compare::{
+    Measurement, contenders, decode_ratios, markdown_header, markdown_row, measure,
+};
 use skulk_testkit::datasets;
 
 const BLOCK_SIZES: [usize; 2] = [1000, 8192];
@@ -16,17 +18,42 @@ fn main() {
     }
     let contenders = contenders();
     println!("{}", markdown_header());
+    let mut ratios = Vec::new();
     for block in BLOCK_SIZES {
-        let mut pooled = vec![Measurement { exact: true, ..Measurement::default() }; contenders.len()];
+        let mut pooled = vec![
+            Measurement {
+                exact: true,
+                ..Measurement::default()
+            };
+            contenders.len()
+        ];
         for dataset in &all {
             for (contender, pool) in contenders.iter().zip(&mut pooled) {
-                let m = measure(contender.as_ref(), &dataset.timestamps, &dataset.values, block);
+                let m = measure(
+                    contender.as_ref(),
+                    &dataset.timestamps,
+                    &dataset.values,
+                    block,
+                );
                 pool.absorb(&m);
-                println!("{}", markdown_row(&dataset.name, block, contender.name(), &m));
+                println!(
+                    "{}",
+                    markdown_row(&dataset.name, block, contender.name(), &m)
+                );
             }
         }
         for (contender, pool) in contenders.iter().zip(&pooled) {
-            println!("{}", markdown_row("**pooled**", block, contender.name(), pool));
+            println!(
+                "{}",
+                markdown_row("**pooled**", block, contender.name(), pool)
+            );
         }
+        let named: Vec<(&str, &Measurement)> =
+            contenders.iter().map(|c| c.name()).zip(&pooled).collect();
+        ratios.extend(decode_ratios(block, &named));
+    }
+    println!();
+    for line in ratios {
+        println!("{line}");
     }
 }

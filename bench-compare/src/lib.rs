@@ -20,7 +20,7 @@ pub use contender::{Contender, Encoded, Sizes};
 pub use measure::{Measurement, measure};
 pub use pco_chunks::PcoChunks;
 pub use skulk_block::SkulkBlock;
-pub use table::{markdown_header, markdown_row};
+pub use table::{decode_ratios, markdown_header, markdown_row};
 pub use tsz_gorilla::{TszGorilla, TszTime};
 
 use skulk_codec::CodecChoice;

@@ -44,8 +44,14 @@ fn same_bits(a: &[f64], b: &[f64]) -> bool {
 
 /// Encodes and decodes `timestamps`/`values` in blocks of `block` points
 /// [`RUNS`] times with `contender`, and checks the round trip.
-pub fn measure(contender: &dyn Contender, timestamps: &[i64], values: &[f64], block: usize) -> Measurement {
-    let blocks: Vec<(&[i64], &[f64])> = timestamps.chunks(block).zip(values.chunks(block)).collect();
+pub fn measure(
+    contender: &dyn Contender,
+    timestamps: &[i64],
+    values: &[f64],
+    block: usize,
+) -> Measurement {
+    let blocks: Vec<(&[i64], &[f64])> =
+        timestamps.chunks(block).zip(values.chunks(block)).collect();
     let mut sizes = Sizes::default();
     for &(ts, vs) in &blocks {
         sizes += contender.sizes(ts, vs);
@@ -54,7 +60,10 @@ pub fn measure(contender: &dyn Contender, timestamps: &[i64], values: &[f64], bl
     let mut encode_times = Vec::new();
     for _ in 0..RUNS {
         let start = Instant::now();
-        encoded = blocks.iter().map(|&(ts, vs)| contender.encode(ts, vs)).collect();
+        encoded = blocks
+            .iter()
+            .map(|&(ts, vs)| contender.encode(ts, vs))
+            .collect();
         encode_times.push(start.elapsed());
         std::hint::black_box(&encoded);
     }

@@ -13,7 +13,10 @@ pub struct SkulkBlock {
 impl SkulkBlock {
     /// A contender labelled `name` that encodes with `choice`.
     pub fn new(name: &str, choice: CodecChoice) -> Self {
-        Self { name: name.to_owned(), choice }
+        Self {
+            name: name.to_owned(),
+            choice,
+        }
     }
 }
 
@@ -24,7 +27,9 @@ impl Contender for SkulkBlock {
 
     fn encode(&self, timestamps: &[i64], values: &[f64]) -> Encoded {
         match CompressedBlock::encode_with(timestamps, values, self.choice) {
-            Ok(block) => Encoded { parts: vec![block.into_bytes()] },
+            Ok(block) => Encoded {
+                parts: vec![block.into_bytes()],
+            },
             Err(e) => panic!("{}: encode failed: {e}", self.name),
         }
     }
@@ -39,15 +44,16 @@ impl Contender for SkulkBlock {
         timestamps.clear();
         values.clear();
         let view = BlockView::parse(bytes).map_err(|e| e.to_string())?;
-        view.decode_into(timestamps, values).map_err(|e| e.to_string())
+        view.decode_into(timestamps, values)
+            .map_err(|e| e.to_string())
     }
 
     fn sizes(&self, timestamps: &[i64], values: &[f64]) -> Sizes {
         let encoded = self.encode(timestamps, values);
         let bytes = encoded.parts.first().map(Vec::as_slice).unwrap_or_default();
-        let ts_len = bytes.get(22..26).map_or(0, |b| {
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
-        });
+        let ts_len = bytes
+            .get(22..26)
+            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
         Sizes {
             timestamps: ts_len,
             values: bytes.len().saturating_sub(BLOCK_HEADER_LEN + ts_len),

@@ -31,14 +31,14 @@ impl TszGorilla {
         Self { time }
     }
 
-    fn to_tsz(&self, ts: i64) -> u64 {
+    fn tsz_time(&self, ts: i64) -> u64 {
         match self.time {
             TszTime::Nanoseconds => ts as u64,
             TszTime::Seconds => ts.div_euclid(NS_PER_S) as u64,
         }
     }
 
-    fn from_tsz(&self, time: u64) -> i64 {
+    fn timestamp(&self, time: u64) -> i64 {
         match self.time {
             TszTime::Nanoseconds => time as i64,
             TszTime::Seconds => (time as i64).wrapping_mul(NS_PER_S),
@@ -46,10 +46,10 @@ impl TszGorilla {
     }
 
     fn encode_points(&self, timestamps: &[i64], values: impl Iterator<Item = f64>) -> Box<[u8]> {
-        let start = timestamps.first().map_or(0, |&t| self.to_tsz(t));
+        let start = timestamps.first().map_or(0, |&t| self.tsz_time(t));
         let mut encoder = StdEncoder::new(start, BufferedWriter::new());
         for (&t, v) in timestamps.iter().zip(values) {
-            encoder.encode(DataPoint::new(self.to_tsz(t), v));
+            encoder.encode(DataPoint::new(self.tsz_time(t), v));
         }
         encoder.close()
     }
@@ -65,7 +65,9 @@ impl Contender for TszGorilla {
 
     fn encode(&self, timestamps: &[i64], values: &[f64]) -> Encoded {
         let bytes = self.encode_points(timestamps, values.iter().copied());
-        Encoded { parts: vec![bytes.into_vec()] }
+        Encoded {
+            parts: vec![bytes.into_vec()],
+        }
     }
 
     fn decode(
@@ -82,7 +84,7 @@ impl Contender for TszGorilla {
         loop {
             match decoder.next() {
                 Ok(point) => {
-                    timestamps.push(self.from_tsz(point.get_time()));
+                    timestamps.push(self.timestamp(point.get_time()));
                     values.push(point.get_value());
                 }
                 Err(TszError::EndOfStream) => return Ok(()),
@@ -97,6 +99,10 @@ impl Contender for TszGorilla {
     fn sizes(&self, timestamps: &[i64], values: &[f64]) -> Sizes {
         let total = self.encode(timestamps, values).len();
         let ts_only = self.encode_points(timestamps, std::iter::repeat(0.0)).len();
-        Sizes { timestamps: ts_only, values: total.saturating_sub(ts_only), total }
+        Sizes {
+            timestamps: ts_only,
+            values: total.saturating_sub(ts_only),
+            total,
+        }
     }
 }

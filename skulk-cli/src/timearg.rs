@@ -96,6 +96,20 @@ mod tests {
         assert!(parse_time("now+1h").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,30}") {
+            let _ = parse_time(&text);
+            let _ = duration_ns(&text);
+            let _ = parse_time(&format!("now-{text}"));
+        }
+
+        #[test]
+        fn integers_are_nanoseconds(ns in proptest::prelude::any::<i64>()) {
+            proptest::prop_assert_eq!(parse_time(&ns.to_string()).unwrap(), ns);
+        }
+    }
+
     #[test]
     fn durations() {
         assert_eq!(duration_ns("1m").unwrap(), 60_000_000_000);

@@ -57,7 +57,10 @@ fn bench_timestamps(c: &mut Criterion, rng: &mut Rng) {
         let ts = timestamps(jitter, rng);
         let mut payload = Vec::new();
         GorillaTimestamps.encode(&ts, &mut payload).unwrap();
-        println!("timestamps {shape}: {:.3} bytes/point", payload.len() as f64 / POINTS as f64);
+        println!(
+            "timestamps {shape}: {:.3} bytes/point",
+            payload.len() as f64 / POINTS as f64
+        );
         group.bench_function(BenchmarkId::new("encode", shape), |b| {
             let mut out = Vec::with_capacity(payload.len());
             b.iter(|| {
@@ -69,7 +72,9 @@ fn bench_timestamps(c: &mut Criterion, rng: &mut Rng) {
             let mut out = Vec::with_capacity(POINTS);
             b.iter(|| {
                 out.clear();
-                GorillaTimestamps.decode(black_box(&payload), POINTS, &mut out).unwrap();
+                GorillaTimestamps
+                    .decode(black_box(&payload), POINTS, &mut out)
+                    .unwrap();
             })
         });
     }
@@ -83,7 +88,10 @@ fn bench_values(c: &mut Criterion, rng: &mut Rng) {
         let vs = values(shape, rng);
         let mut payload = Vec::new();
         GorillaValues.encode(&vs, &mut payload).unwrap();
-        println!("values {shape}: {:.3} bytes/point", payload.len() as f64 / POINTS as f64);
+        println!(
+            "values {shape}: {:.3} bytes/point",
+            payload.len() as f64 / POINTS as f64
+        );
         group.bench_function(BenchmarkId::new("encode", shape), |b| {
             let mut out = Vec::with_capacity(payload.len());
             b.iter(|| {
@@ -95,7 +103,9 @@ fn bench_values(c: &mut Criterion, rng: &mut Rng) {
             let mut out = Vec::with_capacity(POINTS);
             b.iter(|| {
                 out.clear();
-                GorillaValues.decode(black_box(&payload), POINTS, &mut out).unwrap();
+                GorillaValues
+                    .decode(black_box(&payload), POINTS, &mut out)
+                    .unwrap();
             })
         });
     }

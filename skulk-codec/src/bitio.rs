@@ -24,7 +24,11 @@ pub struct BitWriter {
 impl BitWriter {
     /// A writer that appends after whatever `out` already holds.
     pub fn new(out: Vec<u8>) -> Self {
-        Self { out, acc: 0, pending: 0 }
+        Self {
+            out,
+            acc: 0,
+            pending: 0,
+        }
     }
 
     /// Appends the low `width` bits of `value` (`width <= 64`), most
@@ -35,7 +39,11 @@ impl BitWriter {
         if width == 0 {
             return;
         }
-        let value = if width == 64 { value } else { value & ((1u64 << width) - 1) };
+        let value = if width == 64 {
+            value
+        } else {
+            value & ((1u64 << width) - 1)
+        };
         let free = 64 - self.pending;
         if width < free {
             self.acc |= value << (free - width);
@@ -59,7 +67,8 @@ impl BitWriter {
     pub fn finish(mut self) -> Vec<u8> {
         let tail = self.pending.div_ceil(8) as usize;
         let word = self.acc.to_be_bytes();
-        self.out.extend_from_slice(word.get(..tail).unwrap_or_default());
+        self.out
+            .extend_from_slice(word.get(..tail).unwrap_or_default());
         self.out
     }
 }
@@ -85,7 +94,13 @@ pub struct BitReader<'a> {
 impl<'a> BitReader<'a> {
     /// A reader at the first bit of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, next_byte: 0, buf: 0, avail: 0, end: bytes.len().saturating_mul(8) }
+        Self {
+            bytes,
+            next_byte: 0,
+            buf: 0,
+            avail: 0,
+            end: bytes.len().saturating_mul(8),
+        }
     }
 
     /// The big-endian word at byte `at`, zero-padded past the end.
@@ -221,7 +236,11 @@ impl<'a> BitReader<'a> {
             return Ok(());
         }
         let offset = self.bytes.len();
-        Err(CodecError::Truncated { offset, needed: pos.div_ceil(8) - offset, available: 0 })
+        Err(CodecError::Truncated {
+            offset,
+            needed: pos.div_ceil(8) - offset,
+            available: 0,
+        })
     }
 
     /// Byte offset of the cursor (rounded down).
@@ -238,7 +257,10 @@ impl<'a> BitReader<'a> {
         if used != 0 {
             let last = self.bytes.get(consumed - 1).copied().unwrap_or(0);
             if last & (0xffu8 >> used) != 0 {
-                return Err(CodecError::Corrupt { what: "zero padding bits", offset: consumed - 1 });
+                return Err(CodecError::Corrupt {
+                    what: "zero padding bits",
+                    offset: consumed - 1,
+                });
             }
         }
         Ok(consumed)
@@ -282,7 +304,11 @@ mod tests {
         assert_eq!(reader.read(12).unwrap(), 0xff0);
         assert_eq!(
             reader.read(5),
-            Err(CodecError::Truncated { offset: 1, needed: 2, available: 1 })
+            Err(CodecError::Truncated {
+                offset: 1,
+                needed: 2,
+                available: 1
+            })
         );
         assert_eq!(reader.read(4).unwrap(), 0);
         assert!(reader.read(1).is_err());
@@ -292,7 +318,10 @@ mod tests {
     fn nonzero_padding_is_corrupt() {
         let mut reader = BitReader::new(&[0b1010_0001]);
         assert_eq!(reader.read(3).unwrap(), 0b101);
-        assert!(matches!(reader.finish(), Err(CodecError::Corrupt { offset: 0, .. })));
+        assert!(matches!(
+            reader.finish(),
+            Err(CodecError::Corrupt { offset: 0, .. })
+        ));
     }
 
     #[test]

@@ -116,9 +116,13 @@ fn dispatch<F: FnMut(&mut [u64])>(width: u32, input: &[u8], count: usize, sink: 
         61 62 63 64);
 }
 
+/// Bytes of the scratch buffer one frame is copied into: a full frame
+/// (at most 64 * 8 bytes) plus room for the 16-byte loads of its last value.
+const PADDED: usize = FRAME * 8 + 16;
+
 /// `input` is exactly `packed_len(count, W)` bytes long.
 fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, mut sink: F) {
-    let mut words = [0u64; FRAME + 1];
+    let mut buf = [0u8; PADDED];
     let mut values = [0u64; FRAME];
     let frame_bytes = W * 8;
     let full = count / FRAME;
@@ -132,49 +136,60 @@ fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, 
         }
     } else {
         for frame in body.chunks_exact(frame_bytes) {
-            load_words(frame, &mut words);
-            unpack_frame::<W>(&words, &mut values);
+            // A copy into a fixed-size buffer (a constant-length memcpy) lets
+            // every load below use constant offsets with no bounds checks.
+            if let Some(dest) = buf.get_mut(..frame_bytes) {
+                dest.copy_from_slice(frame);
+            }
+            unpack_frame::<W>(&buf, &mut values);
             sink(&mut values);
         }
     }
     let rest = count % FRAME;
     if rest > 0 {
-        words = [0; FRAME + 1];
-        let mut padded = [0u8; FRAME * 8];
-        if let Some(dest) = padded.get_mut(..tail.len()) {
+        buf = [0; PADDED];
+        if let Some(dest) = buf.get_mut(..tail.len()) {
             dest.copy_from_slice(tail);
         }
-        load_words(&padded, &mut words);
-        unpack_frame::<W>(&words, &mut values);
+        unpack_frame::<W>(&buf, &mut values);
         sink(values.get_mut(..rest).unwrap_or_default());
     }
 }
 
+/// The 8 (or 16) little-endian bytes of `buf` starting at `offset`.
 #[inline(always)]
-fn load_words(bytes: &[u8], words: &mut [u64; FRAME + 1]) {
-    for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
-        let mut array = [0u8; 8];
-        array.copy_from_slice(chunk);
-        *word = u64::from_le_bytes(array);
-    }
+fn load<const N: usize>(buf: &[u8; PADDED], offset: usize) -> [u8; N] {
+    buf.get(offset..)
+        .and_then(|rest| rest.first_chunk::<N>())
+        .copied()
+        .unwrap_or([0; N])
 }
 
-/// Unpacks one frame; `words[W]` (and beyond) must be zero or unused.
+/// Unpacks one frame from the front of `buf`. Bytes past the frame may hold
+/// anything: they only reach bits above `W`, which are masked off.
+///
+/// Eight values of `W` bits take exactly `W` bytes, so the frame is walked
+/// in groups of eight whose offsets and shifts are compile-time constants
+/// (the inner loop unrolls). Each value is one unaligned load, a shift and a
+/// mask; widths above 56 bits can straddle nine bytes and load 16.
 #[inline(always)]
-fn unpack_frame<const W: usize>(words: &[u64; FRAME + 1], out: &mut [u64; FRAME]) {
+fn unpack_frame<const W: usize>(buf: &[u8; PADDED], out: &mut [u64; FRAME]) {
     if W == 0 {
         *out = [0; FRAME];
         return;
     }
     let mask = u64::MAX >> (64 - W);
-    for (i, slot) in out.iter_mut().enumerate() {
-        let bit = i * W;
-        let (index, shift) = (bit / 64, bit % 64);
-        let low = words.get(index).copied().unwrap_or(0) >> shift;
-        // Two shifts so that `shift == 0` shifts the next word out entirely
-        // without an overflowing shift amount; bits above W are masked off.
-        let high = (words.get(index + 1).copied().unwrap_or(0) << 1) << (63 - shift);
-        *slot = (low | high) & mask;
+    for (group, slots) in out.chunks_exact_mut(8).enumerate() {
+        let base = group * W;
+        for (j, slot) in slots.iter_mut().enumerate() {
+            let bit = j * W;
+            let (offset, shift) = (base + bit / 8, bit % 8);
+            *slot = if W <= 56 {
+                (u64::from_le_bytes(load::<8>(buf, offset)) >> shift) & mask
+            } else {
+                ((u128::from_le_bytes(load::<16>(buf, offset)) >> shift) as u64) & mask
+            };
+        }
     }
 }
 

@@ -61,10 +61,15 @@ pub struct BlockView<'a> {
     values: &'a [u8],
 }
 
+/// Smallest and largest timestamp in one pass (0, 0 when empty): decoding
+/// checks them against the header, so this runs once per decoded block.
 fn min_max(timestamps: &[i64]) -> (i64, i64) {
-    let min = timestamps.iter().copied().min().unwrap_or(0);
-    let max = timestamps.iter().copied().max().unwrap_or(0);
-    (min, max)
+    let Some(&first) = timestamps.first() else {
+        return (0, 0);
+    };
+    timestamps
+        .iter()
+        .fold((first, first), |(lo, hi), &t| (lo.min(t), hi.max(t)))
 }
 
 fn read_array<const N: usize>(bytes: &[u8], offset: usize) -> Result<[u8; N]> {
@@ -82,7 +87,10 @@ fn codec_at(bytes: &[u8], offset: usize, kind: CodecKind) -> Result<CodecId> {
     let [byte] = read_array::<1>(bytes, offset)?;
     let id = CodecId::try_from(byte)?;
     if id.kind() != kind {
-        return Err(CodecError::Corrupt { what: "codec id of the right kind", offset });
+        return Err(CodecError::Corrupt {
+            what: "codec id of the right kind",
+            offset,
+        });
     }
     Ok(id)
 }
@@ -96,7 +104,9 @@ impl CompressedBlock {
     /// Encodes a block with the given codec choice.
     pub fn encode_with(timestamps: &[i64], values: &[f64], choice: CodecChoice) -> Result<Self> {
         if timestamps.len() != values.len() {
-            return Err(CodecError::InvalidArgument("timestamps and values differ in length"));
+            return Err(CodecError::InvalidArgument(
+                "timestamps and values differ in length",
+            ));
         }
         check_count(timestamps.len())?;
         let (ts_id, value_id) = match choice {
@@ -197,21 +207,36 @@ impl<'a> BlockView<'a> {
         }
         let min_timestamp = i64::from_le_bytes(read_array(bytes, OFF_MIN_TS)?);
         let max_timestamp = i64::from_le_bytes(read_array(bytes, OFF_MAX_TS)?);
-        if min_timestamp > max_timestamp || (point_count == 0 && (min_timestamp | max_timestamp) != 0)
+        if min_timestamp > max_timestamp
+            || (point_count == 0 && (min_timestamp | max_timestamp) != 0)
         {
-            return Err(CodecError::Corrupt { what: "min timestamp <= max timestamp", offset: OFF_MIN_TS });
+            return Err(CodecError::Corrupt {
+                what: "min timestamp <= max timestamp",
+                offset: OFF_MIN_TS,
+            });
         }
         let ts_len = u32::from_le_bytes(read_array(bytes, OFF_TS_LEN)?) as usize;
         let payloads = bytes.get(BLOCK_HEADER_LEN..).unwrap_or_default();
         let (timestamps, values) =
-            payloads.split_at_checked(ts_len).ok_or_else(|| CodecError::Truncated {
-                offset: BLOCK_HEADER_LEN + payloads.len(),
-                needed: ts_len.saturating_sub(payloads.len()),
-                available: payloads.len(),
-            })?;
-        let header =
-            BlockHeader { timestamp_codec, value_codec, point_count, min_timestamp, max_timestamp };
-        Ok(Self { header, timestamps, values })
+            payloads
+                .split_at_checked(ts_len)
+                .ok_or_else(|| CodecError::Truncated {
+                    offset: BLOCK_HEADER_LEN + payloads.len(),
+                    needed: ts_len.saturating_sub(payloads.len()),
+                    available: payloads.len(),
+                })?;
+        let header = BlockHeader {
+            timestamp_codec,
+            value_codec,
+            point_count,
+            min_timestamp,
+            max_timestamp,
+        };
+        Ok(Self {
+            header,
+            timestamps,
+            values,
+        })
     }
 
     /// The header.
@@ -228,12 +253,17 @@ impl<'a> BlockView<'a> {
     pub fn decode_timestamps(&self, out: &mut Vec<i64>) -> Result<()> {
         let start = out.len();
         let count = self.point_count();
-        let consumed = timestamp_codec(self.header.timestamp_codec)?
-            .decode(self.timestamps, count, out)
-            .map_err(|e| {
-                out.truncate(start);
-                shift(e, BLOCK_HEADER_LEN)
-            })?;
+        let decoded = if self.header.timestamp_codec == CodecId::DeltaPackTimestamps {
+            crate::delta_pack::decode_sorted(self.timestamps, count, out)
+        } else {
+            timestamp_codec(self.header.timestamp_codec)?
+                .decode(self.timestamps, count, out)
+                .map(|consumed| (consumed, false))
+        };
+        let (consumed, sorted) = decoded.map_err(|e| {
+            out.truncate(start);
+            shift(e, BLOCK_HEADER_LEN)
+        })?;
         if consumed != self.timestamps.len() {
             out.truncate(start);
             return Err(CodecError::Corrupt {
@@ -241,10 +271,21 @@ impl<'a> BlockView<'a> {
                 offset: OFF_TS_LEN,
             });
         }
-        let (min, max) = min_max(out.get(start..).unwrap_or_default());
-        if out.len() - start != count || min != self.header.min_timestamp || max != self.header.max_timestamp {
+        let decoded = out.get(start..).unwrap_or_default();
+        // Known non-decreasing: the ends are the bounds, no pass needed.
+        let (min, max) = match (sorted, decoded.first(), decoded.last()) {
+            (true, Some(&first), Some(&last)) => (first, last),
+            _ => min_max(decoded),
+        };
+        if out.len() - start != count
+            || min != self.header.min_timestamp
+            || max != self.header.max_timestamp
+        {
             out.truncate(start);
-            return Err(CodecError::Corrupt { what: "timestamps matching the header's min/max", offset: OFF_MIN_TS });
+            return Err(CodecError::Corrupt {
+                what: "timestamps matching the header's min/max",
+                offset: OFF_MIN_TS,
+            });
         }
         Ok(())
     }
@@ -261,7 +302,10 @@ impl<'a> BlockView<'a> {
             })?;
         if consumed != self.values.len() {
             out.truncate(start);
-            return Err(CodecError::TrailingBytes { offset: base + consumed, extra: self.values.len() - consumed });
+            return Err(CodecError::TrailingBytes {
+                offset: base + consumed,
+                extra: self.values.len() - consumed,
+            });
         }
         Ok(())
     }
@@ -284,20 +328,33 @@ impl<'a> BlockView<'a> {
         bytes.extend_from_slice(self.timestamps);
         bytes.extend_from_slice(self.values);
         write_header(&self.header, self.timestamps.len() as u32, &mut bytes);
-        CompressedBlock { header: self.header, bytes }
+        CompressedBlock {
+            header: self.header,
+            bytes,
+        }
     }
 }
 
 /// Rebases an error's byte offset from a payload to the whole block.
 fn shift(error: CodecError, base: usize) -> CodecError {
     match error {
-        CodecError::Truncated { offset, needed, available } => {
-            CodecError::Truncated { offset: offset + base, needed, available }
-        }
-        CodecError::Corrupt { what, offset } => CodecError::Corrupt { what, offset: offset + base },
-        CodecError::TrailingBytes { offset, extra } => {
-            CodecError::TrailingBytes { offset: offset + base, extra }
-        }
+        CodecError::Truncated {
+            offset,
+            needed,
+            available,
+        } => CodecError::Truncated {
+            offset: offset + base,
+            needed,
+            available,
+        },
+        CodecError::Corrupt { what, offset } => CodecError::Corrupt {
+            what,
+            offset: offset + base,
+        },
+        CodecError::TrailingBytes { offset, extra } => CodecError::TrailingBytes {
+            offset: offset + base,
+            extra,
+        },
         other => other,
     }
 }
@@ -313,7 +370,10 @@ mod tests {
         let block = CompressedBlock::encode_with(&ts, &vs, CodecChoice::RAW).unwrap();
         assert_eq!(block.header().min_timestamp, i64::MIN);
         assert_eq!(block.header().max_timestamp, i64::MAX);
-        let (t2, v2) = CompressedBlock::from_bytes(block.as_bytes()).unwrap().decode().unwrap();
+        let (t2, v2) = CompressedBlock::from_bytes(block.as_bytes())
+            .unwrap()
+            .decode()
+            .unwrap();
         assert_eq!(t2, ts);
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&v2), bits(&vs));

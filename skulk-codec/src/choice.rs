@@ -20,8 +20,10 @@ pub enum CodecChoice {
 
 impl CodecChoice {
     /// Uncompressed timestamps and values.
-    pub const RAW: CodecChoice =
-        CodecChoice::Fixed { timestamps: CodecId::RawTimestamps, values: CodecId::RawValues };
+    pub const RAW: CodecChoice = CodecChoice::Fixed {
+        timestamps: CodecId::RawTimestamps,
+        values: CodecId::RawValues,
+    };
 
     /// Gorilla delta-of-delta timestamps and XOR values.
     pub const GORILLA: CodecChoice = CodecChoice::Fixed {

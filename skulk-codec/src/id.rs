@@ -92,7 +92,10 @@ mod tests {
         let known: Vec<u8> = CodecId::ALL.iter().map(|id| id.as_u8()).collect();
         for byte in 0..=u8::MAX {
             if !known.contains(&byte) {
-                assert_eq!(CodecId::try_from(byte), Err(CodecError::UnknownCodec { id: byte }));
+                assert_eq!(
+                    CodecId::try_from(byte),
+                    Err(CodecError::UnknownCodec { id: byte })
+                );
             }
         }
     }

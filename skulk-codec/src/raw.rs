@@ -46,7 +46,9 @@ impl TimestampCodec for RawTimestamps {
     fn encode(&self, timestamps: &[i64], out: &mut Vec<u8>) -> Result<()> {
         check_count(timestamps.len())?;
         out.reserve(timestamps.len() * 8);
-        timestamps.iter().for_each(|ts| out.extend_from_slice(&ts.to_le_bytes()));
+        timestamps
+            .iter()
+            .for_each(|ts| out.extend_from_slice(&ts.to_le_bytes()));
         Ok(())
     }
 
@@ -69,7 +71,9 @@ impl ValueCodec for RawValues {
     fn encode(&self, values: &[f64], out: &mut Vec<u8>) -> Result<()> {
         check_count(values.len())?;
         out.reserve(values.len() * 8);
-        values.iter().for_each(|v| out.extend_from_slice(&v.to_bits().to_le_bytes()));
+        values
+            .iter()
+            .for_each(|v| out.extend_from_slice(&v.to_bits().to_le_bytes()));
         Ok(())
     }
 

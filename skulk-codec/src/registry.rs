@@ -11,7 +11,10 @@ pub fn timestamp_codec(id: CodecId) -> Result<&'static dyn TimestampCodec, Codec
         CodecId::RawTimestamps => Ok(&RawTimestamps),
         CodecId::GorillaTimestamps => Ok(&GorillaTimestamps),
         CodecId::DeltaPackTimestamps => Ok(&DeltaPackTimestamps),
-        other => Err(CodecError::WrongKind { id: other, expected: "timestamps" }),
+        other => Err(CodecError::WrongKind {
+            id: other,
+            expected: "timestamps",
+        }),
     }
 }
 
@@ -21,6 +24,9 @@ pub fn value_codec(id: CodecId) -> Result<&'static dyn ValueCodec, CodecError> {
         CodecId::RawValues => Ok(&RawValues),
         CodecId::GorillaValues => Ok(&GorillaValues),
         CodecId::AlpValues => Ok(&AlpValues),
-        other => Err(CodecError::WrongKind { id: other, expected: "values" }),
+        other => Err(CodecError::WrongKind {
+            id: other,
+            expected: "values",
+        }),
     }
 }

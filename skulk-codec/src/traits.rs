@@ -75,7 +75,10 @@ pub trait Appender {
 /// reserving space for `count` items.
 pub fn check_count(count: usize) -> Result<()> {
     if count > MAX_BLOCK_POINTS {
-        return Err(crate::CodecError::TooManyPoints { count: count as u64, max: MAX_BLOCK_POINTS });
+        return Err(crate::CodecError::TooManyPoints {
+            count: count as u64,
+            max: MAX_BLOCK_POINTS,
+        });
     }
     Ok(())
 }

@@ -236,7 +236,7 @@ impl Engine {
         if !self.inner.flush_due() {
             return Ok(());
         }
-        if self.worker.is_some() {
+        if self.worker.is_some() && !self.inner.far_behind() {
             self.inner.signal.wake();
             Ok(())
         } else {
@@ -298,6 +298,13 @@ impl Inner {
         let age = matches!((c.flush_age, state.oldest_active_write), (Some(max), Some(t)) if t.elapsed() >= max);
         let bytes = c.flush_size_bytes > 0 && state.active_bytes() >= c.flush_size_bytes;
         points || age || bytes
+    }
+
+    /// True when writers have outrun the background flush: memtables took
+    /// four times `flush_points`. Writers then flush inline (back-pressure).
+    pub fn far_behind(&self) -> bool {
+        let limit = self.config.flush_points.saturating_mul(4);
+        limit > 0 && read(&self.state).active_writes >= limit
     }
 
     pub fn stats(&self) -> EngineStats {

@@ -41,7 +41,7 @@ pub(crate) fn flush(inner: &Inner) -> Result<FlushStats> {
     if safe_lsn > inner.safe_lsn.load(Ordering::SeqCst) {
         // Records up to the safe LSN must be durable in the WAL too, so
         // that LSNs never restart below the checkpoint after a crash.
-        
+        inner.wal.sync().map_err(|e| inner.wal_error(e))?;
         checkpoint::store(&inner.layout.checkpoint_path(), safe_lsn)?;
         inner.safe_lsn.store(safe_lsn, Ordering::SeqCst);
         stats.wal_segments_removed = inner

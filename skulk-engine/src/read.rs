@@ -1,6 +1,7 @@
 //! Running a query: snapshot under the state lock, then decode and merge
 //! without it, in parallel with rayon across blocks and series.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -21,8 +22,21 @@ struct View {
     /// Files that may hold points in the range, oldest generation first.
     files: Vec<Arc<TsmFile>>,
     /// Memtables, oldest first: frozen ones by freeze order, then active.
-    mems: Vec<MemTableSnapshot>,
+    mems: Vec<MemSource>,
 }
+
+/// What a query holds of one memtable.
+enum MemSource {
+    /// A snapshot of the whole memtable (many series selected).
+    Table(MemTableSnapshot),
+    /// The selected series' points in range, read under the lock (few
+    /// series selected: cheaper than copying every series' tail).
+    Runs(HashMap<SeriesId, Columns>),
+}
+
+/// Below this share of a memtable's series, a query copies only the
+/// selected series out of an active memtable.
+const FEW_SERIES_DIVISOR: usize = 8;
 
 /// Runs `query` against `inner`.
 pub(crate) fn run(inner: &Inner, query: &Query) -> Result<Vec<SeriesResult>> {
@@ -30,7 +44,7 @@ pub(crate) fn run(inner: &Inner, query: &Query) -> Result<Vec<SeriesResult>> {
         agg.validate()?;
     }
     let selector = CompiledSelector::new(&query.selector)?;
-    let view = snapshot(&read(&inner.state), &selector, query.range);
+    let view = snapshot(&read(&inner.state), &selector, query.range)?;
     if view.series.is_empty() || query.range.is_empty() {
         return Ok(Vec::new());
     }
@@ -49,7 +63,7 @@ fn last_ts(start: i64, end_ts: i64) -> i64 {
     }
 }
 
-fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> View {
+fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Result<View> {
     let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = match selector.exact() {
         Some(meta) => {
             let id = meta.id();
@@ -79,18 +93,39 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Vie
     for p in parts {
         files.extend(p.files.iter().filter(|f| f.overlaps(range)).cloned());
         frozen.extend(p.frozen.iter().cloned());
-        if !p.active.is_empty() {
-            active.push(p.active.snapshot());
+        if p.active.is_empty() {
+            continue;
+        }
+        if series.len() * FEW_SERIES_DIVISOR < p.active.series_count() {
+            let mut runs = HashMap::new();
+            for (id, _) in &series {
+                if let Some(scan) = p.active.scan_series(*id, range) {
+                    let mut cols = Columns::default();
+                    for point in scan {
+                        let (t, v) = point.map_err(EngineError::Memtable)?;
+                        cols.ts.push(t);
+                        cols.vals.push(v);
+                    }
+                    runs.insert(*id, cols);
+                }
+            }
+            active.push(MemSource::Runs(runs));
+        } else {
+            active.push(MemSource::Table(p.active.snapshot()));
         }
     }
     files.sort_by_key(|f| f.gens);
     frozen.sort_by_key(|f| f.seq);
-    let mems = frozen.into_iter().map(|f| f.snap).chain(active).collect();
-    View {
+    let mems = frozen
+        .into_iter()
+        .map(|f| MemSource::Table(f.snap))
+        .chain(active)
+        .collect();
+    Ok(View {
         series,
         files,
         mems,
-    }
+    })
 }
 
 /// One block to decode: (series index, file index, block).
@@ -123,16 +158,20 @@ fn execute(view: &View, query: &Query) -> Result<Vec<SeriesResult>> {
 fn mem_runs(view: &View, id: SeriesId, range: TimeRange) -> Result<Vec<Columns>> {
     let mut runs = Vec::new();
     for mem in &view.mems {
-        if let Some(s) = mem.series_by_id(id) {
-            let c = s.columns(range).map_err(EngineError::Memtable)?;
-            if !c.timestamps.is_empty() {
-                runs.push(Columns {
-                    ts: c.timestamps,
-                    vals: c.values,
-                });
+        match mem {
+            MemSource::Table(table) => {
+                if let Some(s) = table.series_by_id(id) {
+                    let c = s.columns(range).map_err(EngineError::Memtable)?;
+                    runs.push(Columns {
+                        ts: c.timestamps,
+                        vals: c.values,
+                    });
+                }
             }
+            MemSource::Runs(map) => runs.extend(map.get(&id).cloned()),
         }
     }
+    runs.retain(|r| !r.is_empty());
     Ok(runs)
 }
 

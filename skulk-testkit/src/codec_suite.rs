@@ -1,6 +1,6 @@
 //! Conformance suites for codecs, generic over the public traits of
 //! `skulk-codec`: any [`TimestampCodec`], [`ValueCodec`] or
-//! [`CodecChoice`] can be checked with one call from a test.
+//! [`skulk_codec::CodecChoice`] can be checked with one call from a test.
 //!
 //! Every suite panics (with the failing case in the message) on the first
 //! broken rule. Checked for each codec:
@@ -17,10 +17,11 @@ use std::fmt::Debug;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use skulk_codec::{
-    BlockView, CodecChoice, CodecError, CompressedBlock, MAX_BLOCK_POINTS, TimestampCodec,
-    ValueCodec,
-};
+use skulk_codec::{CodecError, MAX_BLOCK_POINTS, TimestampCodec, ValueCodec};
+
+mod block;
+
+pub use block::{check_block_damage, decode_block_checked, run_block_suite};
 
 /// Byte masks applied to each position by the flip sweeps.
 const FLIP_MASKS: [u8; 9] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xff];
@@ -30,15 +31,35 @@ const CASES: u32 = 256;
 /// Named timestamp sequences every timestamp codec must round-trip.
 pub fn timestamp_edge_cases() -> Vec<(&'static str, Vec<i64>)> {
     let ns = 1_700_000_000_000_000_000i64;
-    let regular =
-        |step: i64| (0..300).map(|i: i64| ns.wrapping_add(i.wrapping_mul(step))).collect::<Vec<_>>();
+    let regular = |step: i64| {
+        (0..300)
+            .map(|i: i64| ns.wrapping_add(i.wrapping_mul(step)))
+            .collect::<Vec<_>>()
+    };
     vec![
         ("empty", vec![]),
         ("one point", vec![ns]),
         ("two points", vec![ns, ns + 1]),
         ("constant", vec![ns; 100]),
-        ("alternating", (0..100).map(|i| if i % 2 == 0 { i64::MIN } else { i64::MAX }).collect()),
-        ("i64 extremes", vec![i64::MIN, i64::MAX, 0, -1, 1, i64::MIN + 1, i64::MAX - 1, i64::MIN]),
+        (
+            "alternating",
+            (0..100)
+                .map(|i| if i % 2 == 0 { i64::MIN } else { i64::MAX })
+                .collect(),
+        ),
+        (
+            "i64 extremes",
+            vec![
+                i64::MIN,
+                i64::MAX,
+                0,
+                -1,
+                1,
+                i64::MIN + 1,
+                i64::MAX - 1,
+                i64::MIN,
+            ],
+        ),
         ("descending", (0..100).map(|i| ns - i * 7_919).collect()),
         ("duplicates", vec![5, 5, 5, 4, 4, 6, 6, 6, 6, 5]),
         ("1 ns steps", regular(1)),
@@ -46,14 +67,19 @@ pub fn timestamp_edge_cases() -> Vec<(&'static str, Vec<i64>)> {
         ("1 h steps in ns", regular(3_600_000_000_000)),
         ("1 day steps in ns", regular(86_400_000_000_000)),
         ("1 year steps in ns", regular(31_557_600_000_000_000)),
-        ("wrapping steps", (0..50).map(|i: i64| i.wrapping_mul(i64::MAX / 3)).collect()),
+        (
+            "wrapping steps",
+            (0..50).map(|i: i64| i.wrapping_mul(i64::MAX / 3)).collect(),
+        ),
     ]
 }
 
 /// Named value sequences every value codec must round-trip bit-exactly.
 pub fn value_edge_cases() -> Vec<(&'static str, Vec<f64>)> {
     let specials = special_values();
-    let alternating = (0..100).map(|i| if i % 2 == 0 { 1.5 } else { -2.25e300 }).collect();
+    let alternating = (0..100)
+        .map(|i| if i % 2 == 0 { 1.5 } else { -2.25e300 })
+        .collect();
     let mut every_pair = Vec::new();
     for &a in &specials {
         for &b in &specials {
@@ -67,10 +93,19 @@ pub fn value_edge_cases() -> Vec<(&'static str, Vec<f64>)> {
         ("constant", vec![21.5; 100]),
         ("alternating", alternating),
         ("special values", specials.clone()),
-        ("special values reversed", specials.iter().rev().copied().collect()),
+        (
+            "special values reversed",
+            specials.iter().rev().copied().collect(),
+        ),
         ("every pair of special values", every_pair),
-        ("decimal walk", (0..300).map(|i| f64::from((i * 37) % 101) / 10.0).collect()),
-        ("all bits set", vec![f64::from_bits(u64::MAX), 0.0, f64::from_bits(u64::MAX)]),
+        (
+            "decimal walk",
+            (0..300).map(|i| f64::from((i * 37) % 101) / 10.0).collect(),
+        ),
+        (
+            "all bits set",
+            vec![f64::from_bits(u64::MAX), 0.0, f64::from_bits(u64::MAX)],
+        ),
     ]
 }
 
@@ -87,7 +122,7 @@ pub fn special_values() -> Vec<f64> {
         -0.0,
         f64::INFINITY,
         f64::NEG_INFINITY,
-        f64::from_bits(1), // smallest subnormal
+        f64::from_bits(1),                      // smallest subnormal
         -f64::from_bits(0x000f_ffff_ffff_ffff), // largest subnormal, negative
         f64::MIN_POSITIVE,
         f64::MAX,
@@ -104,8 +139,12 @@ trait Column {
     fn describe(&self) -> String;
     fn max_encoded_len(&self, points: usize) -> usize;
     fn encode(&self, items: &[Self::Item], out: &mut Vec<u8>) -> Result<(), CodecError>;
-    fn decode(&self, input: &[u8], count: usize, out: &mut Vec<Self::Item>)
-    -> Result<usize, CodecError>;
+    fn decode(
+        &self,
+        input: &[u8],
+        count: usize,
+        out: &mut Vec<Self::Item>,
+    ) -> Result<usize, CodecError>;
     fn bits(item: Self::Item) -> u64;
 }
 
@@ -157,11 +196,21 @@ fn encode_checked<C: Column>(codec: &C, label: &str, items: &[C::Item]) -> Vec<u
     let guard = [0xa5u8, 0x5a, 0xc3];
     let mut out = guard.to_vec();
     let name = codec.describe();
-    codec.encode(items, &mut out).unwrap_or_else(|e| panic!("{name} {label}: encode failed: {e}"));
-    assert_eq!(out.get(..3), Some(&guard[..]), "{name} {label}: encode touched existing bytes");
+    codec
+        .encode(items, &mut out)
+        .unwrap_or_else(|e| panic!("{name} {label}: encode failed: {e}"));
+    assert_eq!(
+        out.get(..3),
+        Some(&guard[..]),
+        "{name} {label}: encode touched existing bytes"
+    );
     let payload = out.split_off(3);
     let bound = codec.max_encoded_len(items.len());
-    assert!(payload.len() <= bound, "{name} {label}: {} bytes > bound {bound}", payload.len());
+    assert!(
+        payload.len() <= bound,
+        "{name} {label}: {} bytes > bound {bound}",
+        payload.len()
+    );
     payload
 }
 
@@ -176,9 +225,17 @@ fn check_round_trip<C: Column>(codec: &C, label: &str, items: &[C::Item]) -> Vec
         let consumed = codec
             .decode(input, items.len(), &mut out)
             .unwrap_or_else(|e| panic!("{name} {label}: decode failed: {e}"));
-        assert_eq!(consumed, payload.len(), "{name} {label}: consumed != payload length");
+        assert_eq!(
+            consumed,
+            payload.len(),
+            "{name} {label}: consumed != payload length"
+        );
         let decoded = out.get(items.len().min(1)..).unwrap_or_default();
-        assert_eq!(bit_patterns::<C>(decoded), bit_patterns::<C>(items), "{name} {label}: mismatch");
+        assert_eq!(
+            bit_patterns::<C>(decoded),
+            bit_patterns::<C>(items),
+            "{name} {label}: mismatch"
+        );
     }
     payload
 }
@@ -189,7 +246,11 @@ fn check_damage<C: Column>(codec: &C, label: &str, payload: &[u8], count: usize)
     for cut in 0..payload.len() {
         let prefix = payload.get(..cut).unwrap_or_default();
         let result = codec.decode(prefix, count, &mut Vec::new());
-        assert!(result.is_err(), "{name} {label}: prefix of {cut}/{} bytes decoded", payload.len());
+        assert!(
+            result.is_err(),
+            "{name} {label}: prefix of {cut}/{} bytes decoded",
+            payload.len()
+        );
     }
     let mut damaged = payload.to_vec();
     for i in 0..damaged.len() {
@@ -197,8 +258,15 @@ fn check_damage<C: Column>(codec: &C, label: &str, payload: &[u8], count: usize)
             flip(&mut damaged, i, mask);
             let mut out = Vec::new();
             if let Ok(consumed) = codec.decode(&damaged, count, &mut out) {
-                assert!(consumed <= damaged.len(), "{name} {label}: consumed past the input");
-                assert_eq!(out.len(), count, "{name} {label}: Ok with a wrong item count");
+                assert!(
+                    consumed <= damaged.len(),
+                    "{name} {label}: consumed past the input"
+                );
+                assert_eq!(
+                    out.len(),
+                    count,
+                    "{name} {label}: Ok with a wrong item count"
+                );
             }
             flip(&mut damaged, i, mask);
         }
@@ -222,7 +290,11 @@ fn check_huge_counts<C: Column>(codec: &C, tiny: &[u8]) {
     for input in [tiny, &[][..]] {
         let mut out = Vec::new();
         let result = codec.decode(input, MAX_BLOCK_POINTS, &mut out);
-        assert!(result.is_err(), "{name}: {} bytes decoded {MAX_BLOCK_POINTS} items", input.len());
+        assert!(
+            result.is_err(),
+            "{name}: {} bytes decoded {MAX_BLOCK_POINTS} items",
+            input.len()
+        );
         let bound = input.len() * 8 + 64;
         assert!(
             out.capacity() <= bound,
@@ -233,7 +305,11 @@ fn check_huge_counts<C: Column>(codec: &C, tiny: &[u8]) {
     }
 }
 
-fn run_column_suite<C: Column>(codec: &C, cases: Vec<(&'static str, Vec<C::Item>)>, strategy: impl Strategy<Value = Vec<C::Item>>) {
+fn run_column_suite<C: Column>(
+    codec: &C,
+    cases: Vec<(&'static str, Vec<C::Item>)>,
+    strategy: impl Strategy<Value = Vec<C::Item>>,
+) {
     let mut tiny = Vec::new();
     for (label, items) in &cases {
         let payload = check_round_trip(codec, label, items);
@@ -243,7 +319,11 @@ fn run_column_suite<C: Column>(codec: &C, cases: Vec<(&'static str, Vec<C::Item>
         }
     }
     check_huge_counts(codec, &tiny);
-    let config = Config { cases: CASES, failure_persistence: None, ..Config::default() };
+    let config = Config {
+        cases: CASES,
+        failure_persistence: None,
+        ..Config::default()
+    };
     let mut runner = TestRunner::new(config);
     let outcome = runner.run(&strategy, |items| {
         check_round_trip(codec, "proptest input", &items);
@@ -266,7 +346,12 @@ pub fn timestamp_sequences() -> impl Strategy<Value = Vec<i64>> {
         86_400_000_000_000,
         31_557_600_000_000_000,
     ]);
-    let regular = (any::<i64>(), intervals, 0i64..1_000_000, prop::collection::vec(any::<i64>(), 0..400))
+    let regular = (
+        any::<i64>(),
+        intervals,
+        0i64..1_000_000,
+        prop::collection::vec(any::<i64>(), 0..400),
+    )
         .prop_map(|(start, step, jitter, noise)| {
             let mut ts = start;
             noise
@@ -287,7 +372,13 @@ pub fn value_sequences() -> impl Strategy<Value = Vec<f64>> {
     let walk = (prop::collection::vec(-100i64..100, 0..400), 0u32..4).prop_map(|(steps, scale)| {
         let mut x = 0i64;
         let divisor = 10f64.powi(scale as i32);
-        steps.iter().map(|s| { x += s; x as f64 / divisor }).collect()
+        steps
+            .iter()
+            .map(|s| {
+                x += s;
+                x as f64 / divisor
+            })
+            .collect()
     });
     let specials = prop::collection::vec(prop::sample::select(special_values()), 0..200);
     prop_oneof![any_bits, walk, specials]
@@ -301,92 +392,4 @@ pub fn run_timestamp_codec_suite(codec: &dyn TimestampCodec) {
 /// Runs the conformance suite against a value codec. Panics on failure.
 pub fn run_value_codec_suite(codec: &dyn ValueCodec) {
     run_column_suite(&codec, value_edge_cases(), value_sequences());
-}
-
-/// Decodes a (possibly damaged) block. When it decodes, the header must
-/// agree with the points: the count, and min/max equal to the decoded
-/// timestamps' extremes. Returns the points.
-pub fn decode_block_checked(bytes: &[u8]) -> Result<(Vec<i64>, Vec<f64>), CodecError> {
-    let view = BlockView::parse(bytes)?;
-    let (mut ts, mut vs) = (Vec::new(), Vec::new());
-    view.decode_into(&mut ts, &mut vs)?;
-    let header = view.header();
-    assert_eq!(ts.len(), view.point_count(), "block decoded a wrong number of timestamps");
-    assert_eq!(vs.len(), view.point_count(), "block decoded a wrong number of values");
-    if let (Some(&min), Some(&max)) = (ts.iter().min(), ts.iter().max()) {
-        assert_eq!((min, max), (header.min_timestamp, header.max_timestamp), "wrong min/max");
-    }
-    Ok((ts, vs))
-}
-
-/// Every truncation of `block` fails; every single-byte flip (each of the
-/// masks, or all 255 nonzero masks when `exhaustive`) decodes without
-/// panicking and, when it decodes, with a header that matches the points.
-pub fn check_block_damage(block: &[u8], exhaustive: bool) {
-    for cut in 0..block.len() {
-        let result = decode_block_checked(block.get(..cut).unwrap_or_default());
-        assert!(result.is_err(), "a {cut}-byte prefix of a {}-byte block decoded", block.len());
-    }
-    let mut longer = block.to_vec();
-    longer.push(0);
-    assert!(decode_block_checked(&longer).is_err(), "a block with a trailing byte decoded");
-    let masks: Vec<u8> = if exhaustive { (1..=255).collect() } else { FLIP_MASKS.to_vec() };
-    let mut damaged = block.to_vec();
-    for i in 0..damaged.len() {
-        for &mask in &masks {
-            flip(&mut damaged, i, mask);
-            let _ = decode_block_checked(&damaged);
-            flip(&mut damaged, i, mask);
-        }
-    }
-}
-
-fn check_block_round_trip(choice: CodecChoice, label: &str, ts: &[i64], vs: &[f64]) -> Vec<u8> {
-    let block = CompressedBlock::encode_with(ts, vs, choice)
-        .unwrap_or_else(|e| panic!("{choice:?} {label}: encode failed: {e}"));
-    let (dts, dvs) = decode_block_checked(block.as_bytes())
-        .unwrap_or_else(|e| panic!("{choice:?} {label}: decode failed: {e}"));
-    assert_eq!(dts, ts, "{choice:?} {label}: timestamps differ");
-    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&dvs), bits(vs), "{choice:?} {label}: values differ");
-    let header = block.header();
-    assert_eq!(header.point_count as usize, ts.len(), "{choice:?} {label}: header count");
-    if let Some(min) = ts.iter().min() {
-        assert_eq!(header.min_timestamp, *min, "{choice:?} {label}: header min");
-    }
-    let copy = CompressedBlock::from_bytes(block.as_bytes())
-        .unwrap_or_else(|e| panic!("{choice:?} {label}: from_bytes failed: {e}"));
-    assert_eq!(copy, block, "{choice:?} {label}: from_bytes changed the block");
-    block.into_bytes()
-}
-
-/// Runs the block suite for `choice`: edge cases (every timestamp edge case
-/// paired with value edge cases), proptest round trips, every truncation
-/// and single-byte flip. Panics on failure.
-pub fn run_block_suite(choice: CodecChoice) {
-    let values = value_edge_cases();
-    for (i, (label, ts)) in timestamp_edge_cases().into_iter().enumerate() {
-        let Some((_, pattern)) = values.get(i % values.len()) else { continue };
-        let vs: Vec<f64> = if pattern.is_empty() {
-            vec![0.5; ts.len()]
-        } else {
-            pattern.iter().copied().cycle().take(ts.len()).collect()
-        };
-        let bytes = check_block_round_trip(choice, label, &ts, &vs);
-        check_block_damage(&bytes, false);
-    }
-    let strategy = (timestamp_sequences(), value_sequences()).prop_map(|(mut ts, mut vs)| {
-        let n = ts.len().min(vs.len());
-        ts.truncate(n);
-        vs.truncate(n);
-        (ts, vs)
-    });
-    let config = Config { cases: CASES, failure_persistence: None, ..Config::default() };
-    let outcome = TestRunner::new(config).run(&strategy, |(ts, vs)| {
-        check_block_round_trip(choice, "proptest input", &ts, &vs);
-        Ok(())
-    });
-    if let Err(e) = outcome {
-        panic!("{choice:?}: proptest block round trip failed: {e}");
-    }
 }

@@ -4,11 +4,15 @@
 //! writes deterministic batches (batch `i` is a pure function of the seed
 //! and `i`), printing `ACK i` once `write_batch` returned; it also flushes
 //! and compacts now and then, and the engine's background thread flushes on
-//! its own, so kills land in the middle of those too. The parent kills it
+//! its own, so kills land in the middle of those too. Retention runs on a
+//! clock that follows the data (the timestamp of the batch being written),
+//! so old partitions are dropped as the run goes on, deterministically.
+//! The parent kills it
 //! with SIGKILL after a random delay, reopens the directory, and checks:
 //!
 //! - every point of every acknowledged batch is present with its value
-//!   (a missing one counts as *lost*; must be 0);
+//!   (a missing one counts as *lost*; must be 0), unless its partition had
+//!   expired by the child's clock (retention may have dropped it);
 //! - every point present belongs to a batch that was acknowledged or was
 //!   in flight, with exactly the value written (anything else is
 //!   *garbage*; must be 0);
@@ -25,8 +29,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use skulk_engine::{Engine, EngineConfig, SyncMode};
-use skulk_format::{DataPoint, SeriesMeta};
+use skulk_engine::{Engine, EngineConfig, ManualClock, SyncMode};
+use skulk_format::{DataPoint, SeriesMeta, TimePartition};
 
 use crate::engine_suite::{Snapshot, read_engine};
 use crate::generators::{START_2024_NS, SplitMix64};
@@ -37,11 +41,18 @@ pub const POINTS_PER_BATCH: usize = 40;
 pub const SERIES: usize = 8;
 /// Nanoseconds between consecutive points (one second).
 const STEP_NS: i64 = 1_000_000_000;
+/// Partition length: 6 batches.
+const PARTITION: Duration = Duration::from_secs(240);
+/// Retention, on the data clock: the last 30 to 36 batches are kept. A
+/// cycle writes fewer, so every batch is checked at least once before it
+/// may expire.
+const RETENTION: Duration = Duration::from_secs(1200);
 
 /// The engine configuration of the child and of the checking parent.
 pub fn engine_config() -> EngineConfig {
     let mut config = EngineConfig {
-        partition_duration: Duration::from_secs(3600),
+        partition_duration: PARTITION,
+        retention: Some(RETENTION),
         flush_points: 2_000,
         flush_age: Some(Duration::from_millis(50)),
         compaction_min_files: 3,
@@ -76,6 +87,18 @@ fn timestamp(batch: u64, j: usize) -> i64 {
     START_2024_NS + (batch as i64 * POINTS_PER_BATCH as i64 + j as i64) * STEP_NS
 }
 
+/// The child's clock while it writes `batch`: the batch's last timestamp.
+fn data_clock(batch: u64) -> i64 {
+    timestamp(batch, POINTS_PER_BATCH - 1)
+}
+
+/// True when retention may have dropped the point at `ts` once the data
+/// clock reached `clock`.
+fn expired(ts: i64, clock: i64) -> bool {
+    let ttl = i64::try_from(RETENTION.as_nanos()).unwrap_or(i64::MAX);
+    TimePartition::containing(ts, PARTITION).is_ok_and(|p| p.end_ts() <= clock.saturating_sub(ttl))
+}
+
 /// Batch `batch` of the child with `seed`.
 pub fn crash_batch(seed: u64, batch: u64) -> Vec<DataPoint> {
     let metas: Vec<Arc<SeriesMeta>> = (0..SERIES).map(|s| Arc::new(series(s))).collect();
@@ -95,9 +118,12 @@ pub fn crash_batch(seed: u64, batch: u64) -> Vec<DataPoint> {
 /// `ACK <batch>` after each acknowledged one, until `last_batch` or killed.
 /// Errors are printed as `ERR <message>`.
 pub fn run_child(dir: &Path, seed: u64, first_batch: u64, last_batch: u64) -> Result<(), String> {
-    let engine = Engine::open(dir, engine_config()).map_err(|e| e.to_string())?;
+    let clock = Arc::new(ManualClock::new(data_clock(first_batch)));
+    let engine =
+        Engine::open_with_clock(dir, engine_config(), clock.clone()).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     for batch in first_batch..=last_batch {
+        clock.set(data_clock(batch));
         engine
             .write_batch(&crash_batch(seed, batch))
             .map_err(|e| e.to_string())?;
@@ -111,6 +137,9 @@ pub fn run_child(dir: &Path, seed: u64, first_batch: u64, last_batch: u64) -> Re
         }
         if batch % 23 == 11 {
             engine.compact().map_err(|e| e.to_string())?;
+        }
+        if batch % 13 == 5 {
+            engine.apply_retention().map_err(|e| e.to_string())?;
         }
     }
     engine.close().map_err(|e| e.to_string())
@@ -161,6 +190,12 @@ pub struct CrashReport {
     /// Unacknowledged in-flight batches found complete after the reopen
     /// (allowed).
     pub in_flight_recovered: u64,
+    /// Acknowledged points missing because retention dropped their
+    /// partition (allowed), at the last check.
+    pub expired_points: u64,
+    /// Retention drops seen: partitions that were readable at one check
+    /// and gone at the next.
+    pub partitions_dropped: u64,
     /// Cycles whose second reopen differed from the first: must be 0.
     pub unstable_reopens: u64,
     /// Longest reopen (recovery) time seen.
@@ -262,10 +297,14 @@ fn check(snapshot: &Snapshot, seed: u64, acked_through: Option<u64>, report: &mu
             }
         }
     }
+    let clock = data_clock(limit);
+    report.expired_points = 0;
     if let Some(last) = acked_through {
         for batch in 0..=last {
             let found = present.get(&batch).copied().unwrap_or(0);
-            if found < POINTS_PER_BATCH {
+            if found < POINTS_PER_BATCH && expired(timestamp(batch, POINTS_PER_BATCH - 1), clock) {
+                report.expired_points += (POINTS_PER_BATCH - found) as u64;
+            } else if found < POINTS_PER_BATCH {
                 report.points_lost += (POINTS_PER_BATCH - found) as u64;
                 if report.problems.len() < 10 {
                     report.problems.push(format!(
@@ -280,13 +319,26 @@ fn check(snapshot: &Snapshot, seed: u64, acked_through: Option<u64>, report: &mu
     }
 }
 
-fn reopen_and_read(dir: &Path) -> Result<(Snapshot, Duration), String> {
+/// Partitions that held points in `before` and hold none in `after`.
+fn dropped_since(before: Option<&Snapshot>, after: &Snapshot) -> u64 {
+    let partitions = |s: &Snapshot| -> std::collections::BTreeSet<i64> {
+        s.keys()
+            .map(|(_, ts)| ts.div_euclid(PARTITION.as_nanos() as i64))
+            .collect()
+    };
+    before.map_or(0, |b| {
+        partitions(b).difference(&partitions(after)).count() as u64
+    })
+}
+
+fn reopen_and_read(dir: &Path, clock: i64) -> Result<(Snapshot, Duration), String> {
     let started = Instant::now();
     let config = EngineConfig {
         background: false,
         ..engine_config()
     };
-    let engine = Engine::open(dir, config).map_err(|e| format!("reopen: {e}"))?;
+    let clock = Arc::new(ManualClock::new(clock));
+    let engine = Engine::open_with_clock(dir, config, clock).map_err(|e| format!("reopen: {e}"))?;
     let elapsed = started.elapsed();
     let snapshot = read_engine(&engine)?;
     // Dropped, not closed: the next child recovers from the same state.
@@ -305,6 +357,7 @@ pub fn run_crash_cycles(
     let mut rng = SplitMix64::new(config.seed);
     let mut report = CrashReport::default();
     let mut acked_through: Option<u64> = None;
+    let mut previous: Option<Snapshot> = None;
     let span = config
         .max_kill_delay
         .saturating_sub(config.min_kill_delay)
@@ -318,11 +371,13 @@ pub fn run_crash_cycles(
             report.acked_batches += acked.len() as u64;
             acked_through = Some(last);
         }
-        let (snapshot, took) = reopen_and_read(dir)?;
+        let clock = data_clock(acked_through.map_or(0, |b| b + 1));
+        let (snapshot, took) = reopen_and_read(dir, clock)?;
         report.max_reopen = report.max_reopen.max(took);
+        report.partitions_dropped += dropped_since(previous.as_ref(), &snapshot);
         check(&snapshot, config.seed, acked_through, &mut report);
         if config.double_reopen_every > 0 && cycle % config.double_reopen_every == 0 {
-            let (again, _) = reopen_and_read(dir)?;
+            let (again, _) = reopen_and_read(dir, clock)?;
             if again != snapshot {
                 report.unstable_reopens += 1;
                 report.problems.push(format!(
@@ -330,6 +385,7 @@ pub fn run_crash_cycles(
                 ));
             }
         }
+        previous = Some(snapshot);
         report.cycles += 1;
     }
     report.acked_points = acked_through.map_or(0, |b| (b + 1) * POINTS_PER_BATCH as u64);

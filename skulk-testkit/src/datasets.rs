@@ -96,7 +96,10 @@ pub fn try_load_all() -> Result<Vec<Dataset>, DatasetError> {
     let Some(dir) = datasets_dir() else {
         return Ok(Vec::new());
     };
-    let io = |source| DatasetError::Io { path: dir.clone(), source };
+    let io = |source| DatasetError::Io {
+        path: dir.clone(),
+        source,
+    };
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
@@ -116,12 +119,24 @@ pub fn load_all() -> Vec<Dataset> {
 
 /// Parses one dataset file.
 pub fn load_file(path: &Path) -> Result<Dataset, DatasetError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| DatasetError::Io { path: path.to_path_buf(), source })?;
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let (timestamps, values) = parse_csv(&text)
-        .map_err(|(line, what)| DatasetError::Parse { path: path.to_path_buf(), line, what })?;
-    Ok(Dataset { name, timestamps, values })
+    let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (timestamps, values) = parse_csv(&text).map_err(|(line, what)| DatasetError::Parse {
+        path: path.to_path_buf(),
+        line,
+        what,
+    })?;
+    Ok(Dataset {
+        name,
+        timestamps,
+        values,
+    })
 }
 
 type Columns = (Vec<i64>, Vec<f64>);
@@ -139,8 +154,17 @@ fn parse_csv(text: &str) -> Result<Columns, (usize, &'static str)> {
             continue;
         }
         let (ts, value) = line.split_once(',').ok_or((index + 1, "missing comma"))?;
-        timestamps.push(ts.trim().parse().map_err(|_| (index + 1, "bad i64 timestamp"))?);
-        values.push(value.trim().parse().map_err(|_| (index + 1, "bad f64 value"))?);
+        timestamps.push(
+            ts.trim()
+                .parse()
+                .map_err(|_| (index + 1, "bad i64 timestamp"))?,
+        );
+        values.push(
+            value
+                .trim()
+                .parse()
+                .map_err(|_| (index + 1, "bad f64 value"))?,
+        );
     }
     Ok((timestamps, values))
 }
@@ -156,8 +180,14 @@ mod tests {
         assert_eq!(vs[0].to_bits(), 0.1f64.to_bits());
         assert_eq!(vs[1].to_bits(), (-0.0f64).to_bits());
         assert!(vs[2].is_nan());
-        assert_eq!(parse_csv("timestamp_ns,value\n1,2\nx,3\n"), Err((3, "bad i64 timestamp")));
-        assert_eq!(parse_csv("timestamp_ns,value\n1;2\n"), Err((2, "missing comma")));
+        assert_eq!(
+            parse_csv("timestamp_ns,value\n1,2\nx,3\n"),
+            Err((3, "bad i64 timestamp"))
+        );
+        assert_eq!(
+            parse_csv("timestamp_ns,value\n1;2\n"),
+            Err((2, "missing comma"))
+        );
         assert_eq!(parse_csv("ts,v\n").unwrap_err().0, 1);
     }
 

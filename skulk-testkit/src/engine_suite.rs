@@ -336,6 +336,18 @@ pub fn random_scenario(seed: u64, len: usize, config: &ScenarioConfig) -> Vec<Op
     ops
 }
 
+/// A proptest strategy of scenarios of up to `max_len` operations: a seed
+/// for [`random_scenario`] and a length, so a failing case shrinks to the
+/// shortest failing prefix.
+pub fn scenario_strategy(
+    config: ScenarioConfig,
+    max_len: usize,
+) -> impl proptest::strategy::Strategy<Value = Vec<Op>> {
+    use proptest::strategy::Strategy;
+    (proptest::arbitrary::any::<u64>(), 1..=max_len.max(1))
+        .prop_map(move |(seed, len)| random_scenario(seed, len, &config))
+}
+
 fn value(rng: &mut SplitMix64) -> f64 {
     match rng.below(10) {
         0 => f64::from_bits(0x7ff8_0000_0000_0000 | rng.below(1 << 51)),

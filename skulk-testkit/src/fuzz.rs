@@ -364,11 +364,11 @@ fn series_from(input: &mut Input<'_>) -> Vec<SeriesContents> {
     out
 }
 
-/// Damage done to a file.
+/// Damage done to a file: a byte flipped, or the file cut, at `at`.
 #[derive(Debug, Clone, Copy)]
-enum Damage {
-    Flip(usize),
-    Truncate(usize),
+struct Damage {
+    at: usize,
+    truncated: bool,
 }
 
 /// A damage instruction: byte offset (modulo the file's length) and XOR
@@ -381,11 +381,11 @@ fn damage(input: &mut Input<'_>, bytes: &mut Vec<u8>) -> Option<Damage> {
     let at = offset % bytes.len();
     if truncate {
         bytes.truncate(at);
-        return Some(Damage::Truncate(at));
+        return Some(Damage { at, truncated: true });
     }
     let byte = bytes.get_mut(at)?;
     *byte ^= mask;
-    Some(Damage::Flip(at))
+    Some(Damage { at, truncated: false })
 }
 
 /// Arbitrary series written with `TsmWriter` (in memory), then one byte
@@ -487,10 +487,7 @@ pub fn wal_roundtrip(data: &[u8]) {
         // Recovery may cut a torn tail: after a truncation, or when a flip
         // lies in the last append (the exact rule, last record only, is
         // swept in `tests/it/wal_corruption.rs`).
-        let tail = match done {
-            Damage::Truncate(_) => true,
-            Damage::Flip(at) => at >= last_start,
-        };
+        let tail = done.truncated || done.at >= last_start;
         let cut = tail
             && got.len() < full.len()
             && records_bit_eq(got, full.get(..got.len()).unwrap_or_default());

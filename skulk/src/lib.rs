@@ -8,15 +8,17 @@ pub use error::{Result, TsmError};
 /// The storage primitives: data model, memtables, compressed blocks and
 /// TSM files (the original crate's `skulk::tsm`).
 pub mod tsm {
-    pub use skulk_codec::{BlockHeader, BlockView, CodecChoice, CodecId, CompressedBlock};
+    pub use skulk_codec::{
+        BlockHeader, BlockView, CodecChoice, CodecError, CodecId, CompressedBlock,
+    };
     pub use skulk_format::{
-        BlockRef, DataPoint, PointLog, SeriesEntry, SeriesId, SeriesMeta, TimePartition, TimeRange,
-        Timestamp, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter,
-        TsmWriterOptions, VerifyReport,
+        BlockRef, DataPoint, FormatError, PointLog, SeriesEntry, SeriesId, SeriesMeta,
+        TimePartition, TimeRange, Timestamp, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats,
+        TsmWriter, TsmWriterOptions, VerifyReport,
     };
     pub use skulk_memtable::{
-        FlushOutcome, MemTableOptions, MemTableStats, PartitionFlush, PartitionManager,
-        PartitionManagerConfig, TimeSeriesMemTable,
+        FlushOutcome, MemTableOptions, MemTableStats, MemtableError, PartitionFlush,
+        PartitionManager, PartitionManagerConfig, TimeSeriesMemTable,
     };
 }
 
@@ -32,8 +34,8 @@ pub mod wal {
 /// retention, close (the original crate's `skulk::lifecycle`).
 pub mod lifecycle {
     pub use skulk_engine::{
-        Clock, CompactionStats, Engine, EngineConfig, EngineStats, FlushStats, ManualClock,
-        RecoveryStats, RetentionStats, SystemClock,
+        Clock, CompactionStats, Engine, EngineConfig, EngineError, EngineStats, FlushStats,
+        ManualClock, RecoveryStats, RetentionStats, SystemClock,
     };
 }
 

@@ -39,25 +39,24 @@ pub(crate) fn decode_one(d: i64, divisor: f64) -> f64 {
 /// gives `MAGIC + d` exactly.
 const MAGIC: f64 = 6_755_399_441_055_744.0;
 
-/// Appends [`decode_one`] of `int(x)` for every `x` of a frame, written so
-/// that it vectorizes: when every integer is below 2^51 in magnitude the
-/// conversion is an integer add and a float subtract (exact) instead of a
-/// scalar `i64` to `f64` conversion, and exponent 0 skips the division.
+/// Appends [`decode_one`] of every integer of a frame (`ints`, two's
+/// complement) to `out` (which has room: no growth inside the loop), written so that it vectorizes on plain SSE2: when
+/// every integer is below 2^51 in magnitude, the conversion is an integer
+/// add and a float subtract (exact) instead of a scalar `i64` to `f64`
+/// conversion, and exponent 0 skips the division.
 #[inline(always)]
-pub(crate) fn extend_decoded<I: Fn(u64) -> u64>(
-    out: &mut Vec<f64>,
-    xs: &[u64],
-    int: I,
-    divisor: f64,
-) {
-    let small = xs.iter().fold(true, |ok, &x| {
-        ok & (int(x).wrapping_add(1 << 51) < (1 << 52))
-    });
-    let magic = |x: u64| f64::from_bits(MAGIC.to_bits().wrapping_add(int(x))) - MAGIC;
-    match (small, divisor == 1.0) {
-        (true, true) => out.extend(xs.iter().map(|&x| magic(x))),
-        (true, false) => out.extend(xs.iter().map(|&x| magic(x) / divisor)),
-        (false, _) => out.extend(xs.iter().map(|&x| decode_one(int(x) as i64, divisor))),
+pub(crate) fn convert(ints: &[u64], out: &mut Vec<f64>, divisor: f64) {
+    // One OR-reduction: a bit above bit 51 of `d + 2^51` means |d| >= 2^51.
+    let wide = ints
+        .iter()
+        .fold(0u64, |acc, &d| acc | (d.wrapping_add(1 << 51) >> 52));
+    let magic = |d: u64| f64::from_bits(MAGIC.to_bits().wrapping_add(d)) - MAGIC;
+    // `extend` over a slice iterator checks capacity once per frame.
+    let ints = ints.iter();
+    match (wide == 0, divisor == 1.0) {
+        (true, true) => out.extend(ints.map(|&d| magic(d))),
+        (true, false) => out.extend(ints.map(|&d| magic(d) / divisor)),
+        (false, _) => out.extend(ints.map(|&d| decode_one(d as i64, divisor))),
     }
 }
 
@@ -160,8 +159,9 @@ mod tests {
         for set in [ints, wide] {
             let as_u64: Vec<u64> = set.iter().map(|&d| (d as u64).wrapping_sub(5)).collect();
             for e in 0..=MAX_EXPONENT {
+                let shifted: Vec<u64> = as_u64.iter().map(|x| x.wrapping_add(5)).collect();
                 let mut out = Vec::new();
-                extend_decoded(&mut out, &as_u64, |x| x.wrapping_add(5), pow10(e));
+                convert(&shifted, &mut out, pow10(e));
                 for (&d, v) in set.iter().zip(&out) {
                     assert_eq!(v.to_bits(), decode_one(d, pow10(e)).to_bits(), "{d} e{e}");
                 }

@@ -31,7 +31,7 @@
 
 mod exponent;
 
-use crate::bitpack::{FRAME, bit_width, pack, unpack};
+use crate::bitpack::{bit_width, pack, unpack};
 use crate::pfor::varint::{Reader, put, rebase, unzigzag, zigzag};
 use crate::{CodecError, CodecId, Result, ValueCodec, check_count, pfor};
 use exponent::{MAX_EXPONENT, decode_one, pow10};
@@ -242,27 +242,14 @@ fn read_head(reader: &mut Reader<'_>, count: usize) -> Result<(u8, u8, Patches)>
 fn decode_block(input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize> {
     let mut reader = Reader::new(input);
     let (e, mode, patches) = read_head(&mut reader, count)?;
-    let start = out.len();
     let divisor = pow10(e);
+    let start = out.len();
     let used = if mode == MODE_FOR {
         let at = reader.pos();
         let run = pfor::Run::parse(reader.rest(), count).map_err(|err| rebase(err, at))?;
         let len = run.len;
         out.reserve(count);
-        let (offset, gcd) = (run.offset(), run.gcd());
-        // Scalars are copied inside each closure so they stay in registers.
-        if gcd == 1 {
-            run.decode_raw(|xs| {
-                let (offset, divisor) = (offset, divisor);
-                exponent::extend_decoded(out, xs, move |x| offset.wrapping_add(x), divisor)
-            });
-        } else {
-            run.decode_raw(|xs| {
-                let (offset, gcd, divisor) = (offset, gcd, divisor);
-                let int = move |x: u64| offset.wrapping_add(gcd.wrapping_mul(x));
-                exponent::extend_decoded(out, xs, int, divisor)
-            });
-        }
+        decode_for(run, divisor, out);
         at + len
     } else {
         decode_deltas(&mut reader, count, mode, divisor, out)?
@@ -276,8 +263,26 @@ fn decode_block(input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize>
     Ok(used)
 }
 
+/// Mode 0: every integer is `offset + gcd * x`. One pass per frame of 64,
+/// in place in the unpacked frame (kept in L1), then converted onto `out`,
+/// which has room for the run.
+fn decode_for(run: pfor::Run<'_>, divisor: f64, out: &mut Vec<f64>) {
+    let (offset, gcd) = (run.offset(), run.gcd());
+    run.decode_raw(|xs| {
+        // Copies of the captured scalars, so they stay in registers.
+        let (offset, gcd, divisor) = (offset, gcd, divisor);
+        if gcd == 1 {
+            xs.iter_mut().for_each(|x| *x = offset.wrapping_add(*x));
+        } else {
+            xs.iter_mut()
+                .for_each(|x| *x = offset.wrapping_add(gcd.wrapping_mul(*x)));
+        }
+        exponent::convert(xs, out, divisor);
+    });
+}
+
 /// Modes 1 and 2: leading integer (and delta), then a run of differences
-/// of that order, summed back up in registers.
+/// of that order, summed back up in registers, frame by frame.
 fn decode_deltas(
     reader: &mut Reader<'_>,
     count: usize,
@@ -309,28 +314,28 @@ fn decode_deltas(
         out.push(decode_one(previous, divisor));
     }
     let (offset, gcd) = (run.offset(), run.gcd());
-    let mut ints = [0u64; FRAME];
     run.decode_raw(|xs| {
-        let (mut sum, mut slope, offset, gcd, divisor) = (previous, step, offset, gcd, divisor);
+        // Locals, so the running sums stay in registers within a frame.
+        let (mut sum, mut slope, offset, gcd) = (previous as u64, step as u64, offset, gcd);
         if leading == 2 {
-            for (slot, &x) in ints.iter_mut().zip(xs) {
-                slope = slope.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(x)) as i64);
+            for x in xs.iter_mut() {
+                slope = slope.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(*x)));
                 sum = sum.wrapping_add(slope);
-                *slot = sum as u64;
+                *x = sum;
+            }
+        } else if gcd == 1 {
+            for x in xs.iter_mut() {
+                sum = sum.wrapping_add(offset.wrapping_add(*x));
+                *x = sum;
             }
         } else {
-            for (slot, &x) in ints.iter_mut().zip(xs) {
-                sum = sum.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(x)) as i64);
-                *slot = sum as u64;
+            for x in xs.iter_mut() {
+                sum = sum.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(*x)));
+                *x = sum;
             }
         }
-        (previous, step) = (sum, slope);
-        exponent::extend_decoded(
-            out,
-            ints.get(..xs.len()).unwrap_or_default(),
-            |d| d,
-            divisor,
-        );
+        (previous, step) = (sum as i64, slope as i64);
+        exponent::convert(xs, out, divisor);
     });
     Ok(at + len)
 }

@@ -49,56 +49,73 @@ impl TimestampCodec for DeltaPackTimestamps {
     }
 
     fn decode(&self, input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<usize> {
-        check_count(count)?;
-        if count == 0 {
-            return Ok(0);
-        }
-        let Some((head, rest)) = input.split_first_chunk::<8>() else {
-            return Err(CodecError::Truncated {
-                offset: input.len(),
-                needed: 8 - input.len(),
-                available: input.len(),
-            });
-        };
-        let first = i64::from_le_bytes(*head);
-        if count == 1 {
-            out.push(first);
-            return Ok(8);
-        }
-        let run = pfor::Run::parse(rest, count - 1).map_err(|e| rebase(e, 8))?;
-        let used = 8 + run.len;
-        out.reserve(count);
-        out.push(first);
-        let (offset, gcd) = (run.offset(), run.gcd());
-        if run.is_constant() {
-            // A regular series: t_i = t_0 + i * step, with no dependency
-            // chain, so the loop vectorizes.
-            let step = offset as i64;
-            out.extend((1..count as i64).map(|i| first.wrapping_add(step.wrapping_mul(i))));
-            return Ok(used);
-        }
-        let mut previous = first;
-        run.decode_raw(|xs| {
-            // A running sum local to the frame stays in a register (a
-            // captured `&mut` would put the dependency chain through memory).
-            // Copies of the captured scalars, so they live in registers
-            // rather than being reloaded after every store to `out`.
-            let (mut sum, offset, gcd) = (previous, offset, gcd);
-            if gcd == 1 {
-                out.extend(xs.iter().map(|&x| {
-                    sum = sum.wrapping_add(offset.wrapping_add(x) as i64);
-                    sum
-                }));
-            } else {
-                out.extend(xs.iter().map(|&x| {
-                    sum = sum.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(x)) as i64);
-                    sum
-                }));
-            }
-            previous = sum;
-        });
-        Ok(used)
+        decode_sorted(input, count, out).map(|(used, _)| used)
     }
+}
+
+/// Decodes like [`TimestampCodec::decode`] and also tells whether the
+/// decoded timestamps are known to be non-decreasing, from the run header
+/// alone: every delta is in `0..=i64::MAX` and `first + (count - 1) * bound`
+/// cannot pass `i64::MAX`, so no running sum wraps. Then the smallest and
+/// largest timestamps are the first and last, and a reader checking them
+/// against a block header needs no pass over the points.
+pub(crate) fn decode_sorted(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<i64>,
+) -> Result<(usize, bool)> {
+    check_count(count)?;
+    if count == 0 {
+        return Ok((0, true));
+    }
+    let Some((head, rest)) = input.split_first_chunk::<8>() else {
+        return Err(CodecError::Truncated {
+            offset: input.len(),
+            needed: 8 - input.len(),
+            available: input.len(),
+        });
+    };
+    let first = i64::from_le_bytes(*head);
+    if count == 1 {
+        out.push(first);
+        return Ok((8, true));
+    }
+    let run = pfor::Run::parse(rest, count - 1).map_err(|e| rebase(e, 8))?;
+    let sorted = run.nonnegative_bound().is_some_and(|bound| {
+        i128::from(first) + i128::from(bound) * (count as i128 - 1) <= i128::from(i64::MAX)
+    });
+    let used = 8 + run.len;
+    out.reserve(count);
+    out.push(first);
+    let (offset, gcd) = (run.offset(), run.gcd());
+    if run.is_constant() {
+        // A regular series: t_i = t_0 + i * step, with no dependency
+        // chain, so the loop vectorizes.
+        let step = offset as i64;
+        out.extend((1..count as i64).map(|i| first.wrapping_add(step.wrapping_mul(i))));
+        return Ok((used, sorted));
+    }
+    let mut previous = first;
+    run.decode_raw(|xs| {
+        // A running sum local to the frame stays in a register (a
+        // captured `&mut` would put the dependency chain through memory).
+        // Copies of the captured scalars, so they live in registers
+        // rather than being reloaded after every store to `out`.
+        let (mut sum, offset, gcd) = (previous, offset, gcd);
+        if gcd == 1 {
+            out.extend(xs.iter().map(|&x| {
+                sum = sum.wrapping_add(offset.wrapping_add(x) as i64);
+                sum
+            }));
+        } else {
+            out.extend(xs.iter().map(|&x| {
+                sum = sum.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(x)) as i64);
+                sum
+            }));
+        }
+        previous = sum;
+    });
+    Ok((used, sorted))
 }
 
 fn delta(a: Option<&i64>, b: Option<&i64>) -> u64 {
@@ -159,6 +176,38 @@ mod tests {
             })
             .collect();
         assert!(round_trip(&ts) < 120);
+    }
+
+    fn sorted(ts: &[i64]) -> bool {
+        let mut bytes = Vec::new();
+        DeltaPackTimestamps.encode(ts, &mut bytes).unwrap();
+        let mut out = Vec::new();
+        let (_, sorted) = decode_sorted(&bytes, ts.len(), &mut out).unwrap();
+        assert_eq!(out, ts);
+        if sorted {
+            assert!(ts.windows(2).all(|w| w[0] <= w[1]), "{ts:?}");
+        }
+        sorted
+    }
+
+    #[test]
+    fn sortedness_is_known_only_when_certain() {
+        let regular: Vec<i64> = (0..5000)
+            .map(|i| 1_700_000_000_000_000_000 + i * 7)
+            .collect();
+        assert!(sorted(&regular));
+        let mut gaps = regular.clone();
+        gaps[4000..].iter_mut().for_each(|t| *t += 1 << 40);
+        assert!(sorted(&gaps));
+        assert!(sorted(&[3]));
+        assert!(sorted(&[5, 5, 5, 5]));
+        assert!(!sorted(&[5, 4]));
+        let mut dip = regular.clone();
+        dip[2500] = 0;
+        assert!(!sorted(&dip));
+        // Non-decreasing deltas whose sum would wrap past i64::MAX.
+        assert!(!sorted(&[i64::MAX - 10, i64::MAX - 5, i64::MAX]));
+        assert!(!sorted(&[i64::MIN, 0, i64::MAX]));
     }
 
     #[test]

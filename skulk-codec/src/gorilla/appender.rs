@@ -20,14 +20,23 @@ struct Stream {
 impl Stream {
     fn new(capacity: usize) -> Result<Self> {
         if capacity > MAX_BLOCK_POINTS {
-            return Err(CodecError::TooManyPoints { count: capacity as u64, max: MAX_BLOCK_POINTS });
+            return Err(CodecError::TooManyPoints {
+                count: capacity as u64,
+                max: MAX_BLOCK_POINTS,
+            });
         }
-        Ok(Self { writer: BitWriter::default(), len: 0, capacity })
+        Ok(Self {
+            writer: BitWriter::default(),
+            len: 0,
+            capacity,
+        })
     }
 
     fn reserve_one(&mut self) -> Result<()> {
         if self.len >= self.capacity {
-            return Err(CodecError::Full { capacity: self.capacity });
+            return Err(CodecError::Full {
+                capacity: self.capacity,
+            });
         }
         self.len += 1;
         Ok(())
@@ -59,7 +68,10 @@ macro_rules! appender {
             /// An appender that refuses items beyond `capacity`, which must
             /// not exceed [`MAX_BLOCK_POINTS`].
             pub fn with_capacity(capacity: usize) -> Result<Self> {
-                Ok(Self { stream: Stream::new(capacity)?, encoder: Default::default() })
+                Ok(Self {
+                    stream: Stream::new(capacity)?,
+                    encoder: Default::default(),
+                })
             }
 
             /// The capacity in items.
@@ -111,7 +123,13 @@ appender!(
     CodecId::GorillaTimestamps,
     "timestamps"
 );
-appender!(GorillaValueAppender, ValueEncoder, f64, CodecId::GorillaValues, "values");
+appender!(
+    GorillaValueAppender,
+    ValueEncoder,
+    f64,
+    CodecId::GorillaValues,
+    "values"
+);
 
 #[cfg(test)]
 mod tests {
@@ -147,7 +165,12 @@ mod tests {
             appender.push(t).unwrap();
             let mut block = Vec::new();
             GorillaTimestamps.encode(&ts[..=i], &mut block).unwrap();
-            assert_eq!(appender.encoded_len(), block.len(), "after {} points", i + 1);
+            assert_eq!(
+                appender.encoded_len(),
+                block.len(),
+                "after {} points",
+                i + 1
+            );
         }
         let mut block = Vec::new();
         GorillaTimestamps.encode(&ts, &mut block).unwrap();

@@ -41,6 +41,9 @@ fn check_min_len(input: &[u8], count: usize) -> Result<()> {
 fn max_len(points: usize, max_item_bits: usize) -> usize {
     match points {
         0 => 0,
-        n => (n - 1).saturating_mul(max_item_bits).saturating_add(64).div_ceil(8),
+        n => (n - 1)
+            .saturating_mul(max_item_bits)
+            .saturating_add(64)
+            .div_ceil(8),
     }
 }

@@ -92,7 +92,9 @@ fn unzigzag(z: u64) -> i64 {
 /// `m` fits the scaled bucket.
 fn scaled(dod: i64) -> Option<(u64, u64)> {
     let max_k = dod.trailing_zeros().min(15) as usize;
-    let k = (0..=max_k).rev().find(|&k| POW10.get(k).is_some_and(|&p| dod % p == 0))?;
+    let k = (0..=max_k)
+        .rev()
+        .find(|&k| POW10.get(k).is_some_and(|&p| dod % p == 0))?;
     let z = zigzag(dod / POW10.get(k).copied().unwrap_or(1));
     (z < 1 << SCALED_BITS).then_some((k as u64, z))
 }
@@ -125,7 +127,11 @@ impl TimestampEncoder {
     pub(crate) fn push(&mut self, writer: &mut BitWriter, ts: i64) {
         if !self.started {
             writer.write(ts as u64, 64);
-            *self = Self { started: true, prev: ts, ..Self::default() };
+            *self = Self {
+                started: true,
+                prev: ts,
+                ..Self::default()
+            };
             return;
         }
         let delta = ts.wrapping_sub(self.prev);
@@ -205,7 +211,10 @@ fn read_run(reader: &mut BitReader<'_>, word: u64, remaining: usize) -> Result<O
     let run = ((word << 8) >> (64 - RUN_BITS)) as usize + 1;
     if run > remaining {
         let offset = reader.byte_offset().saturating_sub(3);
-        return Err(CodecError::Corrupt { what: "a zero run within the point count", offset });
+        return Err(CodecError::Corrupt {
+            what: "a zero run within the point count",
+            offset,
+        });
     }
     Ok(Some(run))
 }
@@ -246,7 +255,9 @@ impl TimestampCodec for GorillaTimestamps {
         check_count(timestamps.len())?;
         let mut writer = BitWriter::new(std::mem::take(out));
         let mut encoder = TimestampEncoder::default();
-        timestamps.iter().for_each(|&ts| encoder.push(&mut writer, ts));
+        timestamps
+            .iter()
+            .for_each(|&ts| encoder.push(&mut writer, ts));
         encoder.flush(&mut writer);
         *out = writer.finish();
         Ok(())
@@ -281,7 +292,9 @@ mod tests {
         GorillaTimestamps.encode(ts, &mut bytes).unwrap();
         assert!(bytes.len() <= GorillaTimestamps.max_encoded_len(ts.len()));
         let mut out = vec![42];
-        let consumed = GorillaTimestamps.decode(&bytes, ts.len(), &mut out).unwrap();
+        let consumed = GorillaTimestamps
+            .decode(&bytes, ts.len(), &mut out)
+            .unwrap();
         assert_eq!(consumed, bytes.len());
         assert_eq!(&out[1..], ts);
         bytes
@@ -305,7 +318,9 @@ mod tests {
 
     #[test]
     fn regular_series_cost_one_bit_per_point() {
-        let ts: Vec<i64> = (0..1001).map(|i| 1_700_000_000_000_000_000 + i * 3_600_000_000_000).collect();
+        let ts: Vec<i64> = (0..1001)
+            .map(|i| 1_700_000_000_000_000_000 + i * 3_600_000_000_000)
+            .collect();
         let bytes = round_trip(&ts);
         // 64 bits, the first delta (36 * 10^11, scaled: 21 bits), then a
         // run code for 999 zero dods.
@@ -321,11 +336,17 @@ mod tests {
         assert_eq!(scaled(i64::MIN), None);
         assert_eq!(scaled(1 << 20), None);
         let day = 86_400_000_000_000i64;
-        let weekdays: Vec<i64> =
-            [0, 1, 2, 3, 4, 7, 8, 9, 10, 11, 14].iter().map(|d| 951_868_800_000_000_000 + d * day).collect();
+        let weekdays: Vec<i64> = [0, 1, 2, 3, 4, 7, 8, 9, 10, 11, 14]
+            .iter()
+            .map(|d| 951_868_800_000_000_000 + d * day)
+            .collect();
         let bytes = round_trip(&weekdays);
         // 64 + first delta (21) + 8 zeros or scaled changes of 21 bits.
-        assert!(bytes.len() <= (64 + 21 + 4 * 21 + 6usize).div_ceil(8), "{}", bytes.len());
+        assert!(
+            bytes.len() <= (64 + 21 + 4 * 21 + 6usize).div_ceil(8),
+            "{}",
+            bytes.len()
+        );
     }
 
     #[test]
@@ -333,7 +354,10 @@ mod tests {
         let ts: Vec<i64> = (0..100).map(|i| i * 10).collect();
         let bytes = round_trip(&ts);
         let result = GorillaTimestamps.decode(&bytes, 50, &mut Vec::new());
-        assert!(matches!(result, Err(CodecError::Corrupt { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(CodecError::Corrupt { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]

@@ -60,7 +60,11 @@ impl ValueEncoder {
         let bits = value.to_bits();
         if !self.started {
             writer.write(bits, 64);
-            *self = Self { started: true, prev: bits, ..Self::default() };
+            *self = Self {
+                started: true,
+                prev: bits,
+                ..Self::default()
+            };
             return;
         }
         let xor = bits ^ self.prev;
@@ -126,7 +130,10 @@ impl ValueDecoder<'_, '_> {
 
     #[cold]
     fn corrupt(&self, what: &'static str) -> CodecError {
-        CodecError::Corrupt { what, offset: self.reader.byte_offset() }
+        CodecError::Corrupt {
+            what,
+            offset: self.reader.byte_offset(),
+        }
     }
 }
 
@@ -138,7 +145,12 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut [f64]) -> Result<()> {
     };
     let prev = reader.read(64)?;
     *first = f64::from_bits(prev);
-    let mut decoder = ValueDecoder { reader, prev, trail: 0, len: 0 };
+    let mut decoder = ValueDecoder {
+        reader,
+        prev,
+        trail: 0,
+        len: 0,
+    };
     let mut slots = rest.iter_mut();
     while slots.len() > 0 {
         let word = decoder.reader.peek();
@@ -205,7 +217,9 @@ mod tests {
         GorillaValues.encode(values, &mut bytes).unwrap();
         assert!(bytes.len() <= GorillaValues.max_encoded_len(values.len()));
         let mut out = Vec::new();
-        let consumed = GorillaValues.decode(&bytes, values.len(), &mut out).unwrap();
+        let consumed = GorillaValues
+            .decode(&bytes, values.len(), &mut out)
+            .unwrap();
         assert_eq!(consumed, bytes.len());
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&out), bits(values));
@@ -217,10 +231,20 @@ mod tests {
         // XOR of 0 and -NaN with every bit set: 64 meaningful bits.
         let all_ones = f64::from_bits(u64::MAX);
         // XORs with more than 31 leading zeros: the lead field is clamped.
-        let tiny = [f64::from_bits(1), f64::from_bits(3), f64::from_bits(1 << 40)];
+        let tiny = [
+            f64::from_bits(1),
+            f64::from_bits(3),
+            f64::from_bits(1 << 40),
+        ];
         let mut values = vec![0.0, all_ones, 0.0, all_ones];
         values.extend(tiny);
-        values.extend([1.0, 1.0, f64::from_bits(1.0f64.to_bits() ^ 1), -0.0, f64::NAN]);
+        values.extend([
+            1.0,
+            1.0,
+            f64::from_bits(1.0f64.to_bits() ^ 1),
+            -0.0,
+            f64::NAN,
+        ]);
         round_trip(&values);
     }
 
@@ -237,7 +261,10 @@ mod tests {
         bytes.push(0b1000_0000);
         bytes.push(0);
         let result = GorillaValues.decode(&bytes, 2, &mut Vec::new());
-        assert!(matches!(result, Err(CodecError::Corrupt { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(CodecError::Corrupt { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]
@@ -247,7 +274,10 @@ mod tests {
         writer.write((0b11 << 11) | (31 << 6) | 63, 13);
         writer.write(0, 64);
         let result = GorillaValues.decode(&writer.finish(), 2, &mut Vec::new());
-        assert!(matches!(result, Err(CodecError::Corrupt { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(CodecError::Corrupt { .. })),
+            "{result:?}"
+        );
     }
 
     proptest! {

@@ -158,6 +158,30 @@ impl<'a> Run<'a> {
         self.width == 0 && self.patches.positions.is_empty()
     }
 
+    /// An upper bound of every value of the run when all of them are known,
+    /// from the header and exceptions alone, to lie in `0..=i64::MAX` (so
+    /// they are non-negative as `i64`); `None` when that is not certain.
+    pub(crate) fn nonnegative_bound(&self) -> Option<u64> {
+        let limit = i64::MAX as u128;
+        let top_x = (1u128 << self.width) - 1;
+        let packed = u128::from(self.gcd)
+            .checked_mul(top_x)?
+            .checked_add(u128::from(self.offset))?;
+        let mut bound = if packed <= limit {
+            packed as u64
+        } else {
+            return None;
+        };
+        for &x in &self.patches.values {
+            let value = self.offset.wrapping_add(self.gcd.wrapping_mul(x));
+            if u128::from(value) > limit {
+                return None;
+            }
+            bound = bound.max(value);
+        }
+        Some(bound)
+    }
+
     /// Added to every scaled value.
     pub(crate) fn offset(&self) -> u64 {
         self.offset
@@ -169,10 +193,11 @@ impl<'a> Run<'a> {
     }
 
     /// Hands the packed values `x` to `sink` in order, at most 64 at a
-    /// time, exceptions already patched in. Value `i` of the run is
+    /// time, exceptions already patched in; `sink` may transform the frame
+    /// in place. Value `i` of the run is
     /// `offset + gcd * x_i` (wrapping); the caller applies that inside its
     /// own loop so the whole decode is one pass.
-    pub(crate) fn decode_raw<F: FnMut(&[u64])>(self, mut sink: F) {
+    pub(crate) fn decode_raw<F: FnMut(&mut [u64])>(self, mut sink: F) {
         let mut pending = self
             .patches
             .positions

@@ -56,10 +56,17 @@ fn gorilla_is_registered_under_its_ids() {
 #[test]
 fn every_damage_to_a_gorilla_block_is_survived() {
     let specials = special_values();
-    let ts: Vec<i64> =
-        (0..48).map(|i: i64| 1_700_000_000_000_000_000 + i * 1_000_000_000 + (i % 5) * 977).collect();
+    let ts: Vec<i64> = (0..48)
+        .map(|i: i64| 1_700_000_000_000_000_000 + i * 1_000_000_000 + (i % 5) * 977)
+        .collect();
     let vs: Vec<f64> = (0..48)
-        .map(|i| if i % 6 == 5 { specials[i % specials.len()] } else { (i as f64 * 0.7).sin() })
+        .map(|i| {
+            if i % 6 == 5 {
+                specials[i % specials.len()]
+            } else {
+                (i as f64 * 0.7).sin()
+            }
+        })
         .collect();
     let block = CompressedBlock::encode_with(&ts, &vs, CodecChoice::GORILLA).unwrap();
     check_block_damage(block.as_bytes(), true);

@@ -11,7 +11,8 @@ const HOUR_NS: i64 = 3_600_000_000_000;
 const DAY_NS: i64 = 24 * HOUR_NS;
 
 fn assert_ts_round_trip(ts: &[i64]) {
-    let block = CompressedBlock::encode_with(ts, &vec![1.0; ts.len()], CodecChoice::GORILLA).unwrap();
+    let block =
+        CompressedBlock::encode_with(ts, &vec![1.0; ts.len()], CodecChoice::GORILLA).unwrap();
     let (decoded, _) = block.decode().unwrap();
     assert_eq!(decoded, ts);
 }

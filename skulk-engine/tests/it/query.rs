@@ -174,3 +174,45 @@ fn a_dedicated_query_pool_gives_the_same_results() {
     let e = Engine::open(dir.path(), config).unwrap();
     assert_eq!(crate::common::contents(&e), before);
 }
+
+#[test]
+fn narrow_selections_read_only_their_series_from_memtables() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(dir.path(), quiet_config()).unwrap();
+    let batch = |round: i64| -> Vec<DataPoint> {
+        (0..40)
+            .flat_map(|s| (0..30).map(move |t| (s, t)))
+            .map(|(s, t)| {
+                point(
+                    "m",
+                    &[("s", &s.to_string())],
+                    (t * 37 + round * 11) % 900,
+                    (round * 100 + t) as f64,
+                )
+            })
+            .collect()
+    };
+    e.write_batch(&batch(0)).unwrap();
+    e.flush().unwrap();
+    e.write_batch(&batch(1)).unwrap();
+    let everything = crate::common::contents(&e);
+    for s in 0..40 {
+        let selector = SeriesSelector::Matchers(vec![LabelMatcher::equal("s", s.to_string())]);
+        let r = e
+            .query(&Query::raw(selector, TimeRange::new(100, 800).unwrap()))
+            .unwrap();
+        assert_eq!(r.len(), 1);
+        let key = r[0].series.key();
+        let want: Vec<(i64, u64)> = everything
+            .range((key.clone(), 100)..(key.clone(), 800))
+            .map(|((_, t), v)| (*t, *v))
+            .collect();
+        let got: Vec<(i64, u64)> = r[0]
+            .timestamps
+            .iter()
+            .zip(&r[0].values)
+            .map(|(t, v)| (*t, v.to_bits()))
+            .collect();
+        assert_eq!(got, want, "series {s}");
+    }
+}

@@ -40,6 +40,10 @@ fn soak(args: &[String]) -> Result<bool, String> {
     println!("garbage points:        {}", report.garbage_points);
     println!("unstable reopens:      {}", report.unstable_reopens);
     println!("in-flight recovered:   {}", report.in_flight_recovered);
+    println!(
+        "expired by retention:  {} points, {} partitions dropped",
+        report.expired_points, report.partitions_dropped
+    );
     println!("slowest reopen:        {:?}", report.max_reopen);
     println!(
         "time:                  {elapsed:?} ({:?} per cycle)",

@@ -7,7 +7,7 @@ use skulk_testkit::engine_suite::{Op, ScenarioConfig, SkulkEngine, random_scenar
 fn random_scenarios_match_the_model() {
     let config = ScenarioConfig::default();
     let mut totals = (0, 0, 0);
-    for seed in 0..12 {
+    for seed in 0..10 {
         let ops = random_scenario(seed, 60, &config);
         let dir = tempfile::tempdir().unwrap();
         let report = run_scenario::<SkulkEngine>(dir.path(), &config, &ops)
@@ -20,6 +20,25 @@ fn random_scenarios_match_the_model() {
         "{} ops, {} points written, {} restarts or crashes",
         totals.0, totals.1, totals.2
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 6,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    #[test]
+    fn proptest_scenarios_match_the_model(
+        ops in skulk_testkit::engine_suite::scenario_strategy(ScenarioConfig::default(), 40)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ScenarioConfig::default();
+        if let Err(e) = run_scenario::<SkulkEngine>(dir.path(), &config, &ops) {
+            proptest::prop_assert!(false, "{}", e);
+        }
+    }
 }
 
 #[test]
