@@ -2,10 +2,12 @@
 //! `cargo bench -p skulk-bench-compare --bench table`.
 //!
 //! For every real dataset (and pooled over all of them: summed bytes over
-//! summed points, summed median times), at block sizes 1000 and 8192.
+//! summed points, summed median times), at block sizes 1000 and 8192. The
+//! timed runs of all contenders are interleaved (see `measure_all`), and the
+//! pooled decode ratios between contenders are printed after the table.
 
 use skulk_bench_compare::{
-    Measurement, contenders, decode_ratios, markdown_header, markdown_row, measure,
+    Measurement, contenders, decode_ratios, markdown_header, markdown_row, measure_all,
 };
 use skulk_testkit::datasets;
 
@@ -28,17 +30,12 @@ fn main() {
             contenders.len()
         ];
         for dataset in &all {
-            for (contender, pool) in contenders.iter().zip(&mut pooled) {
-                let m = measure(
-                    contender.as_ref(),
-                    &dataset.timestamps,
-                    &dataset.values,
-                    block,
-                );
-                pool.absorb(&m);
+            let measured = measure_all(&contenders, &dataset.timestamps, &dataset.values, block);
+            for ((contender, pool), m) in contenders.iter().zip(&mut pooled).zip(&measured) {
+                pool.absorb(m);
                 println!(
                     "{}",
-                    markdown_row(&dataset.name, block, contender.name(), &m)
+                    markdown_row(&dataset.name, block, contender.name(), m)
                 );
             }
         }

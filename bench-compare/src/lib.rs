@@ -17,7 +17,7 @@ mod table;
 mod tsz_gorilla;
 
 pub use contender::{Contender, Encoded, Sizes};
-pub use measure::{Measurement, measure};
+pub use measure::{Measurement, RUNS, measure_all};
 pub use pco_chunks::PcoChunks;
 pub use skulk_block::SkulkBlock;
 pub use table::{decode_ratios, markdown_header, markdown_row};

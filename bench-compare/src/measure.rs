@@ -43,49 +43,73 @@ fn same_bits(a: &[f64], b: &[f64]) -> bool {
 }
 
 /// Encodes and decodes `timestamps`/`values` in blocks of `block` points
-/// [`RUNS`] times with `contender`, and checks the round trip.
-pub fn measure(
-    contender: &dyn Contender,
+/// [`RUNS`] times with every contender, and checks the round trips.
+///
+/// The timed runs are interleaved (run 1 of every contender, then run 2,
+/// ...), so a burst of load on a shared machine hits all contenders alike
+/// instead of whichever one happened to be running; ratios between
+/// contenders of one call are what the table compares.
+pub fn measure_all(
+    contenders: &[Box<dyn Contender>],
     timestamps: &[i64],
     values: &[f64],
     block: usize,
-) -> Measurement {
+) -> Vec<Measurement> {
     let blocks: Vec<(&[i64], &[f64])> =
         timestamps.chunks(block).zip(values.chunks(block)).collect();
-    let mut sizes = Sizes::default();
-    for &(ts, vs) in &blocks {
-        sizes += contender.sizes(ts, vs);
-    }
-    let mut encoded: Vec<Encoded> = Vec::new();
-    let mut encode_times = Vec::new();
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        encoded = blocks
-            .iter()
-            .map(|&(ts, vs)| contender.encode(ts, vs))
-            .collect();
-        encode_times.push(start.elapsed());
-        std::hint::black_box(&encoded);
-    }
-    let (mut ts_out, mut vs_out) = (Vec::with_capacity(block), Vec::with_capacity(block));
-    let mut exact = true;
-    let mut decode_times = Vec::new();
-    for run in 0..RUNS {
-        let start = Instant::now();
-        for (enc, &(ts, vs)) in encoded.iter().zip(&blocks) {
-            let ok = contender.decode(enc, &mut ts_out, &mut vs_out).is_ok();
-            if run == 0 {
-                exact &= ok && ts_out == ts && same_bits(&vs_out, vs);
+    let mut results: Vec<Measurement> = contenders
+        .iter()
+        .map(|contender| {
+            let mut sizes = Sizes::default();
+            for &(ts, vs) in &blocks {
+                sizes += contender.sizes(ts, vs);
             }
-            std::hint::black_box((&ts_out, &vs_out));
+            Measurement {
+                points: timestamps.len(),
+                sizes,
+                exact: true,
+                ..Measurement::default()
+            }
+        })
+        .collect();
+    let mut encoded: Vec<Vec<Encoded>> = vec![Vec::new(); contenders.len()];
+    let mut encode_times = vec![Vec::new(); contenders.len()];
+    for _ in 0..RUNS {
+        for (i, contender) in contenders.iter().enumerate() {
+            let start = Instant::now();
+            let blocks_out: Vec<Encoded> = blocks
+                .iter()
+                .map(|&(ts, vs)| contender.encode(ts, vs))
+                .collect();
+            encode_times[i].push(start.elapsed());
+            std::hint::black_box(&blocks_out);
+            encoded[i] = blocks_out;
         }
-        decode_times.push(start.elapsed());
     }
-    Measurement {
-        points: timestamps.len(),
-        sizes,
-        encode: median(encode_times),
-        decode: median(decode_times),
-        exact,
+    // Output vectors are reused across blocks, as a reader would.
+    let mut outputs: Vec<(Vec<i64>, Vec<f64>)> = (0..contenders.len())
+        .map(|_| (Vec::with_capacity(block), Vec::with_capacity(block)))
+        .collect();
+    let mut decode_times = vec![Vec::new(); contenders.len()];
+    for run in 0..RUNS {
+        for (i, contender) in contenders.iter().enumerate() {
+            let (ts_out, vs_out) = &mut outputs[i];
+            let mut exact = true;
+            let start = Instant::now();
+            for (enc, &(ts, vs)) in encoded[i].iter().zip(&blocks) {
+                let ok = contender.decode(enc, ts_out, vs_out).is_ok();
+                if run == 0 {
+                    exact &= ok && ts_out == ts && same_bits(vs_out, vs);
+                }
+                std::hint::black_box((&ts_out, &vs_out));
+            }
+            decode_times[i].push(start.elapsed());
+            results[i].exact &= exact;
+        }
     }
+    for ((m, enc), dec) in results.iter_mut().zip(encode_times).zip(decode_times) {
+        m.encode = median(enc);
+        m.decode = median(dec);
+    }
+    results
 }

@@ -64,10 +64,10 @@ fn pack_frame(values: &[u64], width: u32, words: &mut [u64; FRAME + 1]) {
         if let Some(word) = words.get_mut(index) {
             *word |= value << shift;
         }
-        if shift as usize + width > 64 {
-            if let Some(word) = words.get_mut(index + 1) {
-                *word |= value >> (64 - shift);
-            }
+        if shift as usize + width > 64
+            && let Some(word) = words.get_mut(index + 1)
+        {
+            *word |= value >> (64 - shift);
         }
     }
 }

@@ -380,6 +380,45 @@ mod tests {
     }
 
     #[test]
+    fn header_bounds_are_checked_on_sorted_and_unsorted_delta_pack_blocks() {
+        let choice = CodecChoice::Fixed {
+            timestamps: CodecId::DeltaPackTimestamps,
+            values: CodecId::RawValues,
+        };
+        let sorted: Vec<i64> = (0..300).map(|i| 1_000_000 + i * 10).collect();
+        // The smallest and largest timestamps in the middle: a wrong
+        // "sorted" shortcut would reject this valid block.
+        let mut unsorted = sorted.clone();
+        unsorted[150] = 0;
+        unsorted[151] = i64::MAX / 2;
+        for ts in [sorted, unsorted] {
+            let vs = vec![1.0; ts.len()];
+            let block = CompressedBlock::encode_with(&ts, &vs, choice).unwrap();
+            assert_eq!(block.decode().unwrap().0, ts);
+            for (offset, delta) in [(OFF_MIN_TS, -1i64), (OFF_MAX_TS, 1)] {
+                let mut bytes = block.as_bytes().to_vec();
+                let field: [u8; 8] = bytes[offset..offset + 8].try_into().unwrap();
+                let moved = i64::from_le_bytes(field) + delta;
+                bytes[offset..offset + 8].copy_from_slice(&moved.to_le_bytes());
+                let err = BlockView::parse(&bytes)
+                    .unwrap()
+                    .decode_into(&mut Vec::new(), &mut Vec::new())
+                    .unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        CodecError::Corrupt {
+                            offset: OFF_MIN_TS,
+                            ..
+                        }
+                    ),
+                    "{err:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn mismatched_lengths_are_refused() {
         assert!(matches!(
             CompressedBlock::encode(&[1, 2], &[1.0]),

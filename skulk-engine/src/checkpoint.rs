@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::layout::write_atomic;
+use crate::layout::Layout;
 use crate::{EngineError, Result};
 
 const MAGIC: [u8; 4] = *b"SKCK";
@@ -87,9 +87,9 @@ pub(crate) fn load(path: &Path) -> Result<u64> {
     }
 }
 
-/// Durably replaces the checkpoint with `safe_lsn`.
-pub(crate) fn store(path: &Path, safe_lsn: u64) -> Result<()> {
-    write_atomic(path, &encode(safe_lsn))
+/// Durably replaces the checkpoint of `layout` with `safe_lsn`.
+pub(crate) fn store(layout: &Layout, safe_lsn: u64) -> Result<()> {
+    layout.write_atomic(&layout.checkpoint_path(), &encode(safe_lsn))
 }
 
 #[cfg(test)]
@@ -127,9 +127,10 @@ mod tests {
     #[test]
     fn store_then_load() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("CHECKPOINT");
+        let layout = Layout::new(dir.path());
+        let path = layout.checkpoint_path();
         assert_eq!(load(&path).unwrap(), 0);
-        store(&path, 42).unwrap();
+        store(&layout, 42).unwrap();
         assert_eq!(load(&path).unwrap(), 42);
     }
 }

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use skulk_format::{SeriesId, SeriesMeta, TsmWriter, TsmWriterOptions};
+use skulk_format::{SeriesId, SeriesMeta, TsmWriter};
 
 use crate::Result;
 use crate::engine::{Inner, lock, read, write};
 use crate::flush::{ensure_partition_dir, writer_options};
-use crate::layout::{self, FileGens};
+use crate::layout::FileGens;
 use crate::query::merge::{Columns, merge_sources};
 use crate::stats::CompactionStats;
 use crate::tsm::TsmFile;
@@ -32,6 +32,11 @@ pub(crate) fn compact(inner: &Inner, min_files: usize) -> Result<CompactionStats
     let started = Instant::now();
     let _lifecycle = lock(&inner.lifecycle);
     inner.check_live()?;
+    compact_locked(inner, min_files, started)
+        .map_err(|e| inner.durability_error("compaction", e))
+}
+
+fn compact_locked(inner: &Inner, min_files: usize, started: Instant) -> Result<CompactionStats> {
     let candidates: Vec<(i64, Vec<Arc<TsmFile>>)> = read(&inner.state)
         .partitions
         .iter()
@@ -56,7 +61,7 @@ fn compact_partition(
     let last = inputs.iter().map(|f| f.gens.last).max().unwrap_or(0);
     let gens = FileGens { first, last };
     let path = ensure_partition_dir(inner, start)?.join(gens.file_name());
-    let points = write_merged(&path, inputs, writer_options(inner))?;
+    let points = write_merged(inner, &path, inputs)?;
     let file = Arc::new(TsmFile::open(&path, gens)?);
     stats.partitions_compacted += 1;
     stats.files_merged += inputs.len();
@@ -73,14 +78,14 @@ fn compact_partition(
         }
     }
     for input in inputs {
-        layout::remove_file(&input.path)?;
+        inner.layout.remove_file(&input.path)?;
     }
     Ok(())
 }
 
 /// Writes the last-write-wins merge of `inputs` (oldest first) to `path`;
 /// returns the number of points written.
-fn write_merged(path: &Path, inputs: &[Arc<TsmFile>], options: TsmWriterOptions) -> Result<u64> {
+fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u64> {
     let mut series: BTreeMap<SeriesId, &SeriesMeta> = BTreeMap::new();
     for f in inputs {
         for entry in f.reader.series() {
@@ -88,7 +93,8 @@ fn write_merged(path: &Path, inputs: &[Arc<TsmFile>], options: TsmWriterOptions)
         }
     }
     let series: Vec<(SeriesId, &SeriesMeta)> = series.into_iter().collect();
-    let mut writer = TsmWriter::create(path, options)?;
+    let storage = Arc::clone(inner.layout.storage());
+    let mut writer = TsmWriter::create_in(storage, path, writer_options(inner))?;
     let mut points = 0u64;
     for batch in series.chunks(SERIES_PER_BATCH) {
         let merged: Vec<Columns> = batch

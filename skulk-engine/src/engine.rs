@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 
-use skulk_format::{DataPoint, SeriesMeta};
-use skulk_wal::storage::LogDir;
+use skulk_format::{DataPoint, SeriesMeta, StdStorage, TsmStorage};
+use skulk_wal::storage::{DirLock, LogDir};
 use skulk_wal::{Wal, WalError};
 
 use crate::clock::{Clock, SystemClock};
@@ -54,6 +54,9 @@ pub(crate) struct Inner {
     pub pool: Option<rayon::ThreadPool>,
     pub recovery: RecoveryStats,
     pub signal: Signal,
+    /// The exclusive lock on `<dir>/LOCK`, released when the engine is
+    /// dropped.
+    pub _lock: DirLock,
 }
 
 pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -88,7 +91,13 @@ impl Engine {
         config: EngineConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Engine> {
-        Self::start(crate::recovery::open(dir.as_ref(), config, clock, None)?)
+        Self::start(crate::recovery::open(
+            dir.as_ref(),
+            config,
+            clock,
+            None,
+            Arc::new(StdStorage),
+        )?)
     }
 
     /// [`Engine::open_with_clock`] with the WAL kept in `wal_dir` instead of
@@ -105,6 +114,26 @@ impl Engine {
             config,
             clock,
             Some(wal_dir),
+            Arc::new(StdStorage),
+        )?)
+    }
+
+    /// [`Engine::open_with_clock`] with TSM files, the checkpoint and the
+    /// folder syncs of the data directory going through `files` (the WAL
+    /// stays in `<dir>/wal/` on the real file system): any
+    /// [`TsmStorage`], e.g. one that injects I/O faults in tests.
+    pub fn open_with_file_storage(
+        dir: impl AsRef<Path>,
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+        files: Arc<dyn TsmStorage>,
+    ) -> Result<Engine> {
+        Self::start(crate::recovery::open(
+            dir.as_ref(),
+            config,
+            clock,
+            None,
+            files,
         )?)
     }
 
@@ -144,7 +173,7 @@ impl Engine {
     /// the value. Fails, with nothing applied, on an id collision or a
     /// point whose `series_id` is not its series' id (both checked by the
     /// WAL before logging: [`EngineError::Wal`]); fails on every call
-    /// after a WAL sync failure (reopen to recover).
+    /// after a durability failure (reopen to recover).
     pub fn write_batch(&self, points: &[DataPoint]) -> Result<()> {
         if points.is_empty() {
             return Ok(());
@@ -277,6 +306,17 @@ impl Inner {
         let mut failure = lock(&self.failure);
         failure.get_or_insert(why);
         self.failed.store(true, Ordering::SeqCst);
+    }
+
+    /// Puts the engine in the failed state after `e` ended a flush,
+    /// compaction, checkpoint or retention (DURABILITY.md, rule 3: whatever
+    /// was synced or not, only a reopen knows what is on disk) and returns
+    /// `e`.
+    pub fn durability_error(&self, what: &str, e: EngineError) -> EngineError {
+        if !matches!(e, EngineError::Failed(_)) {
+            self.fail(format!("{what} failed: {e}"));
+        }
+        e
     }
 
     /// Converts a WAL error, failing the engine when the WAL is poisoned.

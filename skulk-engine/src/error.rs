@@ -43,11 +43,20 @@ pub enum EngineError {
     /// The configuration text is not valid (unknown key, wrong type, bad value).
     #[error("invalid configuration: {0}")]
     Config(#[from] Box<toml::de::Error>),
+    /// Another open engine (in this or another process) holds the data
+    /// directory's `LOCK` file.
+    #[error("data directory {path} is in use by another process (its LOCK file is held)")]
+    DirectoryInUse {
+        /// The data directory.
+        path: PathBuf,
+    },
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// A write-ahead-log sync failed earlier; the engine is read-only until
-    /// it is reopened (recovery then replays what is really on disk).
+    /// A durability failure happened earlier (a failed sync or write of the
+    /// WAL, a TSM file, the checkpoint or a folder, during a write, flush,
+    /// compaction or retention); the engine is read-only until it is
+    /// reopened (recovery then replays what is really on disk).
     #[error("engine is read-only after an earlier durability failure ({0}); reopen it")]
     Failed(String),
     /// The write-ahead log failed.

@@ -19,17 +19,22 @@ use skulk_format::TsmWriterOptions;
 
 use crate::engine::{Inner, lock, read, write};
 use crate::error::IoContext;
-use crate::layout::{self, FileGens};
+use crate::layout::FileGens;
 use crate::state::{Frozen, memtable};
 use crate::stats::FlushStats;
 use crate::tsm::TsmFile;
 use crate::{Result, checkpoint};
 
-/// Runs a flush (see the module docs).
+/// Runs a flush (see the module docs). Any failure after it started
+/// writing puts the engine in its read-only failed state.
 pub(crate) fn flush(inner: &Inner) -> Result<FlushStats> {
-    let started = Instant::now();
     let _lifecycle = lock(&inner.lifecycle);
     inner.check_live()?;
+    flush_locked(inner).map_err(|e| inner.durability_error("flush", e))
+}
+
+fn flush_locked(inner: &Inner) -> Result<FlushStats> {
+    let started = Instant::now();
     let safe_lsn = freeze(inner);
     let mut stats = FlushStats {
         safe_lsn,
@@ -42,7 +47,7 @@ pub(crate) fn flush(inner: &Inner) -> Result<FlushStats> {
         // Records up to the safe LSN must be durable in the WAL too, so
         // that LSNs never restart below the checkpoint after a crash.
         inner.wal.sync().map_err(|e| inner.wal_error(e))?;
-        checkpoint::store(&inner.layout.checkpoint_path(), safe_lsn)?;
+        checkpoint::store(&inner.layout, safe_lsn)?;
         inner.safe_lsn.store(safe_lsn, Ordering::SeqCst);
         stats.wal_segments_removed = inner
             .wal
@@ -98,20 +103,25 @@ pub(crate) fn writer_options(inner: &Inner) -> TsmWriterOptions {
     }
 }
 
-/// Creates a partition's folder durably if missing.
+/// Creates a partition's folder if missing and fsyncs `partitions/`,
+/// always: a crash between an earlier creation and its sync would
+/// otherwise leave the folder's entry undurable for good.
 pub(crate) fn ensure_partition_dir(inner: &Inner, start: i64) -> Result<std::path::PathBuf> {
     let dir = inner.layout.partition_dir(start);
     if !dir.is_dir() {
         std::fs::create_dir_all(&dir).at(&dir)?;
-        layout::fsync_dir(&inner.layout.partitions_dir())?;
     }
+    inner.layout.fsync_dir(&inner.layout.partitions_dir())?;
     Ok(dir)
 }
 
 fn write_frozen(inner: &Inner, start: i64, frozen: &Frozen, stats: &mut FlushStats) -> Result<()> {
     let gens = FileGens::single(inner.next_gen.fetch_add(1, Ordering::SeqCst));
     let path = ensure_partition_dir(inner, start)?.join(gens.file_name());
-    let outcome = frozen.snap.write_tsm(&path, writer_options(inner))?;
+    let outcome =
+        frozen
+            .snap
+            .write_tsm_in(Arc::clone(inner.layout.storage()), &path, writer_options(inner))?;
     let file = Arc::new(TsmFile::open(&path, gens)?);
     let mut state = write(&inner.state);
     if let Some(p) = state.partitions.get_mut(&start) {

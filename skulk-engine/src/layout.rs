@@ -3,6 +3,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[cfg(test)]
+use skulk_format::StdStorage;
+use skulk_format::TsmStorage;
 
 use crate::Result;
 use crate::error::IoContext;
@@ -13,17 +18,36 @@ pub(crate) const TMP_SUFFIX: &str = ".tmp";
 pub(crate) const DROPPED_SUFFIX: &str = ".dropped";
 const TSM_SUFFIX: &str = ".tsm";
 
-/// Paths inside one data directory.
+/// Paths inside one data directory, and the storage its files (TSM files,
+/// `CHECKPOINT`, folder syncs; not the WAL) are written through.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
     root: PathBuf,
+    storage: Arc<dyn TsmStorage>,
 }
 
 impl Layout {
+    /// The layout of `root` on the real file system.
+    #[cfg(test)]
     pub fn new(root: &Path) -> Self {
+        Self::with_storage(root, Arc::new(StdStorage))
+    }
+
+    /// The layout of `root`, writing through `storage`.
+    pub fn with_storage(root: &Path, storage: Arc<dyn TsmStorage>) -> Self {
         Self {
             root: root.to_path_buf(),
+            storage,
         }
+    }
+
+    /// Where TSM files and the checkpoint are written.
+    pub fn storage(&self) -> &Arc<dyn TsmStorage> {
+        &self.storage
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("LOCK")
     }
 
     pub fn root(&self) -> &Path {
@@ -47,18 +71,74 @@ impl Layout {
         self.partitions_dir().join(start.to_string())
     }
 
-    /// Creates the root, `wal/` and `partitions/` (durably) if missing.
+    /// Creates the root, `wal/` and `partitions/` if missing, then fsyncs
+    /// the root's parent (when it was created), the root, `wal/` and
+    /// `partitions/`: always, so that entries created by a run that
+    /// crashed before syncing them become durable now.
     pub fn create(&self) -> Result<()> {
-        for dir in [self.root.clone(), self.wal_dir(), self.partitions_dir()] {
-            if !dir.is_dir() {
-                fs::create_dir_all(&dir).at(&dir)?;
-                if let Some(parent) = dir.parent() {
-                    fsync_dir(parent)?;
-                }
+        if !self.root.is_dir() {
+            fs::create_dir_all(&self.root).at(&self.root)?;
+            if let Some(parent) = self.root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                self.fsync_dir(parent)?;
             }
+        }
+        for dir in [self.wal_dir(), self.partitions_dir()] {
+            if !dir.is_dir() {
+                fs::create_dir(&dir).at(&dir)?;
+            }
+        }
+        for dir in [self.root.clone(), self.wal_dir(), self.partitions_dir()] {
+            self.fsync_dir(&dir)?;
         }
         Ok(())
     }
+
+    /// Fsyncs a directory so that names created, renamed or removed in it
+    /// are durable.
+    pub fn fsync_dir(&self, dir: &Path) -> Result<()> {
+        self.storage.sync_dir(dir).at(dir)
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: `path.tmp`, fsync,
+    /// rename, fsync of the folder.
+    pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let tmp = tmp_path(path);
+        {
+            use std::io::Write;
+            let mut f = self.storage.create(&tmp).at(&tmp)?;
+            f.write_all(bytes).at(&tmp)?;
+            f.flush().at(&tmp)?;
+            f.sync().at(&tmp)?;
+        }
+        self.storage.rename(&tmp, path).at(path)?;
+        self.fsync_dir(parent_of(path))
+    }
+
+    /// Removes a file durably (unlink, fsync of the folder).
+    pub fn remove_file(&self, path: &Path) -> Result<()> {
+        self.storage.remove(path).at(path)?;
+        self.fsync_dir(parent_of(path))
+    }
+
+    /// Removes a partition folder as one step: renames it to
+    /// `<start>.dropped` (atomic, durable), then deletes it.
+    pub fn remove_partition_dir(&self, dir: &Path) -> Result<()> {
+        if !dir.exists() {
+            return Ok(());
+        }
+        let mut name = dir.file_name().unwrap_or_default().to_os_string();
+        name.push(DROPPED_SUFFIX);
+        let doomed = dir.with_file_name(name);
+        self.storage.rename(dir, &doomed).at(dir)?;
+        let parent = parent_of(dir);
+        self.fsync_dir(parent)?;
+        fs::remove_dir_all(&doomed).at(&doomed)?;
+        self.fsync_dir(parent)
+    }
+}
+
+fn parent_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
 }
 
 /// The name of a TSM file: the range of file generations it holds. A flush
@@ -106,31 +186,6 @@ pub(crate) fn parse_partition_dir(name: &str) -> Option<i64> {
     (start.to_string() == name).then_some(start)
 }
 
-/// Fsyncs a directory so that names created, renamed or removed in it are
-/// durable.
-pub(crate) fn fsync_dir(dir: &Path) -> Result<()> {
-    fs::File::open(dir).and_then(|f| f.sync_all()).at(dir)
-}
-
-/// Writes `bytes` to `path` atomically and durably: `path.tmp`, fsync,
-/// rename, fsync of the folder.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    {
-        use std::io::Write;
-        let mut f = fs::File::create(&tmp).at(&tmp)?;
-        f.write_all(bytes).at(&tmp)?;
-        f.sync_all().at(&tmp)?;
-    }
-    publish(&tmp, path)
-}
-
-/// Renames a fully written and fsynced `tmp` to `path` and fsyncs the folder.
-pub(crate) fn publish(tmp: &Path, path: &Path) -> Result<()> {
-    fs::rename(tmp, path).at(path)?;
-    fsync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
 /// `path` with [`TMP_SUFFIX`] appended.
 pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -138,33 +193,11 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Removes a file durably (unlink, fsync of the folder).
-pub(crate) fn remove_file(path: &Path) -> Result<()> {
-    fs::remove_file(path).at(path)?;
-    fsync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-/// Removes a partition folder as one step: renames it to
-/// `<start>.dropped` (atomic, durable), then deletes it.
-pub(crate) fn remove_partition_dir(dir: &Path) -> Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    let mut name = dir.file_name().unwrap_or_default().to_os_string();
-    name.push(DROPPED_SUFFIX);
-    let doomed = dir.with_file_name(name);
-    fs::rename(dir, &doomed).at(dir)?;
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    fsync_dir(parent)?;
-    fs::remove_dir_all(&doomed).at(&doomed)?;
-    fsync_dir(parent)
-}
-
 /// Deletes leftovers of interrupted operations under the partitions folder
 /// (`*.tmp` files, `*.dropped` folders) and the root; returns how many.
 pub(crate) fn remove_leftovers(layout: &Layout) -> Result<usize> {
     let mut removed = 0;
-    removed += remove_tmp_in(layout.root())?;
+    removed += remove_tmp_in(layout, layout.root())?;
     let parts = layout.partitions_dir();
     for entry in fs::read_dir(&parts).at(&parts)? {
         let path = entry.at(&parts)?.path();
@@ -181,16 +214,16 @@ pub(crate) fn remove_leftovers(layout: &Layout) -> Result<usize> {
             }
             removed += 1;
         } else if path.is_dir() {
-            removed += remove_tmp_in(&path)?;
+            removed += remove_tmp_in(layout, &path)?;
         }
     }
     if removed > 0 {
-        fsync_dir(&parts)?;
+        layout.fsync_dir(&parts)?;
     }
     Ok(removed)
 }
 
-fn remove_tmp_in(dir: &Path) -> Result<usize> {
+fn remove_tmp_in(layout: &Layout, dir: &Path) -> Result<usize> {
     let mut removed = 0;
     for entry in fs::read_dir(dir).at(dir)? {
         let path = entry.at(dir)?.path();
@@ -204,7 +237,7 @@ fn remove_tmp_in(dir: &Path) -> Result<usize> {
         }
     }
     if removed > 0 {
-        fsync_dir(dir)?;
+        layout.fsync_dir(dir)?;
     }
     Ok(removed)
 }
@@ -255,14 +288,15 @@ mod tests {
     fn atomic_writes_and_partition_removal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
+        let layout = Layout::new(dir.path());
+        layout.write_atomic(&path, b"one").unwrap();
+        layout.write_atomic(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         assert!(!tmp_path(&path).exists());
         let part = dir.path().join("5");
         fs::create_dir(&part).unwrap();
         fs::write(part.join("x"), b"x").unwrap();
-        remove_partition_dir(&part).unwrap();
+        layout.remove_partition_dir(&part).unwrap();
         assert!(!part.exists());
         assert!(!dir.path().join("5.dropped").exists());
     }

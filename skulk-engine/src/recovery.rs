@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition};
-use skulk_wal::storage::LogDir;
+use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition, TsmStorage};
+use skulk_wal::storage::{DirLock, LogDir};
 use skulk_wal::{Lsn, Recovery, Wal, WalEntry, WalError};
 
 use crate::clock::Clock;
@@ -27,11 +27,13 @@ pub(crate) fn open(
     config: EngineConfig,
     clock: Arc<dyn Clock>,
     wal_dir: Option<Arc<dyn LogDir>>,
+    files: Arc<dyn TsmStorage>,
 ) -> Result<Inner> {
     let started = Instant::now();
     config.validate()?;
-    let layout = Layout::new(dir);
+    let layout = Layout::with_storage(dir, files);
     layout.create()?;
+    let dir_lock = lock_dir(&layout)?;
     let mut stats = RecoveryStats {
         leftovers_removed: layout::remove_leftovers(&layout)?,
         ..Default::default()
@@ -83,17 +85,28 @@ pub(crate) fn open(
         pool,
         recovery: stats,
         signal: Signal::default(),
+        _lock: dir_lock,
+    })
+}
+
+/// Takes the exclusive lock on `<dir>/LOCK`, held as long as the engine.
+fn lock_dir(layout: &Layout) -> Result<DirLock> {
+    let path = layout.lock_path();
+    DirLock::acquire(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::WouldBlock => EngineError::DirectoryInUse {
+            path: layout.root().to_path_buf(),
+        },
+        _ => EngineError::io(path, e),
     })
 }
 
 /// The checkpoint, lowered to the WAL's last record if the WAL ends before
 /// it (so that records appended from now on are above it and replayed).
 fn effective_safe_lsn(layout: &Layout, recovery: &Recovery) -> Result<u64> {
-    let path = layout.checkpoint_path();
-    let stored = checkpoint::load(&path)?;
+    let stored = checkpoint::load(&layout.checkpoint_path())?;
     let last = recovery.next_lsn().saturating_sub(1);
     if stored > last {
-        checkpoint::store(&path, last)?;
+        checkpoint::store(layout, last)?;
         return Ok(last);
     }
     Ok(stored)
@@ -126,7 +139,7 @@ fn load_files(
                 dir.display()
             )));
         }
-        let gens = live_files(&dir, stats)?;
+        let gens = live_files(layout, &dir, stats)?;
         let mut partition = Partition::new(part);
         for g in gens {
             let file = TsmFile::open(&dir.join(g.file_name()), g)?;
@@ -145,7 +158,7 @@ fn load_files(
 
 /// The TSM files of a partition folder that no other file replaced; the
 /// replaced ones are deleted.
-fn live_files(dir: &Path, stats: &mut RecoveryStats) -> Result<Vec<FileGens>> {
+fn live_files(layout: &Layout, dir: &Path, stats: &mut RecoveryStats) -> Result<Vec<FileGens>> {
     let mut gens = Vec::new();
     for entry in std::fs::read_dir(dir).at(dir)? {
         let name = entry.at(dir)?.file_name();
@@ -157,7 +170,7 @@ fn live_files(dir: &Path, stats: &mut RecoveryStats) -> Result<Vec<FileGens>> {
         .iter()
         .partition(|g| gens.iter().any(|other| other.covers(g)));
     for g in obsolete {
-        layout::remove_file(&dir.join(g.file_name()))?;
+        layout.remove_file(&dir.join(g.file_name()))?;
         stats.obsolete_files_removed += 1;
     }
     Ok(live)
@@ -211,7 +224,7 @@ fn replay(
                 if state.partitions.remove(&part.start()).is_some() {
                     stats.partitions_dropped += 1;
                 }
-                layout::remove_partition_dir(&layout.partition_dir(part.start()))?;
+                layout.remove_partition_dir(&layout.partition_dir(part.start()))?;
             }
             _ => {}
         }

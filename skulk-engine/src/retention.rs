@@ -8,11 +8,11 @@
 
 use std::sync::atomic::Ordering;
 
+use skulk_format::TimePartition;
 use skulk_wal::WalEntry;
 
 use crate::Result;
-use crate::engine::{Inner, lock, write};
-use crate::layout;
+use crate::engine::{Inner, lock, read, write};
 use crate::state::Partition;
 use crate::stats::RetentionStats;
 
@@ -23,6 +23,10 @@ pub(crate) fn apply(inner: &Inner) -> Result<RetentionStats> {
     };
     let _lifecycle = lock(&inner.lifecycle);
     inner.check_live()?;
+    drop_partitions(inner, ttl).map_err(|e| inner.durability_error("retention", e))
+}
+
+fn drop_partitions(inner: &Inner, ttl: std::time::Duration) -> Result<RetentionStats> {
     let ttl_ns = i64::try_from(ttl.as_nanos()).unwrap_or(i64::MAX);
     let cutoff = inner.clock.now_ns().saturating_sub(ttl_ns);
     let mut stats = RetentionStats {
@@ -36,40 +40,33 @@ pub(crate) fn apply(inner: &Inner) -> Result<RetentionStats> {
         stats.memtable_points_dropped +=
             p.active.point_count() + p.frozen.iter().map(|f| f.snap.point_count()).sum::<u64>();
         let dir = inner.layout.partition_dir(p.part.start());
-        if let Err(e) = layout::remove_partition_dir(&dir) {
-            // The drop is logged; a folder left behind would come back on
-            // a later open once the record is truncated away.
-            inner.fail(format!(
-                "could not delete dropped partition {}: {e}",
-                dir.display()
-            ));
-            return Err(e);
-        }
+        // The drop is logged; a folder left behind would come back on a
+        // later open once the record is truncated away: the caller fails
+        // the engine on this error.
+        inner.layout.remove_partition_dir(&dir)?;
     }
     logged.map(|()| stats)
 }
 
 /// Logs and removes the expired partitions from memory; returns those
 /// dropped (their folders still to delete) and the first logging error.
+/// Writers are held off throughout; queries only while the partitions are
+/// taken out, not while the drop records are synced.
 fn drop_expired(inner: &Inner, cutoff: i64) -> (Vec<Partition>, Result<()>) {
     let _ingest = write(&inner.ingest);
-    let mut state = write(&inner.state);
-    let expired: Vec<i64> = state
+    let expired: Vec<TimePartition> = read(&inner.state)
         .partitions
         .values()
         .filter(|p| p.part.end_ts() <= cutoff && p.part.end_ts() != i64::MAX)
-        .map(|p| p.part.start())
+        .map(|p| p.part)
         .collect();
-    let mut dropped = Vec::with_capacity(expired.len());
+    let mut logged = Vec::with_capacity(expired.len());
     let mut result = Ok(());
-    for start in expired {
-        let Some(part) = state.partitions.get(&start).map(|p| p.part) else {
-            continue;
-        };
+    for part in expired {
         match inner.wal.append(&WalEntry::DropPartition(part)) {
             Ok(lsn) => {
                 inner.applied_lsn.fetch_max(lsn, Ordering::SeqCst);
-                dropped.extend(state.partitions.remove(&start));
+                logged.push(part.start());
             }
             Err(e) => {
                 result = Err(inner.wal_error(e));
@@ -77,6 +74,11 @@ fn drop_expired(inner: &Inner, cutoff: i64) -> (Vec<Partition>, Result<()>) {
             }
         }
     }
+    let mut state = write(&inner.state);
+    let dropped: Vec<Partition> = logged
+        .iter()
+        .filter_map(|start| state.partitions.remove(start))
+        .collect();
     if !dropped.is_empty() {
         state.rebuild_catalog();
     }

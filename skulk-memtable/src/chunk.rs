@@ -34,6 +34,14 @@ impl Chunk {
         })
     }
 
+    /// A chunk of arbitrary (possibly invalid) bytes.
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Self {
+        Self {
+            bytes: Arc::from(bytes),
+        }
+    }
+
     /// The header of a block this crate encoded; a zeroed summary if it
     /// could not be parsed (never expected: decoding then reports the error).
     fn summary(&self) -> Summary {

@@ -1,8 +1,9 @@
 //! Flushing a memtable to a TSM file.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use skulk_format::{TimePartition, TsmHandle, TsmWriter, TsmWriterOptions};
+use skulk_format::{StdStorage, TimePartition, TsmHandle, TsmStorage, TsmWriter, TsmWriterOptions};
 
 use crate::{MemTableSnapshot, Result, TimeSeriesMemTable};
 
@@ -27,7 +28,18 @@ impl MemTableSnapshot {
     /// (temporary file, fsync, rename, fsync of the directory; see
     /// [`TsmWriter`]). One series is decoded at a time.
     pub fn write_tsm(&self, path: &Path, options: TsmWriterOptions) -> Result<FlushOutcome> {
-        let mut writer = TsmWriter::create(path, options)?;
+        self.write_tsm_in(Arc::new(StdStorage), path, options)
+    }
+
+    /// [`MemTableSnapshot::write_tsm`] doing every file-system operation
+    /// through `storage` (e.g. to inject faults in tests).
+    pub fn write_tsm_in(
+        &self,
+        storage: Arc<dyn TsmStorage>,
+        path: &Path,
+        options: TsmWriterOptions,
+    ) -> Result<FlushOutcome> {
+        let mut writer = TsmWriter::create_in(storage, path, options)?;
         let (mut series_written, mut points_written) = (0u64, 0u64);
         for columns in self.columns() {
             let columns = columns?;

@@ -64,7 +64,11 @@ impl SeriesBuffer {
     }
 
     /// Stores a point, the last write for a timestamp winning. The point
-    /// is stored even when sealing then fails (it stays in the tail).
+    /// is stored even when a sealed chunk cannot be decoded (checking it
+    /// for the timestamp, or sealing): it stays in the tail. When the
+    /// check fails the point counts as new, so [`SeriesBuffer::point_count`]
+    /// may then over-count by one; the decoding error itself surfaces when
+    /// the chunk is sealed into or read.
     pub(crate) fn insert(
         &mut self,
         ts: i64,
@@ -72,7 +76,7 @@ impl SeriesBuffer {
         options: &MemTableOptions,
     ) -> Result<Inserted> {
         let tail_before = self.tail_heap_bytes();
-        let is_new = self.put_in_tail(ts, value)?;
+        let is_new = self.put_in_tail(ts, value);
         let mut heap_delta = 0;
         if self.tail.len() >= options.tail_points {
             let chunks_before = self.chunk_heap_bytes();
@@ -83,7 +87,7 @@ impl SeriesBuffer {
         Ok(Inserted { is_new, heap_delta })
     }
 
-    fn put_in_tail(&mut self, ts: i64, value: f64) -> Result<bool> {
+    fn put_in_tail(&mut self, ts: i64, value: f64) -> bool {
         let position = match self.tail.last() {
             None => Err(0),
             Some(&(last, _)) if last < ts => Err(self.tail.len()),
@@ -94,15 +98,16 @@ impl SeriesBuffer {
                 if let Some(slot) = self.tail.get_mut(i) {
                     slot.1 = value;
                 }
-                Ok(false)
+                false
             }
             Err(i) => {
-                let sealed = self.sealed_contains(ts)?;
+                // A chunk that cannot be decoded must not cost the point.
+                let sealed = self.sealed_contains(ts).unwrap_or(false);
                 self.tail.insert(i, (ts, value));
                 if sealed {
                     self.replaced += 1;
                 }
-                Ok(!sealed)
+                !sealed
             }
         }
     }
@@ -174,4 +179,30 @@ pub(crate) fn meta_heap_bytes(meta: &SeriesMeta) -> usize {
             .iter()
             .map(|(k, v)| k.len() + v.len())
             .sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use skulk_codec::{CodecChoice, CompressedBlock};
+
+    use super::*;
+
+    #[test]
+    fn a_point_is_stored_when_a_sealed_chunk_cannot_be_decoded() {
+        let mut buffer = SeriesBuffer::new(Arc::new(SeriesMeta::new("cpu", vec![])));
+        let block =
+            CompressedBlock::encode_with(&[10, 20, 30], &[1.0, 2.0, 3.0], CodecChoice::RAW)
+                .unwrap();
+        let mut bytes = block.as_bytes().to_vec();
+        // The first raw timestamp no longer matches the header's minimum.
+        bytes[skulk_codec::BLOCK_HEADER_LEN] ^= 0xff;
+        buffer.chunks = Arc::new(vec![Chunk::from_bytes(&bytes)]);
+        assert!(buffer.sealed_contains(15).is_err());
+
+        let options = MemTableOptions::default();
+        let inserted = buffer.insert(15, 1.5, &options).unwrap();
+        assert!(inserted.is_new);
+        assert_eq!(buffer.tail(), &[(15, 1.5)]);
+        assert_eq!(buffer.point_count(), 4);
+    }
 }

@@ -46,7 +46,10 @@ pub struct WalConfig {
     pub batch_timeout: Duration,
     /// A segment is rolled over when the next record would make it larger
     /// than this many bytes (a single larger record gets a segment of its
-    /// own). Default 64 MiB. Must be at least 256.
+    /// own). Default 64 MiB. Must be at least 256. Each segment also holds
+    /// a definition of every series it has points of (about 40 bytes plus
+    /// the labels, once per series per segment), so keep it well above the
+    /// definitions of a typical batch.
     pub segment_size: u64,
     /// How appends are made durable. Default [`SyncMode::Fsync`].
     pub sync_mode: SyncMode,

@@ -67,6 +67,13 @@ pub enum WalError {
         /// The undefined series.
         series: SeriesId,
     },
+    /// Another open log (in this or another process) holds the directory's
+    /// lock file.
+    #[error("WAL directory {path} is in use by another process (its LOCK file is held)")]
+    DirectoryInUse {
+        /// The log directory.
+        path: PathBuf,
+    },
     /// An argument that cannot be used (a bad configuration, an oversized
     /// record).
     #[error("invalid argument: {0}")]

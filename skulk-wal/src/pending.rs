@@ -10,7 +10,7 @@ use skulk_format::{SeriesId, SeriesMeta};
 use crate::entry::record_type;
 use crate::frame::{self, FRAME_HEADER_LEN};
 use crate::header::SEGMENT_HEADER_LEN;
-use crate::{Lsn, Result, WalEntry, WalError};
+use crate::{Lsn, WalEntry};
 
 /// Bytes to write: to the current segment, or to a new segment starting
 /// at `new_segment`.
@@ -36,8 +36,10 @@ pub(crate) struct Pending {
     pub flushing: bool,
     /// A sync failed: refuse everything.
     pub poisoned: bool,
-    /// Every series defined in the log.
+    /// Every series the log has seen (for collision checks).
     pub series: HashMap<SeriesId, Arc<SeriesMeta>>,
+    /// The series the active segment defines.
+    active_defs: HashSet<SeriesId>,
     /// Size the active segment will have once `chunks` are written.
     seg_bytes: u64,
     /// The active segment holds a record other than its leading series
@@ -52,6 +54,7 @@ impl Pending {
         seg_bytes: u64,
         seg_has_data: bool,
         series: HashMap<SeriesId, Arc<SeriesMeta>>,
+        active_defs: HashSet<SeriesId>,
         segment_size: u64,
     ) -> Self {
         Self {
@@ -62,6 +65,7 @@ impl Pending {
             flushing: false,
             poisoned: false,
             series,
+            active_defs,
             seg_bytes,
             seg_has_data,
             segment_size,
@@ -93,8 +97,9 @@ impl Pending {
         lsn
     }
 
-    /// Starts a new segment that opens with a definition of every known
-    /// series (`FORMAT.md`: series definitions survive truncation).
+    /// Starts a new segment. It holds no definitions yet: each series is
+    /// defined again in it before its first use there (see
+    /// [`Pending::push_points`]), so every segment is self-contained.
     fn roll(&mut self) {
         self.chunks.push(Chunk {
             new_segment: Some(self.next_lsn),
@@ -102,46 +107,54 @@ impl Pending {
         });
         self.seg_bytes = SEGMENT_HEADER_LEN as u64;
         self.seg_has_data = false;
-        self.relog_except(&HashSet::new());
+        self.active_defs.clear();
     }
 
-    /// Queues a definition of every known series not in `defined` (sorted
-    /// by id); returns the last LSN queued, if any.
-    pub(crate) fn relog_except(&mut self, defined: &HashSet<SeriesId>) -> Option<Lsn> {
-        let mut missing: Vec<Arc<SeriesMeta>> = self
-            .series
+    /// Queues an explicit series definition (already registered in
+    /// [`Pending::series`]).
+    pub(crate) fn push_def(&mut self, id: SeriesId, payload: &[u8]) -> Lsn {
+        let lsn = self.push(record_type::SERIES_DEF, payload);
+        self.active_defs.insert(id);
+        lsn
+    }
+
+    /// Queues a Points record, preceded by a definition of each series of
+    /// `metas` (distinct, already checked against [`Pending::series`]) that
+    /// the active segment does not define yet. The roll-over decision covers
+    /// the definitions and the points together, so they always land in the
+    /// same segment.
+    pub(crate) fn push_points(&mut self, metas: &[&Arc<SeriesMeta>], payload: &[u8]) -> Lsn {
+        let mut defs = self.missing_defs(metas);
+        let total: u64 = defs
             .iter()
-            .filter(|(id, _)| !defined.contains(id))
-            .map(|(_, meta)| Arc::clone(meta))
-            .collect();
-        missing.sort_by_key(|meta| meta.id());
-        let mut last = None;
-        for meta in missing {
-            last = Some(self.push_framed(record_type::SERIES_DEF, &series_def_payload(&meta)));
+            .map(|(_, d)| (FRAME_HEADER_LEN + d.len()) as u64)
+            .sum::<u64>()
+            + (FRAME_HEADER_LEN + payload.len()) as u64;
+        if self.seg_has_data && self.seg_bytes + total > self.segment_size {
+            self.roll();
+            defs = self.missing_defs(metas);
         }
-        last
+        self.seg_has_data = true;
+        for (meta, def) in defs {
+            self.push_framed(record_type::SERIES_DEF, &def);
+            self.active_defs.insert(meta.id());
+            self.series
+                .entry(meta.id())
+                .or_insert_with(|| Arc::clone(meta));
+        }
+        self.push_framed(record_type::POINTS, payload)
     }
 
-    /// Logs a definition of `meta` unless the log knows it; fails on an id
-    /// collision.
-    pub(crate) fn define(&mut self, id: SeriesId, meta: &Arc<SeriesMeta>) -> Result<()> {
-        match self.series.get(&id) {
-            Some(known) if Arc::ptr_eq(known, meta) || **known == **meta => Ok(()),
-            Some(known) => Err(WalError::SeriesCollision {
-                id,
-                existing: Box::new(SeriesMeta::clone(known)),
-                new: Box::new(SeriesMeta::clone(meta)),
-            }),
-            None if meta.id() != id => Err(WalError::InvalidArgument(format!(
-                "point claims series id {id} but {meta} has id {}",
-                meta.id()
-            ))),
-            None => {
-                self.push(record_type::SERIES_DEF, &series_def_payload(meta));
-                self.series.insert(id, Arc::clone(meta));
-                Ok(())
-            }
-        }
+    /// The definitions the active segment lacks among `metas`.
+    fn missing_defs<'m>(
+        &self,
+        metas: &[&'m Arc<SeriesMeta>],
+    ) -> Vec<(&'m Arc<SeriesMeta>, Vec<u8>)> {
+        metas
+            .iter()
+            .filter(|meta| !self.active_defs.contains(&meta.id()))
+            .map(|meta| (*meta, series_def_payload(meta)))
+            .collect()
     }
 }
 

@@ -39,6 +39,44 @@ pub trait LogDir: Send + Sync {
     /// Makes the directory's entries (creations, renames, removals)
     /// durable.
     fn sync_dir(&self) -> io::Result<()>;
+    /// Takes an exclusive lock that keeps other processes from opening the
+    /// log while the returned guard lives. Fails with
+    /// [`io::ErrorKind::WouldBlock`] when another handle holds it. The
+    /// default takes none (a simulated directory belongs to one process).
+    fn lock(&self) -> io::Result<Option<DirLock>> {
+        Ok(None)
+    }
+}
+
+/// Name of the lock file [`FsDir::lock`] takes.
+pub const LOCK_FILE: &str = "LOCK";
+
+/// An exclusive lock on a directory's [`LOCK_FILE`], released on drop.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+impl DirLock {
+    /// Locks `path` (created when missing) exclusively without waiting.
+    /// Fails with [`io::ErrorKind::WouldBlock`] when another open file
+    /// (of this or another process) holds the lock.
+    pub fn acquire(path: &Path) -> io::Result<Self> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "directory in use by another process",
+            )),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
 }
 
 /// A [`LogDir`] on the real file system.
@@ -48,10 +86,18 @@ pub struct FsDir {
 }
 
 impl FsDir {
-    /// The directory at `path`, created (with its parents) when missing.
+    /// The directory at `path`, created (with its parents) when missing;
+    /// its parent is then fsynced so that the new entry is durable.
     pub fn create(path: impl Into<PathBuf>) -> io::Result<Self> {
         let path = path.into();
-        fs::create_dir_all(&path)?;
+        if !path.is_dir() {
+            fs::create_dir_all(&path)?;
+        }
+        // Unconditionally: a crash between an earlier mkdir and its fsync
+        // would otherwise leave the entry undurable forever.
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            File::open(parent)?.sync_all()?;
+        }
         Ok(Self { path })
     }
 
@@ -134,5 +180,9 @@ impl LogDir for FsDir {
 
     fn sync_dir(&self) -> io::Result<()> {
         File::open(&self.path)?.sync_all()
+    }
+
+    fn lock(&self) -> io::Result<Option<DirLock>> {
+        DirLock::acquire(&self.path.join(LOCK_FILE)).map(Some)
     }
 }

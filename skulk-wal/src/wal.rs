@@ -5,15 +5,14 @@ use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use skulk_format::{DataPoint, PointLog, SeriesId};
+use skulk_format::{DataPoint, PointLog, SeriesId, SeriesMeta};
 
-use crate::entry::record_type;
 use crate::frame;
 use crate::header::SEGMENT_HEADER_LEN;
 use crate::pending::Pending;
 use crate::recovery::{Recovery, list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, segment_name};
-use crate::storage::{FsDir, LogDir, LogFile};
+use crate::storage::{DirLock, FsDir, LogDir, LogFile};
 use crate::writer::{Writer, create_segment};
 use crate::{Lsn, Result, WalConfig, WalEntry, WalError, WalPoint};
 
@@ -29,6 +28,8 @@ pub struct Wal {
     /// Wakes a committing writer waiting for a fuller batch.
     arrived: Condvar,
     writer: Mutex<Writer>,
+    /// Held while the log is open; see [`LogDir::lock`].
+    _lock: Option<DirLock>,
 }
 
 impl std::fmt::Debug for Wal {
@@ -79,8 +80,18 @@ impl Wal {
     }
 
     /// [`Wal::open`] on any [`LogDir`].
+    ///
+    /// On the real file system ([`crate::storage::FsDir`]) it takes an
+    /// exclusive lock on `LOCK` in the directory, held until the `Wal` is
+    /// dropped; a second open fails with [`WalError::DirectoryInUse`].
     pub fn open_in(dir: Arc<dyn LogDir>, config: WalConfig) -> Result<(Wal, Recovery)> {
         config.validate()?;
+        let dir_lock = dir.lock().map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock => WalError::DirectoryInUse {
+                path: dir.path().to_path_buf(),
+            },
+            _ => WalError::io(dir.path(), e),
+        })?;
         remove_tmp_files(dir.as_ref())?;
         let recovery = scan_dir(dir.as_ref())?;
         let series = recovery.series()?;
@@ -92,6 +103,7 @@ impl Wal {
             seg_bytes,
             has_data,
             series,
+            active_definitions(&recovery),
             config.segment_size,
         );
         let wal = Wal {
@@ -101,32 +113,9 @@ impl Wal {
             state: Mutex::new(pending),
             done: Condvar::new(),
             arrived: Condvar::new(),
+            _lock: dir_lock,
         };
-        wal.define_missing(&recovery)?;
         Ok((wal, recovery))
-    }
-
-    /// Makes the active segment define every known series again, when a
-    /// torn tail cut (or a repair) removed some of the definitions it
-    /// started with: later points in it, and truncation of the segments
-    /// before it, rely on them.
-    fn define_missing(&self, recovery: &Recovery) -> Result<()> {
-        let first = recovery.segments().last().map_or(0, |s| s.first_lsn);
-        let defined: HashSet<SeriesId> = recovery
-            .records()
-            .iter()
-            .filter(|(lsn, _)| *lsn >= first)
-            .filter_map(|(_, e)| match e {
-                WalEntry::SeriesDef { id, .. } => Some(*id),
-                _ => None,
-            })
-            .collect();
-        let mut state = lock(&self.state);
-        let last = state.relog_except(&defined);
-        match last {
-            Some(lsn) => self.wait_durable(state, lsn).map(drop),
-            None => Ok(()),
-        }
     }
 
     /// The configuration the log was opened with.
@@ -152,10 +141,12 @@ impl Wal {
         frame::check_payload_len(payload.len())
             .map_err(|what| WalError::InvalidArgument(what.into()))?;
         let mut state = self.lock_live()?;
-        if let WalEntry::SeriesDef { id, meta } = entry {
+        let lsn = if let WalEntry::SeriesDef { id, meta } = entry {
             crate::recovery::define(&mut state.series, *id, meta)?;
-        }
-        let lsn = state.push(entry.record_type(), &payload);
+            state.push_def(*id, &payload)
+        } else {
+            state.push(entry.record_type(), &payload)
+        };
         self.wait_durable(state, lsn)
     }
 
@@ -183,14 +174,13 @@ impl Wal {
             .map_err(|what| WalError::InvalidArgument(what.into()))?;
         let mut state = self.lock_live()?;
         check_series(&state, points)?;
-        let mut previous = None;
-        for point in points {
-            if previous != Some(point.series_id) {
-                state.define(point.series_id, &point.series)?;
-                previous = Some(point.series_id);
-            }
-        }
-        let lsn = state.push(record_type::POINTS, &payload);
+        let mut seen = HashSet::new();
+        let metas: Vec<&Arc<SeriesMeta>> = points
+            .iter()
+            .filter(|p| seen.insert(p.series_id))
+            .map(|p| &p.series)
+            .collect();
+        let lsn = state.push_points(&metas, &payload);
         self.wait_durable(state, lsn)
     }
 
@@ -378,6 +368,20 @@ fn open_active(
         file.sync(false).map_err(|e| WalError::io(&path, e))?;
     }
     Ok((file, recovery.segments().last().map_or(0, |s| s.len)))
+}
+
+/// The series the active (last) segment defines.
+fn active_definitions(recovery: &Recovery) -> HashSet<SeriesId> {
+    let first = recovery.segments().last().map_or(0, |s| s.first_lsn);
+    recovery
+        .records()
+        .iter()
+        .filter(|(lsn, _)| *lsn >= first)
+        .filter_map(|(_, e)| match e {
+            WalEntry::SeriesDef { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect()
 }
 
 fn remove_tmp_files(dir: &dyn LogDir) -> Result<()> {

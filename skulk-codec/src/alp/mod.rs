@@ -314,30 +314,49 @@ fn decode_deltas(
         out.push(decode_one(previous, divisor));
     }
     let (offset, gcd) = (run.offset(), run.gcd());
+    let mut state = (previous as u64, step as u64);
     run.decode_raw(|xs| {
-        // Locals, so the running sums stay in registers within a frame.
-        let (mut sum, mut slope, offset, gcd) = (previous as u64, step as u64, offset, gcd);
-        if leading == 2 {
-            for x in xs.iter_mut() {
-                slope = slope.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(*x)));
-                sum = sum.wrapping_add(slope);
-                *x = sum;
-            }
-        } else if gcd == 1 {
-            for x in xs.iter_mut() {
-                sum = sum.wrapping_add(offset.wrapping_add(*x));
-                *x = sum;
-            }
-        } else {
-            for x in xs.iter_mut() {
-                sum = sum.wrapping_add(offset.wrapping_add(gcd.wrapping_mul(*x)));
-                *x = sum;
-            }
-        }
-        (previous, step) = (sum as i64, slope as i64);
+        state = running_sums(xs, state, offset, gcd, leading == 2);
         exponent::convert(xs, out, divisor);
     });
     Ok(at + len)
+}
+
+/// Replaces every `x` of a frame by its integer, where `offset + gcd * x`
+/// is a delta (`order2` false) or a delta of deltas (`order2` true), given
+/// the integer and delta `(sum, slope)` before the frame; returns them after
+/// it. The sums are locals so they stay in registers; each case is its own
+/// loop so the common `gcd == 1` has no multiply.
+#[inline(always)]
+fn running_sums(
+    xs: &mut [u64],
+    (mut sum, mut slope): (u64, u64),
+    offset: u64,
+    gcd: u64,
+    order2: bool,
+) -> (u64, u64) {
+    let delta = |x: u64| offset.wrapping_add(gcd.wrapping_mul(x));
+    match (order2, gcd == 1) {
+        (true, true) => xs.iter_mut().for_each(|x| {
+            slope = slope.wrapping_add(offset.wrapping_add(*x));
+            sum = sum.wrapping_add(slope);
+            *x = sum;
+        }),
+        (true, false) => xs.iter_mut().for_each(|x| {
+            slope = slope.wrapping_add(delta(*x));
+            sum = sum.wrapping_add(slope);
+            *x = sum;
+        }),
+        (false, true) => xs.iter_mut().for_each(|x| {
+            sum = sum.wrapping_add(offset.wrapping_add(*x));
+            *x = sum;
+        }),
+        (false, false) => xs.iter_mut().for_each(|x| {
+            sum = sum.wrapping_add(delta(*x));
+            *x = sum;
+        }),
+    }
+    (sum, slope)
 }
 
 #[cfg(test)]

@@ -161,3 +161,39 @@ fn every_mode_round_trips_short_and_long_blocks() {
     AlpValues.encode(&smooth, &mut bytes).unwrap();
     assert_eq!(bytes[1], MODE_DELTA2);
 }
+
+#[test]
+fn delta_modes_with_and_without_a_common_divisor_round_trip() {
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 21) as i64 - 10
+    };
+    // Random walks (deltas) and smooth curves (deltas of deltas), with
+    // steps that are or are not multiples of a common divisor, across
+    // several frames and a partial last frame.
+    let mut walk = (0i64, 0i64);
+    let series: Vec<Vec<f64>> = vec![
+        (0..1000)
+            .map(|_| {
+                walk.0 += noise();
+                walk.0 as f64 / 100.0
+            })
+            .collect(),
+        (0..1000)
+            .map(|_| {
+                walk.1 += 5 * noise();
+                walk.1 as f64 / 10.0
+            })
+            .collect(),
+        (0..1000i64)
+            .map(|i| (7 * i * i * i) as f64 / 1000.0)
+            .collect(),
+        (0..1000i64).map(|i| (i * i + noise()) as f64).collect(),
+    ];
+    for values in &series {
+        round_trip(values);
+    }
+}

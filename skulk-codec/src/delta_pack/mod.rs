@@ -205,8 +205,9 @@ mod tests {
         let mut dip = regular.clone();
         dip[2500] = 0;
         assert!(!sorted(&dip));
-        // Non-decreasing deltas whose sum would wrap past i64::MAX.
-        assert!(!sorted(&[i64::MAX - 10, i64::MAX - 5, i64::MAX]));
+        // Deltas of +1 that wrap from i64::MAX to i64::MIN.
+        assert!(!sorted(&[i64::MAX - 1, i64::MAX, i64::MIN, i64::MIN + 1]));
+        assert!(sorted(&[i64::MAX - 10, i64::MAX - 5, i64::MAX]));
         assert!(!sorted(&[i64::MIN, 0, i64::MAX]));
     }
 

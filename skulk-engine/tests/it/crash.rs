@@ -91,7 +91,7 @@ fn acknowledged_points_survive_kill_9() {
     let mut opened = 0; // children that finished opening before the kill
     let mut last_start = 0; // first batch of the last child
     let mut last_opened = false;
-    for cycle in 0..cycles {
+    for _ in 0..cycles {
         let mut child = Command::new(&exe)
             .args([
                 "crash::kill9_child",

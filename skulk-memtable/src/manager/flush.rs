@@ -156,10 +156,7 @@ impl PartitionManager {
         let Some(active) = self.active.get(&partition) else {
             return Ok(None);
         };
-        std::fs::create_dir_all(dir).map_err(|source| MemtableError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        create_dir_durably(dir)?;
         let mut generation = active.generation;
         while dir
             .join(partition_file_name(&partition, generation))
@@ -198,4 +195,22 @@ impl PartitionManager {
             table,
         })
     }
+}
+
+/// Creates `dir` (with its parents) when missing, then fsyncs its parent so
+/// that the entry is durable. The parent is synced even when `dir` existed:
+/// a crash between an earlier creation and its sync would otherwise leave
+/// the entry undurable for good.
+fn create_dir_durably(dir: &Path) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| MemtableError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(parent)
+            .and_then(|f| f.sync_all())
+            .map_err(io(parent))?;
+    }
+    Ok(())
 }

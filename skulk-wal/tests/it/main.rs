@@ -4,6 +4,7 @@ mod common;
 mod concurrency;
 mod golden;
 mod kill9;
+mod lock;
 mod poison;
 mod power_loss;
 mod repair;

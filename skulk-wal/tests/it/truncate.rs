@@ -67,12 +67,10 @@ fn truncation_keeps_every_series_defined() {
     let points = recovery.data_points().unwrap();
     assert!(points.iter().all(|(lsn, _)| *lsn >= after[0].0));
     assert!(points.iter().any(|(lsn, _)| *lsn == *lsns.last().unwrap()));
-    let first_records = &recovery.records()[..5];
-    assert!(
-        first_records
-            .iter()
-            .all(|(_, e)| matches!(e, WalEntry::SeriesDef { .. }))
-    );
+    assert!(matches!(
+        recovery.records()[0].1,
+        WalEntry::SeriesDef { .. }
+    ));
 
     // The active segment always stays; LSNs continue after a reopen.
     let next = recovery.next_lsn();
@@ -128,4 +126,81 @@ fn a_tail_cut_into_the_leading_definitions_is_healed_on_open() {
     let recovery = Wal::recover_in(&disk).unwrap();
     assert_eq!(recovery.segments().len(), 1);
     assert_eq!(recovery.data_points().unwrap().len(), 3);
+}
+
+/// Resolves every Points record with only the definitions of its own
+/// segment: each segment must stand alone once the ones before it go.
+fn assert_segments_self_contained(recovery: &skulk_wal::Recovery) {
+    let firsts: Vec<u64> = recovery.segments().iter().map(|s| s.first_lsn).collect();
+    let mut defined = std::collections::HashSet::new();
+    let mut segment = 0;
+    for (lsn, entry) in recovery.records() {
+        while firsts.get(segment + 1).is_some_and(|next| lsn >= next) {
+            segment += 1;
+            defined.clear();
+        }
+        match entry {
+            WalEntry::SeriesDef { id, .. } => {
+                defined.insert(*id);
+            }
+            WalEntry::Points(points) => {
+                for p in points {
+                    assert!(defined.contains(&p.series_id), "record {lsn}: {p:?}");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_roll_defines_only_the_series_the_new_segment_uses() {
+    let sim = SimDir::new();
+    let config = common::small_segments(SyncMode::None, 1024);
+    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+    // 300 series written once, then one series written many times.
+    for i in 0..300 {
+        let host = format!("host-{i:04}");
+        let p = DataPoint::new("cpu", common::labels(&[("host", &host)]), i, i as f64);
+        wal.append_points(&[p]).unwrap();
+    }
+    fill(&wal, 400);
+    drop(wal);
+    let recovery = Wal::recover_in(&sim).unwrap();
+    let defs = recovery
+        .records()
+        .iter()
+        .filter(|(_, e)| matches!(e, WalEntry::SeriesDef { .. }))
+        .count();
+    let segments = recovery.segments().len();
+    // 300 + 5 first definitions, then at most the 5 `fill` series again
+    // per segment; re-logging every known series would need 305 a roll.
+    assert!(
+        defs <= 305 + 5 * segments,
+        "{defs} definitions in {segments} segments"
+    );
+    assert_segments_self_contained(&recovery);
+    assert_eq!(recovery.data_points().unwrap().len(), 700);
+}
+
+#[test]
+fn segments_stay_self_contained_across_reopens_and_truncation() {
+    let sim = SimDir::new();
+    let config = common::small_segments(SyncMode::Fsync, 700);
+    let mut last = 0;
+    for round in 0..3 {
+        let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+        let lsns = fill(&wal, 50 + round * 10);
+        wal.truncate_through(lsns[20]).unwrap();
+        last = *lsns.last().unwrap();
+    }
+    let recovery = Wal::recover_in(&sim).unwrap();
+    assert_segments_self_contained(&recovery);
+    assert!(
+        recovery
+            .data_points()
+            .unwrap()
+            .iter()
+            .any(|(lsn, _)| *lsn == last)
+    );
 }

@@ -1,0 +1,44 @@
+//! The command-line tool's text parsers.
+
+use skulk_format::SeriesMeta;
+
+/// The command-line tool's import parsers (Influx line protocol and CSV)
+/// on an arbitrary stream: every line gives points or a line error, a
+/// refused line appends nothing, and every point's id is its series' id.
+///
+/// Input: byte 0 picks the format and the timestamp precision, the rest is
+/// the stream. Only with the feature `cli`.
+pub fn cli_import(data: &[u8]) {
+    use skulk_cli::ingest::{PointReader, Precision};
+    let [selector, stream @ ..] = data else {
+        return;
+    };
+    let precision = match selector % 4 {
+        0 => Precision::Nanoseconds,
+        1 => Precision::Microseconds,
+        2 => Precision::Milliseconds,
+        _ => Precision::Seconds,
+    };
+    let mut reader = match (selector / 4) % 3 {
+        0 => PointReader::line_protocol(stream, precision),
+        1 => PointReader::csv(stream, Some(SeriesMeta::new("fuzz", vec![])), precision),
+        _ => PointReader::csv(stream, None, precision),
+    };
+    let mut out = Vec::new();
+    let mut lines = 0usize;
+    loop {
+        let before = out.len();
+        let Ok(Some(result)) = reader.next_line(&mut out) else {
+            break;
+        };
+        if result.is_err() {
+            assert_eq!(out.len(), before, "a refused line appended points");
+        }
+        lines += 1;
+        assert!(lines <= stream.len() + 1, "more lines than bytes");
+    }
+    assert!(
+        out.iter().all(|p| p.series_id == p.series.id()),
+        "a point with a foreign series id"
+    );
+}

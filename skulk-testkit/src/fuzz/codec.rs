@@ -1,0 +1,196 @@
+//! Targets of the codec crate: decoders, blocks, round trips.
+
+use skulk_codec::{
+    Appender, BlockView, CodecChoice, CodecId, CodecKind, CompressedBlock,
+    GorillaTimestampAppender, GorillaValueAppender, MAX_BLOCK_POINTS, timestamp_codec, value_codec,
+};
+
+fn bits(values: &[f64]) -> Vec<u64> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// One registered codec's decoder on arbitrary bytes.
+///
+/// Input: byte 0 picks the codec from [`CodecId::ALL`], bytes 1..3 the point
+/// count (u16, little-endian), the rest is the payload. When decoding
+/// succeeds, exactly `count` items must come out from at most the input's
+/// bytes, and re-encoding them must decode to the same bits.
+pub fn codec_decode(data: &[u8]) {
+    let [selector, lo, hi, payload @ ..] = data else {
+        return;
+    };
+    let Some(&id) = CodecId::ALL.get(usize::from(*selector) % CodecId::ALL.len()) else {
+        return;
+    };
+    let count = usize::from(u16::from_le_bytes([*lo, *hi]));
+    match id.kind() {
+        CodecKind::Timestamp => {
+            let Ok(codec) = timestamp_codec(id) else {
+                return;
+            };
+            let mut out = Vec::new();
+            if let Ok(consumed) = codec.decode(payload, count, &mut out) {
+                assert!(
+                    consumed <= payload.len(),
+                    "{id:?} consumed more than it was given"
+                );
+                assert_eq!(
+                    out.len(),
+                    count,
+                    "{id:?} decoded the wrong number of timestamps"
+                );
+                let mut again = Vec::new();
+                codec
+                    .encode(&out, &mut again)
+                    .unwrap_or_else(|e| panic!("{id:?} re-encode: {e}"));
+                assert!(
+                    again.len() <= codec.max_encoded_len(count),
+                    "{id:?} exceeds its bound"
+                );
+                let mut back = Vec::new();
+                let used = codec.decode(&again, count, &mut back);
+                assert_eq!(used, Ok(again.len()), "{id:?} re-decode");
+                assert_eq!(back, out, "{id:?} re-encoded timestamps differ");
+            }
+        }
+        CodecKind::Value => {
+            let Ok(codec) = value_codec(id) else { return };
+            let mut out = Vec::new();
+            if let Ok(consumed) = codec.decode(payload, count, &mut out) {
+                assert!(
+                    consumed <= payload.len(),
+                    "{id:?} consumed more than it was given"
+                );
+                assert_eq!(
+                    out.len(),
+                    count,
+                    "{id:?} decoded the wrong number of values"
+                );
+                let mut again = Vec::new();
+                codec
+                    .encode(&out, &mut again)
+                    .unwrap_or_else(|e| panic!("{id:?} re-encode: {e}"));
+                assert!(
+                    again.len() <= codec.max_encoded_len(count),
+                    "{id:?} exceeds its bound"
+                );
+                let mut back = Vec::new();
+                let used = codec.decode(&again, count, &mut back);
+                assert_eq!(used, Ok(again.len()), "{id:?} re-decode");
+                assert_eq!(bits(&back), bits(&out), "{id:?} re-encoded values differ");
+            }
+        }
+    }
+}
+
+/// [`BlockView::parse`] and decode of a whole block from arbitrary bytes.
+/// A block that decodes must hold as many points as its header says, with
+/// timestamps inside the header's min/max, and survive a copy.
+pub fn codec_block(data: &[u8]) {
+    let Ok(view) = BlockView::parse(data) else {
+        return;
+    };
+    let (mut ts, mut vs) = (Vec::new(), Vec::new());
+    if view.decode_into(&mut ts, &mut vs).is_err() {
+        assert!(
+            ts.is_empty() && vs.is_empty(),
+            "a failed decode left partial output"
+        );
+        return;
+    }
+    let header = *view.header();
+    assert_eq!(ts.len(), view.point_count());
+    assert_eq!(vs.len(), view.point_count());
+    assert!(
+        ts.iter()
+            .all(|t| (header.min_timestamp..=header.max_timestamp).contains(t))
+    );
+    let owned = view.to_owned();
+    assert_eq!(
+        owned.as_bytes(),
+        data,
+        "a decodable block must copy byte for byte"
+    );
+    let (ts2, vs2) = owned
+        .decode()
+        .unwrap_or_else(|e| panic!("copy fails to decode: {e}"));
+    assert_eq!(ts2, ts);
+    assert_eq!(bits(&vs2), bits(&vs));
+}
+
+/// Arbitrary points through every codec pair, the adaptive choice and the
+/// streaming appenders: decoding must give back the input bit for bit.
+///
+/// Input: byte 0 picks the codec pair, then 16 bytes per point (i64
+/// timestamp, f64 bits, little-endian); a ragged tail is ignored.
+pub fn codec_roundtrip(data: &[u8]) {
+    let [selector, rest @ ..] = data else { return };
+    let (timestamps, values): (Vec<i64>, Vec<f64>) = rest
+        .chunks_exact(16)
+        .take(MAX_BLOCK_POINTS)
+        .map(|c| {
+            let (t, v) = c.split_at(8);
+            let t = i64::from_le_bytes(t.try_into().unwrap_or_default());
+            let v = f64::from_bits(u64::from_le_bytes(v.try_into().unwrap_or_default()));
+            (t, v)
+        })
+        .unzip();
+    let ts_ids: Vec<CodecId> = CodecId::ALL
+        .iter()
+        .copied()
+        .filter(|id| id.kind() == CodecKind::Timestamp)
+        .collect();
+    let value_ids: Vec<CodecId> = CodecId::ALL
+        .iter()
+        .copied()
+        .filter(|id| id.kind() == CodecKind::Value)
+        .collect();
+    let pick = usize::from(*selector);
+    let choice = match (
+        ts_ids.get(pick % ts_ids.len().max(1)),
+        value_ids.get(pick / 16 % value_ids.len().max(1)),
+    ) {
+        (Some(&t), Some(&v)) if pick % 2 == 0 => CodecChoice::Fixed {
+            timestamps: t,
+            values: v,
+        },
+        _ => CodecChoice::Adaptive,
+    };
+    let block = CompressedBlock::encode_with(&timestamps, &values, choice)
+        .unwrap_or_else(|e| panic!("encode {choice:?}: {e}"));
+    let (ts, vs) = CompressedBlock::from_bytes(block.as_bytes())
+        .and_then(|b| b.decode())
+        .unwrap_or_else(|e| panic!("decode {choice:?}: {e}"));
+    assert_eq!(ts, timestamps, "{choice:?} timestamps");
+    assert_eq!(bits(&vs), bits(&values), "{choice:?} values");
+    appenders_round_trip(&timestamps, &values);
+}
+
+fn appenders_round_trip(timestamps: &[i64], values: &[f64]) {
+    let mut ts_appender = GorillaTimestampAppender::new();
+    let mut value_appender = GorillaValueAppender::new();
+    for (&t, &v) in timestamps.iter().zip(values) {
+        if ts_appender.push(t).is_err() || value_appender.push(v).is_err() {
+            return;
+        }
+    }
+    let n = ts_appender.len();
+    let (ts_id, value_id) = (ts_appender.id(), value_appender.id());
+    let (ts_bytes, value_bytes) = (ts_appender.finish(), value_appender.finish());
+    let mut ts = Vec::new();
+    let mut vs = Vec::new();
+    let ts_codec = timestamp_codec(ts_id).unwrap_or_else(|e| panic!("{e}"));
+    let value_codec = value_codec(value_id).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ts_codec.decode(&ts_bytes, n, &mut ts),
+        Ok(ts_bytes.len()),
+        "timestamp appender"
+    );
+    assert_eq!(
+        value_codec.decode(&value_bytes, n, &mut vs),
+        Ok(value_bytes.len()),
+        "value appender"
+    );
+    assert_eq!(ts, timestamps.get(..n).unwrap_or_default());
+    assert_eq!(bits(&vs), bits(values.get(..n).unwrap_or_default()));
+}
