@@ -24,7 +24,9 @@ for target in $targets; do
     echo "=== $target: ${seconds}s"
     log="target/$target.log"
     set +e
-    cargo fuzz run --sanitizer=none "$target" "$scratch" "corpus/$target" -- \
+    features=""
+    if [ "$target" = cli_import ]; then features="--features=cli"; fi
+    cargo fuzz run --sanitizer=none $features "$target" "$scratch" "corpus/$target" -- \
         -max_total_time="$seconds" -max_len=65536 -print_final_stats=1 >"$log" 2>&1
     status=$?
     set -e

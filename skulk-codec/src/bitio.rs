@@ -208,8 +208,11 @@ impl<'a> BitReader<'a> {
     #[inline]
     pub fn consume(&mut self, bits: u32) {
         debug_assert!(bits <= self.avail);
-        self.buf = self.buf.checked_shl(bits).unwrap_or(0);
-        self.avail = self.avail.saturating_sub(bits);
+        // `bits <= avail <= 63`, so a plain shift is exact; this is on the
+        // decoders' critical path, where a checked shift adds a compare and
+        // a conditional move per item.
+        self.buf = self.buf.wrapping_shl(bits);
+        self.avail = self.avail.wrapping_sub(bits);
     }
 
     /// Reads a `width`-bit field (`width <= 64`) without checking the end

@@ -32,8 +32,7 @@ pub(crate) fn compact(inner: &Inner, min_files: usize) -> Result<CompactionStats
     let started = Instant::now();
     let _lifecycle = lock(&inner.lifecycle);
     inner.check_live()?;
-    compact_locked(inner, min_files, started)
-        .map_err(|e| inner.durability_error("compaction", e))
+    compact_locked(inner, min_files, started).map_err(|e| inner.durability_error("compaction", e))
 }
 
 fn compact_locked(inner: &Inner, min_files: usize, started: Instant) -> Result<CompactionStats> {

@@ -118,10 +118,11 @@ pub(crate) fn ensure_partition_dir(inner: &Inner, start: i64) -> Result<std::pat
 fn write_frozen(inner: &Inner, start: i64, frozen: &Frozen, stats: &mut FlushStats) -> Result<()> {
     let gens = FileGens::single(inner.next_gen.fetch_add(1, Ordering::SeqCst));
     let path = ensure_partition_dir(inner, start)?.join(gens.file_name());
-    let outcome =
-        frozen
-            .snap
-            .write_tsm_in(Arc::clone(inner.layout.storage()), &path, writer_options(inner))?;
+    let outcome = frozen.snap.write_tsm_in(
+        Arc::clone(inner.layout.storage()),
+        &path,
+        writer_options(inner),
+    )?;
     let file = Arc::new(TsmFile::open(&path, gens)?);
     let mut state = write(&inner.state);
     if let Some(p) = state.partitions.get_mut(&start) {

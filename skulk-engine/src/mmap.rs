@@ -26,7 +26,11 @@ impl MappedFile {
         // under a `.tmp` name, fsynced and renamed into place, never opened for
         // writing again and never truncated in place; they are replaced by new
         // files and unlinked, and an unlinked file stays intact for as long as
-        // this mapping exists. Nothing else may write to the data directory.
+        // this mapping exists. No other engine writes to the data directory:
+        // opening takes an exclusive lock on `<dir>/LOCK` (`File::try_lock`)
+        // that is held until the engine is dropped, and a second open, from
+        // this or another process, fails. (The lock is advisory: a process
+        // that ignores it and rewrites these files is outside this contract.)
         let map = unsafe { memmap2::Mmap::map(&file) }.at(path)?;
         Ok(Self { map })
     }

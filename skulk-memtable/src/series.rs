@@ -190,9 +190,8 @@ mod tests {
     #[test]
     fn a_point_is_stored_when_a_sealed_chunk_cannot_be_decoded() {
         let mut buffer = SeriesBuffer::new(Arc::new(SeriesMeta::new("cpu", vec![])));
-        let block =
-            CompressedBlock::encode_with(&[10, 20, 30], &[1.0, 2.0, 3.0], CodecChoice::RAW)
-                .unwrap();
+        let block = CompressedBlock::encode_with(&[10, 20, 30], &[1.0, 2.0, 3.0], CodecChoice::RAW)
+            .unwrap();
         let mut bytes = block.as_bytes().to_vec();
         // The first raw timestamp no longer matches the header's minimum.
         bytes[skulk_codec::BLOCK_HEADER_LEN] ^= 0xff;

@@ -4,6 +4,17 @@ use serde_json::Value;
 
 use crate::support::{LP, Scratch};
 
+/// The one WAL segment in `dir` (the log keeps other files there too).
+fn segment_in(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut segments: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wal"))
+        .collect();
+    assert_eq!(segments.len(), 1, "{segments:?}");
+    segments.remove(0)
+}
+
 fn imported() -> Scratch {
     let s = Scratch::new();
     let input = s.write("in.lp", LP);
@@ -63,12 +74,7 @@ fn dump_prints_blocks_and_points_and_wal_records() {
         wal.append_points(&[skulk_format::DataPoint::new("disk", host, 77, 0.25)])
             .unwrap();
     }
-    let segment = std::fs::read_dir(&wal_dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let segment = segment_in(&wal_dir);
     let text = s.ok(&["dump", segment.to_str().unwrap()]);
     assert!(
         text.contains(r#"series-def"#) && text.contains(r#"disk{host="z"} 77 0.25"#),
@@ -113,12 +119,7 @@ fn verify_finds_corruption_in_a_wal_segment() {
                 .unwrap();
         }
     }
-    let segment = std::fs::read_dir(&wal_dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let segment = segment_in(&wal_dir);
     s.ok(&["verify", segment.to_str().unwrap()]);
     let mut bytes = std::fs::read(&segment).unwrap();
     let at = bytes.len() / 2;

@@ -196,8 +196,8 @@ fn read_dod(reader: &mut BitReader<'_>, word: u64, ones: u32) -> i64 {
 /// run code. Consumes it; `None` when `word` starts with another bucket.
 #[inline]
 fn read_run(reader: &mut BitReader<'_>, word: u64, remaining: usize) -> Result<Option<usize>> {
-    let zeros = word.leading_zeros().min(reader.buffered());
-    if zeros > 0 {
+    if word >> 63 == 0 {
+        let zeros = word.leading_zeros().min(reader.buffered());
         let run = (zeros as usize).min(remaining);
         reader.consume(run as u32);
         // Zero bits past the end of the input must not fill the block.
@@ -228,6 +228,17 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut Vec<i64>, count: usize) -> 
     let mut delta = 0i64;
     while out.len() < end {
         let word = reader.peek();
+        if (word >> 62).wrapping_sub(1) < 2 {
+            // `01` (a single zero dod) or `10 z:4`: the codes of jittered
+            // intervals, decoded without branching on which of the two.
+            let change = word >> 63;
+            reader.consume(1 + 5 * change as u32);
+            let z = (word >> 58) & 0xf & change.wrapping_neg();
+            delta = delta.wrapping_add(unzigzag(z));
+            prev = prev.wrapping_add(delta);
+            out.push(prev);
+            continue;
+        }
         if let Some(run) = read_run(reader, word, end - out.len())? {
             out.extend((0..run).map(|_| {
                 prev = prev.wrapping_add(delta);

@@ -103,29 +103,40 @@ impl ValueDecoder<'_, '_> {
     /// peeked stream), without checking the end of the input.
     #[inline]
     fn next_xor(&mut self, word: u64) -> Result<u64> {
-        if (word >> 62) & 1 == 0 {
+        let header = if (word >> 62) & 1 == 0 {
             if self.len == 0 {
                 return Err(self.corrupt("a new window before the first reuse"));
             }
-            if 2 + self.len <= PEEK_BITS {
-                self.reader.consume(2 + self.len);
-                return Ok(((word << 2) >> (64 - self.len)) << self.trail);
+            2
+        } else {
+            let lead = ((word >> 57) & 0x1f) as u32;
+            let len = ((word >> 51) & 0x3f) as u32 + 1;
+            if lead + len > 64 {
+                return Err(self.corrupt("leading zeros + meaningful bits <= 64"));
             }
-            self.reader.consume(2);
-            return Ok(self.reader.read_unchecked(self.len) << self.trail);
+            (self.trail, self.len) = (64 - lead - len, len);
+            NEW_WINDOW_HEADER_BITS
+        };
+        Ok(self.payload(word, header) << self.trail)
+    }
+
+    /// The window's meaningful bits after a `header`-bit control. `word`
+    /// holds at least [`PEEK_BITS`] (usually up to 63) buffered bits, so
+    /// most items are cut out of it; wider ones take a second refill.
+    #[inline]
+    fn payload(&mut self, word: u64, header: u32) -> u64 {
+        let len = self.len;
+        if header + len <= self.reader.buffered() {
+            self.reader.consume(header + len);
+            return (word << header) >> (64 - len);
         }
-        let lead = ((word >> 57) & 0x1f) as u32;
-        let len = ((word >> 51) & 0x3f) as u32 + 1;
-        if lead + len > 64 {
-            return Err(self.corrupt("leading zeros + meaningful bits <= 64"));
+        self.reader.consume(header);
+        if len <= PEEK_BITS {
+            let word = self.reader.peek();
+            self.reader.consume(len);
+            return word >> (64 - len);
         }
-        (self.trail, self.len) = (64 - lead - len, len);
-        if NEW_WINDOW_HEADER_BITS + len <= PEEK_BITS {
-            self.reader.consume(NEW_WINDOW_HEADER_BITS + len);
-            return Ok(((word << NEW_WINDOW_HEADER_BITS) >> (64 - len)) << self.trail);
-        }
-        self.reader.consume(NEW_WINDOW_HEADER_BITS);
-        Ok(self.reader.read_unchecked(len) << self.trail)
+        self.reader.read_unchecked(len)
     }
 
     #[cold]
@@ -152,11 +163,24 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut [f64]) -> Result<()> {
         len: 0,
     };
     let mut slots = rest.iter_mut();
+    // The commonest item, a reuse that fits the peeked word, is decoded
+    // first with the window's figures hoisted; `reuse_tag` is the control
+    // `10`, or an impossible 4 while there is no window or it is too wide.
+    let (mut reuse_tag, mut reuse_len) = (4, 1);
     while slots.len() > 0 {
         let word = decoder.reader.peek();
-        // A run of `0` bits is a run of repeated values.
-        let run = word.leading_zeros().min(decoder.reader.buffered());
-        if run > 0 {
+        if word >> 62 == reuse_tag {
+            decoder.reader.consume(2 + reuse_len);
+            decoder.prev ^= ((word << 2) >> (64 - reuse_len)) << decoder.trail;
+            if let Some(slot) = slots.next() {
+                *slot = f64::from_bits(decoder.prev);
+            }
+            continue;
+        }
+        // A run of `0` bits is a run of repeated values. Testing the top
+        // bit alone keeps the leading-zero count off the common path.
+        if word >> 63 == 0 {
+            let run = word.leading_zeros().min(decoder.reader.buffered());
             let run = (run as usize).min(slots.len());
             let value = f64::from_bits(decoder.prev);
             slots.by_ref().take(run).for_each(|slot| *slot = value);
@@ -164,6 +188,8 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut [f64]) -> Result<()> {
             continue;
         }
         decoder.prev ^= decoder.next_xor(word)?;
+        reuse_len = decoder.len;
+        reuse_tag = if 2 + reuse_len <= PEEK_BITS { 0b10 } else { 4 };
         if let Some(slot) = slots.next() {
             *slot = f64::from_bits(decoder.prev);
         }

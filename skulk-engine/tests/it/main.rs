@@ -7,6 +7,7 @@ mod corruption;
 mod crash;
 mod e2e;
 mod failure;
+mod file_faults;
 mod lifecycle;
 mod model;
 mod power;

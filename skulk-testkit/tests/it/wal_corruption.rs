@@ -154,6 +154,14 @@ fn every_truncation_and_byte_flip_of_a_single_segment_is_an_error_or_a_clean_cut
 #[test]
 fn damage_to_an_earlier_segment_is_always_an_error() {
     let dir = write_log(MIN_SEGMENT_SIZE);
+    // More batches after a reopen, so that the log spans several segments.
+    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), config(MIN_SEGMENT_SIZE)).unwrap();
+    for i in 0..8 {
+        let labels = vec![("batch".to_string(), (i % 3).to_string())];
+        wal.append_points(&[DataPoint::new("more", labels, i, f64::from(i as u8))])
+            .unwrap();
+    }
+    drop(wal);
     let segs = segments(&dir);
     assert!(
         segs.len() >= 3,
