@@ -74,10 +74,10 @@ impl CsvParser {
     }
 
     fn keyed_series(&mut self, key: &str) -> Result<Arc<SeriesMeta>, LineErrorKind> {
-        if let Some((last, series)) = &self.last_keyed {
-            if last == key {
-                return Ok(Arc::clone(series));
-            }
+        if let Some((last, series)) = &self.last_keyed
+            && last == key
+        {
+            return Ok(Arc::clone(series));
         }
         let series = crate::selector::parse_series_key(key)
             .map(Arc::new)

@@ -105,7 +105,7 @@ impl ValueDecoder<'_, '_> {
     fn next_xor(&mut self, word: u64) -> Result<u64> {
         let header = if (word >> 62) & 1 == 0 {
             if self.len == 0 {
-                return Err(self.corrupt("a new window before the first reuse"));
+                return Err(self.corrupt("a new window before any window reuse"));
             }
             2
         } else {

@@ -40,10 +40,10 @@ fn injected() -> io::Error {
 
 impl Write for FaultyOutput {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Fault::WriteAfter(limit) = self.fault {
-            if self.written + buf.len() > limit {
-                return Err(injected());
-            }
+        if let Fault::WriteAfter(limit) = self.fault
+            && self.written + buf.len() > limit
+        {
+            return Err(injected());
         }
         self.written += buf.len();
         self.inner.write(buf)

@@ -90,9 +90,9 @@ pub fn format_tsm_roundtrip(data: &[u8]) {
     let read = |b: &[u8]| TsmReader::open(b).and_then(|r| read_contents(&r));
     let clean = read(&bytes).unwrap_or_else(|e| panic!("the undamaged file fails: {e}"));
     assert!(clean == expected, "the undamaged file reads back wrong");
-    if let Some(done) = damage(&mut Input(&damage_input), &mut bytes) {
-        if let Ok(got) = read(&bytes) {
-            assert!(got == expected, "{done:?} gave wrong data without an error");
-        }
+    if let Some(done) = damage(&mut Input(&damage_input), &mut bytes)
+        && let Ok(got) = read(&bytes)
+    {
+        assert!(got == expected, "{done:?} gave wrong data without an error");
     }
 }

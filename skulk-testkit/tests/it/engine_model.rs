@@ -66,7 +66,7 @@ fn the_runner_notices_a_lost_write() {
         }
         fn write_batch(&self, points: &[skulk_format::DataPoint]) -> Result<(), String> {
             self.1.set(self.1.get() + 1);
-            if self.1.get() % 3 == 0 {
+            if self.1.get().is_multiple_of(3) {
                 Ok(())
             } else {
                 self.0.write_batch(points)
