@@ -48,8 +48,12 @@ pub(super) fn series_from(input: &mut Input<'_>) -> Vec<SeriesContents> {
             timestamps.push(ts);
             values.push(input.f64());
             let gap = i64::from(input.u16()) + 1;
-            match ts.checked_add(gap.saturating_mul(if input.u8().is_multiple_of(4) { 1 << 40 } else { 1 }))
-            {
+            let scale = if input.u8().is_multiple_of(4) {
+                1 << 40
+            } else {
+                1
+            };
+            match ts.checked_add(gap.saturating_mul(scale)) {
                 Some(next) => ts = next,
                 None => break,
             }
@@ -71,7 +75,11 @@ pub(super) struct Damage {
 /// A damage instruction: byte offset (modulo the file's length) and XOR
 /// mask (0: no damage), or a truncation.
 pub(super) fn damage(input: &mut Input<'_>, bytes: &mut Vec<u8>) -> Option<Damage> {
-    let (offset, mask, truncate) = (usize::from(input.u16()), input.u8(), input.u8().is_multiple_of(8));
+    let (offset, mask, truncate) = (
+        usize::from(input.u16()),
+        input.u8(),
+        input.u8().is_multiple_of(8),
+    );
     if bytes.is_empty() || (mask == 0 && !truncate) {
         return None;
     }
