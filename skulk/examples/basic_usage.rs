@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p skulk --example basic_usage`
 //!
-//! Differences from the original crate's snippet: the partition is the one
+//! Differences from the Alopex Skulk crate's snippet: the partition is the one
 //! that contains the point (a memtable refuses points outside its
 //! partition), `TimePartition::new` returns a `Result`, the point count is
 //! in the handle's `stats`, and everything goes to a temporary directory.

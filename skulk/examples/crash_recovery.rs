@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p skulk --example crash_recovery`
 //!
-//! Difference from the original crate's snippet: no outside metadata
+//! Difference from the Alopex Skulk crate's snippet: no outside metadata
 //! lookup. The log records each series' metric and labels before its first
 //! point, so `Recovery::data_points` returns complete `DataPoint`s.
 

@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p skulk --example multi_partition`
 //!
-//! Differences from the original crate's snippet: points are one second
+//! Differences from the Alopex Skulk crate's snippet: points are one second
 //! apart (the original's one millisecond apart all fell into one
 //! partition), `PartitionManager::new` and `TimeRange::new` return
 //! `Result`s, scans yield `Result<DataPoint>`, and files go to a temporary

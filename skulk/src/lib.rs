@@ -6,7 +6,7 @@ mod error;
 pub use error::{Result, TsmError};
 
 /// The storage primitives: data model, memtables, compressed blocks and
-/// TSM files (the original crate's `skulk::tsm`).
+/// TSM files (the Alopex Skulk crate's `skulk::tsm`).
 pub mod tsm {
     pub use skulk_codec::{
         BlockHeader, BlockView, CodecChoice, CodecError, CodecId, CompressedBlock,
@@ -22,7 +22,7 @@ pub mod tsm {
     };
 }
 
-/// The write-ahead log (the original crate's `skulk::wal`).
+/// The write-ahead log (the Alopex Skulk crate's `skulk::wal`).
 pub mod wal {
     pub use skulk_wal::{
         Lsn, Recovery, RepairReport, SegmentInfo, SyncMode, Wal, WalConfig, WalEntry, WalError,
@@ -31,7 +31,7 @@ pub mod wal {
 }
 
 /// The engine's lifecycle: open and recover, flush, compact, apply
-/// retention, close (the original crate's `skulk::lifecycle`).
+/// retention, close (the Alopex Skulk crate's `skulk::lifecycle`).
 pub mod lifecycle {
     pub use skulk_engine::{
         Clock, CompactionStats, Engine, EngineConfig, EngineError, EngineStats, FlushStats,

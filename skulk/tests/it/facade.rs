@@ -1,4 +1,4 @@
-//! The facade's names: the original crate's module paths and root names.
+//! The facade's names: the Alopex Skulk crate's module paths and root names.
 
 use skulk::{DataPoint, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp, TsmError};
 
