@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use skulk_format::{DataPoint, SeriesMeta};
-use skulk_wal::storage::{FsDir, LogDir, LogFile};
+use skulk_wal::storage::{FsDir, HookedDir, SyncHook};
 use skulk_wal::{SyncMode, Wal, WalConfig};
 
 /// Counts syncs and their total time, to show how many appends share one.
@@ -20,69 +20,18 @@ struct SyncStats {
     nanos: AtomicU64,
 }
 
-struct CountingDir {
-    inner: FsDir,
-    stats: Arc<SyncStats>,
-}
-
-struct CountingFile {
-    inner: Box<dyn LogFile>,
-    stats: Arc<SyncStats>,
-}
-
-impl LogFile for CountingFile {
-    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.inner.append(bytes)
-    }
-
-    fn sync(&mut self, data_only: bool) -> io::Result<()> {
-        let t = Instant::now();
-        let result = self.inner.sync(data_only);
-        self.stats.count.fetch_add(1, Ordering::Relaxed);
-        self.stats
+/// The real log directory, adding each file sync's time to `stats`.
+fn counting_dir(path: &Path, stats: Arc<SyncStats>) -> HookedDir<FsDir> {
+    let hook: Arc<SyncHook> = Arc::new(move |sync: &mut dyn FnMut() -> io::Result<()>| {
+        let started = Instant::now();
+        let result = sync();
+        stats.count.fetch_add(1, Ordering::Relaxed);
+        stats
             .nanos
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         result
-    }
-
-    fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.inner.set_len(len)
-    }
-}
-
-impl LogDir for CountingDir {
-    fn path(&self) -> &Path {
-        self.inner.path()
-    }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.inner.list()
-    }
-    fn read(&self, name: &str) -> io::Result<Vec<u8>> {
-        self.inner.read(name)
-    }
-    fn create(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
-        let inner = self.inner.create(name)?;
-        Ok(Box::new(CountingFile {
-            inner,
-            stats: Arc::clone(&self.stats),
-        }))
-    }
-    fn open_append(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
-        let inner = self.inner.open_append(name)?;
-        Ok(Box::new(CountingFile {
-            inner,
-            stats: Arc::clone(&self.stats),
-        }))
-    }
-    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn remove(&self, name: &str) -> io::Result<()> {
-        self.inner.remove(name)
-    }
-    fn sync_dir(&self) -> io::Result<()> {
-        self.inner.sync_dir()
-    }
+    });
+    HookedDir::new(FsDir::open(path).unwrap(), hook)
 }
 
 const SERIES: usize = 100;
@@ -156,10 +105,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn concurrent(writers: usize, budget: Duration) -> (f64, Duration, Duration, f64, Duration) {
     let dir = tempdir();
     let stats = Arc::new(SyncStats::default());
-    let counting = CountingDir {
-        inner: FsDir::open(dir.path()).unwrap(),
-        stats: Arc::clone(&stats),
-    };
+    let counting = counting_dir(dir.path(), Arc::clone(&stats));
     let (wal, _) = Wal::open_in(Arc::new(counting), config(SyncMode::Fsync)).unwrap();
     let syncs_before = stats.count.load(Ordering::Relaxed);
     let nanos_before = stats.nanos.load(Ordering::Relaxed);

@@ -8,6 +8,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One open, append-only log file.
 pub trait LogFile: Send {
@@ -184,5 +185,80 @@ impl LogDir for FsDir {
 
     fn lock(&self) -> io::Result<Option<DirLock>> {
         DirLock::acquire(&self.path.join(LOCK_FILE)).map(Some)
+    }
+}
+
+/// Runs around every file sync of a [`HookedDir`]: it receives the real sync
+/// and returns what the caller should see, so it can time it, count it, or
+/// fail it instead.
+pub type SyncHook = dyn Fn(&mut dyn FnMut() -> io::Result<()>) -> io::Result<()> + Send + Sync;
+
+/// A [`LogDir`] that passes everything to `inner` but routes each file sync
+/// through a [`SyncHook`]: the seam for fault injection and sync
+/// measurements. Directory syncs and locking are not hooked (it takes no
+/// lock of its own).
+pub struct HookedDir<D> {
+    inner: D,
+    hook: Arc<SyncHook>,
+}
+
+impl<D: LogDir> HookedDir<D> {
+    /// Wraps `inner`, calling `hook` around each file sync.
+    pub fn new(inner: D, hook: Arc<SyncHook>) -> Self {
+        Self { inner, hook }
+    }
+
+    fn hooked(&self, inner: Box<dyn LogFile>) -> Box<dyn LogFile> {
+        Box::new(HookedFile {
+            inner,
+            hook: Arc::clone(&self.hook),
+        })
+    }
+}
+
+struct HookedFile {
+    inner: Box<dyn LogFile>,
+    hook: Arc<SyncHook>,
+}
+
+impl LogFile for HookedFile {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.inner.append(bytes)
+    }
+
+    fn sync(&mut self, data_only: bool) -> io::Result<()> {
+        let inner = &mut self.inner;
+        (self.hook)(&mut || inner.sync(data_only))
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.inner.set_len(len)
+    }
+}
+
+impl<D: LogDir> LogDir for HookedDir<D> {
+    fn path(&self) -> &Path {
+        self.inner.path()
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.inner.list()
+    }
+    fn read(&self, name: &str) -> io::Result<Vec<u8>> {
+        self.inner.read(name)
+    }
+    fn create(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
+        Ok(self.hooked(self.inner.create(name)?))
+    }
+    fn open_append(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
+        Ok(self.hooked(self.inner.open_append(name)?))
+    }
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.inner.remove(name)
+    }
+    fn sync_dir(&self) -> io::Result<()> {
+        self.inner.sync_dir()
     }
 }

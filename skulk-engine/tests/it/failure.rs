@@ -6,69 +6,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use skulk_engine::{Engine, EngineConfig, EngineError, SyncMode, SystemClock, WalConfig};
-use skulk_wal::storage::{FsDir, LogDir, LogFile};
+use skulk_wal::storage::{FsDir, HookedDir, SyncHook};
 
 use crate::common::{Contents, apply, contents, pt, quiet_config};
 
-/// The real WAL directory, whose syncs fail once `failing` is set.
-struct FaultyDir {
-    inner: FsDir,
-    failing: Arc<AtomicBool>,
-}
-
-struct FaultyFile {
-    inner: Box<dyn LogFile>,
-    failing: Arc<AtomicBool>,
-}
-
-impl LogFile for FaultyFile {
-    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.inner.append(bytes)
-    }
-    fn sync(&mut self, data_only: bool) -> io::Result<()> {
-        if self.failing.load(Ordering::SeqCst) {
+/// The real WAL directory, whose file syncs fail while `failing` is set.
+fn faulty_wal_dir(path: &Path, failing: Arc<AtomicBool>) -> HookedDir<FsDir> {
+    let hook: Arc<SyncHook> = Arc::new(move |sync: &mut dyn FnMut() -> io::Result<()>| {
+        if failing.load(Ordering::SeqCst) {
             return Err(io::Error::other("injected sync failure"));
         }
-        self.inner.sync(data_only)
-    }
-    fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.inner.set_len(len)
-    }
-}
-
-impl LogDir for FaultyDir {
-    fn path(&self) -> &Path {
-        self.inner.path()
-    }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.inner.list()
-    }
-    fn read(&self, name: &str) -> io::Result<Vec<u8>> {
-        self.inner.read(name)
-    }
-    fn create(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
-        let inner = self.inner.create(name)?;
-        Ok(Box::new(FaultyFile {
-            inner,
-            failing: Arc::clone(&self.failing),
-        }))
-    }
-    fn open_append(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
-        let inner = self.inner.open_append(name)?;
-        Ok(Box::new(FaultyFile {
-            inner,
-            failing: Arc::clone(&self.failing),
-        }))
-    }
-    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn remove(&self, name: &str) -> io::Result<()> {
-        self.inner.remove(name)
-    }
-    fn sync_dir(&self) -> io::Result<()> {
-        self.inner.sync_dir()
-    }
+        sync()
+    });
+    HookedDir::new(FsDir::create(path).unwrap(), hook)
 }
 
 fn fsync_config() -> EngineConfig {
@@ -85,10 +35,7 @@ fn fsync_config() -> EngineConfig {
 fn a_failed_sync_fails_the_engine_until_reopened() {
     let dir = tempfile::tempdir().unwrap();
     let failing = Arc::new(AtomicBool::new(false));
-    let wal_dir = FaultyDir {
-        inner: FsDir::create(dir.path().join("wal")).unwrap(),
-        failing: Arc::clone(&failing),
-    };
+    let wal_dir = faulty_wal_dir(&dir.path().join("wal"), Arc::clone(&failing));
     let engine = Engine::open_with_wal_storage(
         dir.path(),
         fsync_config(),

@@ -28,59 +28,62 @@ pub fn codec_decode(data: &[u8]) {
             let Ok(codec) = timestamp_codec(id) else {
                 return;
             };
-            let mut out = Vec::new();
-            if let Ok(consumed) = codec.decode(payload, count, &mut out) {
-                assert!(
-                    consumed <= payload.len(),
-                    "{id:?} consumed more than it was given"
-                );
-                assert_eq!(
-                    out.len(),
-                    count,
-                    "{id:?} decoded the wrong number of timestamps"
-                );
-                let mut again = Vec::new();
-                codec
-                    .encode(&out, &mut again)
-                    .unwrap_or_else(|e| panic!("{id:?} re-encode: {e}"));
-                assert!(
-                    again.len() <= codec.max_encoded_len(count),
-                    "{id:?} exceeds its bound"
-                );
-                let mut back = Vec::new();
-                let used = codec.decode(&again, count, &mut back);
-                assert_eq!(used, Ok(again.len()), "{id:?} re-decode");
-                assert_eq!(back, out, "{id:?} re-encoded timestamps differ");
-            }
+            check_decoder(
+                id,
+                payload,
+                count,
+                |input, n, out: &mut Vec<i64>| codec.decode(input, n, out),
+                |items, out| codec.encode(items, out),
+                codec.max_encoded_len(count),
+                |ts| ts.to_vec(),
+            );
         }
         CodecKind::Value => {
             let Ok(codec) = value_codec(id) else { return };
-            let mut out = Vec::new();
-            if let Ok(consumed) = codec.decode(payload, count, &mut out) {
-                assert!(
-                    consumed <= payload.len(),
-                    "{id:?} consumed more than it was given"
-                );
-                assert_eq!(
-                    out.len(),
-                    count,
-                    "{id:?} decoded the wrong number of values"
-                );
-                let mut again = Vec::new();
-                codec
-                    .encode(&out, &mut again)
-                    .unwrap_or_else(|e| panic!("{id:?} re-encode: {e}"));
-                assert!(
-                    again.len() <= codec.max_encoded_len(count),
-                    "{id:?} exceeds its bound"
-                );
-                let mut back = Vec::new();
-                let used = codec.decode(&again, count, &mut back);
-                assert_eq!(used, Ok(again.len()), "{id:?} re-decode");
-                assert_eq!(bits(&back), bits(&out), "{id:?} re-encoded values differ");
-            }
+            check_decoder(
+                id,
+                payload,
+                count,
+                |input, n, out: &mut Vec<f64>| codec.decode(input, n, out),
+                |items, out| codec.encode(items, out),
+                codec.max_encoded_len(count),
+                bits,
+            );
         }
     }
+}
+
+/// The checks of [`codec_decode`] for one codec, whichever item type it
+/// decodes: `key` maps decoded items to what must compare equal (the bit
+/// patterns, for floats).
+fn check_decoder<T, K: PartialEq + std::fmt::Debug>(
+    id: CodecId,
+    payload: &[u8],
+    count: usize,
+    decode: impl Fn(&[u8], usize, &mut Vec<T>) -> skulk_codec::Result<usize>,
+    encode: impl Fn(&[T], &mut Vec<u8>) -> skulk_codec::Result<()>,
+    max_encoded_len: usize,
+    key: impl Fn(&[T]) -> K,
+) {
+    let mut out = Vec::new();
+    let Ok(consumed) = decode(payload, count, &mut out) else {
+        return;
+    };
+    assert!(
+        consumed <= payload.len(),
+        "{id:?} consumed more than it was given"
+    );
+    assert_eq!(out.len(), count, "{id:?} decoded the wrong number of items");
+    let mut again = Vec::new();
+    encode(&out, &mut again).unwrap_or_else(|e| panic!("{id:?} re-encode: {e}"));
+    assert!(again.len() <= max_encoded_len, "{id:?} exceeds its bound");
+    let mut back = Vec::new();
+    assert_eq!(
+        decode(&again, count, &mut back),
+        Ok(again.len()),
+        "{id:?} re-decode"
+    );
+    assert_eq!(key(&back), key(&out), "{id:?} re-encoded items differ");
 }
 
 /// [`BlockView::parse`] and decode of a whole block from arbitrary bytes.
