@@ -9,6 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// One open, append-only log file.
 pub trait LogFile: Send {
@@ -58,24 +59,49 @@ pub struct DirLock {
     _file: File,
 }
 
+/// How long [`DirLock::acquire`] keeps retrying a held lock.
+///
+/// A process that spawns a child shares every open file description with it
+/// between `fork` and `exec` (close-on-exec only acts at `exec`), and the
+/// lock belongs to the description. So a lock that its owner has just
+/// dropped can stay held for that window, a few milliseconds on a busy
+/// machine. Retrying this long tells that apart from a real second owner.
+pub const LOCK_WAIT: Duration = Duration::from_secs(1);
+
 impl DirLock {
-    /// Locks `path` (created when missing) exclusively without waiting.
-    /// Fails with [`io::ErrorKind::WouldBlock`] when another open file
-    /// (of this or another process) holds the lock.
+    /// Locks `path` (created when missing) exclusively, retrying for up to
+    /// [`LOCK_WAIT`]. Fails with [`io::ErrorKind::WouldBlock`] when another
+    /// open file (of this or another process) still holds the lock then.
     pub fn acquire(path: &Path) -> io::Result<Self> {
+        Self::acquire_within(path, LOCK_WAIT)
+    }
+
+    /// [`DirLock::acquire`] retrying for up to `wait` (zero: one attempt).
+    pub fn acquire_within(path: &Path, wait: Duration) -> io::Result<Self> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
-                io::ErrorKind::WouldBlock,
-                "directory in use by another process",
-            )),
-            Err(fs::TryLockError::Error(e)) => Err(e),
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(fs::TryLockError::Error(e)) => return Err(e),
+                Err(fs::TryLockError::WouldBlock) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            "directory in use by another process",
+                        ));
+                    }
+                    std::thread::sleep(pause.min(deadline - now));
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+            }
         }
     }
 }

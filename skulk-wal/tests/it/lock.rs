@@ -19,3 +19,38 @@ fn a_second_open_fails_until_the_first_log_is_dropped() {
     let (_wal, recovery) = Wal::open(dir.path(), common::config(SyncMode::None)).unwrap();
     assert_eq!(recovery.data_points().unwrap().len(), 1);
 }
+
+/// A child process spawned by another thread shares the lock's open file
+/// description between fork and exec; reopening right after a drop must
+/// still succeed (the lock waits that window out).
+#[cfg(unix)]
+#[test]
+fn reopening_succeeds_while_another_thread_spawns_processes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let spawner = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = std::process::Command::new("true").status();
+            }
+        })
+    };
+    let path = dir.path().join(skulk_wal::storage::LOCK_FILE);
+    let mut failures = 0;
+    for _ in 0..2000 {
+        match skulk_wal::storage::DirLock::acquire(&path) {
+            Ok(lock) => drop(lock),
+            Err(_) => failures += 1,
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    spawner.join().unwrap();
+    assert_eq!(
+        failures, 0,
+        "lock attempts refused after the holder dropped it"
+    );
+}
