@@ -27,6 +27,7 @@ pub mod output;
 pub mod selector;
 pub mod timearg;
 mod timefmt;
+pub mod value_text;
 mod wal_file;
 
 pub use app::{main_entry, run};

@@ -1,8 +1,10 @@
 //! Writing results: aligned tables, CSV and JSON.
 //!
-//! Values are written in the shortest decimal form that parses back to the
-//! same `f64` (`NaN`, `inf` and `-inf` for the non-finite ones; in JSON,
-//! which has no such numbers, as the strings `"NaN"`, `"+Inf"`, `"-Inf"`).
+//! Values are written by [`format_value`]: the shortest decimal form that
+//! parses back to the same `f64`, `inf`/`-inf`, and `NaN` or, for any other
+//! NaN bit pattern, `NaN(0x...)` (see [`crate::value_text`]). In JSON, which
+//! has no such numbers, the non-finite ones are the strings `"NaN"` (or
+//! `"NaN(0x...)"`), `"+Inf"` and `"-Inf"`.
 
 use std::io::{self, Write};
 
@@ -32,16 +34,14 @@ pub struct SeriesData<'a> {
     pub values: &'a [f64],
 }
 
-/// A value as text that parses back to the same `f64`.
-pub fn format_value(v: f64) -> String {
-    format!("{v:?}")
-}
+pub use crate::value_text::format_value;
 
-/// A value as JSON: a number when finite, else `"NaN"`, `"+Inf"`, `"-Inf"`.
+/// A value as JSON: a number when finite, else `"NaN"` (or `"NaN(0x...)"`
+/// for a NaN with other bits), `"+Inf"`, `"-Inf"`.
 pub fn json_value(v: f64) -> Value {
     match serde_json::Number::from_f64(v) {
         Some(n) => Value::Number(n),
-        None if v.is_nan() => Value::from("NaN"),
+        None if v.is_nan() => Value::from(format_value(v)),
         None if v > 0.0 => Value::from("+Inf"),
         None => Value::from("-Inf"),
     }

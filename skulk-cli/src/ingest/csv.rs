@@ -59,9 +59,8 @@ impl CsvParser {
             .precision
             .to_nanos(raw_ts)
             .ok_or_else(|| LineErrorKind::TimestampOutOfRange(ts.to_string()))?;
-        let value = value
-            .parse::<f64>()
-            .map_err(|_| LineErrorKind::BadValue(value.to_string()))?;
+        let value = crate::value_text::parse_value(value)
+            .ok_or_else(|| LineErrorKind::BadValue(value.to_string()))?;
         let series = match key {
             None => self
                 .default_series

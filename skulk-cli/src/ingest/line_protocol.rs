@@ -188,7 +188,7 @@ fn parse_field_value(field: &str, text: &str) -> Result<f64, LineErrorKind> {
         let n: u64 = uint.parse().map_err(|_| bad())?;
         return exact_f64(i128::from(n)).ok_or_else(inexact);
     }
-    text.parse::<f64>().map_err(|_| bad())
+    crate::value_text::parse_value(text).ok_or_else(bad)
 }
 
 /// `n` as an `f64` when the conversion is exact.
