@@ -34,7 +34,9 @@ fn points_per_series() -> usize {
 /// Writes the files; returns their paths and the total point count.
 fn write_files(dir: &Path) -> (Vec<PathBuf>, usize) {
     let n = points_per_series();
-    let timestamps: Vec<i64> = (0..n as i64).map(|i| 1_700_000_000_000_000_000 + i * STEP_NS).collect();
+    let timestamps: Vec<i64> = (0..n as i64)
+        .map(|i| 1_700_000_000_000_000_000 + i * STEP_NS)
+        .collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut paths = Vec::new();
     for file in 0..FILES {
@@ -142,7 +144,10 @@ fn median(mut f: impl FnMut() -> usize) -> (Duration, usize) {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (paths, points) = write_files(dir.path());
-    let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).unwrap().len()).sum();
+    let bytes: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
     println!(
         "{FILES} TSM files, {points} points, {:.1} MB; median of {RUNS} runs, warm page cache",
         bytes as f64 / 1e6
@@ -158,8 +163,16 @@ fn main() {
         }
     };
     let rows: [(&str, fn(&[PathBuf]) -> usize, fn(&[PathBuf]) -> usize); 2] = [
-        ("open + 1 narrow lookup per file", narrow::<Mapped>, narrow::<Vec<u8>>),
-        ("open + decode every block", full_scan::<Mapped>, full_scan::<Vec<u8>>),
+        (
+            "open + 1 narrow lookup per file",
+            narrow::<Mapped>,
+            narrow::<Vec<u8>>,
+        ),
+        (
+            "open + decode every block",
+            full_scan::<Mapped>,
+            full_scan::<Vec<u8>>,
+        ),
     ];
     let (map_open, _) = median(|| opened(&paths, true));
     let (read_open, _) = median(|| opened(&paths, false));
