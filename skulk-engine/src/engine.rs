@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 
-use skulk_format::{DataPoint, SeriesMeta, StdStorage, TsmStorage};
+use skulk_format::{DataPoint, SeriesMeta, StdStorage, TimePartition, TsmStorage};
 use skulk_wal::storage::{DirLock, LogDir};
 use skulk_wal::{Wal, WalError};
 
@@ -219,6 +219,17 @@ impl Engine {
         drop(state);
         out.sort();
         out
+    }
+
+    /// The time partitions that hold data (in memtables or TSM files), in
+    /// time order. Reading a large selection partition by partition keeps
+    /// memory bounded by one partition's points (as `skulk export` does).
+    pub fn partitions(&self) -> Vec<TimePartition> {
+        read(&self.inner.state)
+            .partitions
+            .values()
+            .map(|p| p.part)
+            .collect()
     }
 
     /// Writes every memtable to a TSM file per partition, then records the

@@ -1,5 +1,6 @@
 //! `skulk export`: the selected points as CSV or line protocol, one series
-//! at a time.
+//! and one time partition at a time, so memory stays bounded by the points
+//! of one series in one partition.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -46,19 +47,35 @@ fn export(
     out.flush().map_err(CliError::output)
 }
 
-/// The points of each selected series, one series at a time.
+/// The points of each selected series in time order, one series and one
+/// partition at a time (a series' points may come in several results).
 fn for_each_series(
     engine: &Engine,
     selector: &SeriesSelector,
     range: TimeRange,
     mut f: impl FnMut(&SeriesResult) -> Result<()>,
 ) -> Result<()> {
+    let pieces: Vec<TimeRange> = engine
+        .partitions()
+        .iter()
+        .filter_map(|p| intersect(range, p.range()))
+        .collect();
     for series in engine.list_series(selector) {
-        for result in engine.query(&Query::raw(SeriesSelector::Exact(series), range))? {
-            f(&result)?;
+        for piece in &pieces {
+            let query = Query::raw(SeriesSelector::Exact(series.clone()), *piece);
+            for result in engine.query(&query)? {
+                f(&result)?;
+            }
         }
     }
     Ok(())
+}
+
+/// The part of `a` inside `b`, if any.
+fn intersect(a: TimeRange, b: TimeRange) -> Option<TimeRange> {
+    TimeRange::new(a.start().max(b.start()), a.end().min(b.end()))
+        .ok()
+        .filter(|r| !r.is_empty())
 }
 
 fn export_csv(

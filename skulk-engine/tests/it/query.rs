@@ -216,3 +216,34 @@ fn narrow_selections_read_only_their_series_from_memtables() {
         assert_eq!(got, want, "series {s}");
     }
 }
+
+#[test]
+fn partitions_are_listed_in_time_order_from_memory_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = skulk_engine::EngineConfig {
+        partition_duration: std::time::Duration::from_nanos(1000),
+        ..quiet_config()
+    };
+    let engine = Engine::open(dir.path(), config.clone()).unwrap();
+    assert!(engine.partitions().is_empty());
+    engine
+        .write_batch(&[crate::common::pt("m", "a", 2500, 1.0)])
+        .unwrap();
+    engine.flush().unwrap();
+    engine
+        .write_batch(&[
+            crate::common::pt("m", "a", -1, 2.0),
+            crate::common::pt("m", "b", 2999, 3.0),
+        ])
+        .unwrap();
+    let starts = |e: &Engine| -> Vec<(i64, i64)> {
+        e.partitions()
+            .iter()
+            .map(|p| (p.start(), p.end_ts()))
+            .collect()
+    };
+    assert_eq!(starts(&engine), [(-1000, 0), (2000, 3000)]);
+    drop(engine);
+    let engine = Engine::open(dir.path(), config).unwrap();
+    assert_eq!(starts(&engine), [(-1000, 0), (2000, 3000)]);
+}
