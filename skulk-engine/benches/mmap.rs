@@ -129,6 +129,9 @@ fn full_scan<B: Load>(paths: &[PathBuf]) -> usize {
     points
 }
 
+/// A way to read the files; returns the points it read.
+type Reading = fn(&[PathBuf]) -> usize;
+
 fn median(mut f: impl FnMut() -> usize) -> (Duration, usize) {
     let mut times = Vec::new();
     let mut result = 0;
@@ -162,7 +165,7 @@ fn main() {
             open_all::<Vec<u8>>(paths).len()
         }
     };
-    let rows: [(&str, fn(&[PathBuf]) -> usize, fn(&[PathBuf]) -> usize); 2] = [
+    let rows: [(&str, Reading, Reading); 2] = [
         (
             "open + 1 narrow lookup per file",
             narrow::<Mapped>,
