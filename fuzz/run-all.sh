@@ -24,8 +24,11 @@ for target in $targets; do
     echo "=== $target: ${seconds}s"
     log="target/$target.log"
     set +e
-    features=""
-    if [ "$target" = cli_import ]; then features="--features=cli"; fi
+    case "$target" in
+        cli_*) features="--features=cli" ;;
+        engine_*) features="--features=engine" ;;
+        *) features="" ;;
+    esac
     cargo fuzz run --sanitizer=none $features "$target" "$scratch" "corpus/$target" -- \
         -max_total_time="$seconds" -max_len=65536 -print_final_stats=1 >"$log" 2>&1
     status=$?

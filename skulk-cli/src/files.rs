@@ -1,4 +1,5 @@
-//! Finding the TSM files and WAL segments under a path, by their magic.
+//! Finding the TSM files, WAL segments and engine checkpoints under a path,
+//! by their magic (and, for a checkpoint, its file name).
 
 use std::fs;
 use std::io::Read;
@@ -40,6 +41,24 @@ pub fn kind_of(path: &Path) -> Result<FileKind> {
     })
 }
 
+/// Whether `path` is an engine checkpoint: named `CHECKPOINT` (whatever
+/// its bytes, so that a damaged one is still checked) or starting with its
+/// magic `SKCK`.
+pub fn is_checkpoint(path: &Path) -> Result<bool> {
+    if path
+        .file_name()
+        .is_some_and(|n| n == skulk_engine::CHECKPOINT_FILE_NAME)
+    {
+        return Ok(true);
+    }
+    let mut magic = Vec::with_capacity(4);
+    let file = fs::File::open(path).map_err(CliError::io(path))?;
+    file.take(4)
+        .read_to_end(&mut magic)
+        .map_err(CliError::io(path))?;
+    Ok(magic == skulk_engine::CHECKPOINT_MAGIC)
+}
+
 /// Skulk files found under a directory.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -47,10 +66,12 @@ pub struct Found {
     pub tsm: Vec<PathBuf>,
     /// Directories that hold WAL segments, sorted.
     pub wal_dirs: Vec<PathBuf>,
+    /// Engine checkpoint files (see [`is_checkpoint`]), sorted.
+    pub checkpoints: Vec<PathBuf>,
 }
 
-/// Walks `dir` (recursively, not following symbolic links) for TSM files
-/// and WAL segments. Temporary `*.tmp` files are ignored.
+/// Walks `dir` (recursively, not following symbolic links) for TSM files,
+/// WAL segments and checkpoints. Temporary `*.tmp` files are ignored.
 pub fn scan(dir: &Path) -> Result<Found> {
     let mut found = Found::default();
     let mut stack = vec![dir.to_path_buf()];
@@ -62,6 +83,10 @@ pub fn scan(dir: &Path) -> Result<Found> {
             if file_type.is_dir() {
                 stack.push(path);
             } else if file_type.is_file() && path.extension().is_none_or(|e| e != "tmp") {
+                if is_checkpoint(&path)? {
+                    found.checkpoints.push(path);
+                    continue;
+                }
                 match kind_of(&path)? {
                     FileKind::Tsm => found.tsm.push(path),
                     FileKind::WalSegment if !found.wal_dirs.contains(&dir) => {
@@ -74,6 +99,7 @@ pub fn scan(dir: &Path) -> Result<Found> {
     }
     found.tsm.sort();
     found.wal_dirs.sort();
+    found.checkpoints.sort();
     Ok(found)
 }
 
@@ -95,9 +121,16 @@ mod tests {
         fs::write(dir.path().join("0000000000000001.wal"), b"SKWL....").unwrap();
         fs::write(dir.path().join("b.tsm.tmp"), b"ATSM").unwrap();
         fs::write(dir.path().join("short"), b"AT").unwrap();
+        fs::write(dir.path().join("CHECKPOINT"), b"SK").unwrap();
+        fs::write(nested.join("copy"), b"SKCK....").unwrap();
         let found = scan(dir.path()).unwrap();
         assert_eq!(found.tsm, vec![nested.join("a.tsm")]);
         assert_eq!(found.wal_dirs, vec![dir.path().to_path_buf()]);
+        assert_eq!(
+            found.checkpoints,
+            vec![dir.path().join("CHECKPOINT"), nested.join("copy")]
+        );
+        assert!(!is_checkpoint(&dir.path().join("short")).unwrap());
         assert_eq!(kind_of(&dir.path().join("short")).unwrap(), FileKind::Other);
     }
 }

@@ -26,7 +26,7 @@ pub mod ingest;
 pub mod output;
 pub mod selector;
 pub mod timearg;
-mod timefmt;
+pub mod timefmt;
 pub mod value_text;
 mod wal_file;
 

@@ -282,7 +282,7 @@ mod tests {
     proptest! {
         #[test]
         fn printed_keys_parse_back(
-            metric in "[a-z_.]{1,8}",
+            metric in prop_oneof!["[a-z_.]{1,8}", "\\PC{0,8}"],
             labels in proptest::collection::vec(("[a-z]{1,4}", "\\PC{0,6}"), 0..4),
         ) {
             let meta = SeriesMeta::new(metric, labels);

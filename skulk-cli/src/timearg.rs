@@ -56,7 +56,8 @@ pub fn parse_duration(input: &str) -> Result<Duration, CliError> {
     if let Ok(ns) = text.parse::<u64>() {
         return Ok(Duration::from_nanos(ns));
     }
-    humantime::parse_duration(text).map_err(|e| {
+    // Not humantime's own: it panics on sums that reach u64::MAX seconds.
+    skulk_wal::duration::parse_duration(text).map_err(|e| {
         usage(
             "duration",
             input,
@@ -117,5 +118,7 @@ mod tests {
         assert_eq!(duration_ns("250").unwrap(), 250);
         assert!(duration_ns("0s").is_err());
         assert!(duration_ns("fast").is_err());
+        // humantime alone panics on this one.
+        assert!(duration_ns("18446744073709551615s 1000000000ns").is_err());
     }
 }

@@ -216,7 +216,7 @@ fn recovery() {
 fn datasets() {
     let sets = skulk_testkit::datasets::load_all();
     if sets.is_empty() {
-        println!("(real datasets not found: skipped)");
+        println!("(no real dataset found or loadable: skipped)");
         return;
     }
     for set in sets {

@@ -1,15 +1,23 @@
 //! The checkpoint file: the WAL position up to which every point is durable
 //! in TSM files (the safe LSN). See `FORMAT.md`, "CHECKPOINT".
+//!
+//! The read side is public so that tools (`skulk verify`) and fuzzers can
+//! check the file without opening an engine; writing it stays internal.
 
 use std::path::Path;
 
 use crate::layout::Layout;
 use crate::{EngineError, Result};
 
-const MAGIC: [u8; 4] = *b"SKCK";
+/// The name of the checkpoint file in a data directory.
+pub const CHECKPOINT_FILE_NAME: &str = "CHECKPOINT";
+/// The first four bytes of a checkpoint file.
+pub const CHECKPOINT_MAGIC: [u8; 4] = *b"SKCK";
 const VERSION: u8 = 1;
-/// magic (4) + version (1) + reserved (3) + safe LSN (8) + CRC32 (4).
-pub(crate) const CHECKPOINT_LEN: usize = 4 + 1 + 3 + 8 + 4;
+/// Length of a checkpoint file: magic (4) + version (1) + reserved (3) +
+/// safe LSN (8) + CRC32 (4).
+pub const CHECKPOINT_LEN: usize = 4 + 1 + 3 + 8 + 4;
+const RESERVED_OFFSET: usize = 5;
 const CRC_OFFSET: usize = CHECKPOINT_LEN - 4;
 
 /// Encodes a checkpoint recording `safe_lsn`.
@@ -17,7 +25,7 @@ pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
     let mut out = [0u8; CHECKPOINT_LEN];
     let (body, crc) = out.split_at_mut(CRC_OFFSET);
     let (magic, rest) = body.split_at_mut(4);
-    magic.copy_from_slice(&MAGIC);
+    magic.copy_from_slice(&CHECKPOINT_MAGIC);
     let (version, rest) = rest.split_at_mut(4);
     version.copy_from_slice(&[VERSION, 0, 0, 0]);
     rest.copy_from_slice(&safe_lsn.to_le_bytes());
@@ -26,8 +34,15 @@ pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
     out
 }
 
-/// Decodes a checkpoint file's bytes (read from `path`, for errors).
-pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
+/// Decodes the bytes of a checkpoint file into its safe LSN (the WAL records
+/// with an LSN up to it are durable in TSM files).
+///
+/// `path` only names the file in errors. Any input gives `Ok` or a typed
+/// error, never a panic: a length other than [`CHECKPOINT_LEN`] is
+/// [`EngineError::Corrupt`] at the offset where the bytes end (or where the
+/// extra bytes start), as are a bad magic, nonzero reserved bytes and a bad
+/// CRC32; a version other than 1 is [`EngineError::UnsupportedVersion`].
+pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
     let corrupt = |what, offset| EngineError::Corrupt {
         what,
         path: path.to_path_buf(),
@@ -35,7 +50,7 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
     };
     let fixed: &[u8; CHECKPOINT_LEN] = bytes.try_into().map_err(|_| {
         corrupt(
-            "checkpoint of 20 bytes",
+            "checkpoint length (must be 20 bytes)",
             bytes.len().min(CHECKPOINT_LEN) as u64,
         )
     })?;
@@ -45,9 +60,9 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
         m2,
         m3,
         version,
-        _,
-        _,
-        _,
+        r0,
+        r1,
+        r2,
         l0,
         l1,
         l2,
@@ -61,7 +76,7 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
         c2,
         c3,
     ] = *fixed;
-    if [m0, m1, m2, m3] != MAGIC {
+    if [m0, m1, m2, m3] != CHECKPOINT_MAGIC {
         return Err(corrupt("checkpoint magic SKCK", 0));
     }
     if version != VERSION {
@@ -71,6 +86,12 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
             supported: u32::from(VERSION),
         });
     }
+    if [r0, r1, r2] != [0; 3] {
+        return Err(corrupt(
+            "checkpoint reserved bytes (zero)",
+            RESERVED_OFFSET as u64,
+        ));
+    }
     let stored = u32::from_le_bytes([c0, c1, c2, c3]);
     if crc32fast::hash(fixed.get(..CRC_OFFSET).unwrap_or_default()) != stored {
         return Err(corrupt("checkpoint CRC32", CRC_OFFSET as u64));
@@ -78,10 +99,20 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
     Ok(u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]))
 }
 
+/// Reads and decodes the checkpoint file at `path` (a data directory's
+/// [`CHECKPOINT_FILE_NAME`]); errors as [`decode_checkpoint`], plus
+/// [`EngineError::Io`] when it cannot be read. A missing file is an error
+/// here; an engine treats a data directory without one as safe LSN 0
+/// (replay the whole WAL).
+pub fn read_checkpoint(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+    decode_checkpoint(&bytes, path)
+}
+
 /// Reads the safe LSN; `0` (replay everything) when there is no file yet.
 pub(crate) fn load(path: &Path) -> Result<u64> {
     match std::fs::read(path) {
-        Ok(bytes) => decode(&bytes, path),
+        Ok(bytes) => decode_checkpoint(&bytes, path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
         Err(e) => Err(EngineError::io(path, e)),
     }
@@ -96,6 +127,10 @@ pub(crate) fn store(layout: &Layout, safe_lsn: u64) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn decode(bytes: &[u8], path: &Path) -> Result<u64> {
+        decode_checkpoint(bytes, path)
+    }
+
     #[test]
     fn round_trips_and_every_byte_flip_is_caught() {
         let p = Path::new("CHECKPOINT");
@@ -109,9 +144,40 @@ mod tests {
         for len in 0..CHECKPOINT_LEN {
             assert!(matches!(
                 decode(&bytes[..len], p),
-                Err(EngineError::Corrupt { .. })
+                Err(EngineError::Corrupt { offset, .. }) if offset == len as u64
             ));
         }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(matches!(
+            decode(&longer, p),
+            Err(EngineError::Corrupt { offset: 20, .. })
+        ));
+    }
+
+    #[test]
+    fn the_layout_of_format_md() {
+        let bytes = encode(7);
+        assert_eq!(&bytes[..8], b"SKCK\x01\0\0\0");
+        assert_eq!(&bytes[8..16], &7u64.to_le_bytes());
+        assert_eq!(bytes[16..], crc32fast::hash(&bytes[..16]).to_le_bytes());
+        let root = Path::new("data");
+        assert_eq!(
+            Layout::new(root).checkpoint_path(),
+            root.join(CHECKPOINT_FILE_NAME)
+        );
+    }
+
+    #[test]
+    fn nonzero_reserved_bytes_are_refused_even_under_a_matching_crc() {
+        let mut bytes = encode(9);
+        bytes[6] = 1;
+        let crc = crc32fast::hash(&bytes[..CRC_OFFSET]).to_le_bytes();
+        bytes[CRC_OFFSET..].copy_from_slice(&crc);
+        assert!(matches!(
+            decode(&bytes, Path::new("c")),
+            Err(EngineError::Corrupt { offset: 5, .. })
+        ));
     }
 
     #[test]
@@ -125,12 +191,17 @@ mod tests {
     }
 
     #[test]
-    fn store_then_load() {
+    fn store_then_load_and_read() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new(dir.path());
         let path = layout.checkpoint_path();
         assert_eq!(load(&path).unwrap(), 0);
+        assert!(matches!(
+            read_checkpoint(&path),
+            Err(EngineError::Io { .. })
+        ));
         store(&layout, 42).unwrap();
         assert_eq!(load(&path).unwrap(), 42);
+        assert_eq!(read_checkpoint(&path).unwrap(), 42);
     }
 }

@@ -22,7 +22,7 @@ pub struct EngineConfig {
     /// Length of a time partition: points of one partition share a memtable
     /// and a folder of TSM files, and retention drops whole partitions.
     /// Default 24 h.
-    #[serde(with = "humantime_serde")]
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
     pub partition_duration: Duration,
     /// Flush once the memtables hold this many points. `0` disables the
     /// threshold. Default 1,000,000.
@@ -32,12 +32,12 @@ pub struct EngineConfig {
     pub flush_size_bytes: u64,
     /// Flush once the oldest unflushed point was written this long ago.
     /// Default 10 min; absent disables it.
-    #[serde(with = "humantime_serde")]
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
     pub flush_age: Option<Duration>,
     /// Keep data this long (compared with point timestamps against the
     /// engine's clock); partitions that end before `now - retention` are
     /// dropped whole. Default: absent, keep everything.
-    #[serde(with = "humantime_serde")]
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
     pub retention: Option<Duration>,
     /// Merge a partition's TSM files into one once it has at least this many.
     /// Values below 2 disable automatic compaction (an explicit
@@ -57,7 +57,7 @@ pub struct EngineConfig {
     pub background: bool,
     /// How often the background thread checks `flush_age` and retention.
     /// Default 10 s.
-    #[serde(with = "humantime_serde")]
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
     pub maintenance_interval: Duration,
 }
 
@@ -153,5 +153,11 @@ mod tests {
     fn unusable_values_are_rejected() {
         assert!(EngineConfig::from_toml_str("block_points = 0").is_err());
         assert!(EngineConfig::from_toml_str("partition_duration = \"0s\"").is_err());
+        // humantime alone panics on this one.
+        let huge = "retention = \"18446744073709551615s 1000000000ns\"";
+        assert!(matches!(
+            EngineConfig::from_toml_str(huge),
+            Err(EngineError::Config(_))
+        ));
     }
 }

@@ -34,6 +34,9 @@ mod state;
 mod stats;
 mod tsm;
 
+pub use checkpoint::{
+    CHECKPOINT_FILE_NAME, CHECKPOINT_LEN, CHECKPOINT_MAGIC, decode_checkpoint, read_checkpoint,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::EngineConfig;
 pub use engine::Engine;

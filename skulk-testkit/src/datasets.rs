@@ -6,6 +6,10 @@
 //! into the repository; when the folder is absent, loaders print
 //! `skipping: datasets not found at ...` to stderr and return nothing, so
 //! tests and benches skip cleanly.
+//!
+//! Malformed files never panic: [`try_load_all`] and [`load_file`] return a
+//! typed [`DatasetError`] naming the file and line; [`load_all`] prints it
+//! and leaves that file out.
 
 use std::path::{Path, PathBuf};
 
@@ -92,29 +96,57 @@ pub fn load(name: &str) -> Result<Option<Dataset>, DatasetError> {
 }
 
 /// Every `*.csv` dataset, sorted by name; empty when the folder is absent.
+/// Stops at the first file that cannot be read or parsed and returns its
+/// typed error (file and line).
 pub fn try_load_all() -> Result<Vec<Dataset>, DatasetError> {
     let Some(dir) = datasets_dir() else {
         return Ok(Vec::new());
     };
+    csv_files(&dir)?.iter().map(|p| load_file(p)).collect()
+}
+
+/// Like [`try_load_all`], for benches and examples, and never panics: a file
+/// that cannot be read or parsed is left out after its typed error is
+/// printed to stderr (`skipping: <file>:<line>: ...`), and the other files
+/// are still loaded. Empty when the folder is absent or unreadable.
+pub fn load_all() -> Vec<Dataset> {
+    match datasets_dir() {
+        Some(dir) => load_all_from(&dir),
+        None => Vec::new(),
+    }
+}
+
+/// [`load_all`] over the folder `dir`.
+fn load_all_from(dir: &Path) -> Vec<Dataset> {
+    let paths = csv_files(dir).unwrap_or_else(|e| {
+        eprintln!("skipping: {e}");
+        Vec::new()
+    });
+    paths
+        .iter()
+        .filter_map(|path| {
+            load_file(path)
+                .inspect_err(|e| eprintln!("skipping: {e}"))
+                .ok()
+        })
+        .collect()
+}
+
+/// The `*.csv` files in `dir`, sorted.
+fn csv_files(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
     let io = |source| DatasetError::Io {
-        path: dir.clone(),
+        path: dir.to_path_buf(),
         source,
     };
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(&dir).map_err(io)? {
+    for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.extension().is_some_and(|ext| ext == "csv") {
             paths.push(path);
         }
     }
     paths.sort();
-    paths.iter().map(|p| load_file(p)).collect()
-}
-
-/// Like [`try_load_all`], for tests and benches: panics with the typed
-/// error's message (file and line) if a file is malformed.
-pub fn load_all() -> Vec<Dataset> {
-    try_load_all().unwrap_or_else(|e| panic!("{e}"))
+    Ok(paths)
 }
 
 /// Parses one dataset file.
@@ -192,8 +224,39 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_file_is_skipped_with_its_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a_good.csv"), "timestamp_ns,value\n1,0.5\n").unwrap();
+        std::fs::write(dir.path().join("b_bad.csv"), "timestamp_ns,value\n1,x\n").unwrap();
+        std::fs::write(dir.path().join("c_no_header.csv"), "1,2\n").unwrap();
+        std::fs::write(dir.path().join("d_binary.csv"), [0xff, 0xfe, 0x00]).unwrap();
+        std::fs::write(
+            dir.path().join("e_good.csv"),
+            "timestamp_ns,value\n-3,NaN\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a dataset").unwrap();
+        let loaded = load_all_from(dir.path());
+        let names: Vec<&str> = loaded.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["a_good", "e_good"]);
+        assert_eq!(loaded[0].values[0].to_bits(), 0.5f64.to_bits());
+        assert_eq!(loaded[1].timestamps, [-3]);
+
+        let err = load_file(&dir.path().join("b_bad.csv")).unwrap_err();
+        assert!(
+            matches!(&err, DatasetError::Parse { line: 2, what, .. } if what.contains("f64")),
+            "{err}"
+        );
+        let err = load_file(&dir.path().join("d_binary.csv")).unwrap_err();
+        assert!(matches!(err, DatasetError::Io { .. }), "{err}");
+        // A missing folder is no panic either.
+        assert!(load_all_from(&dir.path().join("absent")).is_empty());
+    }
+
+    #[test]
     fn real_datasets_load_when_present() {
-        for dataset in load_all() {
+        let all = try_load_all().unwrap_or_else(|e| panic!("malformed dataset: {e}"));
+        for dataset in all {
             assert!(!dataset.is_empty(), "{} is empty", dataset.name);
             assert_eq!(dataset.timestamps.len(), dataset.values.len());
         }

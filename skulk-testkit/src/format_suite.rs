@@ -156,6 +156,16 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
             version: 1,
             series: raw_many_series,
         },
+        GoldenTsm {
+            name: "gorilla_small.tsm",
+            version: 1,
+            series: gorilla_small,
+        },
+        GoldenTsm {
+            name: "adaptive_small.tsm",
+            version: 1,
+            series: adaptive_small,
+        },
     ]
 }
 
@@ -211,6 +221,88 @@ fn raw_many_series() -> Vec<SeriesContents> {
             )
         })
         .collect()
+}
+
+const BASE: i64 = 1_700_000_000_000_000_000;
+const SECOND: i64 = 1_000_000_000;
+
+/// The `extremes`, `single` and `empty` series of `raw_small.tsm`.
+fn awkward() -> Vec<SeriesContents> {
+    raw_small().split_off(1)
+}
+
+/// A counter with a reset, one point a second.
+fn counter() -> SeriesContents {
+    let values: Vec<f64> = (0..60)
+        .map(|i| (i % 30 * (i % 30 + 1) / 2) as f64)
+        .collect();
+    SeriesContents::new(
+        meta("counter", &[("unit", "requests")]),
+        (0..60).map(|i| BASE + i * SECOND).collect(),
+        &values,
+    )
+}
+
+/// `gorilla_small.tsm` (Gorilla codecs): a jittered decimal series in three
+/// blocks, a counter, extremes, one point, an empty series.
+fn gorilla_small() -> Vec<SeriesContents> {
+    let values: Vec<f64> = (0..130)
+        .map(|i: i64| (2000 + i * 37 % 101 - 50) as f64 / 100.0)
+        .collect();
+    let mut series = vec![
+        SeriesContents::new(
+            meta("cpu.usage", &[("host", "server1"), ("dc", "eu-west")]),
+            (0..130)
+                .map(|i| BASE + i * 10 * SECOND + (i * 7919 % 13 - 6) * 1_000_000)
+                .collect(),
+            &values,
+        ),
+        counter(),
+    ];
+    series.extend(awkward());
+    series
+}
+
+/// `adaptive_small.tsm` (adaptive codecs): blocks that chose delta-pack and
+/// ALP, Gorilla, and raw (see the README of `vectors/tsm/v1/`).
+fn adaptive_small() -> Vec<SeriesContents> {
+    let cpu: Vec<f64> = (0..150)
+        .scan(4000i64, |m, i: i64| {
+            *m += i * 7919 % 41 - 20;
+            Some(*m as f64 / 100.0)
+        })
+        .collect();
+    let setpoint: Vec<f64> = (0..100).map(|i: i64| (i / 8 + 60) as f64 / 3.0).collect();
+    let mut series = vec![
+        SeriesContents::new(
+            meta("cpu.usage", &[("host", "a")]),
+            (0..150)
+                .map(|i| BASE + i * SECOND + (i * 7919 % 2001 - 1000) * 1000)
+                .collect(),
+            &cpu,
+        ),
+        SeriesContents::new(
+            meta("setpoint", &[("room", "lab")]),
+            (0..100).map(|i| BASE + i * 10 * SECOND).collect(),
+            &setpoint,
+        ),
+        counter(),
+    ];
+    series.extend(awkward());
+    series.push(SeriesContents::new(
+        meta("wide", &[("kind", "random")]),
+        vec![
+            i64::MIN + 12_345,
+            -987_654_321_987_654_321,
+            3_141_592_653_589_793_238,
+        ],
+        &[
+            f64::from_bits(0x3ff1_2345_6789_abcd),
+            f64::from_bits(0xc0fe_dcba_9876_5432),
+            f64::from_bits(0x7ff0_0000_0000_0001),
+        ],
+    ));
+    series
 }
 
 /// What [`check_tsm_reader`] did.

@@ -90,9 +90,19 @@ impl GoldenWal {
     }
 }
 
+/// The segments of the v1 cases written by the first writer, which began
+/// every segment with a definition of every known series.
 const V1_FILES: &[&str] = &[
     "0000000000000001.wal",
     "0000000000000007.wal",
+    "000000000000000b.wal",
+];
+
+/// The segments of the v1 case written by today's writer, which defines in
+/// each segment only the series it uses (same records otherwise).
+const V1_LAZY_DEFS_FILES: &[&str] = &[
+    "0000000000000001.wal",
+    "0000000000000006.wal",
     "000000000000000b.wal",
 ];
 
@@ -111,6 +121,12 @@ pub fn golden_wal_logs() -> Vec<GoldenWal> {
             files: V1_FILES,
             expected: v1_torn,
         },
+        GoldenWal {
+            case: "clean_lazy_defs",
+            version: 1,
+            files: V1_LAZY_DEFS_FILES,
+            expected: v1_clean,
+        },
     ]
 }
 
@@ -127,7 +143,8 @@ fn cpu(host: &str, ts: i64, value: f64) -> DataPoint {
     )
 }
 
-/// The `clean` case: five batches, a drop of the hour at 0, a checkpoint.
+/// The `clean` (and `clean_lazy_defs`) case: five batches, a drop of the
+/// hour at 0, a checkpoint.
 fn v1_clean() -> WalContents {
     WalContents {
         batches: vec![

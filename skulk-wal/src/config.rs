@@ -42,7 +42,7 @@ pub struct WalConfig {
     /// Group commit: how long a committing writer waits for `batch_size`
     /// records. Default 0: no waiting; writers that arrive while a sync is
     /// running still share the next one.
-    #[serde(with = "humantime_serde")]
+    #[serde(deserialize_with = "crate::duration::deserialize")]
     pub batch_timeout: Duration,
     /// A segment is rolled over when the next record would make it larger
     /// than this many bytes (a single larger record gets a segment of its

@@ -18,6 +18,7 @@
 
 mod config;
 mod cursor;
+pub mod duration;
 mod entry;
 mod error;
 mod frame;

@@ -1,6 +1,7 @@
-//! `skulk verify`: every checksum of every TSM file and WAL segment.
+//! `skulk verify`: every checksum of every TSM file, WAL segment and engine
+//! checkpoint.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use skulk_format::TsmReader;
@@ -16,8 +17,9 @@ struct Outcome {
     problems: Vec<(PathBuf, String)>,
 }
 
-/// Runs `verify` on a TSM file, a WAL segment or a directory. Prints one
-/// line per file; an error when anything is corrupt.
+/// Runs `verify` on a TSM file, a WAL segment, a `CHECKPOINT` file or a
+/// directory. Prints one line per file (per WAL directory); an error when
+/// anything is corrupt.
 pub fn run(path: &Path, out: &mut dyn Write) -> Result<()> {
     if !path.exists() {
         return Err(CliError::Usage(format!(
@@ -34,12 +36,17 @@ pub fn run(path: &Path, out: &mut dyn Write) -> Result<()> {
         for dir in &found.wal_dirs {
             check_wal_dir(dir, &mut outcome, out)?;
         }
+        for checkpoint in &found.checkpoints {
+            check_checkpoint(checkpoint, &mut outcome, out)?;
+        }
+    } else if files::is_checkpoint(path)? {
+        check_checkpoint(path, &mut outcome, out)?;
     } else {
         match files::kind_of(path)? {
             FileKind::Tsm => check_tsm(path, &mut outcome, out)?,
             FileKind::WalSegment => check_segment(path, &mut outcome, out)?,
             FileKind::Other => {
-                let why = "neither a TSM file nor a WAL segment (bad magic)".to_string();
+                let why = "not a TSM file, WAL segment or checkpoint (bad magic)".to_string();
                 report(&mut outcome, out, path, Err(why))?;
             }
         }
@@ -89,6 +96,22 @@ fn check_tsm(path: &Path, outcome: &mut Outcome, out: &mut dyn Write) -> Result<
                 r.series, r.blocks, r.points
             )
         })
+        .map_err(|e| CliError::from(e).one_line());
+    report(outcome, out, path, result)
+}
+
+/// The engine's `CHECKPOINT`: length, magic, version, reserved bytes, CRC.
+/// One byte past the fixed length is enough to tell a file that is too long.
+fn check_checkpoint(path: &Path, outcome: &mut Outcome, out: &mut dyn Write) -> Result<()> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(skulk_engine::CHECKPOINT_LEN as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(CliError::io(path))?;
+    let result = skulk_engine::decode_checkpoint(&bytes, path)
+        .map(|lsn| format!("checkpoint: safe LSN {lsn}"))
         .map_err(|e| CliError::from(e).one_line());
     report(outcome, out, path, result)
 }

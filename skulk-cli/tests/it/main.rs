@@ -4,3 +4,4 @@ mod errors;
 mod roundtrip;
 mod support;
 mod tools;
+mod verify;

@@ -3,5 +3,6 @@
 
 mod adaptive;
 mod conformance;
+mod golden;
 mod gorilla;
 mod real_data;

@@ -104,19 +104,33 @@ impl SeriesMeta {
         SeriesId(mix64(fnv1a64(&self.canonical_bytes())))
     }
 
-    /// The series key in the usual text form: `metric{k1="v1",k2="v2"}`.
+    /// The series key in the usual text form: `metric{k1="v1",k2="v2"}`,
+    /// values quoted with Rust string escapes. A metric that form cannot
+    /// carry (empty, holding a `{`, or starting or ending with whitespace)
+    /// is written as the label `__name__`: `{__name__="m{x",k1="v1"}`, so
+    /// the key reads back as the same series.
     pub fn key(&self) -> String {
         self.to_string()
     }
 }
 
+/// Writes [`SeriesMeta::key`].
 impl fmt::Display for SeriesMeta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.metric)?;
-        if self.labels.is_empty() {
-            return Ok(());
+        let metric = &self.metric;
+        let bare = !metric.is_empty() && !metric.contains('{') && metric.trim() == metric;
+        if bare {
+            f.write_str(metric)?;
+            if self.labels.is_empty() {
+                return Ok(());
+            }
+            f.write_str("{")?;
+        } else {
+            write!(f, "{{__name__={metric:?}")?;
+            if !self.labels.is_empty() {
+                f.write_str(",")?;
+            }
         }
-        f.write_str("{")?;
         for (i, (key, value)) in self.labels.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
@@ -193,5 +207,8 @@ mod tests {
     fn display_is_the_usual_series_key() {
         let meta = SeriesMeta::new("cpu", labels(&[("host", "a")]));
         assert_eq!(meta.to_string(), r#"cpu{host="a"}"#);
+        let odd = SeriesMeta::new("m{x ", labels(&[("k", "v")]));
+        assert_eq!(odd.to_string(), r#"{__name__="m{x ",k="v"}"#);
+        assert_eq!(SeriesMeta::new("", vec![]).key(), r#"{__name__=""}"#);
     }
 }

@@ -6,10 +6,19 @@
 //! variable, every listed file must exist, decode to its input, and equal
 //! byte for byte a file freshly written from the same input, so an
 //! accidental change of the format (or of a pinned codec) fails here.
+//!
+//! Each file also pins the codec ids recorded in its blocks: the fixed pair
+//! of its [`CodecChoice`], or, for `adaptive_small.tsm`, the per-block
+//! choice of the adaptive selector listed in `ADAPTIVE_SMALL_CODECS`, so a
+//! selector change is caught twice (the ids, then the bytes). A deliberate
+//! selector change never rewrites the file: the old file stays, still
+//! decoded and checked against its recorded ids, but no longer compared
+//! with a fresh write (a read-compatibility case), and the new choices go
+//! into a new file under a new name (e.g. `adaptive_small_2.tsm`).
 
 use std::path::{Path, PathBuf};
 
-use skulk_codec::CodecChoice;
+use skulk_codec::{BlockView, CodecChoice, CodecId};
 use skulk_format::{FormatVersion, TsmReader, TsmWriterOptions};
 
 use crate::common::{Series, expected, meta, read_all, write};
@@ -26,6 +35,10 @@ struct Golden {
     name: &'static str,
     series: fn() -> Vec<Series>,
     options: TsmWriterOptions,
+    /// Under [`CodecChoice::Adaptive`], the (timestamp, value) codecs of
+    /// each block in file order, as recorded in the file; empty for a fixed
+    /// choice, whose pair every block must carry.
+    adaptive_codecs: &'static [(CodecId, CodecId)],
 }
 
 const RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
@@ -34,17 +47,19 @@ const RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
     bloom_false_positive_rate: 0.01,
 };
 
-fn listed() -> [Golden; 3] {
+fn listed() -> [Golden; 5] {
     [
         Golden {
             name: "raw_small.tsm",
             series: raw_small,
             options: RAW_BLOCKS_OF_3,
+            adaptive_codecs: &[],
         },
         Golden {
             name: "raw_empty.tsm",
             series: Vec::new,
             options: RAW_BLOCKS_OF_3,
+            adaptive_codecs: &[],
         },
         Golden {
             name: "raw_many_series.tsm",
@@ -53,6 +68,27 @@ fn listed() -> [Golden; 3] {
                 bloom_false_positive_rate: 0.2,
                 ..RAW_BLOCKS_OF_3
             },
+            adaptive_codecs: &[],
+        },
+        Golden {
+            name: "gorilla_small.tsm",
+            series: gorilla_small,
+            options: TsmWriterOptions {
+                max_points_per_block: 50,
+                codec: CodecChoice::GORILLA,
+                bloom_false_positive_rate: 0.01,
+            },
+            adaptive_codecs: &[],
+        },
+        Golden {
+            name: "adaptive_small.tsm",
+            series: adaptive_small,
+            options: TsmWriterOptions {
+                max_points_per_block: 64,
+                codec: CodecChoice::Adaptive,
+                bloom_false_positive_rate: 0.01,
+            },
+            adaptive_codecs: ADAPTIVE_SMALL_CODECS,
         },
     ]
 }
@@ -108,6 +144,131 @@ fn raw_many_series() -> Vec<Series> {
         .collect()
 }
 
+const BASE: i64 = 1_700_000_000_000_000_000;
+const SECOND: i64 = 1_000_000_000;
+
+/// The `extremes`, `single` and `empty` series of `raw_small`.
+fn awkward() -> Vec<Series> {
+    raw_small().split_off(1)
+}
+
+/// Gorilla codecs: a jittered decimal series, a counter, extremes.
+fn gorilla_small() -> Vec<Series> {
+    let mut series = vec![
+        (
+            meta("cpu.usage", &[("host", "server1"), ("dc", "eu-west")]),
+            (0..130)
+                .map(|i| BASE + i * 10 * SECOND + (i * 7919 % 13 - 6) * 1_000_000)
+                .collect(),
+            (0..130)
+                .map(|i| (2000 + i * 37 % 101 - 50) as f64 / 100.0)
+                .collect(),
+        ),
+        (
+            meta("counter", &[("unit", "requests")]),
+            (0..60).map(|i| BASE + i * SECOND).collect(),
+            (0..60)
+                .map(|i| (i % 30 * (i % 30 + 1) / 2) as f64)
+                .collect(),
+        ),
+    ];
+    series.extend(awkward());
+    series
+}
+
+/// The default adaptive choice: blocks that pick delta-pack and ALP, and
+/// others that fall back to Gorilla or raw.
+fn adaptive_small() -> Vec<Series> {
+    let mut series = vec![
+        (
+            meta("cpu.usage", &[("host", "a")]),
+            (0..150)
+                .map(|i| BASE + i * SECOND + (i * 7919 % 2001 - 1000) * 1000)
+                .collect(),
+            (0..150)
+                .scan(4000i64, |m, i| {
+                    *m += i * 7919 % 41 - 20;
+                    Some(*m as f64 / 100.0)
+                })
+                .collect(),
+        ),
+        (
+            meta("setpoint", &[("room", "lab")]),
+            (0..100).map(|i| BASE + i * 10 * SECOND).collect(),
+            (0..100).map(|i| (i / 8 + 60) as f64 / 3.0).collect(),
+        ),
+        (
+            meta("counter", &[("unit", "requests")]),
+            (0..60).map(|i| BASE + i * SECOND).collect(),
+            (0..60)
+                .map(|i| (i % 30 * (i % 30 + 1) / 2) as f64)
+                .collect(),
+        ),
+    ];
+    series.extend(awkward());
+    series.push((
+        meta("wide", &[("kind", "random")]),
+        vec![
+            i64::MIN + 12_345,
+            -987_654_321_987_654_321,
+            3_141_592_653_589_793_238,
+        ],
+        vec![
+            f64::from_bits(0x3ff1_2345_6789_abcd),
+            f64::from_bits(0xc0fe_dcba_9876_5432),
+            f64::from_bits(0x7ff0_0000_0000_0001),
+        ],
+    ));
+    series
+}
+
+/// The codecs of each block of `adaptive_small.tsm`, in file order.
+const ADAPTIVE_SMALL_CODECS: &[(CodecId, CodecId)] = {
+    use CodecId::{
+        AlpValues as Alp, DeltaPackTimestamps as DeltaPack, GorillaTimestamps as GorillaTs,
+        GorillaValues as GorillaVs, RawTimestamps as RawTs, RawValues as RawVs,
+    };
+    &[
+        (DeltaPack, Alp),       // cpu.usage, points 0..64
+        (DeltaPack, Alp),       // cpu.usage, points 64..128
+        (DeltaPack, Alp),       // cpu.usage, points 128..150
+        (GorillaTs, GorillaVs), // setpoint, points 0..64
+        (GorillaTs, GorillaVs), // setpoint, points 64..100
+        (GorillaTs, Alp),       // counter
+        (DeltaPack, GorillaVs), // extremes
+        (DeltaPack, GorillaVs), // single
+        (RawTs, RawVs),         // wide
+    ]
+};
+
+/// The (timestamp, value) codec ids recorded in each block, in file order.
+fn block_codecs(bytes: &[u8]) -> Vec<(CodecId, CodecId)> {
+    let reader = TsmReader::open(bytes).unwrap();
+    let mut blocks: Vec<_> = reader
+        .series()
+        .flat_map(|entry| entry.blocks.iter().copied())
+        .collect();
+    blocks.sort_by_key(|block| block.offset);
+    blocks
+        .iter()
+        .map(|block| {
+            // The compressed block follows the series id and block length
+            // and precedes the CRC (FORMAT.md, "Data section: block records").
+            let start = block.offset as usize + 12;
+            let end = (block.offset + u64::from(block.len)) as usize - 4;
+            let header = *BlockView::parse(&bytes[start..end]).unwrap().header();
+            (header.timestamp_codec, header.value_codec)
+        })
+        .collect()
+}
+
+fn expected_codecs(golden: &Golden, blocks: usize) -> Vec<(CodecId, CodecId)> {
+    match golden.options.codec {
+        CodecChoice::Fixed { timestamps, values } => vec![(timestamps, values); blocks],
+        CodecChoice::Adaptive => golden.adaptive_codecs.to_vec(),
+    }
+}
+
 fn fresh_bytes(golden: &Golden) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), golden.name, &(golden.series)(), golden.options)
@@ -123,6 +284,13 @@ fn check(golden: &Golden, path: &Path) {
         read_all(&bytes).unwrap(),
         expected(&(golden.series)()),
         "{}",
+        golden.name
+    );
+    let codecs = block_codecs(&bytes);
+    assert_eq!(
+        codecs,
+        expected_codecs(golden, codecs.len()),
+        "{}: the blocks' codecs changed",
         golden.name
     );
     assert!(

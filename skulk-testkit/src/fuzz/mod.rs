@@ -12,14 +12,22 @@
 
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_args;
 mod codec;
+#[cfg(feature = "engine")]
+mod engine;
 mod format;
 mod input;
 mod wal;
 
 #[cfg(feature = "cli")]
 pub use cli::cli_import;
+#[cfg(feature = "cli")]
+pub use cli_args::{cli_selector, cli_time, matcher_text, selector_text};
 pub use codec::{codec_block, codec_decode, codec_roundtrip};
+#[cfg(feature = "engine")]
+pub use engine::{checkpoint_bytes, config_toml, engine_checkpoint, engine_config};
 pub use format::{format_tsm_reader, format_tsm_roundtrip};
 pub use wal::{records_bit_eq, wal_recovery, wal_roundtrip};
 
@@ -41,6 +49,14 @@ pub const TARGETS: &[Target] = &[
     ("wal_roundtrip", wal_roundtrip),
     #[cfg(feature = "cli")]
     ("cli_import", cli_import),
+    #[cfg(feature = "cli")]
+    ("cli_selector", cli_selector),
+    #[cfg(feature = "cli")]
+    ("cli_time", cli_time),
+    #[cfg(feature = "engine")]
+    ("engine_checkpoint", engine_checkpoint),
+    #[cfg(feature = "engine")]
+    ("engine_config", engine_config),
 ];
 
 /// Runs the target called `name`; `false` when there is none.

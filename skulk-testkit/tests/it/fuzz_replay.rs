@@ -201,6 +201,80 @@ fn cli_import_seeds() -> Vec<(String, Vec<u8>)> {
     .collect()
 }
 
+/// A `CHECKPOINT` written by a real engine's flush, and damaged copies.
+fn engine_checkpoint_seeds() -> Vec<(String, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let config = skulk_engine::EngineConfig {
+        background: false,
+        ..Default::default()
+    };
+    let engine = skulk_engine::Engine::open(dir.path(), config).unwrap();
+    for i in 0..3 {
+        engine
+            .write(&DataPoint::new("cpu", vec![], i, i as f64))
+            .unwrap();
+    }
+    engine.flush().unwrap();
+    engine.close().unwrap();
+    let real = std::fs::read(dir.path().join(skulk_engine::CHECKPOINT_FILE_NAME)).unwrap();
+    let mut flipped = real.clone();
+    flipped[9] ^= 0x04;
+    vec![
+        ("engine-flush".to_string(), real.clone()),
+        ("crc-flipped".to_string(), flipped),
+        ("truncated".to_string(), real[..11].to_vec()),
+        (
+            "lsn-max".to_string(),
+            skulk_testkit::fuzz::checkpoint_bytes(u64::MAX),
+        ),
+    ]
+}
+
+fn engine_config_seeds() -> Vec<(String, Vec<u8>)> {
+    let full = skulk_testkit::fuzz::config_toml(&skulk_engine::EngineConfig::default());
+    let typical = "# skulk.toml\npartition_duration = \"1h\"\nretention = \"30d\"\n\
+        flush_points = 500000\nflush_age = \"90s\"\nbackground = false\n\n\
+        [wal]\nsync_mode = \"fdatasync\"\nbatch_timeout = \"2ms 500us\"\nsegment_size = 1048576\n";
+    let inline = "wal = { batch_size = 1, sync_mode = \"none\" }\nblock_points = 65535\n\
+        maintenance_interval = \"1.5s\"\n";
+    [
+        ("every-key", full.as_str()),
+        ("typical", typical),
+        ("inline-wal", inline),
+        ("bad-value", "block_points = 0\nflush_pionts = 3\n"),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
+    .collect()
+}
+
+fn cli_selector_seeds() -> Vec<(String, Vec<u8>)> {
+    [
+        ("metric", "cpu"),
+        ("matchers", r#"cpu{host="a", dc!="x",rack=~"r.*",zone!~z1}"#),
+        ("escapes", r#"{__name__="m",k="q\"b\\s\n\t\u{1F600}"}"#),
+        ("match-arg", r#"dc!="eu west""#),
+        ("series-key", r#"cpu_idle{dc="x 1",host="b"}"#),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
+    .collect()
+}
+
+fn cli_time_seeds() -> Vec<(String, Vec<u8>)> {
+    [
+        ("nanoseconds", "1700000000000000000"),
+        ("rfc3339", "2024-05-01T12:00:00.123456789Z"),
+        ("date", "2024-05-01"),
+        ("now-ago", "now-1h 30m"),
+        ("duration", "1d 2h 3m 4s 5ms 6us 7ns"),
+        ("fraction", "1.5y"),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
+    .collect()
+}
+
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     match target {
         "codec_decode" => codec_decode_seeds(),
@@ -210,6 +284,10 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
         "wal_recovery" => wal_recovery_seeds(),
         "format_tsm_roundtrip" | "wal_roundtrip" => roundtrip_seeds(),
         "cli_import" => cli_import_seeds(),
+        "cli_selector" => cli_selector_seeds(),
+        "cli_time" => cli_time_seeds(),
+        "engine_checkpoint" => engine_checkpoint_seeds(),
+        "engine_config" => engine_config_seeds(),
         other => panic!("no seeds for fuzz target {other}: add them here"),
     }
 }

@@ -1,7 +1,10 @@
 //! The integration tests of skulk-testkit: the kit used on Skulk itself.
 
+mod codec_golden;
 #[cfg(feature = "engine")]
 mod crash_harness;
+#[cfg(feature = "engine")]
+mod engine_golden;
 #[cfg(feature = "engine")]
 mod engine_model;
 mod format_conformance;
