@@ -31,8 +31,8 @@ pub struct EngineConfig {
     /// threshold. Default 64 MiB.
     pub flush_size_bytes: u64,
     /// Flush once the oldest unflushed point was written this long ago.
-    /// Default 10 min; absent disables it.
-    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
+    /// Default 10 min; `None` (in TOML `flush_age = "0s"`) disables it.
+    #[serde(deserialize_with = "zero_disables")]
     pub flush_age: Option<Duration>,
     /// Keep data this long (compared with point timestamps against the
     /// engine's clock); partitions that end before `now - retention` are
@@ -77,6 +77,13 @@ impl Default for EngineConfig {
             maintenance_interval: Duration::from_secs(10),
         }
     }
+}
+
+/// A duration where zero means "off": TOML has no null to write `None`.
+fn zero_disables<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Duration>, D::Error> {
+    Ok(skulk_wal::duration::deserialize_option(d)?.filter(|age| !age.is_zero()))
 }
 
 impl EngineConfig {
@@ -141,6 +148,12 @@ mod tests {
         assert_eq!(c.retention, Some(Duration::from_secs(30 * 86400)));
         assert_eq!(c.flush_points, 10);
         assert_eq!(c.flush_age, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn a_zero_flush_age_disables_it() {
+        let c = EngineConfig::from_toml_str("flush_age = \"0s\"").unwrap();
+        assert_eq!(c.flush_age, None);
     }
 
     #[test]

@@ -152,9 +152,10 @@ pub fn config_toml(config: &EngineConfig) -> String {
         ("partition_duration", duration_text(*partition_duration)),
         ("flush_points", flush_points.to_string()),
         ("flush_size_bytes", flush_size_bytes.to_string()),
+        // `None` is written as zero, which is how TOML turns it off.
         (
             "flush_age",
-            flush_age.map(duration_text).unwrap_or_default(),
+            flush_age.map_or_else(|| "\"0s\"".to_string(), duration_text),
         ),
         (
             "retention",
