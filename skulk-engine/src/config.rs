@@ -31,7 +31,8 @@ pub struct EngineConfig {
     /// threshold. Default 64 MiB.
     pub flush_size_bytes: u64,
     /// Flush once the oldest unflushed point was written this long ago.
-    /// Default 10 min; `None` (in TOML `flush_age = "0s"`) disables it.
+    /// Default 10 min; `None` or zero (in TOML `flush_age = "0s"`)
+    /// disables it.
     #[serde(deserialize_with = "zero_disables")]
     pub flush_age: Option<Duration>,
     /// Keep data this long (compared with point timestamps against the

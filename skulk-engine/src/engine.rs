@@ -346,7 +346,7 @@ impl Inner {
             return false;
         }
         let points = c.flush_points > 0 && state.active_writes >= c.flush_points;
-        let age = matches!((c.flush_age, state.oldest_active_write), (Some(max), Some(t)) if t.elapsed() >= max);
+        let age = matches!((c.flush_age, state.oldest_active_write), (Some(max), Some(t)) if !max.is_zero() && t.elapsed() >= max);
         let bytes = c.flush_size_bytes > 0 && state.active_bytes() >= c.flush_size_bytes;
         points || age || bytes
     }

@@ -4,43 +4,48 @@
 //! humantime 2.4 panics instead of failing when the nanoseconds of a sum
 //! carry into a seconds count already at `u64::MAX`
 //! (`"18446744073709551615s 1000000000ns"`, upstream
-//! chronotope/humantime#66). [`parse_duration`] first bounds the seconds
-//! the text can add up to, following humantime's grammar, and refuses text
-//! that could reach `u64::MAX` with `NumberOverflow`, so bad text is an
-//! error, never a panic. Only sums within a few seconds (a unit per
-//! fraction) of `u64::MAX` seconds, about 5.8e11 years, are refused that
-//! way.
+//! chronotope/humantime#66). [`parse_duration`] first adds up, in `u128`
+//! nanoseconds and following humantime's grammar, what the text can sum to,
+//! and refuses text whose sum exceeds the largest `Duration` with
+//! `NumberOverflow`, so bad text is an error, never a panic. Whole numbers
+//! are counted exactly, so every duration written as `"<secs>s <nanos>ns"`
+//! reads back; only a number with a fraction counts as one more unit than
+//! its whole part, which can refuse a fractional sum within one unit of the
+//! limit (about 5.8e11 years).
 
 use std::time::Duration;
 
 pub use humantime::DurationError;
 
-/// Seconds in humantime's longest unit, the year (365.25 days).
-const YEAR_SECS: u128 = 31_557_600;
+/// Nanoseconds in humantime's longest unit, the year (365.25 days).
+const YEAR_NANOS: u128 = 31_557_600 * NANOS_PER_SEC;
+const NANOS_PER_SEC: u128 = 1_000_000_000;
+/// The largest `Duration`, in nanoseconds.
+const MAX_NANOS: u128 = u64::MAX as u128 * NANOS_PER_SEC + (NANOS_PER_SEC - 1);
 
-/// One `unit` as a fraction of seconds, `(numerator, denominator)`, with
-/// humantime's unit names; a year (the longest) for a name it refuses.
-fn unit_seconds(unit: &str) -> (u128, u128) {
+/// One `unit` in nanoseconds, with humantime's unit names; a year (the
+/// longest) for a name it refuses.
+fn unit_nanos(unit: &str) -> u128 {
+    let secs = |s: u128| s * NANOS_PER_SEC;
     match unit {
-        "nanos" | "nsec" | "ns" => (1, 1_000_000_000),
-        "usec" | "us" | "µs" => (1, 1_000_000),
-        "millis" | "msec" | "ms" => (1, 1_000),
-        "seconds" | "second" | "secs" | "sec" | "s" => (1, 1),
-        "minutes" | "minute" | "min" | "mins" | "m" => (60, 1),
-        "hours" | "hour" | "hr" | "hrs" | "h" => (3_600, 1),
-        "days" | "day" | "d" => (86_400, 1),
-        "weeks" | "week" | "wk" | "wks" | "w" => (604_800, 1),
-        "months" | "month" | "M" => (2_630_016, 1),
-        _ => (YEAR_SECS, 1),
+        "nanos" | "nsec" | "ns" => 1,
+        "usec" | "us" | "µs" => 1_000,
+        "millis" | "msec" | "ms" => 1_000_000,
+        "seconds" | "second" | "secs" | "sec" | "s" => secs(1),
+        "minutes" | "minute" | "min" | "mins" | "m" => secs(60),
+        "hours" | "hour" | "hr" | "hrs" | "h" => secs(3_600),
+        "days" | "day" | "d" => secs(86_400),
+        "weeks" | "week" | "wk" | "wks" | "w" => secs(604_800),
+        "months" | "month" | "M" => secs(2_630_016),
+        _ => YEAR_NANOS,
     }
 }
 
-/// An upper bound of the seconds that humantime adds up while parsing
+/// An upper bound of the nanoseconds humantime adds up while parsing
 /// `text` (saturating). Each number (its digits may be separated by
-/// whitespace, as humantime reads them) counts in the unit that follows
-/// it, rounded up by 2 s for the carries, plus one more unit when it has a
-/// fraction. The bound exceeds the sum by at most that rounding.
-fn seconds_bound(text: &str) -> u128 {
+/// whitespace, as humantime reads them) counts exactly in the unit that
+/// follows it, plus one more unit when it has a fraction.
+fn nanos_bound(text: &str) -> u128 {
     let mut chars = text.chars().peekable();
     let mut total: u128 = 0;
     while let Some(&c) = chars.peek() {
@@ -69,19 +74,18 @@ fn seconds_bound(text: &str) -> u128 {
         while let Some(c) = chars.next_if(|&c| c.is_ascii_alphabetic() || c == 'µ') {
             unit.push(c);
         }
-        let (num, den) = unit_seconds(&unit);
-        let whole = number.saturating_mul(num) / den;
-        let part = if fraction { num.div_ceil(den) } else { 0 };
-        total = total.saturating_add(whole).saturating_add(part + 2);
+        let unit = unit_nanos(&unit);
+        let whole = number.saturating_add(u128::from(fraction));
+        total = total.saturating_add(whole.saturating_mul(unit));
     }
     total
 }
 
 /// Parses humantime text into a duration: humantime's answer, except that
-/// text whose sum could reach `u64::MAX` seconds is
+/// text whose sum could exceed the largest `Duration` is
 /// `Err(DurationError::NumberOverflow)` instead of a panic.
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
-    if seconds_bound(text) >= u128::from(u64::MAX) {
+    if nanos_bound(text) > MAX_NANOS {
         return Err(DurationError::NumberOverflow);
     }
     humantime::parse_duration(text)
@@ -142,10 +146,27 @@ mod tests {
             "18446744073709551615s 500ms 500ms",
             "1844674407 3709551615s 1000000000ns",
             "18446744073709551615.5s",
+            "18446744073709551615s 999999999.5ns",
         ] {
             assert_eq!(
                 parse_duration(text),
                 Err(DurationError::NumberOverflow),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn sums_up_to_the_largest_duration_are_accepted() {
+        for (text, secs, nanos) in [
+            ("18446744073709551612s 0ns", u64::MAX - 3, 0),
+            ("18446744073709551615s 999999999ns", u64::MAX, 999_999_999),
+            ("18446744073709551614s 1999999999ns", u64::MAX, 999_999_999),
+            ("18446744073709551615s", u64::MAX, 0),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::new(secs, nanos)),
                 "{text}"
             );
         }
@@ -180,15 +201,27 @@ mod tests {
     }
 
     proptest! {
-        /// The guard refuses only sums within a few years of `u64::MAX`
-        /// seconds, text humantime refuses, and text humantime panics on.
+        /// Every duration, written as whole seconds and nanoseconds, reads
+        /// back.
+        #[test]
+        fn the_exact_form_of_every_duration_reads_back(secs in any::<u64>(), nanos in 0u32..1_000_000_000) {
+            let d = Duration::new(secs, nanos);
+            prop_assert_eq!(parse_duration(&format!("{secs}s {nanos}ns")), Ok(d));
+        }
+    }
+
+    proptest! {
+        /// The guard refuses only fractional sums within a year of the
+        /// largest duration, text humantime refuses, and text humantime
+        /// panics on.
         #[test]
         fn only_sums_near_u64_max_are_refused(text in duration_text()) {
             let ours = parse_duration(&text);
             let theirs = std::panic::catch_unwind(|| humantime::parse_duration(&text));
             match (ours, theirs) {
                 (Err(DurationError::NumberOverflow), Ok(Ok(d))) => {
-                    prop_assert!(d.as_secs() > u64::MAX - 4 * YEAR_SECS as u64, "{text}");
+                    prop_assert!(text.contains('.'), "{text}");
+                    prop_assert!(d.as_nanos() > MAX_NANOS - YEAR_NANOS, "{text}");
                 }
                 (ours, Ok(Ok(d))) => prop_assert_eq!(ours, Ok(d)),
                 (ours, Ok(Err(_))) => prop_assert!(ours.is_err()),

@@ -221,8 +221,8 @@ pub type SyncHook = dyn Fn(&mut dyn FnMut() -> io::Result<()>) -> io::Result<()>
 
 /// A [`LogDir`] that passes everything to `inner` but routes each file sync
 /// through a [`SyncHook`]: the seam for fault injection and sync
-/// measurements. Directory syncs and locking are not hooked (it takes no
-/// lock of its own).
+/// measurements. Directory syncs and the directory lock pass straight to
+/// `inner`.
 pub struct HookedDir<D> {
     inner: D,
     hook: Arc<SyncHook>,
@@ -286,5 +286,8 @@ impl<D: LogDir> LogDir for HookedDir<D> {
     }
     fn sync_dir(&self) -> io::Result<()> {
         self.inner.sync_dir()
+    }
+    fn lock(&self) -> io::Result<Option<DirLock>> {
+        self.inner.lock()
     }
 }

@@ -83,7 +83,8 @@ impl Wal {
     ///
     /// On the real file system ([`crate::storage::FsDir`]) it takes an
     /// exclusive lock on `LOCK` in the directory, held until the `Wal` is
-    /// dropped; a second open fails with [`WalError::DirectoryInUse`].
+    /// dropped; a second open fails with [`WalError::DirectoryInUse`] once
+    /// the lock is still held after [`crate::storage::LOCK_WAIT`].
     pub fn open_in(dir: Arc<dyn LogDir>, config: WalConfig) -> Result<(Wal, Recovery)> {
         config.validate()?;
         let dir_lock = dir.lock().map_err(|e| match e.kind() {

@@ -1,6 +1,6 @@
-//! `skulk export`: the selected points as CSV or line protocol, one series
-//! and one time partition at a time, so memory stays bounded by the points
-//! of one series in one partition.
+//! `skulk export`: the selected points as CSV or line protocol, one time
+//! partition at a time, so memory stays bounded by one partition's selected
+//! points.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -47,25 +47,21 @@ fn export(
     out.flush().map_err(CliError::output)
 }
 
-/// The points of each selected series in time order, one series and one
-/// partition at a time (a series' points may come in several results).
+/// The selected points, one time partition at a time (in time order), each
+/// partition's series in key order: memory holds one partition's selected
+/// points, and each partition costs one query.
 fn for_each_series(
     engine: &Engine,
     selector: &SeriesSelector,
     range: TimeRange,
     mut f: impl FnMut(&SeriesResult) -> Result<()>,
 ) -> Result<()> {
-    let pieces: Vec<TimeRange> = engine
-        .partitions()
-        .iter()
-        .filter_map(|p| intersect(range, p.range()))
-        .collect();
-    for series in engine.list_series(selector) {
-        for piece in &pieces {
-            let query = Query::raw(SeriesSelector::Exact(series.clone()), *piece);
-            for result in engine.query(&query)? {
-                f(&result)?;
-            }
+    for partition in engine.partitions() {
+        let Some(piece) = intersect(range, partition.range()) else {
+            continue;
+        };
+        for result in engine.query(&Query::raw(selector.clone(), piece))? {
+            f(&result)?;
         }
     }
     Ok(())

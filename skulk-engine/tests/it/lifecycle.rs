@@ -187,6 +187,21 @@ fn without_retention_nothing_is_dropped() {
 }
 
 #[test]
+fn a_zero_flush_age_is_off_not_a_flush_per_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        flush_age: Some(Duration::ZERO),
+        ..quiet_config()
+    };
+    let engine = Engine::open(dir.path(), config).unwrap();
+    for ts in 0..5 {
+        engine.write(&pt("m", "a", ts, 1.0)).unwrap();
+    }
+    assert_eq!(engine.stats().files, 0);
+    assert_eq!(engine.stats().points_in_memory, 5);
+}
+
+#[test]
 fn thresholds_flush_inline_without_a_background_thread() {
     let dir = tempfile::tempdir().unwrap();
     let config = EngineConfig {

@@ -54,3 +54,25 @@ fn reopening_succeeds_while_another_thread_spawns_processes() {
         "lock attempts refused after the holder dropped it"
     );
 }
+
+/// A `HookedDir` over the real directory keeps its lock.
+#[test]
+fn a_hooked_directory_takes_the_lock_of_the_directory_it_wraps() {
+    use std::sync::Arc;
+
+    use skulk_wal::storage::{FsDir, HookedDir, SyncHook};
+
+    let dir = tempfile::tempdir().unwrap();
+    let hook: Arc<SyncHook> = Arc::new(|sync| sync());
+    let hooked = || -> Arc<dyn skulk_wal::storage::LogDir> {
+        Arc::new(HookedDir::new(
+            FsDir::create(dir.path()).unwrap(),
+            Arc::clone(&hook),
+        ))
+    };
+    let (_wal, _) = Wal::open_in(hooked(), common::config(SyncMode::None)).unwrap();
+    match Wal::open_in(hooked(), common::config(SyncMode::None)) {
+        Err(WalError::DirectoryInUse { path }) => assert_eq!(path, dir.path()),
+        other => panic!("expected DirectoryInUse, got {other:?}"),
+    }
+}
