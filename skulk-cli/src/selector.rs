@@ -4,6 +4,16 @@
 //! `--match host=a` / `--match 'dc!=x'`. Quoted values use the escapes of
 //! the series key form (`\"`, `\\`, `\n`, `\t`, `\r`, `\u{..}`), so a key
 //! printed by `skulk query` can be pasted back.
+//!
+//! A label name may be quoted the same way wherever a name is accepted:
+//! `{"host name"="a","a=b"!="c"}`, `--match '"host name"=a'`. Series keys
+//! quote every name that is not
+//! [plain](skulk_format::SeriesMeta::is_plain_label_name). A bare name runs
+//! to the first `=` or `!` and is trimmed; it must not be empty or hold
+//! `,`, `{`, `}` or `"`. The name `__name__`, bare or quoted, matches the
+//! metric name, as in Prometheus; so a series with a label literally named
+//! `__name__` has no key that reads back (its key names two metrics and
+//! is refused).
 
 use skulk_format::SeriesMeta;
 
@@ -85,10 +95,11 @@ impl Selector {
     }
 
     /// Parses one `--match` argument: `name=value`, `name!=value`,
-    /// `name=~regex` or `name!~regex`, the value unquoted or quoted.
+    /// `name=~regex` or `name!~regex`, the name and the value each unquoted
+    /// or quoted.
     pub fn parse_match_arg(arg: &str) -> Result<Matcher, CliError> {
         let bad = |why: &str| CliError::Usage(format!("invalid --match {arg:?}: {why}"));
-        let (name, op, value) = split_op(arg).ok_or_else(|| bad("expected name=value"))?;
+        let (name, op, value) = split_op(arg).map_err(|why| bad(&why))?;
         let value = value.trim();
         let value = match value.strip_prefix('"') {
             Some(quoted) => {
@@ -100,11 +111,7 @@ impl Selector {
             }
             None => value.to_string(),
         };
-        Ok(Matcher {
-            name: name.to_string(),
-            op,
-            value,
-        })
+        Ok(Matcher { name, op, value })
     }
 
     /// When the selector names exactly one series (only `=` matchers, a
@@ -124,11 +131,27 @@ impl Selector {
     }
 }
 
-/// Splits `name op rest` at the first operator.
-fn split_op(text: &str) -> Option<(&str, Op, &str)> {
-    let pos = text.find(['=', '!'])?;
-    let name = text.get(..pos)?.trim();
-    let after = text.get(pos..)?;
+/// Splits `name op rest`: the name quoted, or bare up to the first
+/// operator.
+fn split_op(text: &str) -> Result<(String, Op, &str), String> {
+    let text = text.trim_start();
+    let (name, after) = match text.strip_prefix('"') {
+        Some(quoted) => {
+            let (name, tail) = parse_quoted(quoted)?;
+            (name, tail.trim_start())
+        }
+        None => {
+            let pos = text.find(['=', '!']).ok_or("expected name=\"value\"")?;
+            let (name, after) = text.split_at(pos);
+            let name = name.trim();
+            if name.is_empty() || name.contains([',', '{', '}', '"']) {
+                return Err(format!(
+                    "label name {name:?} must be quoted (\"name\"=\"value\")"
+                ));
+            }
+            (name.to_string(), after)
+        }
+    };
     let (op, len) = if after.starts_with("!=") {
         (Op::NotEqual, 2)
     } else if after.starts_with("!~") {
@@ -138,16 +161,15 @@ fn split_op(text: &str) -> Option<(&str, Op, &str)> {
     } else if after.starts_with('=') {
         (Op::Equal, 1)
     } else {
-        return None;
+        return Err(format!(
+            "expected `=`, `!=`, `=~` or `!~` after label name {name:?}"
+        ));
     };
-    if name.is_empty() || name.contains([',', '{', '}', '"']) {
-        return None;
-    }
-    Some((name, op, after.get(len..)?))
+    Ok((name, op, after.get(len..).unwrap_or_default()))
 }
 
 fn parse_matcher(text: &str) -> Result<(Matcher, &str), String> {
-    let (name, op, rest) = split_op(text).ok_or("expected name=\"value\"")?;
+    let (name, op, rest) = split_op(text)?;
     let rest = rest.trim_start();
     let (value, tail) = match rest.strip_prefix('"') {
         Some(quoted) => parse_quoted(quoted)?,
@@ -157,14 +179,7 @@ fn parse_matcher(text: &str) -> Result<(Matcher, &str), String> {
             (value.trim().to_string(), tail)
         }
     };
-    Ok((
-        Matcher {
-            name: name.to_string(),
-            op,
-            value,
-        },
-        tail,
-    ))
+    Ok((Matcher { name, op, value }, tail))
 }
 
 /// Reads a quoted string whose opening quote was consumed; returns the
@@ -212,6 +227,17 @@ fn unescape_char(chars: &mut std::str::CharIndices<'_>) -> Result<char, String> 
 /// (`metric{k="v",...}`) back into the series.
 pub fn parse_series_key(key: &str) -> Result<SeriesMeta, CliError> {
     let selector = Selector::parse(key)?;
+    let metrics = selector
+        .matchers
+        .iter()
+        .filter(|m| m.name == METRIC_LABEL)
+        .count();
+    if metrics > 1 {
+        return Err(bad(
+            key,
+            "more than one `__name__` (a label named `__name__` cannot be read back)",
+        ));
+    }
     selector
         .as_exact()
         .ok_or_else(|| bad(key, "a series key needs a metric name and only `=` labels"))
@@ -279,7 +305,94 @@ mod tests {
         }
     }
 
+    #[test]
+    fn quoted_label_names() {
+        let s = Selector::parse(r#"cpu{"host name"="a", "a=b"!~"c" ,""=x, "\u{7}q\"" =~ "r"}"#)
+            .unwrap();
+        assert_eq!(
+            s.matchers,
+            vec![
+                m(METRIC_LABEL, Op::Equal, "cpu"),
+                m("host name", Op::Equal, "a"),
+                m("a=b", Op::NotRegex, "c"),
+                m("", Op::Equal, "x"),
+                m("\u{7}q\"", Op::Regex, "r"),
+            ]
+        );
+        assert_eq!(
+            Selector::parse_match_arg(r#""a b"=v w"#).unwrap(),
+            m("a b", Op::Equal, "v w")
+        );
+        assert_eq!(
+            Selector::parse_match_arg(r#" "{x}" != "y""#).unwrap(),
+            m("{x}", Op::NotEqual, "y")
+        );
+        let quoted_metric = Selector::parse(r#"{"__name__"="cpu"}"#).unwrap();
+        assert_eq!(
+            quoted_metric.matchers,
+            vec![m(METRIC_LABEL, Op::Equal, "cpu")]
+        );
+    }
+
+    #[test]
+    fn keys_with_odd_label_names_parse_back() {
+        let labels = [
+            "", " ", "a b", "a=b", "a!", "x,y", "{", "}", "\"", "t\tn\n", "\u{0}", "é",
+        ]
+        .iter()
+        .map(|name| (name.to_string(), format!("v{name}")))
+        .collect();
+        let meta = SeriesMeta::new("cpu", labels);
+        assert_eq!(parse_series_key(&meta.to_string()).unwrap(), meta);
+    }
+
+    #[test]
+    fn a_label_named_like_the_metric_is_refused() {
+        // The documented exception: `__name__` always means the metric.
+        let meta = SeriesMeta::new("cpu", vec![(METRIC_LABEL.into(), "x".into())]);
+        assert_eq!(meta.to_string(), r#"cpu{__name__="x"}"#);
+        assert!(matches!(
+            parse_series_key(&meta.to_string()),
+            Err(CliError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn bad_label_names_are_usage_errors() {
+        for bad in [
+            r#"cpu{"a="v"}"#,
+            r#"cpu{"a"}"#,
+            r#"cpu{"a" "b"="v"}"#,
+            r#"cpu{a"b="v"}"#,
+            r#"cpu{="v"}"#,
+            r#"cpu{"\q"="v"}"#,
+        ] {
+            assert!(
+                matches!(Selector::parse(bad), Err(CliError::Usage(_))),
+                "{bad}"
+            );
+        }
+        for bad in [r#""a"#, r#""a"b"#, "\"a\"", r#"=v"#] {
+            assert!(Selector::parse_match_arg(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn any_name() -> impl Strategy<Value = String> {
+        prop_oneof!["[a-z_.]{1,8}", "[ =!~,{}\"\\a\t\n]{0,6}", any::<String>(),]
+    }
+
     proptest! {
+        #[test]
+        fn any_series_key_parses_back(
+            metric in any_name(),
+            labels in proptest::collection::vec((any_name(), any::<String>()), 0..5),
+        ) {
+            prop_assume!(labels.iter().all(|(name, _)| name != METRIC_LABEL));
+            let meta = SeriesMeta::new(metric, labels);
+            let key = meta.to_string();
+            prop_assert_eq!(parse_series_key(&key).unwrap(), meta, "{}", key);
+        }
+
         #[test]
         fn printed_keys_parse_back(
             metric in prop_oneof!["[a-z_.]{1,8}", "\\PC{0,8}"],

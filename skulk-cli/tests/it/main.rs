@@ -1,6 +1,7 @@
 //! Integration tests: run the `skulk` binary on real files.
 
 mod errors;
+mod label_names;
 mod roundtrip;
 mod support;
 mod tools;

@@ -107,10 +107,30 @@ impl SeriesMeta {
     /// The series key in the usual text form: `metric{k1="v1",k2="v2"}`,
     /// values quoted with Rust string escapes. A metric that form cannot
     /// carry (empty, holding a `{`, or starting or ending with whitespace)
-    /// is written as the label `__name__`: `{__name__="m{x",k1="v1"}`, so
-    /// the key reads back as the same series.
+    /// is written as the label `__name__`: `{__name__="m{x",k1="v1"}`. A
+    /// label name that is not [plain](SeriesMeta::is_plain_label_name) is
+    /// quoted with the same escapes as values: `{"host name"="a","a=b"="c"}`.
+    /// So the key reads back as the same series, with one exception: a
+    /// label literally named `__name__` is written `__name__="v"`, which a
+    /// reader takes for the metric name (quoted or not, as in Prometheus),
+    /// so such a key names two metrics and is refused when read back.
     pub fn key(&self) -> String {
         self.to_string()
+    }
+
+    /// Whether `name` is a *plain* label name, written bare in a series
+    /// key: not empty, and holding none of `=`, `!`, `,`, `{`, `}`, `"`, no
+    /// whitespace and no control characters. Any other name is written as a
+    /// quoted string (see [`SeriesMeta::key`]). Every name matching
+    /// `[A-Za-z_][A-Za-z0-9_]*` (the Prometheus legacy names) is plain, and
+    /// so are names like `host.name`, `dc-1` or `größe`.
+    pub fn is_plain_label_name(name: &str) -> bool {
+        !name.is_empty()
+            && !name.chars().any(|c| {
+                matches!(c, '=' | '!' | ',' | '{' | '}' | '"')
+                    || c.is_whitespace()
+                    || c.is_control()
+            })
     }
 }
 
@@ -135,7 +155,11 @@ impl fmt::Display for SeriesMeta {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "{key}={value:?}")?;
+            if Self::is_plain_label_name(key) {
+                write!(f, "{key}={value:?}")?;
+            } else {
+                write!(f, "{key:?}={value:?}")?;
+            }
         }
         f.write_str("}")
     }
@@ -210,5 +234,52 @@ mod tests {
         let odd = SeriesMeta::new("m{x ", labels(&[("k", "v")]));
         assert_eq!(odd.to_string(), r#"{__name__="m{x ",k="v"}"#);
         assert_eq!(SeriesMeta::new("", vec![]).key(), r#"{__name__=""}"#);
+    }
+
+    #[test]
+    fn plain_label_names_are_written_bare() {
+        for name in [
+            "host",
+            "_x9",
+            "host.name",
+            "dc-1",
+            "größe",
+            "a~b",
+            "a\\b",
+            "__name__",
+        ] {
+            assert!(SeriesMeta::is_plain_label_name(name), "{name}");
+            let meta = SeriesMeta::new("m", labels(&[(name, "v")]));
+            assert_eq!(meta.to_string(), format!("m{{{name}=\"v\"}}"));
+        }
+    }
+
+    #[test]
+    fn other_label_names_are_quoted_like_values() {
+        let cases = [
+            ("", r#"m{""="v"}"#),
+            ("host name", r#"m{"host name"="v"}"#),
+            ("a=b", r#"m{"a=b"="v"}"#),
+            ("a!", r#"m{"a!"="v"}"#),
+            ("a,b", r#"m{"a,b"="v"}"#),
+            ("{x}", r#"m{"{x}"="v"}"#),
+            ("say \"hi\"", r#"m{"say \"hi\""="v"}"#),
+            (" lead", r#"m{" lead"="v"}"#),
+            ("trail\t", r#"m{"trail\t"="v"}"#),
+            ("nl\nx", r#"m{"nl\nx"="v"}"#),
+            ("bell\u{7}", r#"m{"bell\u{7}"="v"}"#),
+        ];
+        for (name, key) in cases {
+            assert!(!SeriesMeta::is_plain_label_name(name), "{name:?}");
+            assert_eq!(SeriesMeta::new("m", labels(&[(name, "v")])).key(), key);
+        }
+        let mixed = SeriesMeta::new(
+            "{m",
+            labels(&[("a=b", "c"), ("host name", "a"), ("k", "v")]),
+        );
+        assert_eq!(
+            mixed.key(),
+            r#"{__name__="{m","a=b"="c","host name"="a",k="v"}"#
+        );
     }
 }

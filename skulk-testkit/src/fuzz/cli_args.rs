@@ -22,7 +22,21 @@ fn ok_or_usage<T>(result: Result<T, CliError>) -> Option<T> {
     }
 }
 
-/// `matcher` written back as selector text, its value quoted and escaped.
+/// `text` in double quotes, `"` and `\` escaped.
+fn quoted(text: &str) -> String {
+    let mut out = String::from('"');
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// `matcher` written back as selector text, its value quoted and escaped,
+/// its name too unless it is plain.
 pub fn matcher_text(matcher: &Matcher) -> String {
     let op = match matcher.op {
         Op::Equal => "=",
@@ -30,14 +44,12 @@ pub fn matcher_text(matcher: &Matcher) -> String {
         Op::Regex => "=~",
         Op::NotRegex => "!~",
     };
-    let mut value = String::new();
-    for c in matcher.value.chars() {
-        if matches!(c, '"' | '\\') {
-            value.push('\\');
-        }
-        value.push(c);
-    }
-    format!("{}{op}\"{value}\"", matcher.name)
+    let name = if SeriesMeta::is_plain_label_name(&matcher.name) {
+        matcher.name.clone()
+    } else {
+        quoted(&matcher.name)
+    };
+    format!("{name}{op}{}", quoted(&matcher.value))
 }
 
 /// `selector` written back as `{name op "value", ...}`.
@@ -46,23 +58,21 @@ pub fn selector_text(selector: &Selector) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-/// Whether the key of `series` can read back as `series`: label names are
-/// written bare, so each must be one the selector grammar reads as a name
-/// (the metric is quoted when it has to be).
-fn has_bare_label_names(series: &SeriesMeta) -> bool {
-    series.labels().iter().all(|(name, _)| {
-        !name.is_empty()
-            && name.trim() == name
-            && name != METRIC_LABEL
-            && !name.contains(['=', '!', ',', '{', '}', '"'])
-    })
+/// Whether the key of `series` can read back as `series`: always, except
+/// the documented exception of a label literally named `__name__`, which
+/// reads as the metric name.
+fn has_no_metric_label(series: &SeriesMeta) -> bool {
+    series.labels().iter().all(|(name, _)| name != METRIC_LABEL)
 }
 
-/// `series` printed as its key parses back to `series`.
+/// `series` printed as its key parses back to `series`; with a label named
+/// `__name__`, the key is refused.
 fn check_key(series: SeriesMeta) {
-    if has_bare_label_names(&series) {
-        let key = series.to_string();
+    let key = series.to_string();
+    if has_no_metric_label(&series) {
         assert_eq!(ok_or_usage(parse_series_key(&key)), Some(series), "{key}");
+    } else {
+        assert_eq!(ok_or_usage(parse_series_key(&key)), None, "{key}");
     }
 }
 
@@ -80,9 +90,9 @@ fn reparse(selector: &Selector) -> Selector {
 /// Each gives a value or a usage error saying what is invalid. A parsed selector or
 /// matcher, written back with its values quoted, parses to the same
 /// matchers; a selector naming one series prints as a key that parses back
-/// to that series, and so does every parsed series key (when its label
-/// names are ones the grammar reads bare: no `= ! , { } "`, no surrounding
-/// whitespace, not `__name__`).
+/// to that series, and so does every parsed series key. The one exception
+/// is a series with a label literally named `__name__`, which reads as the
+/// metric: its key must be refused.
 pub fn cli_selector(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Some(selector) = ok_or_usage(Selector::parse(&text)) {
@@ -165,6 +175,10 @@ mod tests {
             r#"cpu{host="a"}"#,
             r#"{__name__="m{x"}"#,
             r#"{__name__=" y ",k="v"}"#,
+            r#"cpu{"host name"="a","a=b"!="c",""=~"e"}"#,
+            r#"{"__name__"="m{","{x}"="y"," "="z"}"#,
+            r#""a b"=v"#,
+            r#"cpu{__name__="x"}"#,
         ] {
             cli_selector(text.as_bytes());
         }
@@ -186,5 +200,7 @@ mod tests {
     fn written_selectors_escape_quotes_and_backslashes() {
         let selector = Selector::parse(r#"{a="x\"y\\z"}"#).unwrap();
         assert_eq!(selector_text(&selector), r#"{a="x\"y\\z"}"#);
+        let selector = Selector::parse(r#"{"a b\\"=~"v"}"#).unwrap();
+        assert_eq!(selector_text(&selector), r#"{"a b\\"=~"v"}"#);
     }
 }
