@@ -262,12 +262,14 @@ pub fn encode_with(file: &GoldenCodecFile, codec: CodecUnderTest<'_>) -> Result<
     match (file.inputs, codec) {
         (Inputs::Timestamps(cases), CodecUnderTest::Timestamps(codec)) => {
             for case in cases() {
-                records.push((case.items.len(), encode_ts(codec, &case)?));
+                let encode = |items: &[i64], out: &mut Vec<u8>| codec.encode(items, out);
+                records.push((case.items.len(), encode_case(&case, encode)?));
             }
         }
         (Inputs::Values(cases), CodecUnderTest::Values(codec)) => {
             for case in cases() {
-                records.push((case.items.len(), encode_vs(codec, &case)?));
+                let encode = |items: &[f64], out: &mut Vec<u8>| codec.encode(items, out);
+                records.push((case.items.len(), encode_case(&case, encode)?));
             }
         }
         _ => return Err(format!("{}: {codec:?} is of the wrong kind", file.name)),
@@ -281,19 +283,13 @@ pub fn encode_vector_file(file: &GoldenCodecFile) -> Result<Vec<u8>, String> {
     encode_with(file, codec)
 }
 
-fn encode_ts(codec: &dyn TimestampCodec, case: &Case<i64>) -> Result<Vec<u8>, String> {
+/// Encodes one case with `encode`, a codec's `encode` of either kind.
+fn encode_case<T>(
+    case: &Case<T>,
+    encode: impl Fn(&[T], &mut Vec<u8>) -> skulk_codec::Result<()>,
+) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    codec
-        .encode(&case.items, &mut out)
-        .map_err(|e| format!("case {}: encode failed: {e}", case.name))?;
-    Ok(out)
-}
-
-fn encode_vs(codec: &dyn ValueCodec, case: &Case<f64>) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    codec
-        .encode(&case.items, &mut out)
-        .map_err(|e| format!("case {}: encode failed: {e}", case.name))?;
+    encode(&case.items, &mut out).map_err(|e| format!("case {}: encode failed: {e}", case.name))?;
     Ok(out)
 }
 
@@ -360,20 +356,23 @@ pub fn check_vector_bytes(
         files: 1,
         ..VectorReport::default()
     };
+    let records = &parsed.records;
     match (file.inputs, codec) {
         (Inputs::Timestamps(cases), CodecUnderTest::Timestamps(c)) => {
-            for (case, record) in cases().iter().zip(&parsed.records) {
-                report.points += check_ts_case(c, case, record, check)
-                    .map_err(|e| format!("{name}, case {}: {e}", case.name))?;
-                report.cases += 1;
-            }
+            let codec = CaseCodec {
+                decode: &|input, count, out| c.decode(input, count, out),
+                encode: &|items, out| c.encode(items, out),
+                bits: |t: &i64| *t as u64,
+            };
+            check_cases(name, &cases(), records, &codec, check, &mut report)?;
         }
         (Inputs::Values(cases), CodecUnderTest::Values(c)) => {
-            for (case, record) in cases().iter().zip(&parsed.records) {
-                report.points += check_vs_case(c, case, record, check)
-                    .map_err(|e| format!("{name}, case {}: {e}", case.name))?;
-                report.cases += 1;
-            }
+            let codec = CaseCodec {
+                decode: &|input, count, out| c.decode(input, count, out),
+                encode: &|items, out| c.encode(items, out),
+                bits: |v: &f64| v.to_bits(),
+            };
+            check_cases(name, &cases(), records, &codec, check, &mut report)?;
         }
         _ => return Err(format!("{name}: {codec:?} is of the wrong kind")),
     }
@@ -383,30 +382,42 @@ pub fn check_vector_bytes(
     Ok(report)
 }
 
-fn check_ts_case(
-    codec: &dyn TimestampCodec,
-    case: &Case<i64>,
-    record: &Record<'_>,
-    check: Check,
-) -> Result<usize, String> {
-    check_count(case.items.len(), record)?;
-    match check {
-        Check::Decode => {
-            let mut out = Vec::new();
-            let used = codec
-                .decode(record.payload, record.count, &mut out)
-                .map_err(|e| format!("decode failed: {e}"))?;
-            check_consumed(used, record)?;
-            first_difference(&out, &case.items, |t| *t as u64)
-        }
-        Check::Encode => same_payload(&encode_ts(codec, case)?, record),
-    }?;
-    Ok(record.count)
+/// A codec of either kind, as the checks use it: its `decode` and
+/// `encode`, and `bits`, which maps an item to what must compare equal (the
+/// bit pattern, for floats).
+struct CaseCodec<'a, T> {
+    decode: &'a DecodeFn<'a, T>,
+    encode: &'a EncodeFn<'a, T>,
+    bits: fn(&T) -> u64,
 }
 
-fn check_vs_case(
-    codec: &dyn ValueCodec,
-    case: &Case<f64>,
+/// `TimestampCodec::decode` or `ValueCodec::decode`.
+type DecodeFn<'a, T> = dyn Fn(&[u8], usize, &mut Vec<T>) -> skulk_codec::Result<usize> + 'a;
+
+/// `TimestampCodec::encode` or `ValueCodec::encode`.
+type EncodeFn<'a, T> = dyn Fn(&[T], &mut Vec<u8>) -> skulk_codec::Result<()> + 'a;
+
+/// Checks each case against its record, adding to `report`.
+fn check_cases<T>(
+    name: &str,
+    cases: &[Case<T>],
+    records: &[Record<'_>],
+    codec: &CaseCodec<'_, T>,
+    check: Check,
+    report: &mut VectorReport,
+) -> Result<(), String> {
+    for (case, record) in cases.iter().zip(records) {
+        report.points += check_case(codec, case, record, check)
+            .map_err(|e| format!("{name}, case {}: {e}", case.name))?;
+        report.cases += 1;
+    }
+    Ok(())
+}
+
+/// Checks one case against its record; returns the points checked.
+fn check_case<T>(
+    codec: &CaseCodec<'_, T>,
+    case: &Case<T>,
     record: &Record<'_>,
     check: Check,
 ) -> Result<usize, String> {
@@ -414,13 +425,12 @@ fn check_vs_case(
     match check {
         Check::Decode => {
             let mut out = Vec::new();
-            let used = codec
-                .decode(record.payload, record.count, &mut out)
+            let used = (codec.decode)(record.payload, record.count, &mut out)
                 .map_err(|e| format!("decode failed: {e}"))?;
             check_consumed(used, record)?;
-            first_difference(&out, &case.items, |v| v.to_bits())
+            first_difference(&out, &case.items, codec.bits)
         }
-        Check::Encode => same_payload(&encode_vs(codec, case)?, record),
+        Check::Encode => same_payload(&encode_case(case, codec.encode)?, record),
     }?;
     Ok(record.count)
 }

@@ -11,12 +11,19 @@
 //!
 //! `skulk_format::TsmReader` implements the trait here; its own run is in
 //! `tests/it/format_conformance.rs`.
+//!
+//! [`golden_tsm_files`] is the one definition of the files: name, input,
+//! writer options, the codec ids their blocks recorded, and whether today's
+//! writer must still reproduce them. `skulk-format`'s `tests/it/golden.rs`
+//! takes all of it from here to check its writer and reader, and writes a
+//! missing file under `SKULK_WRITE_GOLDEN=1`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use skulk_format::{FormatError, SeriesId, SeriesMeta, TimeRange, TsmReader};
+use skulk_codec::{CodecChoice, CodecId};
+use skulk_format::{FormatError, SeriesId, SeriesMeta, TimeRange, TsmReader, TsmWriterOptions};
 
 use crate::corruption::{CorruptionReport, ErrorText, SweepConfig, sweep_exact};
 
@@ -40,6 +47,11 @@ impl SeriesContents {
             timestamps,
             value_bits: values.iter().map(|v| v.to_bits()).collect(),
         }
+    }
+
+    /// The values, from their bit patterns.
+    pub fn values(&self) -> Vec<f64> {
+        self.value_bits.iter().map(|b| f64::from_bits(*b)).collect()
     }
 
     /// The points whose timestamp lies in `range`.
@@ -99,15 +111,30 @@ pub fn read_contents<R: TsmReadApi>(reader: &R) -> Result<TsmContents, R::Error>
     Ok(out)
 }
 
-/// One golden file and what it must decode to.
+/// One golden file: its input, the options it was written with, and what
+/// its blocks recorded.
 #[derive(Debug, Clone)]
 pub struct GoldenTsm {
     /// File name in `vectors/tsm/v<version>/`.
     pub name: &'static str,
     /// Format version of the file.
     pub version: u8,
-    /// The series written into it.
+    /// The series written into it, in writing order.
     pub series: fn() -> Vec<SeriesContents>,
+    /// The writer options it was written with.
+    pub options: TsmWriterOptions,
+    /// Under [`CodecChoice::Adaptive`], the (timestamp, value) codec ids
+    /// recorded in each block, in file order; empty for a fixed choice,
+    /// whose pair every block carries.
+    pub adaptive_codecs: &'static [(CodecId, CodecId)],
+    /// Whether today's writer must reproduce the file byte for byte from
+    /// [`Self::series`] and [`Self::options`]. True for every file when it is
+    /// written. A deliberate writer change (e.g. of the adaptive selector)
+    /// never rewrites a file: it sets this to false, so the file stays a
+    /// read-compatibility case (decoded and checked against its recorded
+    /// codec ids, no longer compared with a fresh write), and the new output
+    /// goes into a new file under a new name.
+    pub reproduced: bool,
 }
 
 impl GoldenTsm {
@@ -141,33 +168,83 @@ pub fn vectors_dir() -> PathBuf {
 /// Every golden TSM file of every version.
 pub fn golden_tsm_files() -> Vec<GoldenTsm> {
     vec![
+        v1("raw_small.tsm", raw_small, RAW_BLOCKS_OF_3),
+        v1("raw_empty.tsm", Vec::new, RAW_BLOCKS_OF_3),
+        v1(
+            "raw_many_series.tsm",
+            raw_many_series,
+            TsmWriterOptions {
+                bloom_false_positive_rate: 0.2,
+                ..RAW_BLOCKS_OF_3
+            },
+        ),
+        v1(
+            "gorilla_small.tsm",
+            gorilla_small,
+            TsmWriterOptions {
+                max_points_per_block: 50,
+                codec: CodecChoice::GORILLA,
+                bloom_false_positive_rate: 0.01,
+            },
+        ),
         GoldenTsm {
-            name: "raw_small.tsm",
-            version: 1,
-            series: raw_small,
-        },
-        GoldenTsm {
-            name: "raw_empty.tsm",
-            version: 1,
-            series: Vec::new,
-        },
-        GoldenTsm {
-            name: "raw_many_series.tsm",
-            version: 1,
-            series: raw_many_series,
-        },
-        GoldenTsm {
-            name: "gorilla_small.tsm",
-            version: 1,
-            series: gorilla_small,
-        },
-        GoldenTsm {
-            name: "adaptive_small.tsm",
-            version: 1,
-            series: adaptive_small,
+            adaptive_codecs: ADAPTIVE_SMALL_CODECS,
+            ..v1(
+                "adaptive_small.tsm",
+                adaptive_small,
+                TsmWriterOptions {
+                    max_points_per_block: 64,
+                    codec: CodecChoice::Adaptive,
+                    bloom_false_positive_rate: 0.01,
+                },
+            )
         },
     ]
 }
+
+/// A version 1 file that today's writer reproduces; `adaptive_codecs` is
+/// left empty (set it for a file written with [`CodecChoice::Adaptive`]).
+fn v1(
+    name: &'static str,
+    series: fn() -> Vec<SeriesContents>,
+    options: TsmWriterOptions,
+) -> GoldenTsm {
+    GoldenTsm {
+        name,
+        version: 1,
+        series,
+        options,
+        adaptive_codecs: &[],
+        reproduced: true,
+    }
+}
+
+/// The options of the `raw_*` files.
+const RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
+    max_points_per_block: 3,
+    codec: CodecChoice::RAW,
+    bloom_false_positive_rate: 0.01,
+};
+
+/// The codecs of each block of `adaptive_small.tsm`, in file order (also
+/// listed in the README of `vectors/tsm/v1/`).
+const ADAPTIVE_SMALL_CODECS: &[(CodecId, CodecId)] = {
+    use CodecId::{
+        AlpValues as Alp, DeltaPackTimestamps as DeltaPack, GorillaTimestamps as GorillaTs,
+        GorillaValues as GorillaVs, RawTimestamps as RawTs, RawValues as RawVs,
+    };
+    &[
+        (DeltaPack, Alp),       // cpu.usage, points 0..64
+        (DeltaPack, Alp),       // cpu.usage, points 64..128
+        (DeltaPack, Alp),       // cpu.usage, points 128..150
+        (GorillaTs, GorillaVs), // setpoint, points 0..64
+        (GorillaTs, GorillaVs), // setpoint, points 64..100
+        (GorillaTs, Alp),       // counter
+        (DeltaPack, GorillaVs), // extremes
+        (DeltaPack, GorillaVs), // single
+        (RawTs, RawVs),         // wide
+    ]
+};
 
 fn meta(metric: &str, labels: &[(&str, &str)]) -> SeriesMeta {
     SeriesMeta::new(

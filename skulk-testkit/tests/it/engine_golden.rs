@@ -3,10 +3,10 @@
 //! script writes them again byte for byte.
 //!
 //! Missing golden files are created by
-//! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-testkit --test it every_golden_engine_file`
+//! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-testkit --test it engine_golden`
 //! (existing files are never touched).
 
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use skulk_engine::{DataPoint, Engine, SeriesMeta};
 use skulk_testkit::engine_golden::{
@@ -15,11 +15,17 @@ use skulk_testkit::engine_golden::{
 };
 use skulk_testkit::format_suite::vectors_dir;
 
-/// Only the guard test writes, so that no test reads a half-written file.
+/// Under `SKULK_WRITE_GOLDEN=1`, creates the missing golden files. Once per
+/// test run: every test here calls it first, so the tests running in
+/// parallel wait until the writing is done before they read the folders.
 fn write_golden_if_asked() {
-    if std::env::var("SKULK_WRITE_GOLDEN").as_deref() != Ok("1") {
-        return;
+    static ONCE: Once = Once::new();
+    if std::env::var("SKULK_WRITE_GOLDEN").as_deref() == Ok("1") {
+        ONCE.call_once(write_missing);
     }
+}
+
+fn write_missing() {
     for golden in golden_engine_dirs() {
         let created = write_missing_files(&golden).unwrap_or_else(|e| panic!("{e}"));
         println!("{}: created {created:?}", golden.case);
@@ -47,6 +53,7 @@ fn every_golden_engine_file_is_listed() {
 
 #[test]
 fn the_engine_recovers_every_golden_directory() {
+    write_golden_if_asked();
     for golden in golden_engine_dirs() {
         let report = check_engine_dir(&golden, |dir| Engine::open(dir, recovery_config()))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -64,6 +71,7 @@ fn the_engine_recovers_every_golden_directory() {
 
 #[test]
 fn a_fresh_run_of_each_script_writes_the_same_bytes() {
+    write_golden_if_asked();
     for golden in golden_engine_dirs() {
         let files = check_engine_writer(&golden).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(files, golden.files.len());
@@ -72,6 +80,7 @@ fn a_fresh_run_of_each_script_writes_the_same_bytes() {
 
 #[test]
 fn the_check_fails_for_an_engine_that_invents_points_or_cannot_open() {
+    write_golden_if_asked();
     let golden = &golden_engine_dirs()[0];
     let invents = |dir: &std::path::Path| {
         let engine = Engine::open(dir, recovery_config())?;
@@ -82,7 +91,8 @@ fn the_check_fails_for_an_engine_that_invents_points_or_cannot_open() {
     let err = check_engine_dir(golden, invents).unwrap_err();
     assert!(err.contains("first extra"), "{err}");
 
-    // Opening with another partition length is refused: the check reports it.
+    // Opening with another partition length is refused on the first open:
+    // the check reports the engine's error.
     let wrong = |dir: &std::path::Path| {
         let config = skulk_engine::EngineConfig {
             partition_duration: std::time::Duration::from_secs(7 * 60),
@@ -91,11 +101,15 @@ fn the_check_fails_for_an_engine_that_invents_points_or_cannot_open() {
         Engine::open(dir, config)
     };
     let err = check_engine_dir(golden, wrong).unwrap_err();
-    assert!(err.contains("open"), "{err}");
+    assert!(
+        err.contains(": open: ") && err.contains("does not match partition_duration"),
+        "{err}"
+    );
 }
 
 #[test]
 fn the_writer_check_names_the_first_differing_byte() {
+    write_golden_if_asked();
     let golden = &golden_engine_dirs()[0];
     let dir = tempfile::tempdir().unwrap();
     golden.build(dir.path()).unwrap();

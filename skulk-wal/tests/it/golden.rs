@@ -1,7 +1,7 @@
 //! Golden WAL segments of format version 1 (`skulk-testkit/vectors/wal/v1`,
 //! see the README there). Written once with `SKULK_WRITE_GOLDEN=1 cargo test
-//! -p skulk-wal --test it every_golden_wal_file` (which only creates a
-//! missing case), never regenerated.
+//! -p skulk-wal --test it golden` (which only creates a missing case),
+//! never regenerated.
 //!
 //! * `clean` and `torn` were written by the first writer, which began every
 //!   segment with a definition of every series the log knew. Today's writer
@@ -13,6 +13,7 @@
 //!   reproduce every one of its files byte for byte.
 
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 use std::time::Duration;
 
 use skulk_format::{DataPoint, TimePartition};
@@ -209,19 +210,24 @@ fn record_kinds(recovery: &skulk_wal::Recovery) -> String {
     kinds.join(" ")
 }
 
-/// Creates the `clean_lazy_defs` case if it is missing. `clean` and `torn`
-/// are not written any more: today's writer cannot reproduce them. Only the
-/// guard test calls it, so that no test reads a half-written file.
-fn write_golden_if_asked(root: &Path) {
+/// The folder of the golden cases. Under `SKULK_WRITE_GOLDEN=1`, first
+/// creates the `clean_lazy_defs` case if it is missing (`clean` and `torn`
+/// are not written any more: today's writer cannot reproduce them). The
+/// writing happens once per test run, and every test gets the folder from
+/// here, so the tests running in parallel wait until it is done before
+/// they read any golden file.
+fn golden_root() -> PathBuf {
+    static ONCE: Once = Once::new();
+    let root = PathBuf::from(GOLDEN);
     if std::env::var("SKULK_WRITE_GOLDEN").as_deref() == Ok("1") {
-        write_once(&root.join("clean_lazy_defs"));
+        ONCE.call_once(|| write_once(&root.join("clean_lazy_defs")));
     }
+    root
 }
 
 #[test]
 fn every_golden_wal_file_is_listed() {
-    let root = PathBuf::from(GOLDEN);
-    write_golden_if_asked(&root);
+    let root = golden_root();
     check_listed(&root.join("clean"), CLEAN);
     check_listed(&root.join("torn"), TORN);
     check_listed(&root.join("clean_lazy_defs"), LAZY);
@@ -242,7 +248,7 @@ fn every_golden_wal_file_is_listed() {
 /// The first writer's segments: today's reader still decodes them.
 #[test]
 fn golden_v1_segments_of_the_first_writer_still_read_back() {
-    let root = PathBuf::from(GOLDEN);
+    let root = golden_root();
     let clean = Wal::recover(root.join("clean")).unwrap();
     assert_eq!(clean.torn_bytes(), 0);
     assert_eq!(clean.segments().len(), CLEAN.len());
@@ -276,7 +282,7 @@ fn golden_v1_segments_of_the_first_writer_still_read_back() {
 /// reproduces every file byte for byte.
 #[test]
 fn golden_v1_segments_of_todays_writer_are_reproduced_exactly() {
-    let root = PathBuf::from(GOLDEN);
+    let root = golden_root();
     let case = root.join("clean_lazy_defs");
     let golden = Wal::recover(&case).unwrap();
     assert_eq!(golden.torn_bytes(), 0);
