@@ -40,6 +40,9 @@ pub enum Command {
     Dump(DumpArgs),
     /// Check every checksum of every TSM file and WAL segment.
     Verify(VerifyArgs),
+    /// Get a damaged data directory opening again: cut the WAL at its first
+    /// corruption and quarantine bad TSM files, keeping every original.
+    Repair(RepairArgs),
     /// Merge each partition's TSM files into one.
     Compact,
     /// Print engine statistics.
@@ -199,6 +202,14 @@ pub struct DumpArgs {
 pub struct VerifyArgs {
     /// A TSM file, a WAL segment or a directory (default: the data directory).
     pub path: Option<PathBuf>,
+}
+
+/// Arguments of `repair`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Only report what would be cut and quarantined; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Arguments of `stats`.

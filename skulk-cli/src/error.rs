@@ -5,7 +5,7 @@
 //! | 0 | success |
 //! | 1 | the operation failed (I/O, storage engine) |
 //! | 2 | usage: bad arguments or configuration |
-//! | 3 | `verify` found corruption |
+//! | 3 | `verify` found corruption, or `repair` left something it could not repair |
 //! | 4 | `import` met a bad input line (everything before it was kept) |
 
 use std::path::PathBuf;
@@ -46,7 +46,8 @@ pub enum CliError {
         #[source]
         source: LineError,
     },
-    /// `verify` found corrupt files.
+    /// `verify` found corrupt files, or `repair` met one it could not
+    /// repair.
     #[error("{count} corrupt file(s) found, the first: {first}")]
     Corruption {
         /// Number of files with problems.

@@ -70,8 +70,14 @@ pub struct Found {
     pub checkpoints: Vec<PathBuf>,
 }
 
+/// Folder where `skulk repair` moves damaged TSM files. Scans skip it below
+/// the scanned folder (files there are known to be damaged); scanning the
+/// folder itself checks them.
+pub const QUARANTINE_DIR: &str = "quarantine";
+
 /// Walks `dir` (recursively, not following symbolic links) for TSM files,
-/// WAL segments and checkpoints. Temporary `*.tmp` files are ignored.
+/// WAL segments and checkpoints. Temporary `*.tmp` files and
+/// [`QUARANTINE_DIR`] folders below `dir` are ignored.
 pub fn scan(dir: &Path) -> Result<Found> {
     let mut found = Found::default();
     let mut stack = vec![dir.to_path_buf()];
@@ -81,7 +87,9 @@ pub fn scan(dir: &Path) -> Result<Found> {
             let path = entry.path();
             let file_type = entry.file_type().map_err(CliError::io(&path))?;
             if file_type.is_dir() {
-                stack.push(path);
+                if entry.file_name() != QUARANTINE_DIR {
+                    stack.push(path);
+                }
             } else if file_type.is_file() && path.extension().is_none_or(|e| e != "tmp") {
                 if is_checkpoint(&path)? {
                     found.checkpoints.push(path);

@@ -7,6 +7,7 @@ mod import;
 pub mod inspect;
 mod maintenance;
 mod query;
+mod repair;
 mod select;
 mod verify;
 
@@ -69,6 +70,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
+        Command::Repair(args) => repair::run(&ctx, &args, out),
         Command::Compact => maintenance::compact(&ctx, out),
         Command::Stats(args) => maintenance::stats(&ctx, args.format, out),
         Command::Bench(args) => bench::run(&ctx, &args, out),

@@ -2,6 +2,7 @@
 
 mod errors;
 mod label_names;
+mod repair;
 mod roundtrip;
 mod support;
 mod tools;

@@ -1,0 +1,305 @@
+//! `repair` on real damaged data directories: a bad WAL record, a damaged
+//! TSM file, a bad checkpoint, and a directory held by another process.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+use skulk_engine::{DataPoint, Engine, EngineConfig, SeriesMeta};
+
+use crate::support::Scratch;
+
+/// Points per batch written by [`wal_only`]; each batch is one WAL record.
+const PER_BATCH: i64 = 5;
+
+fn run(s: &Scratch, args: &[&str]) -> (Output, String, String) {
+    let out = s.skulk(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out, stdout, stderr)
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// Exported `(series, timestamp)` pairs with their value text.
+fn exported(s: &Scratch) -> BTreeMap<(String, i64), String> {
+    let text = s.ok(&["export", "--format", "csv"]);
+    let mut rows = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let (rest, value) = line.rsplit_once(',').unwrap();
+        let (series, ts) = rest.rsplit_once(',').unwrap();
+        rows.insert((series.to_string(), ts.parse().unwrap()), value.to_string());
+    }
+    rows
+}
+
+/// A data directory holding only a WAL (nothing flushed): `batches`
+/// records of [`PER_BATCH`] points of one series, at timestamps
+/// `batch * 100 + i`. Returns the segment and the offset each record starts
+/// at.
+fn wal_only(s: &Scratch, batches: i64) -> (PathBuf, Vec<u64>) {
+    let engine = Engine::open(s.data(), EngineConfig::default()).unwrap();
+    let meta = Arc::new(SeriesMeta::new("cpu", vec![("host".into(), "a".into())]));
+    let segment = s.data().join("wal/0000000000000001.wal");
+    let mut starts = Vec::new();
+    for batch in 0..batches {
+        starts.push(std::fs::metadata(&segment).unwrap().len());
+        let points: Vec<DataPoint> = (0..PER_BATCH)
+            .map(|i| DataPoint::for_series(Arc::clone(&meta), batch * 100 + i, (batch + i) as f64))
+            .collect();
+        engine.write_batch(&points).unwrap();
+    }
+    drop(engine);
+    let end = std::fs::metadata(&segment).unwrap().len();
+    assert!(
+        starts.windows(2).all(|w| w[0] < w[1]) && starts.last() < Some(&end),
+        "one WAL record per batch: {starts:?} then {end}"
+    );
+    (segment, starts)
+}
+
+fn flip(path: &Path, offset: u64) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[offset as usize] ^= 0x40;
+    std::fs::write(path, &bytes).unwrap();
+}
+
+fn backups(wal: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(wal)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".repair-"))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn a_clean_directory_needs_nothing() {
+    let s = Scratch::new();
+    let input = s.write("in.lp", crate::support::LP);
+    s.ok(&["import", input.to_str().unwrap()]);
+    let before = exported(&s);
+    let files = snapshot(&s.data().join("partitions"));
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("nothing to repair"), "{stdout}");
+    assert!(stdout.contains("opened: "), "{stdout}");
+    assert!(!s.data().join("quarantine").exists());
+    assert!(backups(&s.data().join("wal")).is_empty());
+    assert_eq!(snapshot(&s.data().join("partitions")), files);
+    assert_eq!(exported(&s), before);
+}
+
+#[test]
+fn a_flipped_byte_in_a_middle_wal_record_is_cut_with_a_backup() {
+    let s = Scratch::new();
+    let (segment, starts) = wal_only(&s, 10);
+    let bad = 6;
+    let original = std::fs::read(&segment).unwrap();
+    flip(
+        &segment,
+        starts[bad] + skulk_wal::FRAME_HEADER_LEN as u64 + 3,
+    );
+    let damaged = std::fs::read(&segment).unwrap();
+    let err = Engine::open(s.data(), EngineConfig::default()).unwrap_err();
+    assert!(err.to_string().contains("corrupt WAL segment"), "{err}");
+
+    // A dry run names the cut and changes nothing.
+    let wal = s.data().join("wal");
+    let before = snapshot(&wal);
+    let (out, stdout, stderr) = run(&s, &["repair", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let cut = format!("at byte {}", starts[bad]);
+    assert!(
+        stdout.contains(&cut) && stdout.contains("would cut"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("opened: "), "{stdout}");
+    assert_eq!(snapshot(&wal), before);
+    assert!(Engine::open(s.data(), EngineConfig::default()).is_err());
+
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(&cut), "{stdout}");
+    assert!(stdout.contains("opened: "), "{stdout}");
+    assert_eq!(
+        std::fs::read(&segment).unwrap(),
+        &original[..starts[bad] as usize]
+    );
+    let kept = backups(&wal);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), damaged);
+    assert!(stdout.contains(&kept[0].display().to_string()), "{stdout}");
+
+    // Every point before the cut is there, none after it.
+    let rows = exported(&s);
+    let expected: Vec<i64> = (0..bad as i64)
+        .flat_map(|b| (0..PER_BATCH).map(move |i| b * 100 + i))
+        .collect();
+    let got: Vec<i64> = rows.keys().map(|(_, ts)| *ts).collect();
+    assert_eq!(got, expected);
+    // The backup is not taken for a segment on the next open.
+    let (out, stdout, _) = run(&s, &["repair"]);
+    assert!(out.status.success() && stdout.contains("nothing to repair"));
+}
+
+#[test]
+fn a_torn_tail_is_cut_as_opening_would() {
+    let s = Scratch::new();
+    let (segment, starts) = wal_only(&s, 4);
+    let len = std::fs::metadata(&segment).unwrap().len();
+    let torn = len - 3;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&segment)
+        .unwrap()
+        .set_len(torn)
+        .unwrap();
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let line = format!("torn tail of {} byte(s)", torn - starts[3]);
+    assert!(stdout.contains(&line), "{stdout}");
+    assert_eq!(std::fs::metadata(&segment).unwrap().len(), starts[3]);
+    assert_eq!(backups(&s.data().join("wal")).len(), 1);
+    assert_eq!(exported(&s).len(), 3 * PER_BATCH as usize);
+}
+
+/// Imports points into three daily partitions and returns the TSM files.
+fn three_partitions(s: &Scratch) -> Vec<PathBuf> {
+    let day = 86_400_000_000_000i64;
+    let mut lp = String::new();
+    for d in 0..3 {
+        for i in 0..4 {
+            lp.push_str(&format!("m,day=d{d} value={i}.5 {}\n", d * day + i));
+        }
+    }
+    let input = s.write("in.lp", &lp);
+    s.ok(&["import", input.to_str().unwrap()]);
+    let files = s.tsm_files();
+    assert_eq!(files.len(), 3, "{files:?}");
+    files
+}
+
+#[test]
+fn a_truncated_tsm_file_is_quarantined_and_the_rest_stays() {
+    let s = Scratch::new();
+    let files = three_partitions(&s);
+    let before = exported(&s);
+    let victim = &files[1];
+    let original = std::fs::read(victim).unwrap();
+    std::fs::write(victim, &original[..original.len() - 7]).unwrap();
+    assert!(Engine::open(s.data(), EngineConfig::default()).is_err());
+
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let partition = victim.parent().unwrap().file_name().unwrap();
+    let moved = s
+        .data()
+        .join("quarantine")
+        .join(partition)
+        .join(victim.file_name().unwrap());
+    assert!(!victim.exists());
+    assert_eq!(
+        std::fs::read(&moved).unwrap(),
+        &original[..original.len() - 7]
+    );
+    assert!(stdout.contains(&moved.display().to_string()), "{stdout}");
+    assert!(stdout.contains("no longer queryable"), "{stdout}");
+    assert!(stdout.contains("opened: 2 TSM file(s)"), "{stdout}");
+
+    let after = exported(&s);
+    let lost: Vec<_> = before.keys().filter(|k| !after.contains_key(k)).collect();
+    let start: i64 = partition.to_str().unwrap().parse().unwrap();
+    let day = format!("d{}", start / 86_400_000_000_000);
+    assert!(
+        lost.iter().all(|(series, _)| series.contains(&day)),
+        "{lost:?}"
+    );
+    assert_eq!(lost.len(), 4);
+    assert!(after.iter().all(|(k, v)| before.get(k) == Some(v)));
+
+    // The repaired directory verifies clean; the quarantine alone does not.
+    let data = s.data();
+    let (out, stdout, stderr) = run(&s, &["verify", data.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let quarantine = data.join("quarantine");
+    let (out, stdout, _) = run(&s, &["verify", quarantine.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+}
+
+#[test]
+fn a_tsm_file_with_a_bad_block_is_quarantined() {
+    let s = Scratch::new();
+    let files = three_partitions(&s);
+    // Opening maps the file without reading its blocks; verify finds it.
+    flip(&files[0], skulk_format::HEADER_LEN as u64 + 2);
+    let (out, stdout, stderr) = run(&s, &["repair", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("would move") && files[0].exists(),
+        "{stdout}"
+    );
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(!files[0].exists() && files[1].exists() && files[2].exists());
+    assert!(stdout.contains("1 corrupt"), "{stdout}");
+    assert_eq!(exported(&s).len(), 8);
+}
+
+#[test]
+fn a_bad_checkpoint_is_left_alone_and_needs_attention() {
+    let s = Scratch::new();
+    three_partitions(&s);
+    let checkpoint = s.data().join(skulk_engine::CHECKPOINT_FILE_NAME);
+    flip(&checkpoint, 10);
+    let damaged = std::fs::read(&checkpoint).unwrap();
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("manual attention"), "{stdout}");
+    assert!(
+        stderr.contains("CHECKPOINT") && stderr.contains("CRC32"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("opened: "), "{stdout}");
+    assert_eq!(std::fs::read(&checkpoint).unwrap(), damaged);
+}
+
+#[test]
+fn a_directory_in_use_is_refused() {
+    let s = Scratch::new();
+    three_partitions(&s);
+    let lock = skulk_wal::storage::DirLock::acquire(&s.data().join("LOCK")).unwrap();
+    let before = snapshot(&s.data());
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("in use by another process"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    drop(lock);
+    assert_eq!(snapshot(&s.data()), before);
+}
+
+#[test]
+fn a_missing_directory_is_a_usage_error() {
+    let s = Scratch::new();
+    let (out, _, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!s.data().exists());
+}
