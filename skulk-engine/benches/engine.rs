@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p skulk-engine --bench engine`; `SKULK_BENCH_SCALE=0.1`
 //! shrinks every workload (for a quick check); `SKULK_BENCH_ONLY=ingest,scan`
-//! runs only some parts (`ingest`, `scan`, `recovery`, `datasets`).
+//! runs only some parts (`ingest`, `sustained`, `scan`, `recovery`,
+//! `datasets`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -108,6 +109,54 @@ fn ingest(sync_mode: SyncMode, batches: usize, batch_per_series: usize) {
         &format!(
             "{:.1} us/batch",
             elapsed.as_secs_f64() * 1e6 / batches as f64
+        ),
+    );
+}
+
+/// Ingest with the default thresholds and the background thread on: the
+/// rate writers sustain while flushes and compactions run beside them (a
+/// writer that gets four flush thresholds ahead flushes inline), measured
+/// up to the end of `close`, which flushes what is left.
+fn sustained(sync_mode: SyncMode, batches: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = EngineConfig {
+        wal: WalConfig {
+            sync_mode,
+            ..WalConfig::default()
+        },
+        ..EngineConfig::default()
+    };
+    let engine = Engine::open(dir.path(), cfg).unwrap();
+    let series = series();
+    let mut rng = 0x5eed;
+    let data: Vec<Vec<DataPoint>> = (0..batches)
+        .map(|r| round(&series, r, 10, &mut rng))
+        .collect();
+    let points: usize = data.iter().map(Vec::len).sum();
+    let started = Instant::now();
+    for batch in &data {
+        engine.write_batch(batch).unwrap();
+    }
+    let written = started.elapsed();
+    let stats = engine.stats();
+    engine.close().unwrap();
+    let elapsed = started.elapsed();
+    let check = Engine::open(dir.path(), config(SyncMode::None)).unwrap();
+    let on_disk = check.stats();
+    assert_eq!(
+        on_disk.points_on_disk as usize, points,
+        "every point flushed"
+    );
+    row(
+        &format!("sustained {sync_mode:?}, background flush + compaction"),
+        points,
+        elapsed,
+        &format!(
+            "writes done after {:.0} ms with {} files on disk; {} files, {:.2} B/point after close",
+            written.as_secs_f64() * 1e3,
+            stats.files,
+            on_disk.files,
+            on_disk.bytes_on_disk as f64 / points as f64
         ),
     );
 }
@@ -280,6 +329,10 @@ fn main() {
         ingest(SyncMode::Fdatasync, scaled(40), 10);
         ingest(SyncMode::Fsync, scaled(40), 10);
         ingest(SyncMode::None, scaled(20), 100);
+    }
+    if run("sustained") {
+        sustained(SyncMode::None, scaled(1000));
+        sustained(SyncMode::Fsync, scaled(1000));
     }
     if run("scan") {
         scans();
