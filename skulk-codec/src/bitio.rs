@@ -73,6 +73,34 @@ impl BitWriter {
     }
 }
 
+/// Where an encoder's bit fields go: a [`BitWriter`], or a [`BitCounter`]
+/// that only measures how long the stream would be.
+pub(crate) trait BitSink {
+    /// Appends the low `width` bits of `value` (`width <= 64`).
+    fn write(&mut self, value: u64, width: u32);
+}
+
+impl BitSink for BitWriter {
+    #[inline]
+    fn write(&mut self, value: u64, width: u32) {
+        BitWriter::write(self, value, width);
+    }
+}
+
+/// Counts the bits written to it: the length of a stream without writing it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct BitCounter {
+    /// Bits written so far.
+    pub(crate) bits: usize,
+}
+
+impl BitSink for BitCounter {
+    #[inline]
+    fn write(&mut self, _value: u64, width: u32) {
+        self.bits += width as usize;
+    }
+}
+
 /// Reads bit fields from a borrowed byte slice.
 ///
 /// Keeps up to 63 bits in a left-aligned register and refills it eight

@@ -32,43 +32,35 @@ pub(crate) const fn packed_len(count: usize, width: u32) -> usize {
 /// Appends `values` packed at `width` bits each to `out`.
 ///
 /// Bits of a value above `width` are ignored; callers pass values that fit.
+/// Values are gathered into one 64-bit word at a time, and each full word
+/// is appended as it fills; a frame of 64 values ends on a word boundary.
 pub(crate) fn pack(values: &[u64], width: u32, out: &mut Vec<u8>) {
     debug_assert!(width <= 64);
-    out.reserve(packed_len(values.len(), width));
-    for frame in values.chunks(FRAME) {
-        let mut words = [0u64; FRAME + 1];
-        pack_frame(frame, width, &mut words);
-        let bytes = (frame.len() * width as usize).div_ceil(8);
-        let mut written = 0;
-        for word in &words {
-            let take = (bytes - written).min(8);
-            if take == 0 {
-                break;
-            }
-            out.extend_from_slice(word.to_le_bytes().get(..take).unwrap_or_default());
-            written += take;
-        }
-    }
-}
-
-fn pack_frame(values: &[u64], width: u32, words: &mut [u64; FRAME + 1]) {
     if width == 0 {
         return;
     }
+    out.reserve(packed_len(values.len(), width));
     let mask = u64::MAX >> (64 - width);
-    let width = width as usize;
-    for (i, &value) in values.iter().enumerate() {
-        let value = value & mask;
-        let bit = i * width;
-        let (index, shift) = (bit / 64, (bit % 64) as u32);
-        if let Some(word) = words.get_mut(index) {
-            *word |= value << shift;
+    for frame in values.chunks(FRAME) {
+        // `word` holds `fill` (< 64) bits not yet written.
+        let (mut word, mut fill) = (0u64, 0u32);
+        for &value in frame {
+            let value = value & mask;
+            word |= value << fill;
+            fill += width;
+            if fill >= 64 {
+                out.extend_from_slice(&word.to_le_bytes());
+                fill -= 64;
+                // The top `fill` bits of `value` did not fit in the word.
+                word = if fill == 0 {
+                    0
+                } else {
+                    value >> (width - fill)
+                };
+            }
         }
-        if shift as usize + width > 64
-            && let Some(word) = words.get_mut(index + 1)
-        {
-            *word |= value >> (64 - shift);
-        }
+        let tail = fill.div_ceil(8) as usize;
+        out.extend_from_slice(word.to_le_bytes().get(..tail).unwrap_or_default());
     }
 }
 
@@ -227,6 +219,43 @@ mod tests {
                     values,
                     "width {width} count {count}"
                 );
+            }
+        }
+    }
+
+    /// The packer as first written: a frame laid out bit by bit in words.
+    fn reference_pack(values: &[u64], width: u32, out: &mut Vec<u8>) {
+        for frame in values.chunks(FRAME) {
+            let mut words = [0u64; FRAME + 1];
+            if width > 0 {
+                let mask = u64::MAX >> (64 - width);
+                for (i, &value) in frame.iter().enumerate() {
+                    let bit = i * width as usize;
+                    let (index, shift) = (bit / 64, (bit % 64) as u32);
+                    words[index] |= (value & mask) << shift;
+                    if shift + width > 64 {
+                        words[index + 1] |= (value & mask) >> (64 - shift);
+                    }
+                }
+            }
+            let bytes = (frame.len() * width as usize).div_ceil(8);
+            let all: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            out.extend_from_slice(&all[..bytes]);
+        }
+    }
+
+    #[test]
+    fn packing_matches_the_reference_layout() {
+        for width in 0..=64u32 {
+            for count in [0, 1, 5, 63, 64, 65, 127, 128, 200, 1000] {
+                // Unmasked values: bits above `width` must be ignored.
+                let values: Vec<u64> = (0..count as u64)
+                    .map(|i| (i + u64::from(width)).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                    .collect();
+                let (mut fast, mut slow) = (vec![7], vec![7]);
+                pack(&values, width, &mut fast);
+                reference_pack(&values, width, &mut slow);
+                assert_eq!(fast, slow, "width {width} count {count}");
             }
         }
     }

@@ -109,12 +109,14 @@ impl CompressedBlock {
             ));
         }
         check_count(timestamps.len())?;
-        let (ts_id, value_id) = match choice {
-            CodecChoice::Adaptive => crate::selector::select(timestamps, values),
-            CodecChoice::Fixed { timestamps, values } => (timestamps, values),
+        let mut bytes = Vec::new();
+        let (ts_id, value_id, ts_len) = match choice {
+            CodecChoice::Adaptive => encode_adaptive(timestamps, values, &mut bytes)?,
+            CodecChoice::Fixed {
+                timestamps: ts_id,
+                values: value_id,
+            } => encode_fixed(timestamps, values, ts_id, value_id, &mut bytes)?,
         };
-        let ts_codec = timestamp_codec(ts_id)?;
-        let value_codec = value_codec(value_id)?;
         let (min_timestamp, max_timestamp) = min_max(timestamps);
         let header = BlockHeader {
             timestamp_codec: ts_id,
@@ -123,16 +125,6 @@ impl CompressedBlock {
             min_timestamp,
             max_timestamp,
         };
-        let mut bytes = Vec::with_capacity(
-            BLOCK_HEADER_LEN
-                + ts_codec.max_encoded_len(timestamps.len())
-                + value_codec.max_encoded_len(values.len()),
-        );
-        bytes.resize(BLOCK_HEADER_LEN, 0);
-        ts_codec.encode(timestamps, &mut bytes)?;
-        let ts_len = u32::try_from(bytes.len() - BLOCK_HEADER_LEN)
-            .map_err(|_| CodecError::InvalidArgument("timestamp payload exceeds 4 GiB"))?;
-        value_codec.encode(values, &mut bytes)?;
         write_header(&header, ts_len, &mut bytes);
         Ok(Self { header, bytes })
     }
@@ -174,6 +166,48 @@ impl CompressedBlock {
         self.view()?.decode_into(&mut timestamps, &mut values)?;
         Ok((timestamps, values))
     }
+}
+
+/// Length of the timestamp payload that follows the header in `bytes`.
+fn payload_len(bytes: &[u8]) -> Result<u32> {
+    u32::try_from(bytes.len() - BLOCK_HEADER_LEN)
+        .map_err(|_| CodecError::InvalidArgument("timestamp payload exceeds 4 GiB"))
+}
+
+/// Header room, then both payloads with the adaptive choice: each column's
+/// selector appends the payload of the codec it picks.
+fn encode_adaptive(
+    timestamps: &[i64],
+    values: &[f64],
+    bytes: &mut Vec<u8>,
+) -> Result<(CodecId, CodecId, u32)> {
+    bytes.resize(BLOCK_HEADER_LEN, 0);
+    let ts_id = crate::selector::encode_timestamps_adaptive(timestamps, bytes)?;
+    let ts_len = payload_len(bytes)?;
+    let value_id = crate::selector::encode_values_adaptive(values, bytes)?;
+    Ok((ts_id, value_id, ts_len))
+}
+
+/// Header room, then both payloads with the given codecs.
+fn encode_fixed(
+    timestamps: &[i64],
+    values: &[f64],
+    ts_id: CodecId,
+    value_id: CodecId,
+    bytes: &mut Vec<u8>,
+) -> Result<(CodecId, CodecId, u32)> {
+    let ts_codec = timestamp_codec(ts_id)?;
+    let value_codec = value_codec(value_id)?;
+    bytes.reserve(
+        BLOCK_HEADER_LEN
+            + ts_codec.max_encoded_len(timestamps.len())
+            + value_codec.max_encoded_len(values.len()),
+    );
+    bytes.resize(BLOCK_HEADER_LEN, 0);
+    ts_codec.encode(timestamps, bytes)?;
+    let ts_len = payload_len(bytes)?;
+    value_codec.encode(values, bytes)?;
+    Ok((ts_id, value_id, ts_len))
 }
 
 fn write_header(header: &BlockHeader, ts_len: u32, bytes: &mut [u8]) {

@@ -45,4 +45,6 @@ pub use gorilla::{
 pub use id::{CodecId, CodecKind};
 pub use raw::{RawTimestamps, RawValues};
 pub use registry::{timestamp_codec, value_codec};
+#[cfg(feature = "unstable-internals")]
+pub use selector::{encode_timestamps_adaptive, encode_values_adaptive};
 pub use traits::{Appender, MAX_BLOCK_POINTS, TimestampCodec, ValueCodec, check_count};

@@ -87,9 +87,16 @@ pub(crate) fn choose(values: &[f64]) -> u8 {
         return choose_from(values);
     }
     let n = values.len() as u64;
+    let cell = n.div_ceil(SAMPLE as u64);
     let sample: Vec<f64> = (0..SAMPLE as u64)
         .filter_map(|k| {
-            let spread = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % n.div_ceil(SAMPLE as u64);
+            let hash = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+            // `hash` < 2^32: a 32-bit remainder when `cell` fits (always,
+            // for block-sized columns) is the same and cheaper.
+            let spread = match (u32::try_from(hash), u32::try_from(cell)) {
+                (Ok(hash), Ok(cell)) => u64::from(hash % cell),
+                _ => hash % cell,
+            };
             values
                 .get((k * n / SAMPLE as u64 + spread).min(n - 1) as usize)
                 .copied()

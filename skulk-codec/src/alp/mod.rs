@@ -32,7 +32,7 @@
 mod exponent;
 
 use crate::bitpack::{bit_width, pack, unpack};
-use crate::pfor::varint::{Reader, put, rebase, unzigzag, zigzag};
+use crate::pfor::varint::{Reader, put, rebase, unzigzag, varint_len, zigzag};
 use crate::{CodecError, CodecId, Result, ValueCodec, check_count, pfor};
 use exponent::{MAX_EXPONENT, decode_one, pow10};
 
@@ -53,17 +53,20 @@ struct Split {
 }
 
 fn split(values: &[f64], e: u8) -> Split {
-    let converted: Vec<Option<i64>> = values.iter().map(|&v| exponent::to_int(v, e)).collect();
-    let mut fill = converted.iter().flatten().next().copied().unwrap_or(0);
+    // Leading exceptions repeat the first integer of the block.
+    let mut fill = values
+        .iter()
+        .find_map(|&v| exponent::to_int(v, e))
+        .unwrap_or(0);
     let mut parts = Split {
         exponent: e,
         ints: Vec::with_capacity(values.len()),
         positions: Vec::new(),
         raw: Vec::new(),
     };
-    for (i, (d, v)) in converted.iter().zip(values).enumerate() {
-        match d {
-            Some(d) => fill = *d,
+    for (i, v) in values.iter().enumerate() {
+        match exponent::to_int(*v, e) {
+            Some(d) => fill = d,
             None => {
                 parts.positions.push(i as u64);
                 parts.raw.push(v.to_bits());
@@ -74,38 +77,69 @@ fn split(values: &[f64], e: u8) -> Split {
     parts
 }
 
-fn encode_for(ints: &[i64]) -> Vec<u8> {
-    let as_u64: Vec<u64> = ints.iter().map(|&d| d as u64).collect();
-    let mut out = Vec::new();
-    pfor::encode(&as_u64, &mut out);
-    out
+/// One mode's integer run, planned but not yet written: the leading
+/// integers (mode 1: the first; mode 2: the first and the first delta) as
+/// varints, then the PFOR run of what is left, if anything.
+struct Body {
+    leading: Vec<i64>,
+    run: Option<pfor::Plan>,
 }
 
-/// Neighbour differences, wrapping.
-fn differences(ints: &[i64]) -> Vec<i64> {
-    ints.windows(2)
-        .map(|w| match w {
-            [a, b] => b.wrapping_sub(*a),
-            _ => 0,
-        })
-        .collect()
+impl Body {
+    /// Plans mode `order` (0 = frame of reference, 1 = delta, 2 = delta of
+    /// delta) of `ints`: each level is computed from `ints` in one pass.
+    fn plan(ints: &[i64], order: u8) -> Self {
+        let (leading, level): (Vec<i64>, Vec<u64>) = match (order, ints) {
+            (MODE_FOR, _) => (Vec::new(), ints.iter().map(|&d| d as u64).collect()),
+            (MODE_DELTA, [first, ..]) => {
+                let deltas = ints.windows(2).map(|w| match w {
+                    [a, b] => b.wrapping_sub(*a) as u64,
+                    _ => 0,
+                });
+                (vec![*first], deltas.collect())
+            }
+            (_, [first, second, ..]) => {
+                let deltas2 = ints.windows(3).map(|w| match w {
+                    [a, b, c] => c.wrapping_sub(*b).wrapping_sub(b.wrapping_sub(*a)) as u64,
+                    _ => 0,
+                });
+                let leading = vec![*first, second.wrapping_sub(*first)];
+                (leading, deltas2.collect())
+            }
+            (_, [first]) => (vec![*first], Vec::new()),
+            (_, []) => (Vec::new(), Vec::new()),
+        };
+        let run = (!level.is_empty()).then(|| pfor::plan_owned(level));
+        Self { leading, run }
+    }
+
+    /// Bytes [`Body::write`] appends.
+    fn len(&self) -> usize {
+        let leading: usize = self.leading.iter().map(|&d| varint_len(zigzag(d))).sum();
+        leading + self.run.as_ref().map_or(0, pfor::encoded_len)
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        self.leading.iter().for_each(|&d| put(zigzag(d), out));
+        if let Some(run) = &self.run {
+            pfor::write(run, out);
+        }
+    }
 }
 
-/// `order` = 1: first integer, then the run of deltas; `order` = 2: first
-/// integer, first delta, then the run of deltas of deltas.
-fn encode_delta(ints: &[i64], order: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut level = ints.to_vec();
-    for _ in 0..order {
-        let Some(&first) = level.first() else { break };
-        put(zigzag(first), &mut out);
-        level = differences(&level);
+/// The smallest mode for `ints` and its planned body; the lower mode on
+/// ties. Sizes are exact ([`Body::len`]), so only the winner is written.
+fn best_body(ints: &[i64]) -> (u8, Body) {
+    let mut best = (MODE_FOR, Body::plan(ints, MODE_FOR));
+    let mut best_len = best.1.len();
+    for mode in [MODE_DELTA, MODE_DELTA2] {
+        let body = Body::plan(ints, mode);
+        let len = body.len();
+        if len < best_len {
+            (best, best_len) = ((mode, body), len);
+        }
     }
-    if !level.is_empty() {
-        let as_u64: Vec<u64> = level.iter().map(|&d| d as u64).collect();
-        pfor::encode(&as_u64, &mut out);
-    }
-    out
+    best
 }
 
 impl ValueCodec for AlpValues {
@@ -131,22 +165,7 @@ impl ValueCodec for AlpValues {
             // The sample misled us: choose again from the whole block.
             parts = split(values, exponent::choose_from(values));
         }
-        let candidates = [
-            (MODE_FOR, encode_for(&parts.ints)),
-            (MODE_DELTA, encode_delta(&parts.ints, 1)),
-            (MODE_DELTA2, encode_delta(&parts.ints, 2)),
-        ];
-        // The smallest; the lower mode on ties.
-        let (mode, body) = candidates
-            .into_iter()
-            .reduce(|best, next| {
-                if next.1.len() < best.1.len() {
-                    next
-                } else {
-                    best
-                }
-            })
-            .unwrap_or((MODE_FOR, Vec::new()));
+        let (mode, body) = best_body(&parts.ints);
         out.extend_from_slice(&[parts.exponent, mode]);
         put(parts.positions.len() as u64, out);
         if !parts.positions.is_empty() {
@@ -156,7 +175,7 @@ impl ValueCodec for AlpValues {
                 .iter()
                 .for_each(|bits| out.extend_from_slice(&bits.to_le_bytes()));
         }
-        out.extend_from_slice(&body);
+        body.write(out);
         Ok(())
     }
 
@@ -360,4 +379,4 @@ fn running_sums(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,5 +1,63 @@
 use super::*;
 
+/// The encoder as first written, kept as the reference the optimized one
+/// must match byte for byte: every mode encoded in full, the smallest kept.
+pub(crate) fn reference_encode(values: &[f64], out: &mut Vec<u8>) -> Result<()> {
+    check_count(values.len())?;
+    if values.is_empty() {
+        return Ok(());
+    }
+    let mut parts = split(values, exponent::choose(values));
+    if parts.positions.len() * 16 > values.len() {
+        parts = split(values, exponent::choose_from(values));
+    }
+    let for_body = || {
+        let as_u64: Vec<u64> = parts.ints.iter().map(|&d| d as u64).collect();
+        let mut out = Vec::new();
+        pfor::encode(&as_u64, &mut out);
+        out
+    };
+    let delta_body = |order: usize| {
+        let mut out = Vec::new();
+        let mut level = parts.ints.clone();
+        for _ in 0..order {
+            let Some(&first) = level.first() else { break };
+            put(zigzag(first), &mut out);
+            level = level.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+        }
+        if !level.is_empty() {
+            let as_u64: Vec<u64> = level.iter().map(|&d| d as u64).collect();
+            pfor::encode(&as_u64, &mut out);
+        }
+        out
+    };
+    let candidates = [
+        (MODE_FOR, for_body()),
+        (MODE_DELTA, delta_body(1)),
+        (MODE_DELTA2, delta_body(2)),
+    ];
+    let (mode, body) = candidates
+        .into_iter()
+        .reduce(|best, next| {
+            if next.1.len() < best.1.len() {
+                next
+            } else {
+                best
+            }
+        })
+        .unwrap();
+    out.extend_from_slice(&[parts.exponent, mode]);
+    put(parts.positions.len() as u64, out);
+    if !parts.positions.is_empty() {
+        pack(&parts.positions, position_width(values.len()), out);
+        for bits in &parts.raw {
+            out.extend_from_slice(&bits.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&body);
+    Ok(())
+}
+
 fn round_trip(values: &[f64]) -> usize {
     let mut bytes = vec![0x5A];
     AlpValues.encode(values, &mut bytes).unwrap();

@@ -43,7 +43,7 @@ impl TimestampCodec for DeltaPackTimestamps {
                 .windows(2)
                 .map(|w| delta(w.first(), w.get(1)))
                 .collect();
-            pfor::encode(&deltas, out);
+            pfor::write(&pfor::plan_owned(deltas), out);
         }
         Ok(())
     }

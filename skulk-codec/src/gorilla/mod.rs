@@ -13,7 +13,7 @@
 
 mod appender;
 mod timestamps;
-mod values;
+pub(crate) mod values;
 
 pub use appender::{GorillaTimestampAppender, GorillaValueAppender};
 pub use timestamps::GorillaTimestamps;

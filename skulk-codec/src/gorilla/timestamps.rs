@@ -27,7 +27,7 @@
 //! sequence round-trips.
 
 use super::{check_min_len, max_len};
-use crate::bitio::{BitReader, BitWriter, PEEK_BITS};
+use crate::bitio::{BitReader, BitSink, BitWriter, PEEK_BITS};
 use crate::{CodecError, CodecId, Result, TimestampCodec, check_count};
 
 /// Most bits one timestamp after the first can take: an 8-bit prefix and a
@@ -99,7 +99,7 @@ fn scaled(dod: i64) -> Option<(u64, u64)> {
     (z < 1 << SCALED_BITS).then_some((k as u64, z))
 }
 
-fn write_dod(writer: &mut BitWriter, dod: i64) {
+fn write_dod(writer: &mut impl BitSink, dod: i64) {
     let z = zigzag(dod);
     if z == 0 {
         writer.write(0, 1);
@@ -124,7 +124,7 @@ fn write_dod(writer: &mut BitWriter, dod: i64) {
 impl TimestampEncoder {
     /// Appends one timestamp.
     #[inline]
-    pub(crate) fn push(&mut self, writer: &mut BitWriter, ts: i64) {
+    pub(crate) fn push(&mut self, writer: &mut impl BitSink, ts: i64) {
         if !self.started {
             writer.write(ts as u64, 64);
             *self = Self {
@@ -150,7 +150,7 @@ impl TimestampEncoder {
     }
 
     /// Writes the pending zero dods.
-    pub(crate) fn flush(&mut self, writer: &mut BitWriter) {
+    pub(crate) fn flush(&mut self, writer: &mut impl BitSink) {
         match self.zeros {
             0 => {}
             n if n >= MIN_RUN => writer.write((0xff << RUN_BITS) | u64::from(n - 1), RUN_CODE_BITS),

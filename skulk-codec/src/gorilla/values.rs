@@ -17,7 +17,7 @@
 //! chose), so a window never grows stale after one outlier.
 
 use super::{check_min_len, max_len};
-use crate::bitio::{BitReader, BitWriter, PEEK_BITS};
+use crate::bitio::{BitCounter, BitReader, BitSink, BitWriter, PEEK_BITS};
 use crate::{CodecError, CodecId, Result, ValueCodec, check_count};
 
 /// Most bits one value after the first can take: 2 control bits, a 5-bit
@@ -47,7 +47,7 @@ pub(crate) struct ValueEncoder {
 
 impl ValueEncoder {
     /// Nothing is held back: every value is written when pushed.
-    pub(crate) fn flush(&mut self, _writer: &mut BitWriter) {}
+    pub(crate) fn flush(&mut self, _writer: &mut impl BitSink) {}
 
     /// Bits [`ValueEncoder::flush`] would write now: none.
     pub(crate) fn pending_bits(&self) -> u32 {
@@ -56,7 +56,7 @@ impl ValueEncoder {
 
     /// Appends one value.
     #[inline]
-    pub(crate) fn push(&mut self, writer: &mut BitWriter, value: f64) {
+    pub(crate) fn push(&mut self, writer: &mut impl BitSink, value: f64) {
         let bits = value.to_bits();
         if !self.started {
             writer.write(bits, 64);
@@ -195,6 +195,18 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut [f64]) -> Result<()> {
         }
     }
     decoder.reader.check_overrun()
+}
+
+/// Bytes [`GorillaValues`] encodes `items` into, counted by running the same
+/// encoder into a [`BitCounter`] instead of writing the stream.
+pub(crate) fn encoded_len(items: &[f64]) -> usize {
+    let mut counter = BitCounter::default();
+    let mut encoder = ValueEncoder::default();
+    items
+        .iter()
+        .for_each(|&item| encoder.push(&mut counter, item));
+    encoder.flush(&mut counter);
+    counter.bits.div_ceil(8)
 }
 
 impl ValueCodec for GorillaValues {

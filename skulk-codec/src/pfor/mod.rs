@@ -23,27 +23,63 @@ pub(crate) mod varint;
 
 use crate::bitpack::{bit_width, pack, packed_len, unpack};
 use crate::{CodecError, Result};
-use varint::{Reader, put, rebase, unzigzag, zigzag};
+use varint::{Reader, put, rebase, unzigzag, varint_len, zigzag};
+
+#[cfg(test)]
+pub(crate) use plan::plan;
+pub(crate) use plan::{Plan, plan_owned};
 
 /// Appends the PFOR encoding of `values` to `out`.
+#[cfg(test)]
 pub(crate) fn encode(values: &[u64], out: &mut Vec<u8>) {
-    let plan = plan::plan(values);
+    write(&plan(values), out);
+}
+
+/// Bit width of the zigzagged exception values of `plan`.
+fn exception_width(plan: &Plan) -> u32 {
+    plan.exception_values
+        .iter()
+        .map(|&z| bit_width(z))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Appends the run `plan` describes (see [`plan_owned`]) to `out`: exactly
+/// [`encoded_len`] bytes.
+pub(crate) fn write(plan: &Plan, out: &mut Vec<u8>) {
+    out.reserve(encoded_len(plan));
     put(zigzag(plan.offset as i64), out);
     put(plan.gcd, out);
     out.push(plan.width as u8);
     put(plan.exception_positions.len() as u64, out);
     if !plan.exception_positions.is_empty() {
-        let width = plan
-            .exception_values
-            .iter()
-            .map(|&z| bit_width(z))
-            .max()
-            .unwrap_or(0);
+        let width = exception_width(plan);
         out.push(width as u8);
-        pack(&plan.exception_positions, position_width(values.len()), out);
+        pack(
+            &plan.exception_positions,
+            position_width(plan.packed.len()),
+            out,
+        );
         pack(&plan.exception_values, width, out);
     }
     pack(&plan.packed, plan.width, out);
+}
+
+/// Bytes [`write`] appends for `plan`, computed from the header fields and
+/// the packed widths without writing anything.
+pub(crate) fn encoded_len(plan: &Plan) -> usize {
+    let exceptions = plan.exception_positions.len();
+    let mut len = varint_len(zigzag(plan.offset as i64))
+        + varint_len(plan.gcd)
+        + 1
+        + varint_len(exceptions as u64)
+        + packed_len(plan.packed.len(), plan.width);
+    if exceptions > 0 {
+        len += 1
+            + packed_len(exceptions, position_width(plan.packed.len()))
+            + packed_len(exceptions, exception_width(plan));
+    }
+    len
 }
 
 /// Upper bound of [`encode`]'s output for `count` values.
@@ -236,10 +272,12 @@ impl<'a> Run<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn round_trip(values: &[u64]) -> usize {
         let mut bytes = Vec::new();
         encode(values, &mut bytes);
+        assert_eq!(encoded_len(&plan(values)), bytes.len());
         assert!(bytes.len() <= max_encoded_len(values.len()));
         let mut out = Vec::new();
         let run = Run::parse(&bytes, values.len()).unwrap();
@@ -263,6 +301,23 @@ mod tests {
         assert!(round_trip(&regular) < 100);
         let mixed: Vec<u64> = (0..3000u64).map(|i| (i * i) % 1013 * 7 + 1).collect();
         round_trip(&mixed);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn computed_length_matches_the_written_run(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    0u64..16,
+                    proptest::strategy::Just(300u64),
+                    proptest::num::u64::ANY,
+                    (0u64..1000).prop_map(|x| x * 7 + (1 << 40)),
+                ],
+                0..1500,
+            )
+        ) {
+            round_trip(&values);
+        }
     }
 
     #[test]

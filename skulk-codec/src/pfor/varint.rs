@@ -23,6 +23,12 @@ pub(crate) fn put(mut value: u64, out: &mut Vec<u8>) {
     out.push(value as u8);
 }
 
+/// Bytes [`put`] appends for `value`.
+pub(crate) const fn varint_len(value: u64) -> usize {
+    let bits = u64::BITS - (value | 1).leading_zeros();
+    bits.div_ceil(7) as usize
+}
+
 /// Rebases an error's byte offset from a sub-slice to its parent, which
 /// starts `base` bytes earlier.
 pub(crate) fn rebase(error: CodecError, base: usize) -> CodecError {
@@ -155,6 +161,13 @@ mod tests {
             assert_eq!(unzigzag(zigzag(value)), value);
         }
         assert_eq!(zigzag(-1), 1);
+        for shift in 0..64 {
+            for value in [1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 1] {
+                let mut bytes = Vec::new();
+                put(value, &mut bytes);
+                assert_eq!(varint_len(value), bytes.len(), "{value}");
+            }
+        }
     }
 
     #[test]
