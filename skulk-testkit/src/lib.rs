@@ -14,6 +14,7 @@ pub mod engine_suite;
 pub mod format_suite;
 pub mod fuzz;
 pub mod generators;
+pub mod golden;
 pub mod mem_dir;
 pub mod mem_tsm;
 pub mod wal_suite;

@@ -15,18 +15,13 @@ use skulk_testkit::codec_golden::{
     Check, CodecUnderTest, GoldenCodecFile, check_decoder, check_encoder, check_vector_bytes,
     encode_vector_file, golden_codec_files, parse_vector_file,
 };
-
-fn writing() -> bool {
-    std::env::var("SKULK_WRITE_GOLDEN").is_ok_and(|v| v == "1")
-}
+use skulk_testkit::golden::{write_missing_once, writing_golden};
 
 /// Under `SKULK_WRITE_GOLDEN=1`, writes the listed files that are missing.
 /// Once per test run: the other tests calling it wait until it is done.
 fn write_missing() {
     static ONCE: Once = Once::new();
-    if writing() {
-        ONCE.call_once(write_missing_files);
-    }
+    write_missing_once(&ONCE, write_missing_files);
 }
 
 fn write_missing_files() {
@@ -63,7 +58,7 @@ fn golden_inputs_encode_to_the_stored_bytes() {
 
 #[test]
 fn every_listed_codec_vector_exists_and_every_file_is_listed() {
-    if writing() {
+    if writing_golden() {
         return; // the files are being written by the other tests
     }
     let files = golden_codec_files();
@@ -113,7 +108,7 @@ fn listed(id: CodecId) -> GoldenCodecFile {
 
 #[test]
 fn a_changed_payload_byte_fails_both_checks() {
-    if writing() {
+    if writing_golden() {
         return;
     }
     let file = listed(CodecId::GorillaValues);
@@ -131,7 +126,7 @@ fn a_changed_payload_byte_fails_both_checks() {
 
 #[test]
 fn a_vector_file_checked_with_another_codec_fails() {
-    if writing() {
+    if writing_golden() {
         return;
     }
     let file = listed(CodecId::GorillaTimestamps);

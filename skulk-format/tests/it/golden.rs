@@ -25,21 +25,16 @@ use std::sync::Once;
 use skulk_codec::{BlockView, CodecChoice, CodecId};
 use skulk_format::TsmReader;
 use skulk_testkit::format_suite::{GoldenTsm, golden_tsm_files, read_contents};
+use skulk_testkit::golden::write_missing_once;
 
 use crate::common::{Series, write};
-
-fn writing() -> bool {
-    std::env::var("SKULK_WRITE_GOLDEN").is_ok_and(|v| v == "1")
-}
 
 /// Under `SKULK_WRITE_GOLDEN=1`, writes the listed files that are missing.
 /// Once per test run: every test that reads the golden files calls it
 /// first, and waits until the writing is done.
 fn write_missing() {
     static ONCE: Once = Once::new();
-    if writing() {
-        ONCE.call_once(write_missing_files);
-    }
+    write_missing_once(&ONCE, write_missing_files);
 }
 
 fn write_missing_files() {

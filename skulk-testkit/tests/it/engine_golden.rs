@@ -14,15 +14,14 @@ use skulk_testkit::engine_golden::{
     recovery_config, write_missing_files,
 };
 use skulk_testkit::format_suite::vectors_dir;
+use skulk_testkit::golden::write_missing_once;
 
 /// Under `SKULK_WRITE_GOLDEN=1`, creates the missing golden files. Once per
 /// test run: every test here calls it first, so the tests running in
 /// parallel wait until the writing is done before they read the folders.
 fn write_golden_if_asked() {
     static ONCE: Once = Once::new();
-    if std::env::var("SKULK_WRITE_GOLDEN").as_deref() == Ok("1") {
-        ONCE.call_once(write_missing);
-    }
+    write_missing_once(&ONCE, write_missing);
 }
 
 fn write_missing() {

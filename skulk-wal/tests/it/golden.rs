@@ -14,36 +14,10 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
-use std::time::Duration;
 
-use skulk_format::{DataPoint, TimePartition};
+use skulk_testkit::golden::write_missing_once;
+use skulk_testkit::wal_suite::{GoldenWal, WalContents, golden_wal_logs, skulk_wal_contents};
 use skulk_wal::{SyncMode, Wal, WalConfig, WalEntry};
-
-use crate::common::{self, entry_bit_eq};
-
-const GOLDEN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../skulk-testkit/vectors/wal/v1"
-);
-
-/// Every golden file, by case.
-const CLEAN: &[&str] = &[
-    "0000000000000001.wal",
-    "0000000000000007.wal",
-    "000000000000000b.wal",
-];
-const TORN: &[&str] = &[
-    "0000000000000001.wal",
-    "0000000000000007.wal",
-    "000000000000000b.wal",
-];
-
-/// The `clean_lazy_defs` case: the same log as `clean`, by today's writer.
-const LAZY: &[&str] = &[
-    "0000000000000001.wal",
-    "0000000000000006.wal",
-    "000000000000000b.wal",
-];
 
 /// Bytes cut off the last segment of the `torn` case.
 const TORN_CUT: u64 = 5;
@@ -74,53 +48,26 @@ fn config() -> WalConfig {
     }
 }
 
-/// The points of the golden log: two series, special values, extreme
-/// timestamps.
-fn golden_batches() -> Vec<Vec<DataPoint>> {
-    let cpu = |host: &str, ts: i64, v: f64| {
-        DataPoint::new(
-            "cpu.usage",
-            common::labels(&[("host", host), ("dc", "eu-1")]),
-            ts,
-            v,
-        )
-    };
-    vec![
-        vec![
-            cpu("a", 1_700_000_000_000_000_000, 0.5),
-            cpu("b", 1_700_000_000_000_000_000, -0.0),
-        ],
-        vec![
-            cpu("a", i64::MIN, f64::NAN),
-            cpu("a", i64::MAX, f64::INFINITY),
-        ],
-        vec![
-            cpu("b", -1, f64::from_bits(0xfff4_0000_dead_beef)),
-            cpu("b", 0, 5e-324),
-        ],
-        (0..12)
-            .map(|i| cpu("c", i * 10_000_000_000, i as f64 * 1.25))
-            .collect(),
-        vec![DataPoint::new("mem", vec![], 42, f64::MAX)],
-    ]
+/// The golden case called `name` (listed in `skulk_testkit::wal_suite`).
+fn case(name: &str) -> GoldenWal {
+    golden_wal_logs()
+        .into_iter()
+        .find(|g| g.case == name)
+        .unwrap_or_else(|| panic!("no golden WAL case {name}"))
 }
 
-/// The non-point entries appended after the batches.
-fn golden_entries() -> Vec<WalEntry> {
-    let hour = Duration::from_secs(3600);
-    vec![
-        WalEntry::DropPartition(TimePartition::containing(0, hour).unwrap()),
-        WalEntry::Checkpoint { safe_lsn: 3 },
-    ]
-}
-
-fn write_log(dir: &Path) {
+/// Writes the golden log: its batches, then its drops, then its
+/// checkpoints (the order the golden logs were written in).
+fn write_log(dir: &Path, log: &WalContents) {
     let (wal, _) = Wal::open(dir, config()).unwrap();
-    for batch in golden_batches() {
-        wal.append_points(&batch).unwrap();
+    for batch in &log.batches {
+        wal.append_points(batch).unwrap();
     }
-    for entry in golden_entries() {
-        wal.append(&entry).unwrap();
+    for &partition in &log.drops {
+        wal.append(&WalEntry::DropPartition(partition)).unwrap();
+    }
+    for &safe_lsn in &log.checkpoints {
+        wal.append(&WalEntry::Checkpoint { safe_lsn }).unwrap();
     }
 }
 
@@ -142,7 +89,7 @@ fn write_once(case: &Path) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path());
+    write_log(tmp.path(), &(self::case("clean_lazy_defs").expected)());
     std::fs::create_dir_all(case).unwrap();
     let names = files_in(tmp.path());
     for name in &names {
@@ -177,28 +124,10 @@ fn check_listed(case: &Path, listed: &[&str]) {
     );
 }
 
-/// The recovered log holds exactly the golden batches and entries, in order.
-fn check_contents(recovery: &skulk_wal::Recovery, torn: bool) {
-    let points = recovery.data_points().unwrap();
-    let batches = golden_batches();
-    assert_eq!(points.len(), batches.len());
-    for ((_, got), want) in points.iter().zip(&batches) {
-        assert!(got.len() == want.len() && got.iter().zip(want).all(|(a, b)| a.bit_eq(b)));
-    }
-    let others: Vec<&WalEntry> = recovery
-        .records()
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| matches!(e, WalEntry::DropPartition(_) | WalEntry::Checkpoint { .. }))
-        .collect();
-    let want = golden_entries();
-    let want = if torn {
-        &want[..want.len() - 1]
-    } else {
-        &want[..]
-    };
-    assert_eq!(others.len(), want.len());
-    assert!(others.iter().zip(want).all(|(a, b)| entry_bit_eq(a, b)));
+/// The log in `dir` holds exactly what its golden case lists.
+fn check_contents(dir: &Path, golden: &GoldenWal) {
+    let got = skulk_wal_contents(dir).unwrap();
+    assert_eq!(got, (golden.expected)(), "{}", dir.display());
 }
 
 fn record_kinds(recovery: &skulk_wal::Recovery) -> String {
@@ -218,19 +147,17 @@ fn record_kinds(recovery: &skulk_wal::Recovery) -> String {
 /// they read any golden file.
 fn golden_root() -> PathBuf {
     static ONCE: Once = Once::new();
-    let root = PathBuf::from(GOLDEN);
-    if std::env::var("SKULK_WRITE_GOLDEN").as_deref() == Ok("1") {
-        ONCE.call_once(|| write_once(&root.join("clean_lazy_defs")));
-    }
-    root
+    let lazy = case("clean_lazy_defs").dir();
+    write_missing_once(&ONCE, || write_once(&lazy));
+    lazy.parent().unwrap().to_path_buf()
 }
 
 #[test]
 fn every_golden_wal_file_is_listed() {
     let root = golden_root();
-    check_listed(&root.join("clean"), CLEAN);
-    check_listed(&root.join("torn"), TORN);
-    check_listed(&root.join("clean_lazy_defs"), LAZY);
+    for golden in golden_wal_logs() {
+        check_listed(&golden.dir(), golden.files);
+    }
     let mut cases: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap())
@@ -248,31 +175,36 @@ fn every_golden_wal_file_is_listed() {
 /// The first writer's segments: today's reader still decodes them.
 #[test]
 fn golden_v1_segments_of_the_first_writer_still_read_back() {
-    let root = golden_root();
-    let clean = Wal::recover(root.join("clean")).unwrap();
+    golden_root();
+    let (clean_case, torn_case) = (case("clean"), case("torn"));
+    let clean = Wal::recover(clean_case.dir()).unwrap();
     assert_eq!(clean.torn_bytes(), 0);
-    assert_eq!(clean.segments().len(), CLEAN.len());
+    assert_eq!(clean.segments().len(), clean_case.files.len());
     assert_eq!(record_kinds(&clean), CLEAN_RECORDS);
-    check_contents(&clean, false);
+    check_contents(&clean_case.dir(), &clean_case);
 
     // `torn` is `clean` with the last segment cut short.
-    for (i, name) in TORN.iter().enumerate() {
-        let clean = std::fs::read(root.join("clean").join(name)).unwrap();
-        let torn = std::fs::read(root.join("torn").join(name)).unwrap();
-        let cut = if i + 1 == TORN.len() { TORN_CUT } else { 0 };
+    for (i, name) in torn_case.files.iter().enumerate() {
+        let clean = std::fs::read(clean_case.dir().join(name)).unwrap();
+        let torn = std::fs::read(torn_case.dir().join(name)).unwrap();
+        let cut = if i + 1 == torn_case.files.len() {
+            TORN_CUT
+        } else {
+            0
+        };
         assert_eq!(torn.len() as u64 + cut, clean.len() as u64, "{name}");
         assert!(clean.starts_with(&torn), "{name}");
     }
-    let torn = Wal::recover(root.join("torn")).unwrap();
+    let torn = Wal::recover(torn_case.dir()).unwrap();
     assert!(torn.torn_bytes() > 0);
     assert_eq!(torn.records().len() + 1, clean.records().len());
-    check_contents(&torn, true);
+    check_contents(&torn_case.dir(), &torn_case);
 
     // Segment headers did not change.
     let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path());
-    let first = CLEAN[0];
-    let golden = std::fs::read(root.join("clean").join(first)).unwrap();
+    write_log(tmp.path(), &(clean_case.expected)());
+    let first = clean_case.files[0];
+    let golden = std::fs::read(clean_case.dir().join(first)).unwrap();
     let today = std::fs::read(tmp.path().join(first)).unwrap();
     let header = skulk_wal::SEGMENT_HEADER_LEN;
     assert_eq!(today[..header], golden[..header], "{first}");
@@ -282,18 +214,23 @@ fn golden_v1_segments_of_the_first_writer_still_read_back() {
 /// reproduces every file byte for byte.
 #[test]
 fn golden_v1_segments_of_todays_writer_are_reproduced_exactly() {
-    let root = golden_root();
-    let case = root.join("clean_lazy_defs");
+    golden_root();
+    let lazy = case("clean_lazy_defs");
+    let case = lazy.dir();
     let golden = Wal::recover(&case).unwrap();
     assert_eq!(golden.torn_bytes(), 0);
-    assert_eq!(golden.segments().len(), LAZY.len());
+    assert_eq!(golden.segments().len(), lazy.files.len());
     assert_eq!(record_kinds(&golden), LAZY_RECORDS);
-    check_contents(&golden, false);
+    check_contents(&case, &lazy);
 
     let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path());
-    assert_eq!(files_in(tmp.path()), LAZY, "segment names of a fresh write");
-    for name in LAZY {
+    write_log(tmp.path(), &(lazy.expected)());
+    assert_eq!(
+        files_in(tmp.path()),
+        lazy.files,
+        "segment names of a fresh write"
+    );
+    for name in lazy.files {
         let want = std::fs::read(case.join(name)).unwrap();
         let got = std::fs::read(tmp.path().join(name)).unwrap();
         if let Some(at) = (0..want.len().max(got.len())).find(|&i| want.get(i) != got.get(i)) {
