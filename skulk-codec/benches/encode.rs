@@ -13,9 +13,13 @@ use skulk_codec::{
     CompressedBlock, GorillaTimestamps, GorillaValues, TimestampCodec, ValueCodec,
     encode_timestamps_adaptive, encode_values_adaptive,
 };
-use skulk_testkit::datasets::{self, Dataset};
 use std::hint::black_box;
 use std::time::Instant;
+
+mod support {
+    pub mod datasets;
+}
+use support::datasets::{self, Dataset};
 
 /// Timed passes per figure; the median is reported.
 const RUNS: usize = 7;
@@ -105,7 +109,7 @@ fn pooled(all: &[Dataset]) -> Dataset {
 fn main() {
     let mut all = datasets::load_all();
     if all.is_empty() {
-        println!("skipping: no datasets (set {})", datasets::DATASETS_ENV);
+        println!("skipping: no datasets (set SKULK_DATASETS)");
         return;
     }
     all.push(pooled(&all));

@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use skulk_codec::{AlpValues, DeltaPackTimestamps, TimestampCodec, ValueCodec};
-use skulk_testkit::datasets;
+#[path = "../benches/support/datasets.rs"]
+mod datasets;
 
 fn main() -> Result<(), skulk_codec::CodecError> {
     println!("| dataset | ts Mpt/s | values Mpt/s |");
@@ -35,7 +36,8 @@ fn main() -> Result<(), skulk_codec::CodecError> {
                 std::hint::black_box(&ts_out);
             }
         }
-        let ts_rate = (dataset.len() * rounds) as f64 / start.elapsed().as_secs_f64() / 1e6;
+        let ts_rate =
+            (dataset.timestamps.len() * rounds) as f64 / start.elapsed().as_secs_f64() / 1e6;
         let mut vs_out = Vec::with_capacity(block);
         let start = Instant::now();
         for _ in 0..rounds {
@@ -45,7 +47,8 @@ fn main() -> Result<(), skulk_codec::CodecError> {
                 std::hint::black_box(&vs_out);
             }
         }
-        let vs_rate = (dataset.len() * rounds) as f64 / start.elapsed().as_secs_f64() / 1e6;
+        let vs_rate =
+            (dataset.timestamps.len() * rounds) as f64 / start.elapsed().as_secs_f64() / 1e6;
         println!("| {} | {ts_rate:.0} | {vs_rate:.0} |", dataset.name);
     }
     Ok(())

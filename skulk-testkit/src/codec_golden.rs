@@ -14,8 +14,9 @@
 //!   Only encoders that claim byte-identical output (`skulk-codec`'s own)
 //!   need pass it: `FORMAT.md` leaves some encoder choices open.
 //!
-//! `skulk-codec` runs both from `tests/it/golden.rs`, which also writes a
-//! missing file under `SKULK_WRITE_GOLDEN=1` ([`encode_vector_file`]).
+//! This crate's `tests/it/codec_vectors.rs` runs both on `skulk-codec`'s
+//! codecs, and writes a missing file under `SKULK_WRITE_GOLDEN=1`
+//! ([`encode_vector_file`]).
 
 mod cases;
 

@@ -1,6 +1,6 @@
 //! The codec golden vectors' file layout and checks. Whether `skulk-codec`'s
-//! own codecs decode and re-encode the vectors is tested in `skulk-codec`'s
-//! `tests/it/golden.rs`; here: every file parses, a cut or extended file
+//! own codecs decode and re-encode the vectors is tested in
+//! `codec_vectors.rs`; here: every file parses, a cut or extended file
 //! is refused, and the reader check catches a decoder that gets one point
 //! wrong.
 

@@ -1,6 +1,10 @@
 //! The integration tests of skulk-testkit: the kit used on Skulk itself.
 
+mod codec_adaptive;
+mod codec_conformance;
 mod codec_golden;
+mod codec_real_data;
+mod codec_vectors;
 #[cfg(feature = "engine")]
 mod crash_harness;
 #[cfg(feature = "engine")]

@@ -1,7 +1,7 @@
 //! Golden vectors of every codec in `skulk-testkit/vectors/codec/v1`.
 //!
 //! Append-only: each listed file was written once with
-//! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-codec --test it golden`, which
+//! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-testkit --test it codec_vectors`, which
 //! only creates files that are missing and never overwrites one. Without the
 //! variable, every payload of every listed file must decode to its input
 //! bit for bit, and re-encoding every input must give the stored bytes, so
