@@ -13,7 +13,9 @@ mod contender;
 mod measure;
 mod pco_chunks;
 mod skulk_block;
+pub mod synthetic;
 mod table;
+mod targets;
 mod tsz_gorilla;
 
 pub use contender::{Contender, Encoded, Sizes};
@@ -21,6 +23,7 @@ pub use measure::{Measurement, RUNS, measure_all};
 pub use pco_chunks::PcoChunks;
 pub use skulk_block::SkulkBlock;
 pub use table::{decode_ratios, markdown_header, markdown_row};
+pub use targets::{targets_header, targets_row};
 pub use tsz_gorilla::{TszGorilla, TszTime};
 
 use skulk_codec::CodecChoice;
@@ -29,6 +32,10 @@ use skulk_codec::CodecChoice;
 pub fn contenders() -> Vec<Box<dyn Contender>> {
     vec![
         Box::new(SkulkBlock::new("skulk-adaptive", CodecChoice::Adaptive)),
+        Box::new(SkulkBlock::new(
+            "skulk-adaptive v1",
+            CodecChoice::AdaptiveV1,
+        )),
         Box::new(SkulkBlock::new("skulk gorilla", CodecChoice::GORILLA)),
         Box::new(TszGorilla::new(TszTime::Nanoseconds)),
         Box::new(TszGorilla::new(TszTime::Seconds)),

@@ -15,6 +15,7 @@
 //! ```
 
 use crate::registry::{timestamp_codec, value_codec};
+use crate::selector::{self, Candidates, V1, V2};
 use crate::{CodecChoice, CodecError, CodecId, CodecKind, MAX_BLOCK_POINTS, Result, check_count};
 
 /// Encoded size of the block header.
@@ -111,7 +112,8 @@ impl CompressedBlock {
         check_count(timestamps.len())?;
         let mut bytes = Vec::new();
         let (ts_id, value_id, ts_len) = match choice {
-            CodecChoice::Adaptive => encode_adaptive(timestamps, values, &mut bytes)?,
+            CodecChoice::Adaptive => encode_adaptive(timestamps, values, V2, &mut bytes)?,
+            CodecChoice::AdaptiveV1 => encode_adaptive(timestamps, values, V1, &mut bytes)?,
             CodecChoice::Fixed {
                 timestamps: ts_id,
                 values: value_id,
@@ -179,12 +181,13 @@ fn payload_len(bytes: &[u8]) -> Result<u32> {
 fn encode_adaptive(
     timestamps: &[i64],
     values: &[f64],
+    candidates: Candidates,
     bytes: &mut Vec<u8>,
 ) -> Result<(CodecId, CodecId, u32)> {
     bytes.resize(BLOCK_HEADER_LEN, 0);
-    let ts_id = crate::selector::encode_timestamps_adaptive(timestamps, bytes)?;
+    let ts_id = selector::encode_timestamps_among(timestamps, candidates, bytes)?;
     let ts_len = payload_len(bytes)?;
-    let value_id = crate::selector::encode_values_adaptive(values, bytes)?;
+    let value_id = selector::encode_values_among(values, candidates, bytes)?;
     Ok((ts_id, value_id, ts_len))
 }
 
@@ -287,12 +290,14 @@ impl<'a> BlockView<'a> {
     pub fn decode_timestamps(&self, out: &mut Vec<i64>) -> Result<()> {
         let start = out.len();
         let count = self.point_count();
-        let decoded = if self.header.timestamp_codec == CodecId::DeltaPackTimestamps {
-            crate::delta_pack::decode_sorted(self.timestamps, count, out)
-        } else {
-            timestamp_codec(self.header.timestamp_codec)?
+        let decoded = match self.header.timestamp_codec {
+            CodecId::DeltaPackTimestamps => {
+                crate::delta_pack::decode_sorted(self.timestamps, count, out)
+            }
+            CodecId::StepTimestamps => crate::step::decode_sorted(self.timestamps, count, out),
+            id => timestamp_codec(id)?
                 .decode(self.timestamps, count, out)
-                .map(|consumed| (consumed, false))
+                .map(|consumed| (consumed, false)),
         };
         let (consumed, sorted) = decoded.map_err(|e| {
             out.truncate(start);

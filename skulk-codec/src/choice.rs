@@ -5,10 +5,15 @@ use crate::CodecId;
 /// Which codecs a [`crate::CompressedBlock`] is encoded with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CodecChoice {
-    /// Per block, the smallest of the candidate codecs, chosen by a cheap,
-    /// deterministic estimate. The default.
+    /// Per block and column, the smallest of the current candidate codecs
+    /// (step timestamps, ALP vectors, ALP-RD, Gorilla and raw), chosen by a
+    /// cheap, deterministic estimate. The default.
     #[default]
     Adaptive,
+    /// The adaptive choice among the version-1 codecs only (delta-pack,
+    /// ALP, Gorilla and raw), whose blocks every reader since version 1
+    /// decodes: for files that older readers must still open.
+    AdaptiveV1,
     /// Always the given pair of codecs.
     Fixed {
         /// The timestamp codec.

@@ -35,6 +35,15 @@ pub enum CodecId {
     /// ALP-style decimal values: per-block power of ten, integers bit-packed
     /// by frame of reference or delta, non-decimal values as exceptions.
     AlpValues = 0x21,
+    /// Deltas less a fixed, possibly fractional, step as a centred run
+    /// with patched high bits (version 2).
+    StepTimestamps = 0x30,
+    /// ALP-style decimal values in vectors of 512, each with its own
+    /// exponent, integer mode and frame of reference (version 2).
+    AlpVectorValues = 0x31,
+    /// ALP-RD real doubles: dictionary-coded left bits, packed right bits
+    /// (version 2).
+    AlpRdValues = 0x32,
 }
 
 impl CodecId {
@@ -46,6 +55,9 @@ impl CodecId {
         CodecId::GorillaValues,
         CodecId::DeltaPackTimestamps,
         CodecId::AlpValues,
+        CodecId::StepTimestamps,
+        CodecId::AlpVectorValues,
+        CodecId::AlpRdValues,
     ];
 
     /// The byte written to disk.
@@ -56,10 +68,15 @@ impl CodecId {
     /// What this codec encodes.
     pub const fn kind(self) -> CodecKind {
         match self {
-            CodecId::RawTimestamps | CodecId::GorillaTimestamps | CodecId::DeltaPackTimestamps => {
-                CodecKind::Timestamp
-            }
-            CodecId::RawValues | CodecId::GorillaValues | CodecId::AlpValues => CodecKind::Value,
+            CodecId::RawTimestamps
+            | CodecId::GorillaTimestamps
+            | CodecId::DeltaPackTimestamps
+            | CodecId::StepTimestamps => CodecKind::Timestamp,
+            CodecId::RawValues
+            | CodecId::GorillaValues
+            | CodecId::AlpValues
+            | CodecId::AlpVectorValues
+            | CodecId::AlpRdValues => CodecKind::Value,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Maps codec ids to codec implementations.
 
 use crate::{
-    AlpValues, CodecError, CodecId, DeltaPackTimestamps, GorillaTimestamps, GorillaValues,
-    RawTimestamps, RawValues, TimestampCodec, ValueCodec,
+    AlpRdValues, AlpValues, AlpVectorValues, CodecError, CodecId, DeltaPackTimestamps,
+    GorillaTimestamps, GorillaValues, RawTimestamps, RawValues, StepTimestamps, TimestampCodec,
+    ValueCodec,
 };
 
 /// The timestamp codec registered under `id`.
@@ -11,6 +12,7 @@ pub fn timestamp_codec(id: CodecId) -> Result<&'static dyn TimestampCodec, Codec
         CodecId::RawTimestamps => Ok(&RawTimestamps),
         CodecId::GorillaTimestamps => Ok(&GorillaTimestamps),
         CodecId::DeltaPackTimestamps => Ok(&DeltaPackTimestamps),
+        CodecId::StepTimestamps => Ok(&StepTimestamps),
         other => Err(CodecError::WrongKind {
             id: other,
             expected: "timestamps",
@@ -24,6 +26,8 @@ pub fn value_codec(id: CodecId) -> Result<&'static dyn ValueCodec, CodecError> {
         CodecId::RawValues => Ok(&RawValues),
         CodecId::GorillaValues => Ok(&GorillaValues),
         CodecId::AlpValues => Ok(&AlpValues),
+        CodecId::AlpVectorValues => Ok(&AlpVectorValues),
+        CodecId::AlpRdValues => Ok(&AlpRdValues),
         other => Err(CodecError::WrongKind {
             id: other,
             expected: "values",

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+use skulk_codec::CodecChoice;
 
 use crate::error::IoContext;
 use crate::{EngineError, Result};
@@ -60,6 +61,14 @@ pub struct EngineConfig {
     /// Default 10 s.
     #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
     pub maintenance_interval: Duration,
+    /// The codecs of the blocks of the TSM files that flushes and
+    /// compactions write. Default [`CodecChoice::Adaptive`] (in TOML
+    /// `codec = "adaptive"`); [`CodecChoice::AdaptiveV1`]
+    /// (`codec = "adaptive_v1"`) chooses among the codecs of codec version 1
+    /// only, for files that readers older than codec version 2 must open. A
+    /// fixed pair can be set in code only.
+    #[serde(deserialize_with = "codec_choice")]
+    pub codec: CodecChoice,
 }
 
 impl Default for EngineConfig {
@@ -76,8 +85,31 @@ impl Default for EngineConfig {
             query_threads: 0,
             background: true,
             maintenance_interval: Duration::from_secs(10),
+            codec: CodecChoice::Adaptive,
         }
     }
+}
+
+/// The TOML name of each codec choice that has one.
+pub const CODEC_CHOICE_NAMES: [(&str, CodecChoice); 2] = [
+    ("adaptive", CodecChoice::Adaptive),
+    ("adaptive_v1", CodecChoice::AdaptiveV1),
+];
+
+/// `codec = "adaptive"` or `"adaptive_v1"`.
+fn codec_choice<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<CodecChoice, D::Error> {
+    let name = String::deserialize(d)?;
+    CODEC_CHOICE_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, choice)| choice)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown codec {name:?}: expected \"adaptive\" or \"adaptive_v1\""
+            ))
+        })
 }
 
 /// A duration where zero means "off": TOML has no null to write `None`.

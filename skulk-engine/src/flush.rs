@@ -99,6 +99,7 @@ fn pending(inner: &Inner) -> Vec<(i64, Frozen)> {
 pub(crate) fn writer_options(inner: &Inner) -> TsmWriterOptions {
     TsmWriterOptions {
         max_points_per_block: inner.config.block_points,
+        codec: inner.config.codec,
         ..TsmWriterOptions::default()
     }
 }

@@ -38,7 +38,7 @@ pub use checkpoint::{
     CHECKPOINT_FILE_NAME, CHECKPOINT_LEN, CHECKPOINT_MAGIC, decode_checkpoint, read_checkpoint,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::EngineConfig;
+pub use config::{CODEC_CHOICE_NAMES, EngineConfig};
 pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use query::{

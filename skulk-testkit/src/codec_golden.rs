@@ -19,6 +19,7 @@
 //! ([`encode_vector_file`]).
 
 mod cases;
+mod cases_v2;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -106,6 +107,18 @@ pub fn golden_codec_files() -> Vec<GoldenCodecFile> {
         codec,
         inputs: Inputs::Values(cases::values_v1),
     };
+    let ts2 = |name, codec| GoldenCodecFile {
+        name,
+        version: 2,
+        codec,
+        inputs: Inputs::Timestamps(cases_v2::timestamps_v2),
+    };
+    let vs2 = |name, codec| GoldenCodecFile {
+        name,
+        version: 2,
+        codec,
+        inputs: Inputs::Values(cases_v2::values_v2),
+    };
     vec![
         ts("01_raw_timestamps.bin", CodecId::RawTimestamps),
         vs("02_raw_values.bin", CodecId::RawValues),
@@ -113,6 +126,9 @@ pub fn golden_codec_files() -> Vec<GoldenCodecFile> {
         vs("11_gorilla_values.bin", CodecId::GorillaValues),
         ts("20_delta_pack_timestamps.bin", CodecId::DeltaPackTimestamps),
         vs("21_alp_values.bin", CodecId::AlpValues),
+        ts2("30_step_timestamps.bin", CodecId::StepTimestamps),
+        vs2("31_alp_vector_values.bin", CodecId::AlpVectorValues),
+        vs2("32_alp_rd_values.bin", CodecId::AlpRdValues),
     ]
 }
 

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use skulk_codec::CodecChoice;
 use skulk_engine::{Engine, EngineConfig, ManualClock, RecoveryStats, SyncMode};
 use skulk_format::{DataPoint, SeriesMeta};
 
@@ -145,7 +146,9 @@ pub fn golden_engine_dirs() -> Vec<GoldenEngineDir> {
 /// The configuration the golden directories were written with: one-hour
 /// partitions, three hours of retention, 512-byte WAL segments, blocks of 4
 /// points, and nothing automatic (no background thread, no flush or
-/// compaction thresholds), so only the script decides what happens.
+/// compaction thresholds), so only the script decides what happens. Their
+/// TSM files were written when the version-1 codecs were the adaptive
+/// default; [`CodecChoice::AdaptiveV1`] is that choice, byte for byte.
 pub fn golden_engine_config() -> EngineConfig {
     let mut config = EngineConfig {
         partition_duration: Duration::from_secs(3600),
@@ -157,6 +160,7 @@ pub fn golden_engine_config() -> EngineConfig {
         block_points: 4,
         query_threads: 1,
         background: false,
+        codec: CodecChoice::AdaptiveV1,
         ..EngineConfig::default()
     };
     config.wal.sync_mode = SyncMode::None;

@@ -187,16 +187,26 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
                 bloom_false_positive_rate: 0.01,
             },
         ),
+        // Written when the version-1 codecs were the adaptive default;
+        // `AdaptiveV1` is that selector (skulk-codec's selector tests pin it
+        // to the original byte for byte), so the file is still reproduced.
         GoldenTsm {
             adaptive_codecs: ADAPTIVE_SMALL_CODECS,
             ..v1(
                 "adaptive_small.tsm",
                 adaptive_small,
                 TsmWriterOptions {
-                    max_points_per_block: 64,
-                    codec: CodecChoice::Adaptive,
-                    bloom_false_positive_rate: 0.01,
+                    codec: CodecChoice::AdaptiveV1,
+                    ..ADAPTIVE_BLOCKS_OF_64
                 },
+            )
+        },
+        GoldenTsm {
+            adaptive_codecs: ADAPTIVE_SMALL_2_CODECS,
+            ..v1(
+                "adaptive_small_2.tsm",
+                adaptive_small,
+                ADAPTIVE_BLOCKS_OF_64,
             )
         },
     ]
@@ -224,6 +234,34 @@ const RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
     max_points_per_block: 3,
     codec: CodecChoice::RAW,
     bloom_false_positive_rate: 0.01,
+};
+
+/// The options of the `adaptive_small*` files: the default adaptive codecs.
+const ADAPTIVE_BLOCKS_OF_64: TsmWriterOptions = TsmWriterOptions {
+    max_points_per_block: 64,
+    codec: CodecChoice::Adaptive,
+    bloom_false_positive_rate: 0.01,
+};
+
+/// The codecs of each block of `adaptive_small_2.tsm` (the same input as
+/// `adaptive_small.tsm`, with the version-2 codecs), in file order (also
+/// listed in the README of `vectors/tsm/v1/`).
+const ADAPTIVE_SMALL_2_CODECS: &[(CodecId, CodecId)] = {
+    use CodecId::{
+        AlpVectorValues as AlpV, GorillaTimestamps as GorillaTs, GorillaValues as GorillaVs,
+        RawTimestamps as RawTs, RawValues as RawVs, StepTimestamps as Step,
+    };
+    &[
+        (Step, AlpV),           // cpu.usage, points 0..64
+        (Step, AlpV),           // cpu.usage, points 64..128
+        (GorillaTs, AlpV),      // cpu.usage, points 128..150
+        (GorillaTs, GorillaVs), // setpoint, points 0..64
+        (GorillaTs, GorillaVs), // setpoint, points 64..100
+        (GorillaTs, AlpV),      // counter
+        (RawTs, GorillaVs),     // extremes
+        (Step, GorillaVs),      // single
+        (RawTs, RawVs),         // wide
+    ]
 };
 
 /// The codecs of each block of `adaptive_small.tsm`, in file order (also

@@ -79,16 +79,16 @@ pub(crate) fn to_int(v: f64, e: u8) -> Option<i64> {
     (decode_one(d, divisor).to_bits() == v.to_bits()).then_some(d)
 }
 
-/// Picks the exponent for a block from a sample of [`SAMPLE`] values at
-/// scattered (not strided, so periodic data cannot fool it) but fixed
-/// positions. Deterministic.
-pub(crate) fn choose(values: &[f64]) -> u8 {
-    if values.len() <= SAMPLE {
-        return choose_from(values);
+/// Up to `size` values of `values` at scattered (not strided, so periodic
+/// data cannot fool it) but fixed positions, one per cell of
+/// `len / size` values; all of them when there are at most `size`.
+pub(crate) fn sample(values: &[f64], size: usize) -> Vec<f64> {
+    if values.len() <= size {
+        return values.to_vec();
     }
     let n = values.len() as u64;
-    let cell = n.div_ceil(SAMPLE as u64);
-    let sample: Vec<f64> = (0..SAMPLE as u64)
+    let cell = n.div_ceil(size as u64);
+    (0..size as u64)
         .filter_map(|k| {
             let hash = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
             // `hash` < 2^32: a 32-bit remainder when `cell` fits (always,
@@ -98,11 +98,36 @@ pub(crate) fn choose(values: &[f64]) -> u8 {
                 _ => hash % cell,
             };
             values
-                .get((k * n / SAMPLE as u64 + spread).min(n - 1) as usize)
+                .get((k * n / size as u64 + spread).min(n - 1) as usize)
                 .copied()
         })
-        .collect();
-    choose_from(&sample)
+        .collect()
+}
+
+/// Picks the exponent for a block from a sample of [`SAMPLE`] values at
+/// scattered but fixed positions. Deterministic.
+pub(crate) fn choose(values: &[f64]) -> u8 {
+    choose_from(&sample(values, SAMPLE))
+}
+
+/// Estimated bits of `sample` at exponent `e`: the bits of the integers'
+/// range per value, plus [`EXCEPTION_BITS`] per value that does not
+/// convert; and how many do not.
+fn estimate(sample: &[f64], e: u8) -> (u64, u64) {
+    let (mut min, mut max, mut misses) = (i64::MAX, i64::MIN, 0u64);
+    for &v in sample {
+        match to_int(v, e) {
+            Some(d) => (min, max) = (min.min(d), max.max(d)),
+            None => misses += 1,
+        }
+    }
+    let range = if min <= max {
+        bit_width(max.wrapping_sub(min) as u64)
+    } else {
+        0
+    };
+    let cost = sample.len() as u64 * u64::from(range) + misses * EXCEPTION_BITS;
+    (cost, misses)
 }
 
 /// The exponent with the smallest estimated size over `sample` (range bits
@@ -110,19 +135,7 @@ pub(crate) fn choose(values: &[f64]) -> u8 {
 pub(crate) fn choose_from(sample: &[f64]) -> u8 {
     let mut best = (u64::MAX, 0u8);
     for e in 0..=MAX_EXPONENT {
-        let (mut min, mut max, mut misses) = (i64::MAX, i64::MIN, 0u64);
-        for &v in sample {
-            match to_int(v, e) {
-                Some(d) => (min, max) = (min.min(d), max.max(d)),
-                None => misses += 1,
-            }
-        }
-        let range = if min <= max {
-            bit_width(max.wrapping_sub(min) as u64)
-        } else {
-            0
-        };
-        let cost = sample.len() as u64 * u64::from(range) + misses * EXCEPTION_BITS;
+        let (cost, misses) = estimate(sample, e);
         if cost < best.0 {
             best = (cost, e);
         }
@@ -132,6 +145,44 @@ pub(crate) fn choose_from(sample: &[f64]) -> u8 {
         }
     }
     best.1
+}
+
+/// Values sampled per block to find the candidate exponents of its vectors.
+const BLOCK_SAMPLE: usize = 256;
+/// Values sampled per vector to choose among the candidates.
+const VECTOR_SAMPLE: usize = 32;
+/// Candidate exponents per block at most.
+const CANDIDATES: usize = 3;
+
+/// The exponents the vectors of a block choose from: the [`CANDIDATES`]
+/// with the smallest estimated size on a sample of the block (smallest
+/// first), up to the first exponent at which every sampled value converts.
+pub(crate) fn candidates(values: &[f64]) -> Vec<u8> {
+    let sample = sample(values, BLOCK_SAMPLE);
+    let mut costs = Vec::new();
+    for e in 0..=MAX_EXPONENT {
+        let (cost, misses) = estimate(&sample, e);
+        costs.push((cost, e));
+        if misses == 0 {
+            break;
+        }
+    }
+    costs.sort_unstable();
+    costs.iter().take(CANDIDATES).map(|&(_, e)| e).collect()
+}
+
+/// The candidate with the smallest estimated size on a sample of `vector`;
+/// the earlier candidate on ties, 0 without candidates.
+pub(crate) fn choose_among(vector: &[f64], candidates: &[u8]) -> u8 {
+    match candidates {
+        [] => 0,
+        [only] => *only,
+        _ => {
+            let sample = sample(vector, VECTOR_SAMPLE);
+            let costs = candidates.iter().map(|&e| (estimate(&sample, e).0, e));
+            costs.min_by_key(|&(cost, _)| cost).map_or(0, |(_, e)| e)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -29,118 +29,20 @@
 //! The integer stored at an exception's position repeats the previous
 //! integer, so it costs nothing in either mode.
 
-mod exponent;
+pub(crate) mod body;
+pub(crate) mod exponent;
+pub(crate) mod split;
 
 use crate::bitpack::{bit_width, pack, unpack};
-use crate::pfor::varint::{Reader, put, rebase, unzigzag, varint_len, zigzag};
+use crate::pfor::varint::{Reader, put, rebase, unzigzag};
 use crate::{CodecError, CodecId, Result, ValueCodec, check_count, pfor};
+use body::{Layer, MODE_DELTA2, MODE_FOR, Pfor, best_body};
 use exponent::{MAX_EXPONENT, decode_one, pow10};
+use split::{Split, split};
 
 /// ALP-style decimal codec for `f64` values, with an integer fast path.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AlpValues;
-
-const MODE_FOR: u8 = 0;
-const MODE_DELTA: u8 = 1;
-const MODE_DELTA2: u8 = 2;
-
-/// The integers of a block and the values that did not convert.
-struct Split {
-    exponent: u8,
-    ints: Vec<i64>,
-    positions: Vec<u64>,
-    raw: Vec<u64>,
-}
-
-fn split(values: &[f64], e: u8) -> Split {
-    // Leading exceptions repeat the first integer of the block.
-    let mut fill = values
-        .iter()
-        .find_map(|&v| exponent::to_int(v, e))
-        .unwrap_or(0);
-    let mut parts = Split {
-        exponent: e,
-        ints: Vec::with_capacity(values.len()),
-        positions: Vec::new(),
-        raw: Vec::new(),
-    };
-    for (i, v) in values.iter().enumerate() {
-        match exponent::to_int(*v, e) {
-            Some(d) => fill = d,
-            None => {
-                parts.positions.push(i as u64);
-                parts.raw.push(v.to_bits());
-            }
-        }
-        parts.ints.push(fill);
-    }
-    parts
-}
-
-/// One mode's integer run, planned but not yet written: the leading
-/// integers (mode 1: the first; mode 2: the first and the first delta) as
-/// varints, then the PFOR run of what is left, if anything.
-struct Body {
-    leading: Vec<i64>,
-    run: Option<pfor::Plan>,
-}
-
-impl Body {
-    /// Plans mode `order` (0 = frame of reference, 1 = delta, 2 = delta of
-    /// delta) of `ints`: each level is computed from `ints` in one pass.
-    fn plan(ints: &[i64], order: u8) -> Self {
-        let (leading, level): (Vec<i64>, Vec<u64>) = match (order, ints) {
-            (MODE_FOR, _) => (Vec::new(), ints.iter().map(|&d| d as u64).collect()),
-            (MODE_DELTA, [first, ..]) => {
-                let deltas = ints.windows(2).map(|w| match w {
-                    [a, b] => b.wrapping_sub(*a) as u64,
-                    _ => 0,
-                });
-                (vec![*first], deltas.collect())
-            }
-            (_, [first, second, ..]) => {
-                let deltas2 = ints.windows(3).map(|w| match w {
-                    [a, b, c] => c.wrapping_sub(*b).wrapping_sub(b.wrapping_sub(*a)) as u64,
-                    _ => 0,
-                });
-                let leading = vec![*first, second.wrapping_sub(*first)];
-                (leading, deltas2.collect())
-            }
-            (_, [first]) => (vec![*first], Vec::new()),
-            (_, []) => (Vec::new(), Vec::new()),
-        };
-        let run = (!level.is_empty()).then(|| pfor::plan_owned(level));
-        Self { leading, run }
-    }
-
-    /// Bytes [`Body::write`] appends.
-    fn len(&self) -> usize {
-        let leading: usize = self.leading.iter().map(|&d| varint_len(zigzag(d))).sum();
-        leading + self.run.as_ref().map_or(0, pfor::encoded_len)
-    }
-
-    fn write(&self, out: &mut Vec<u8>) {
-        self.leading.iter().for_each(|&d| put(zigzag(d), out));
-        if let Some(run) = &self.run {
-            pfor::write(run, out);
-        }
-    }
-}
-
-/// The smallest mode for `ints` and its planned body; the lower mode on
-/// ties. Sizes are exact ([`Body::len`]), so only the winner is written.
-fn best_body(ints: &[i64]) -> (u8, Body) {
-    let mut best = (MODE_FOR, Body::plan(ints, MODE_FOR));
-    let mut best_len = best.1.len();
-    for mode in [MODE_DELTA, MODE_DELTA2] {
-        let body = Body::plan(ints, mode);
-        let len = body.len();
-        if len < best_len {
-            (best, best_len) = ((mode, body), len);
-        }
-    }
-    best
-}
 
 impl ValueCodec for AlpValues {
     fn id(&self) -> CodecId {
@@ -165,17 +67,7 @@ impl ValueCodec for AlpValues {
             // The sample misled us: choose again from the whole block.
             parts = split(values, exponent::choose_from(values));
         }
-        let (mode, body) = best_body(&parts.ints);
-        out.extend_from_slice(&[parts.exponent, mode]);
-        put(parts.positions.len() as u64, out);
-        if !parts.positions.is_empty() {
-            pack(&parts.positions, position_width(values.len()), out);
-            parts
-                .raw
-                .iter()
-                .for_each(|bits| out.extend_from_slice(&bits.to_le_bytes()));
-        }
-        body.write(out);
+        write_parts::<Pfor>(&parts, out);
         Ok(())
     }
 
@@ -197,25 +89,56 @@ fn position_width(count: usize) -> u32 {
     bit_width(count.saturating_sub(1) as u64)
 }
 
+/// Appends exponent, mode, exceptions and the smallest integer body of
+/// `parts` (the values of one ALP payload, or of one vector of one), with
+/// the integer layer `L`.
+pub(crate) fn write_parts<L: Layer>(parts: &Split, out: &mut Vec<u8>) {
+    let (mode, body) = best_body::<L>(&parts.ints);
+    out.extend_from_slice(&[parts.exponent, mode]);
+    put(parts.positions.len() as u64, out);
+    if !parts.positions.is_empty() {
+        pack(&parts.positions, position_width(parts.ints.len()), out);
+        parts
+            .raw
+            .iter()
+            .for_each(|bits| out.extend_from_slice(&bits.to_le_bytes()));
+    }
+    body.write(out);
+}
+
 /// Exception positions and their raw bit patterns.
-type Patches = Vec<(u64, u64)>;
+pub(crate) type Patches = Vec<(u64, u64)>;
 
 /// Reads the header and exceptions; returns exponent, mode and patches.
 fn read_head(reader: &mut Reader<'_>, count: usize) -> Result<(u8, u8, Patches)> {
+    let at = reader.pos();
     let e = reader.byte()?;
     if e > MAX_EXPONENT {
         return Err(CodecError::Corrupt {
             what: "decimal exponent <= 18",
-            offset: 0,
+            offset: at,
         });
     }
+    let mode = read_mode(reader)?;
+    Ok((e, mode, read_patches(reader, count)?))
+}
+
+/// Reads a mode byte (0, 1 or 2).
+pub(crate) fn read_mode(reader: &mut Reader<'_>) -> Result<u8> {
+    let at = reader.pos();
     let mode = reader.byte()?;
     if mode > MODE_DELTA2 {
         return Err(CodecError::Corrupt {
             what: "ALP mode 0, 1 or 2",
-            offset: 1,
+            offset: at,
         });
     }
+    Ok(mode)
+}
+
+/// Reads the exceptions of `count` values: their count, positions and raw
+/// bit patterns.
+pub(crate) fn read_patches(reader: &mut Reader<'_>, count: usize) -> Result<Patches> {
     let at = reader.pos();
     let exceptions = reader.varint()?;
     if exceptions > count as u64 {
@@ -235,7 +158,7 @@ fn read_head(reader: &mut Reader<'_>, count: usize) -> Result<(u8, u8, Patches)>
     }
     let mut patches = Vec::with_capacity(exceptions);
     if exceptions == 0 {
-        return Ok((e, mode, patches));
+        return Ok(patches);
     }
     let at = reader.pos();
     let used = unpack(reader.rest(), exceptions, position_width(count), |f| {
@@ -255,7 +178,16 @@ fn read_head(reader: &mut Reader<'_>, count: usize) -> Result<(u8, u8, Patches)>
     for patch in &mut patches {
         patch.1 = reader.u64_le()?;
     }
-    Ok((e, mode, patches))
+    Ok(patches)
+}
+
+/// Overwrites every exception position of `decoded` with its raw bits.
+pub(crate) fn apply_patches(decoded: &mut [f64], patches: Patches) {
+    for (position, bits) in patches {
+        if let Some(slot) = decoded.get_mut(position as usize) {
+            *slot = f64::from_bits(bits);
+        }
+    }
 }
 
 fn decode_block(input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize> {
@@ -273,12 +205,7 @@ fn decode_block(input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize>
     } else {
         decode_deltas(&mut reader, count, mode, divisor, out)?
     };
-    let decoded = out.get_mut(start..).unwrap_or_default();
-    for (position, bits) in patches {
-        if let Some(slot) = decoded.get_mut(position as usize) {
-            *slot = f64::from_bits(bits);
-        }
-    }
+    apply_patches(out.get_mut(start..).unwrap_or_default(), patches);
     Ok(used)
 }
 

@@ -1,4 +1,6 @@
 use super::*;
+use crate::pfor::varint::zigzag;
+use body::MODE_DELTA;
 
 /// The encoder as first written, kept as the reference the optimized one
 /// must match byte for byte: every mode encoded in full, the smallest kept.

@@ -18,8 +18,10 @@
 //! Value `i` is `offset + gcd * x_i`, wrapping; all arithmetic is modulo
 //! 2^64, so any `u64` (and thus any `i64`) run round-trips.
 
+pub(crate) mod divisor;
 mod plan;
 pub(crate) mod varint;
+pub(crate) mod window;
 
 use crate::bitpack::{bit_width, pack, packed_len, unpack};
 use crate::{CodecError, Result};

@@ -1,6 +1,8 @@
 //! Chooses the frame of reference, common divisor, bit width and exceptions
 //! of a patched frame-of-reference run.
 
+use super::divisor::scale;
+use super::window::{best_window, sample_sorted, window_fits};
 use crate::bitpack::bit_width;
 
 /// How a run of `u64` values is written.
@@ -21,170 +23,6 @@ pub(crate) struct Plan {
     pub exception_positions: Vec<u64>,
     /// `zigzag(x)` of each exception.
     pub exception_values: Vec<u64>,
-}
-
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// Division by a fixed divisor `g >= 1` of numbers that are (or may be)
-/// multiples of it, by multiplication instead of a hardware divide: with
-/// `g = odd << shift`, `n` is a multiple of `g` exactly when its low `shift`
-/// bits are zero and `(n >> shift) * odd^-1 mod 2^64 <= u64::MAX / odd`,
-/// and the product is then the quotient (Granlund and Montgomery, 1994).
-#[derive(Debug, Clone, Copy)]
-struct ExactDivisor {
-    shift: u32,
-    inverse: u64,
-    limit: u64,
-}
-
-impl ExactDivisor {
-    fn new(g: u64) -> Self {
-        let g = g.max(1);
-        let shift = g.trailing_zeros();
-        let odd = g >> shift;
-        // Newton's iteration doubles the correct low bits each step; `odd`
-        // itself is its own inverse modulo 8 (3 bits): 3, 6, 12, 24, 48, 96.
-        let mut inverse = odd;
-        for _ in 0..5 {
-            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
-        }
-        Self {
-            shift,
-            inverse,
-            limit: u64::MAX / odd,
-        }
-    }
-
-    /// Whether `n` is a multiple of the divisor.
-    #[inline(always)]
-    fn divides(self, n: u64) -> bool {
-        n.trailing_zeros() >= self.shift
-            && (n >> self.shift).wrapping_mul(self.inverse) <= self.limit
-    }
-
-    /// `n / g`, for `n` a multiple of the divisor.
-    #[inline(always)]
-    fn quotient(self, n: u64) -> u64 {
-        (n >> self.shift).wrapping_mul(self.inverse)
-    }
-}
-
-/// Subtracts `min` from every value in place and returns the greatest
-/// common divisor of the differences (1 when all are zero), in one pass.
-fn subtract_and_divisor(values: &mut [u64], min: u64) -> u64 {
-    let mut g = 0u64;
-    let mut divisor = ExactDivisor::new(1);
-    let mut rest = values.iter_mut();
-    for v in rest.by_ref() {
-        *v = v.wrapping_sub(min);
-        let d = *v;
-        // Zeros and multiples leave `g` as it is: test them cheaply first.
-        if d != 0 && (g == 0 || !divisor.divides(d)) {
-            g = gcd(g, d);
-            if g == 1 {
-                break;
-            }
-            divisor = ExactDivisor::new(g);
-        }
-    }
-    rest.for_each(|v| *v = v.wrapping_sub(min));
-    g.max(1)
-}
-
-/// Runs longer than this choose their width from a sample of this many
-/// values at fixed scattered positions; exceptions are still exact.
-const SAMPLE: usize = 512;
-
-fn sample_sorted(scaled: &[u64]) -> Vec<u64> {
-    let n = scaled.len();
-    let mut sample: Vec<u64> = if n <= SAMPLE {
-        scaled.to_vec()
-    } else {
-        let cell = n / SAMPLE;
-        (0..SAMPLE)
-            .filter_map(|k| {
-                let jitter = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-                // `jitter` < 2^24: a 32-bit remainder when `cell` fits
-                // (always, for block-sized runs) is the same and cheaper.
-                let offset = match u32::try_from(cell) {
-                    Ok(cell32) => (jitter as u32 % cell32) as usize,
-                    Err(_) => (jitter % cell as u64) as usize,
-                };
-                scaled.get(k * cell + offset).copied()
-            })
-            .collect()
-    };
-    radix_sort(&mut sample);
-    sample
-}
-
-/// Sorts ascending with a least-significant-digit radix sort on bytes,
-/// skipping the bytes above the largest value and those every value shares:
-/// the sample spans a few bytes at most, so this takes a few linear passes.
-/// The result is the one sorted order, as with any other sort.
-fn radix_sort(values: &mut Vec<u64>) {
-    let max = values.iter().fold(0, |acc, &v| acc | v);
-    let mut spare = vec![0u64; values.len()];
-    let mut shift = 0;
-    while shift < u64::BITS && max >> shift != 0 {
-        let at = shift;
-        let digit = move |v: u64| ((v >> at) & 0xFF) as usize;
-        let mut starts = [0usize; 256];
-        for &v in values.iter() {
-            if let Some(count) = starts.get_mut(digit(v)) {
-                *count += 1;
-            }
-        }
-        shift += 8;
-        if starts.contains(&values.len()) {
-            continue;
-        }
-        let mut total = 0;
-        for start in &mut starts {
-            (*start, total) = (total, total + *start);
-        }
-        for &v in values.iter() {
-            if let Some(start) = starts.get_mut(digit(v))
-                && let Some(slot) = spare.get_mut(*start)
-            {
-                *slot = v;
-                *start += 1;
-            }
-        }
-        std::mem::swap(values, &mut spare);
-    }
-}
-
-/// Window `[base, base + 2^width)` holding the most of `sorted`, and how many it holds.
-fn best_window(sorted: &[u64], width: u32) -> (u64, usize) {
-    // Largest spread `top - bottom` inside the window (width < 64 here).
-    let spread = (1u64 << width) - 1;
-    let (mut best_base, mut best_count, mut lo) = (sorted.first().copied().unwrap_or(0), 0, 0);
-    for (hi, &top) in sorted.iter().enumerate() {
-        while sorted.get(lo).is_some_and(|&bottom| top - bottom > spread) {
-            lo += 1;
-        }
-        if hi + 1 - lo > best_count {
-            best_count = hi + 1 - lo;
-            best_base = sorted.get(lo).copied().unwrap_or(0);
-        }
-    }
-    (best_base, best_count)
-}
-
-/// Whether some `count` consecutive values of `sorted` fit in `width` bits.
-fn window_fits(sorted: &[u64], count: usize, width: u32) -> bool {
-    let spread = (1u64 << width) - 1;
-    count == 0
-        || sorted
-            .iter()
-            .zip(sorted.iter().skip(count - 1))
-            .any(|(lo, hi)| hi - lo <= spread)
 }
 
 /// Picks `(base, width)` minimising packed bits plus exception bits.
@@ -228,19 +66,8 @@ pub(crate) fn plan(values: &[u64]) -> Plan {
 
 /// Plans the encoding of `values` (any `u64`, compared as `i64`), reusing
 /// their memory.
-pub(crate) fn plan_owned(mut values: Vec<u64>) -> Plan {
-    let min = values.iter().map(|&v| v as i64).min().unwrap_or(0) as u64;
-    let gcd = subtract_and_divisor(&mut values, min);
-    let diffs = values;
-    let scaled: Vec<u64> = if gcd == 1 {
-        diffs
-    } else {
-        // Every difference is a multiple of `gcd`.
-        let divisor = ExactDivisor::new(gcd);
-        let mut diffs = diffs;
-        diffs.iter_mut().for_each(|d| *d = divisor.quotient(*d));
-        diffs
-    };
+pub(crate) fn plan_owned(values: Vec<u64>) -> Plan {
+    let (min, gcd, scaled) = scale(values);
     let (base, width) = choose_width(&scaled);
     let limit = if width == 64 {
         u64::MAX
@@ -307,49 +134,6 @@ mod tests {
         let p = plan(&values);
         assert_eq!(p.width, 4);
         assert_eq!(p.exception_positions, vec![1234, 9999]);
-    }
-
-    #[test]
-    fn exact_division_agrees_with_the_hardware_divide() {
-        let divisors = [
-            1u64,
-            2,
-            3,
-            5,
-            7,
-            10,
-            12,
-            300,
-            1 << 20,
-            999_999_937,
-            u64::MAX,
-            1 << 63,
-        ];
-        for g in divisors {
-            let divisor = ExactDivisor::new(g);
-            for k in [0u64, 1, 2, 3, 17, 1_000_003, u64::MAX / g, u64::MAX / g - 1] {
-                let n = k.wrapping_mul(g);
-                for m in [n, n.wrapping_add(1), n.wrapping_sub(1), n ^ (1 << 40)] {
-                    assert_eq!(divisor.divides(m), m % g == 0, "{m} by {g}");
-                    if m % g == 0 {
-                        assert_eq!(divisor.quotient(m), m / g, "{m} by {g}");
-                    }
-                }
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn radix_sort_sorts(mut values in proptest::collection::vec(
-            proptest::prop_oneof![0u64..300, proptest::num::u64::ANY, 1u64 << 40..(1 << 40) + 70_000],
-            0..700,
-        )) {
-            let mut expected = values.clone();
-            expected.sort_unstable();
-            radix_sort(&mut values);
-            proptest::prop_assert_eq!(values, expected);
-        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! The optimized selector against [`super::reference`]: identical codec
+//! The optimized selector, over the version-1 codecs, against
+//! [`super::reference`]: identical codec
 //! choices and identical bytes, on generated shapes (proptest) and on every
 //! block of the real datasets when they are present.
 
-use super::{encode_timestamps_adaptive, encode_values_adaptive, reference};
+use super::{V1, encode_timestamps_among, encode_values_among, reference};
 use crate::ValueCodec;
 use proptest::prelude::*;
 
@@ -11,11 +12,11 @@ mod datasets;
 
 fn assert_same(timestamps: &[i64], values: &[f64], what: &str) {
     let (mut fast, mut slow) = (vec![0xA5], vec![0xA5]);
-    let fast_id = encode_timestamps_adaptive(timestamps, &mut fast).unwrap();
+    let fast_id = encode_timestamps_among(timestamps, V1, &mut fast).unwrap();
     let slow_id = reference::encode_timestamps_adaptive(timestamps, &mut slow).unwrap();
     assert_eq!((fast_id, &fast), (slow_id, &slow), "timestamps of {what}");
     let (mut fast, mut slow) = (vec![0x5A], vec![0x5A]);
-    let fast_id = encode_values_adaptive(values, &mut fast).unwrap();
+    let fast_id = encode_values_among(values, V1, &mut fast).unwrap();
     let slow_id = reference::encode_values_adaptive(values, &mut slow).unwrap();
     assert_eq!((fast_id, &fast), (slow_id, &slow), "values of {what}");
 }

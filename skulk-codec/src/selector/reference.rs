@@ -22,24 +22,14 @@ fn encode_values(id: CodecId, items: &[f64], out: &mut Vec<u8>) -> Result<()> {
 
 /// Reference of [`super::encode_timestamps_adaptive`].
 pub(crate) fn encode_timestamps_adaptive(items: &[i64], out: &mut Vec<u8>) -> Result<CodecId> {
-    let id = pick(
-        items,
-        &super::TIMESTAMP_CANDIDATES,
-        encode_timestamps,
-        usize::MAX,
-    );
+    let id = pick(items, super::V1.timestamps, encode_timestamps, usize::MAX);
     encode_timestamps(id, items, out)?;
     Ok(id)
 }
 
 /// Reference of [`super::encode_values_adaptive`].
 pub(crate) fn encode_values_adaptive(items: &[f64], out: &mut Vec<u8>) -> Result<CodecId> {
-    let id = pick(
-        items,
-        &super::VALUE_CANDIDATES,
-        encode_values,
-        super::FULL_LIMIT,
-    );
+    let id = pick(items, super::V1.values, encode_values, super::FULL_LIMIT);
     encode_values(id, items, out)?;
     Ok(id)
 }

@@ -21,6 +21,7 @@ fn a_full_file_loads() {
         query_threads = 2
         background = false
         maintenance_interval = "1s"
+        codec = "adaptive_v1"
 
         [wal]
         sync_mode = "none"
@@ -38,6 +39,7 @@ fn a_full_file_loads() {
         (3, 1024, 2)
     );
     assert!(!c.background);
+    assert_eq!(c.codec, skulk_codec::CodecChoice::AdaptiveV1);
 }
 
 #[test]
@@ -53,4 +55,6 @@ fn bad_values_are_errors() {
     assert!(EngineConfig::from_toml_str("retention = \"soon\"").is_err());
     assert!(EngineConfig::from_toml_str("[wal]\nbatch_size = 0").is_err());
     assert!(EngineConfig::load("/nonexistent/skulk.toml").is_err());
+    let err = EngineConfig::from_toml_str("codec = \"gorilla\"").unwrap_err();
+    assert!(err.to_string().contains("adaptive_v1"), "{err}");
 }

@@ -9,8 +9,8 @@
 //! only creates files that are missing and never overwrites one. Without the
 //! variable, every listed file must exist, decode to its input, and carry
 //! the codec ids listed for it: the fixed pair of its [`CodecChoice`] in
-//! every block or, under [`CodecChoice::Adaptive`], the per-block choices
-//! in `adaptive_codecs`. A file marked `reproduced` must also equal byte for
+//! every block or, under an adaptive choice, the per-block choices in
+//! `adaptive_codecs`. A file marked `reproduced` must also equal byte for
 //! byte a file freshly written from the same input and options, so an
 //! accidental change of the format, a pinned codec or the adaptive
 //! selector fails here (a selector change twice: the ids, then the bytes).
@@ -91,7 +91,7 @@ fn block_codecs(
 fn expected_codecs(golden: &GoldenTsm, blocks: usize) -> Vec<(CodecId, CodecId)> {
     match golden.options.codec {
         CodecChoice::Fixed { timestamps, values } => vec![(timestamps, values); blocks],
-        CodecChoice::Adaptive => golden.adaptive_codecs.to_vec(),
+        CodecChoice::Adaptive | CodecChoice::AdaptiveV1 => golden.adaptive_codecs.to_vec(),
     }
 }
 

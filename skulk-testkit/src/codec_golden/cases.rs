@@ -8,15 +8,15 @@
 use super::Case;
 
 /// 2023-11-14T22:13:20Z in nanoseconds.
-const START: i64 = 1_700_000_000_000_000_000;
+pub(super) const START: i64 = 1_700_000_000_000_000_000;
 const MS: i64 = 1_000_000;
 const SECOND: i64 = 1_000_000_000;
 
 /// SplitMix64 (Steele, Lea, Flood 2014), frozen for the golden inputs.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -26,12 +26,12 @@ impl Rng {
 
     /// A uniform integer in `[-bound, bound]` (`bound` small, modulo bias is
     /// irrelevant here).
-    fn symmetric(&mut self, bound: u64) -> i64 {
+    pub(super) fn symmetric(&mut self, bound: u64) -> i64 {
         (self.next_u64() % (2 * bound + 1)) as i64 - bound as i64
     }
 }
 
-fn case<T>(name: &'static str, items: Vec<T>) -> Case<T> {
+pub(super) fn case<T>(name: &'static str, items: Vec<T>) -> Case<T> {
     Case { name, items }
 }
 

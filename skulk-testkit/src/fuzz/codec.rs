@@ -148,15 +148,19 @@ pub fn codec_roundtrip(data: &[u8]) {
         .copied()
         .filter(|id| id.kind() == CodecKind::Value)
         .collect();
+    // Bit 0: a fixed pair or an adaptive choice; a fixed pair's timestamp
+    // codec from bits 1 and 2, its value codec from bits 3 and up; an
+    // adaptive choice's candidates (current or version 1) from bit 1.
     let pick = usize::from(*selector);
     let choice = match (
-        ts_ids.get(pick % ts_ids.len().max(1)),
-        value_ids.get(pick / 16 % value_ids.len().max(1)),
+        ts_ids.get(pick / 2 % ts_ids.len().max(1)),
+        value_ids.get(pick / 8 % value_ids.len().max(1)),
     ) {
         (Some(&t), Some(&v)) if pick % 2 == 0 => CodecChoice::Fixed {
             timestamps: t,
             values: v,
         },
+        _ if pick & 2 != 0 => CodecChoice::AdaptiveV1,
         _ => CodecChoice::Adaptive,
     };
     let block = CompressedBlock::encode_with(&timestamps, &values, choice)

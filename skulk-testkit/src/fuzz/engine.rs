@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use skulk_engine::{
-    CHECKPOINT_LEN, CHECKPOINT_MAGIC, EngineConfig, EngineError, SyncMode, WalConfig,
-    decode_checkpoint,
+    CHECKPOINT_LEN, CHECKPOINT_MAGIC, CODEC_CHOICE_NAMES, EngineConfig, EngineError, SyncMode,
+    WalConfig, decode_checkpoint,
 };
 
 use super::input::Input;
@@ -135,6 +135,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         query_threads,
         background,
         maintenance_interval,
+        codec,
     } = config;
     let WalConfig {
         batch_size,
@@ -148,7 +149,13 @@ pub fn config_toml(config: &EngineConfig) -> String {
         SyncMode::Fdatasync => "fdatasync",
     };
     let mut text = String::new();
-    let top: [(&str, String); 10] = [
+    // A fixed codec pair has no TOML name; configs read from TOML never
+    // hold one.
+    let codec_name = CODEC_CHOICE_NAMES
+        .iter()
+        .find(|(_, choice)| choice == codec)
+        .map_or("adaptive", |(name, _)| name);
+    let top: [(&str, String); 11] = [
         ("partition_duration", duration_text(*partition_duration)),
         ("flush_points", flush_points.to_string()),
         ("flush_size_bytes", flush_size_bytes.to_string()),
@@ -166,6 +173,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         ("query_threads", query_threads.to_string()),
         ("background", background.to_string()),
         ("maintenance_interval", duration_text(*maintenance_interval)),
+        ("codec", format!("\"{codec_name}\"")),
     ];
     let wal: [(&str, String); 4] = [
         ("batch_size", batch_size.to_string()),

@@ -1,4 +1,4 @@
-//! Golden vectors of every codec in `skulk-testkit/vectors/codec/v1`.
+//! Golden vectors of every codec in `skulk-testkit/vectors/codec/v1` and `v2`.
 //!
 //! Append-only: each listed file was written once with
 //! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-testkit --test it codec_vectors`, which

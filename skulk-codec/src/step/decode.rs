@@ -1,0 +1,176 @@
+//! Decoding step timestamps: the header, then one pass over the residual
+//! run per frame of 64, or none at all when the run is constant.
+
+use super::fraction::Step;
+use super::{MODEL_DELTAS, MODEL_LINE};
+use crate::pfor::varint::{Reader, rebase, unzigzag};
+use crate::{CodecError, Result, centred, check_count};
+
+/// A varint that must fit in 32 bits.
+fn read_u32(reader: &mut Reader<'_>) -> Result<u32> {
+    let at = reader.pos();
+    u32::try_from(reader.varint()?).map_err(|_| CodecError::Corrupt {
+        what: "step fraction and phase below 2^32",
+        offset: at,
+    })
+}
+
+/// The step and model of the header after the first timestamp.
+fn read_header(reader: &mut Reader<'_>) -> Result<(Step, u8)> {
+    let whole = unzigzag(reader.varint()?);
+    let fraction = read_u32(reader)?;
+    let phase = read_u32(reader)?;
+    let at = reader.pos();
+    let model = reader.byte()?;
+    if model > MODEL_LINE {
+        return Err(CodecError::Corrupt {
+            what: "step timestamp model 0 or 1",
+            offset: at,
+        });
+    }
+    let step = Step {
+        whole,
+        fraction,
+        phase,
+    };
+    Ok((step, model))
+}
+
+/// Decodes like [`crate::TimestampCodec::decode`] and also tells whether
+/// the timestamps are known to be non-decreasing from the header and the
+/// run's bounds alone, so that a block reader needs no pass for its
+/// min/max. On error `out` is left as it was.
+pub(crate) fn decode_sorted(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<i64>,
+) -> Result<(usize, bool)> {
+    check_count(count)?;
+    if count == 0 {
+        return Ok((0, true));
+    }
+    let Some((head, rest)) = input.split_first_chunk::<8>() else {
+        return Err(CodecError::Truncated {
+            offset: input.len(),
+            needed: 8 - input.len(),
+            available: input.len(),
+        });
+    };
+    let first = i64::from_le_bytes(*head);
+    if count == 1 {
+        out.push(first);
+        return Ok((8, true));
+    }
+    let mut reader = Reader::new(rest);
+    let (step, model) = read_header(&mut reader).map_err(|e| rebase(e, 8))?;
+    let at = 8 + reader.pos();
+    let run = centred::Run::parse(reader.rest(), count - 1).map_err(|e| rebase(e, at))?;
+    let sorted = known_sorted(first, step, model, &run, count);
+    let used = at + run.len;
+    out.reserve(count);
+    out.push(first);
+    match (model, run.is_constant()) {
+        (MODEL_DELTAS, true) => line(first, step, run.centre(), count, out),
+        (MODEL_DELTAS, false) => summed(first, step, run, out),
+        (_, true) => {
+            let last = out.len();
+            line(first, step, 0, count, out);
+            let offset = run.centre() as i64;
+            let points = out.get_mut(last..).unwrap_or_default();
+            points.iter_mut().for_each(|t| *t = t.wrapping_add(offset));
+        }
+        (_, false) => offsets(first, step, run, out),
+    }
+    Ok((used, sorted))
+}
+
+/// Whether every timestamp is at least the one before and none can pass
+/// `i64::MAX`, from the run's bounds: a delta is `q + carry + r` (model 0)
+/// or `q + carry + r_i - r_{i-1}`, with `r_0 = 0` (model 1).
+fn known_sorted(first: i64, step: Step, model: u8, run: &centred::Run<'_>, count: usize) -> bool {
+    let Some((low, high)) = run.bounds() else {
+        return false;
+    };
+    let (low, high) = (i128::from(low), i128::from(high));
+    let carry = i128::from(step.fraction != 0);
+    let whole = i128::from(step.whole);
+    let (smallest, largest) = if model == MODEL_DELTAS {
+        (whole + low, whole + carry + high)
+    } else {
+        (
+            whole + low.min(0) - high.max(0),
+            whole + carry + high.max(0) - low.min(0),
+        )
+    };
+    smallest >= 0 && i128::from(first) + largest * (count as i128 - 1) <= i128::from(i64::MAX)
+}
+
+/// `t_i = t0 + i * (q + residual) + F(i) - F(0)`, with no dependency
+/// between points, so the loop vectorizes.
+fn line(first: i64, step: Step, residual: u64, count: usize, out: &mut Vec<i64>) {
+    let per_step = step.whole.wrapping_add(residual as i64);
+    if step.fraction == 0 {
+        out.extend((1..count as i64).map(|i| first.wrapping_add(per_step.wrapping_mul(i))));
+    } else {
+        let base = step.carry_sum(0);
+        out.extend((1..count as u64).map(|i| {
+            let line = first.wrapping_add(per_step.wrapping_mul(i as i64));
+            line.wrapping_add((step.carry_sum(i) - base) as i64)
+        }));
+    }
+}
+
+/// Model 0 in general: a running sum of `q + carry + r`, frame by frame.
+fn summed(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
+    let (centre, gcd) = (run.centre(), run.gcd());
+    let mut previous = first;
+    let mut index = 0u64;
+    run.decode_raw(|zs| {
+        // Locals, so the running sum and the scalars stay in registers.
+        let (mut sum, whole, centre, gcd) = (previous, step.whole, centre, gcd);
+        if step.fraction == 0 {
+            let per_step = whole.wrapping_add(centre as i64);
+            if gcd == 1 {
+                out.extend(zs.iter().map(|&z| {
+                    sum = sum.wrapping_add(per_step.wrapping_add(unzigzag(z)));
+                    sum
+                }));
+            } else {
+                out.extend(zs.iter().map(|&z| {
+                    let r = gcd.wrapping_mul(unzigzag(z) as u64) as i64;
+                    sum = sum.wrapping_add(per_step.wrapping_add(r));
+                    sum
+                }));
+            }
+        } else {
+            let mut carried = step.carry_sum(index);
+            out.extend(zs.iter().map(|&z| {
+                index += 1;
+                let next = step.carry_sum(index);
+                let r = centred::value(centre, gcd, z) as i64;
+                sum = sum.wrapping_add(whole.wrapping_add((next - carried) as i64).wrapping_add(r));
+                carried = next;
+                sum
+            }));
+        }
+        previous = sum;
+    });
+}
+
+/// Model 1 in general: the line plus each offset, with no dependency
+/// between points.
+fn offsets(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
+    let (centre, gcd) = (run.centre(), run.gcd());
+    let base = step.carry_sum(0);
+    let mut index = 0u64;
+    run.decode_raw(|zs| {
+        let (whole, centre, gcd) = (step.whole, centre, gcd);
+        out.extend(zs.iter().map(|&z| {
+            index += 1;
+            let line = first
+                .wrapping_add(whole.wrapping_mul(index as i64))
+                .wrapping_add((step.carry_sum(index) - base) as i64);
+            line.wrapping_add(centred::value(centre, gcd, z) as i64)
+        }));
+    });
+}
