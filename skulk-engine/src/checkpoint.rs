@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use skulk_format::storage::{FsStorage, Storage};
+
 use crate::layout::Layout;
 use crate::{EngineError, Result};
 
@@ -105,22 +107,25 @@ pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
 /// here; an engine treats a data directory without one as safe LSN 0
 /// (replay the whole WAL).
 pub fn read_checkpoint(path: &Path) -> Result<u64> {
-    let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+    let storage = FsStorage::new("");
+    let bytes = storage.read(path).map_err(|e| EngineError::io(path, e))?;
     decode_checkpoint(&bytes, path)
 }
 
-/// Reads the safe LSN; `0` (replay everything) when there is no file yet.
-pub(crate) fn load(path: &Path) -> Result<u64> {
-    match std::fs::read(path) {
-        Ok(bytes) => decode_checkpoint(&bytes, path),
+/// Reads the safe LSN of `layout`; `0` (replay everything) when there is
+/// no file yet.
+pub(crate) fn load(layout: &Layout) -> Result<u64> {
+    let path = layout.checkpoint_path();
+    match layout.storage().read(path) {
+        Ok(bytes) => decode_checkpoint(&bytes, &layout.shown(path)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(EngineError::io(path, e)),
+        Err(e) => Err(layout.io(path)(e)),
     }
 }
 
 /// Durably replaces the checkpoint of `layout` with `safe_lsn`.
 pub(crate) fn store(layout: &Layout, safe_lsn: u64) -> Result<()> {
-    layout.write_atomic(&layout.checkpoint_path(), &encode(safe_lsn))
+    layout.write_atomic(layout.checkpoint_path(), &encode(safe_lsn))
 }
 
 #[cfg(test)]
@@ -161,10 +166,10 @@ mod tests {
         assert_eq!(&bytes[..8], b"SKCK\x01\0\0\0");
         assert_eq!(&bytes[8..16], &7u64.to_le_bytes());
         assert_eq!(bytes[16..], crc32fast::hash(&bytes[..16]).to_le_bytes());
-        let root = Path::new("data");
+        let layout = Layout::new(std::sync::Arc::new(FsStorage::new("data")));
         assert_eq!(
-            Layout::new(root).checkpoint_path(),
-            root.join(CHECKPOINT_FILE_NAME)
+            layout.shown(layout.checkpoint_path()),
+            Path::new("data").join(CHECKPOINT_FILE_NAME)
         );
     }
 
@@ -193,15 +198,15 @@ mod tests {
     #[test]
     fn store_then_load_and_read() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new(dir.path());
-        let path = layout.checkpoint_path();
-        assert_eq!(load(&path).unwrap(), 0);
+        let layout = Layout::new(std::sync::Arc::new(FsStorage::new(dir.path())));
+        let path = dir.path().join(CHECKPOINT_FILE_NAME);
+        assert_eq!(load(&layout).unwrap(), 0);
         assert!(matches!(
             read_checkpoint(&path),
             Err(EngineError::Io { .. })
         ));
         store(&layout, 42).unwrap();
-        assert_eq!(load(&path).unwrap(), 42);
+        assert_eq!(load(&layout).unwrap(), 42);
         assert_eq!(read_checkpoint(&path).unwrap(), 42);
     }
 }

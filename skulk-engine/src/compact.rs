@@ -16,9 +16,10 @@ use rayon::prelude::*;
 use skulk_format::{SeriesId, SeriesMeta, TsmWriter};
 
 use crate::Result;
-use crate::engine::{Inner, lock, read, write};
-use crate::flush::{ensure_partition_dir, writer_options};
+use crate::engine::Inner;
+use crate::flush::writer_options;
 use crate::layout::FileGens;
+use crate::locks::{exclusive, guard, shared};
 use crate::query::merge::{Columns, merge_sources};
 use crate::stats::CompactionStats;
 use crate::tsm::TsmFile;
@@ -30,13 +31,13 @@ const SERIES_PER_BATCH: usize = 64;
 /// files.
 pub(crate) fn compact(inner: &Inner, min_files: usize) -> Result<CompactionStats> {
     let started = Instant::now();
-    let _lifecycle = lock(&inner.lifecycle);
+    let _lifecycle = guard(&inner.lifecycle);
     inner.check_live()?;
     compact_locked(inner, min_files, started).map_err(|e| inner.durability_error("compaction", e))
 }
 
 fn compact_locked(inner: &Inner, min_files: usize, started: Instant) -> Result<CompactionStats> {
-    let candidates: Vec<(i64, Vec<Arc<TsmFile>>)> = read(&inner.state)
+    let candidates: Vec<(i64, Vec<Arc<TsmFile>>)> = shared(&inner.state)
         .partitions
         .iter()
         .filter(|(_, p)| p.files.len() >= min_files.max(2))
@@ -59,9 +60,12 @@ fn compact_partition(
     let first = inputs.iter().map(|f| f.gens.first).min().unwrap_or(0);
     let last = inputs.iter().map(|f| f.gens.last).max().unwrap_or(0);
     let gens = FileGens { first, last };
-    let path = ensure_partition_dir(inner, start)?.join(gens.file_name());
+    let path = inner
+        .layout
+        .ensure_partition_dir(start)?
+        .join(gens.file_name());
     let points = write_merged(inner, &path, inputs)?;
-    let file = Arc::new(TsmFile::open(&path, gens)?);
+    let file = Arc::new(TsmFile::open(inner.layout.storage().as_ref(), &path, gens)?);
     stats.partitions_compacted += 1;
     stats.files_merged += inputs.len();
     stats.files_written += 1;
@@ -69,7 +73,7 @@ fn compact_partition(
     stats.bytes_before += inputs.iter().map(|f| f.size()).sum::<u64>();
     stats.bytes_after += file.size();
     {
-        let mut state = write(&inner.state);
+        let mut state = exclusive(&inner.state);
         if let Some(p) = state.partitions.get_mut(&start) {
             p.files
                 .retain(|f| !inputs.iter().any(|i| Arc::ptr_eq(i, f)));

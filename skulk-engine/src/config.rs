@@ -40,6 +40,13 @@ pub struct EngineConfig {
     /// dropped whole. Default: absent, keep everything.
     #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
     pub retention: Option<Duration>,
+    /// Partitions with unflushed points kept in memory at most: beyond
+    /// this many, maintenance flushes the oldest, as it flushes a partition
+    /// whose end lies a whole `partition_duration` behind the newest point
+    /// written, so that a backfill in time order writes each partition once
+    /// and keeps memory bounded. `0` turns this off (only the flush
+    /// thresholds and explicit flushes write files). Default 8.
+    pub max_active_partitions: usize,
     /// Merge a partition's TSM files into one once it has at least this many.
     /// Values below 2 disable automatic compaction (an explicit
     /// [`crate::Engine::compact`] still merges every partition with two or
@@ -71,6 +78,7 @@ impl Default for EngineConfig {
             flush_size_bytes: 64 << 20,
             flush_age: Some(Duration::from_secs(600)),
             retention: None,
+            max_active_partitions: 8,
             compaction_min_files: 4,
             block_points: 8192,
             query_threads: 0,

@@ -2,16 +2,18 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use skulk_format::{DataPoint, SeriesMeta, StdStorage, TimePartition, TsmStorage};
-use skulk_wal::storage::{DirLock, LogDir};
+use skulk_format::storage::StorageLock;
+use skulk_format::{DataPoint, SeriesMeta, TimePartition};
 use skulk_wal::{Wal, WalError};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::layout::Layout;
+use crate::locks::{exclusive, guard, shared};
 use crate::maintenance::Signal;
+use crate::options::OpenOptions;
 use crate::query::{CompiledSelector, Query, SeriesResult, SeriesSelector};
 use crate::state::State;
 use crate::stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
@@ -56,19 +58,7 @@ pub(crate) struct Inner {
     pub signal: Signal,
     /// The exclusive lock on `<dir>/LOCK`, released when the engine is
     /// dropped.
-    pub _lock: DirLock,
-}
-
-pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    pub _lock: StorageLock,
 }
 
 const _: () = {
@@ -77,64 +67,20 @@ const _: () = {
 };
 
 impl Engine {
-    /// Opens (creating if needed) the database in `dir` with the system
-    /// clock. Recovers automatically: deletes leftovers of interrupted
-    /// operations, maps the TSM files, replays the WAL past the checkpoint
-    /// into memtables; see [`Engine::recovery_stats`].
+    /// Opens (creating if needed) the database in folder `dir` of the real
+    /// file system, with the system clock. Recovers automatically: deletes
+    /// leftovers of interrupted operations, maps the TSM files, replays the
+    /// WAL past the checkpoint into memtables; see
+    /// [`Engine::recovery_stats`].
     pub fn open(dir: impl AsRef<Path>, config: EngineConfig) -> Result<Engine> {
-        Self::open_with_clock(dir, config, Arc::new(SystemClock))
+        Self::open_with(OpenOptions::new(dir.as_ref())?.config(config))
     }
 
-    /// [`Engine::open`] with the clock retention uses.
-    pub fn open_with_clock(
-        dir: impl AsRef<Path>,
-        config: EngineConfig,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Engine> {
-        Self::start(crate::recovery::open(
-            dir.as_ref(),
-            config,
-            clock,
-            None,
-            Arc::new(StdStorage),
-        )?)
-    }
-
-    /// [`Engine::open_with_clock`] with the WAL kept in `wal_dir` instead of
-    /// `<dir>/wal/`: any [`LogDir`], e.g. one that injects I/O faults in
-    /// tests.
-    pub fn open_with_wal_storage(
-        dir: impl AsRef<Path>,
-        config: EngineConfig,
-        clock: Arc<dyn Clock>,
-        wal_dir: Arc<dyn LogDir>,
-    ) -> Result<Engine> {
-        Self::start(crate::recovery::open(
-            dir.as_ref(),
-            config,
-            clock,
-            Some(wal_dir),
-            Arc::new(StdStorage),
-        )?)
-    }
-
-    /// [`Engine::open_with_clock`] with TSM files, the checkpoint and the
-    /// folder syncs of the data directory going through `files` (the WAL
-    /// stays in `<dir>/wal/` on the real file system): any
-    /// [`TsmStorage`], e.g. one that injects I/O faults in tests.
-    pub fn open_with_file_storage(
-        dir: impl AsRef<Path>,
-        config: EngineConfig,
-        clock: Arc<dyn Clock>,
-        files: Arc<dyn TsmStorage>,
-    ) -> Result<Engine> {
-        Self::start(crate::recovery::open(
-            dir.as_ref(),
-            config,
-            clock,
-            None,
-            files,
-        )?)
+    /// Opens the database `options` describe: its data directory (on the
+    /// real file system or any [`skulk_format::Storage`]), configuration
+    /// and clock. Recovers as [`Engine::open`] does.
+    pub fn open_with(options: OpenOptions) -> Result<Engine> {
+        Self::start(crate::recovery::open(options)?)
     }
 
     fn start(inner: Inner) -> Result<Engine> {
@@ -180,14 +126,13 @@ impl Engine {
         }
         self.inner.check_live()?;
         {
-            let _ingest = read(&self.inner.ingest);
+            let _ingest = shared(&self.inner.ingest);
             let lsn = self
                 .inner
                 .wal
                 .append_points(points)
                 .map_err(|e| self.inner.wal_error(e))?;
-            let applied =
-                write(&self.inner.state).insert(points, self.inner.config.partition_duration);
+            let applied = exclusive(&self.inner.state).insert(points, lsn);
             if let Err(e) = applied {
                 self.inner
                     .fail(format!("memtable refused logged points: {e}"));
@@ -209,7 +154,7 @@ impl Engine {
         let Ok(selector) = CompiledSelector::new(selector) else {
             return Vec::new();
         };
-        let state = read(&self.inner.state);
+        let state = shared(&self.inner.state);
         let mut out: Vec<SeriesMeta> = state
             .catalog
             .values()
@@ -225,17 +170,13 @@ impl Engine {
     /// time order. Reading a large selection partition by partition keeps
     /// memory bounded by one partition's points (as `skulk export` does).
     pub fn partitions(&self) -> Vec<TimePartition> {
-        read(&self.inner.state)
-            .partitions
-            .values()
-            .map(|p| p.part)
-            .collect()
+        shared(&self.inner.state).partition_list()
     }
 
     /// Writes every memtable to a TSM file per partition, then records the
     /// checkpoint and truncates the WAL through it.
     pub fn flush(&self) -> Result<FlushStats> {
-        crate::flush::flush(&self.inner)
+        crate::flush::flush(&self.inner, crate::flush::Scope::All)
     }
 
     /// Merges the files of every partition that has two or more into one.
@@ -254,13 +195,13 @@ impl Engine {
         self.inner.stats()
     }
 
-    /// Flushes (unless the engine failed), stops the background thread and
-    /// closes the files.
+    /// Stops the background thread, flushes and closes the files. On an
+    /// engine that failed earlier nothing is flushed and the failure is
+    /// returned ([`EngineError::Failed`]): what it did not write is still
+    /// in the WAL for the next open.
     pub fn close(mut self) -> Result<()> {
         self.stop_worker();
-        if self.inner.failed.load(Ordering::SeqCst) {
-            return Ok(());
-        }
+        self.inner.check_live()?;
         self.flush().map(|_| ())
     }
 
@@ -273,7 +214,7 @@ impl Engine {
     }
 
     fn after_write(&self) -> Result<()> {
-        if !self.inner.flush_due() {
+        if !self.inner.flush_due() && !self.inner.partial_flush_due() {
             return Ok(());
         }
         if self.worker.is_some() && !self.inner.far_behind() {
@@ -306,7 +247,7 @@ impl Inner {
     /// Fails unless the engine is writable.
     pub fn check_live(&self) -> Result<()> {
         if self.failed.load(Ordering::SeqCst) {
-            let why = lock(&self.failure).clone().unwrap_or_default();
+            let why = guard(&self.failure).clone().unwrap_or_default();
             return Err(EngineError::Failed(why));
         }
         Ok(())
@@ -314,7 +255,7 @@ impl Inner {
 
     /// Puts the engine in the read-only failed state.
     pub fn fail(&self, why: String) {
-        let mut failure = lock(&self.failure);
+        let mut failure = guard(&self.failure);
         failure.get_or_insert(why);
         self.failed.store(true, Ordering::SeqCst);
     }
@@ -341,7 +282,7 @@ impl Inner {
     /// True when a flush threshold is crossed.
     pub fn flush_due(&self) -> bool {
         let c = &self.config;
-        let state = read(&self.state);
+        let state = shared(&self.state);
         if state.active_writes == 0 {
             return false;
         }
@@ -351,27 +292,35 @@ impl Inner {
         points || age || bytes
     }
 
+    /// True when the partition manager asks for some memtables to be
+    /// flushed (see [`crate::flush::Scope::Due`]).
+    pub fn partial_flush_due(&self) -> bool {
+        let state = shared(&self.state);
+        state.memtables.stats().active_partitions > 1
+            && !state.memtables.flush_priorities().is_empty()
+    }
+
     /// True when writers have outrun the background flush: memtables took
     /// four times `flush_points`. Writers then flush inline (back-pressure).
     pub fn far_behind(&self) -> bool {
         let limit = self.config.flush_points.saturating_mul(4);
-        limit > 0 && read(&self.state).active_writes >= limit
+        limit > 0 && shared(&self.state).active_writes >= limit
     }
 
     pub fn stats(&self) -> EngineStats {
-        let state = read(&self.state);
+        let state = shared(&self.state);
         let files: Vec<_> = state.files().collect();
         EngineStats {
             series: state.catalog.len(),
             partitions: state.partitions.len(),
             points_in_memory: state.memory_points(),
-            memory_bytes: state.active_bytes(),
+            memory_bytes: state.memory_bytes(),
             files: files.len(),
             bytes_on_disk: files.iter().map(|f| f.size()).sum(),
             points_on_disk: files.iter().map(|f| f.points()).sum(),
             safe_lsn: self.safe_lsn.load(Ordering::SeqCst),
             failed: self.failed.load(Ordering::SeqCst),
-            last_background_error: lock(&self.background_error).clone(),
+            last_background_error: guard(&self.background_error).clone(),
         }
     }
 }

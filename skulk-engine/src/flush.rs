@@ -17,25 +17,35 @@ use std::time::Instant;
 
 use skulk_format::TsmWriterOptions;
 
-use crate::engine::{Inner, lock, read, write};
-use crate::error::IoContext;
+use crate::engine::Inner;
 use crate::layout::FileGens;
-use crate::state::{Frozen, memtable};
+use crate::locks::{exclusive, guard, shared};
+use crate::state::Frozen;
 use crate::stats::FlushStats;
 use crate::tsm::TsmFile;
 use crate::{Result, checkpoint};
 
-/// Runs a flush (see the module docs). Any failure after it started
-/// writing puts the engine in its read-only failed state.
-pub(crate) fn flush(inner: &Inner) -> Result<FlushStats> {
-    let _lifecycle = lock(&inner.lifecycle);
-    inner.check_live()?;
-    flush_locked(inner).map_err(|e| inner.durability_error("flush", e))
+/// Which active memtables a flush takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Every one.
+    All,
+    /// Those the partition manager says are due (partitions far behind the
+    /// newest data, too many active, too large).
+    Due,
 }
 
-fn flush_locked(inner: &Inner) -> Result<FlushStats> {
+/// Runs a flush (see the module docs). Any failure after it started
+/// writing puts the engine in its read-only failed state.
+pub(crate) fn flush(inner: &Inner, scope: Scope) -> Result<FlushStats> {
+    let _lifecycle = guard(&inner.lifecycle);
+    inner.check_live()?;
+    flush_locked(inner, scope).map_err(|e| inner.durability_error("flush", e))
+}
+
+fn flush_locked(inner: &Inner, scope: Scope) -> Result<FlushStats> {
     let started = Instant::now();
-    let safe_lsn = freeze(inner);
+    let safe_lsn = freeze(inner, scope);
     let mut stats = FlushStats {
         safe_lsn,
         ..FlushStats::default()
@@ -54,38 +64,45 @@ fn flush_locked(inner: &Inner) -> Result<FlushStats> {
             .truncate_through(safe_lsn)
             .map_err(|e| inner.wal_error(e))?;
     }
+    stats.safe_lsn = inner.safe_lsn.load(Ordering::SeqCst);
     stats.duration = started.elapsed();
     Ok(stats)
 }
 
-/// Turns every non-empty active memtable into a frozen snapshot and returns
-/// the highest LSN they cover.
-fn freeze(inner: &Inner) -> u64 {
-    let _ingest = write(&inner.ingest);
-    let mut state = write(&inner.state);
-    let safe = inner.applied_lsn.load(Ordering::SeqCst);
-    let mut seq = state.next_freeze;
-    for p in state
-        .partitions
-        .values_mut()
-        .filter(|p| !p.active.is_empty())
-    {
-        let table = std::mem::replace(&mut p.active, memtable(p.part));
-        p.frozen.push(Frozen {
-            seq,
-            snap: table.snapshot(),
-        });
-        seq += 1;
+/// Freezes the active memtables `scope` takes and returns the safe LSN
+/// this flush establishes: every applied record, or, when some memtables
+/// stay active, every record below the oldest one they hold.
+fn freeze(inner: &Inner, scope: Scope) -> u64 {
+    let _ingest = exclusive(&inner.ingest);
+    let mut state = exclusive(&inner.state);
+    let applied = inner.applied_lsn.load(Ordering::SeqCst);
+    let taken = match scope {
+        Scope::All => {
+            state.active_writes = 0;
+            state.oldest_active_write = None;
+            state.memtables.take_all()
+        }
+        Scope::Due => {
+            let due = state.memtables.flush_priorities();
+            let taken: Vec<_> = due
+                .iter()
+                .filter_map(|c| state.memtables.take_partition(c.partition))
+                .collect();
+            let writes: u64 = taken.iter().map(|t| t.table.writes()).sum();
+            state.active_writes = state.active_writes.saturating_sub(writes);
+            taken
+        }
+    };
+    state.freeze(taken);
+    match state.memtables.min_active_lsn() {
+        Some(oldest) => applied.min(oldest.saturating_sub(1)),
+        None => applied,
     }
-    state.next_freeze = seq;
-    state.active_writes = 0;
-    state.oldest_active_write = None;
-    safe
 }
 
 /// Every frozen snapshot (also those left by a failed flush), oldest first.
 fn pending(inner: &Inner) -> Vec<(i64, Frozen)> {
-    let state = read(&inner.state);
+    let state = shared(&inner.state);
     let mut all: Vec<(i64, Frozen)> = state
         .partitions
         .iter()
@@ -103,28 +120,18 @@ pub(crate) fn writer_options(inner: &Inner) -> TsmWriterOptions {
     }
 }
 
-/// Creates a partition's folder if missing and fsyncs `partitions/`,
-/// always: a crash between an earlier creation and its sync would
-/// otherwise leave the folder's entry undurable for good.
-pub(crate) fn ensure_partition_dir(inner: &Inner, start: i64) -> Result<std::path::PathBuf> {
-    let dir = inner.layout.partition_dir(start);
-    if !dir.is_dir() {
-        std::fs::create_dir_all(&dir).at(&dir)?;
-    }
-    inner.layout.fsync_dir(&inner.layout.partitions_dir())?;
-    Ok(dir)
-}
-
 fn write_frozen(inner: &Inner, start: i64, frozen: &Frozen, stats: &mut FlushStats) -> Result<()> {
     let gens = FileGens::single(inner.next_gen.fetch_add(1, Ordering::SeqCst));
-    let path = ensure_partition_dir(inner, start)?.join(gens.file_name());
-    let outcome = frozen.snap.write_tsm_in(
-        Arc::clone(inner.layout.storage()),
-        &path,
-        writer_options(inner),
-    )?;
-    let file = Arc::new(TsmFile::open(&path, gens)?);
-    let mut state = write(&inner.state);
+    let path = inner
+        .layout
+        .ensure_partition_dir(start)?
+        .join(gens.file_name());
+    let storage = inner.layout.storage();
+    let outcome = frozen
+        .snap
+        .write_tsm_in(Arc::clone(storage), &path, writer_options(inner))?;
+    let file = Arc::new(TsmFile::open(storage.as_ref(), &path, gens)?);
+    let mut state = exclusive(&inner.state);
     if let Some(p) = state.partitions.get_mut(&start) {
         p.frozen.retain(|f| f.seq != frozen.seq);
         p.add_file(file);

@@ -1,5 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -24,8 +24,9 @@ mod engine;
 mod error;
 mod flush;
 mod layout;
+mod locks;
 mod maintenance;
-mod mmap;
+mod options;
 mod query;
 mod read;
 mod recovery;
@@ -41,6 +42,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
+pub use options::OpenOptions;
 pub use query::{
     AggregateFn, Aggregation, LabelMatcher, METRIC_LABEL, MatchOp, Query, SeriesResult,
     SeriesSelector,

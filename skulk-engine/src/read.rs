@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use skulk_format::{BlockRef, SeriesId, SeriesMeta, TimeRange};
-use skulk_memtable::MemTableSnapshot;
+use skulk_format::{BlockRef, SeriesId, SeriesMeta, TimePartition, TimeRange};
+use skulk_memtable::{MemTableSnapshot, TimeSeriesMemTable};
 
-use crate::engine::{Inner, read};
+use crate::engine::Inner;
+use crate::locks::shared;
 use crate::query::merge::{Columns, merge_sources};
 use crate::query::{CompiledSelector, Query, SeriesResult};
 use crate::state::State;
@@ -44,7 +45,7 @@ pub(crate) fn run(inner: &Inner, query: &Query) -> Result<Vec<SeriesResult>> {
         agg.validate()?;
     }
     let selector = CompiledSelector::new(&query.selector)?;
-    let view = snapshot(&read(&inner.state), &selector, query.range)?;
+    let view = snapshot(&shared(&inner.state), &selector, query.range)?;
     if view.series.is_empty() || query.range.is_empty() {
         return Ok(Vec::new());
     }
@@ -83,36 +84,20 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
             .collect(),
     };
     series.sort_by(|a, b| a.1.cmp(&b.1));
-    let parts = state
-        .partitions
-        .values()
-        .filter(|p| range.overlaps(p.part.start(), last_ts(p.part.start(), p.part.end_ts())));
+    let overlaps =
+        |part: &TimePartition| range.overlaps(part.start(), last_ts(part.start(), part.end_ts()));
     let mut files = Vec::new();
     let mut frozen = Vec::new();
-    let mut active = Vec::new();
-    for p in parts {
+    for p in state.partitions.values().filter(|p| overlaps(&p.part)) {
         files.extend(p.files.iter().filter(|f| f.overlaps(range)).cloned());
         frozen.extend(p.frozen.iter().cloned());
-        if p.active.is_empty() {
+    }
+    let mut active = Vec::new();
+    for (part, _, table) in state.memtables.partitions() {
+        if table.is_empty() || !overlaps(&part) {
             continue;
         }
-        if series.len() * FEW_SERIES_DIVISOR < p.active.series_count() {
-            let mut runs = HashMap::new();
-            for (id, _) in &series {
-                if let Some(scan) = p.active.scan_series(*id, range) {
-                    let mut cols = Columns::default();
-                    for point in scan {
-                        let (t, v) = point.map_err(EngineError::Memtable)?;
-                        cols.ts.push(t);
-                        cols.vals.push(v);
-                    }
-                    runs.insert(*id, cols);
-                }
-            }
-            active.push(MemSource::Runs(runs));
-        } else {
-            active.push(MemSource::Table(p.active.snapshot()));
-        }
+        active.push(active_source(table, &series, range)?);
     }
     files.sort_by_key(|f| f.gens);
     frozen.sort_by_key(|f| f.seq);
@@ -126,6 +111,31 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
         files,
         mems,
     })
+}
+
+/// What a query holds of an active memtable: the selected series' points
+/// when they are few, else a snapshot.
+fn active_source(
+    table: &TimeSeriesMemTable,
+    series: &[(SeriesId, Arc<SeriesMeta>)],
+    range: TimeRange,
+) -> Result<MemSource> {
+    if series.len() * FEW_SERIES_DIVISOR >= table.series_count() {
+        return Ok(MemSource::Table(table.snapshot()));
+    }
+    let mut runs = HashMap::new();
+    for (id, _) in series {
+        if let Some(scan) = table.scan_series(*id, range) {
+            let mut cols = Columns::default();
+            for point in scan {
+                let (t, v) = point.map_err(EngineError::Memtable)?;
+                cols.ts.push(t);
+                cols.vals.push(v);
+            }
+            runs.insert(*id, cols);
+        }
+    }
+    Ok(MemSource::Runs(runs))
 }
 
 /// One block to decode: (series index, file index, block).

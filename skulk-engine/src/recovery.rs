@@ -6,56 +6,45 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition, TsmStorage};
-use skulk_wal::storage::{DirLock, LogDir};
+use skulk_format::storage::{EntryKind, StorageLock};
+use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition};
 use skulk_wal::{Lsn, Recovery, Wal, WalEntry, WalError};
 
-use crate::clock::Clock;
 use crate::engine::Inner;
-use crate::error::IoContext;
-use crate::layout::{self, FileGens, Layout};
+use crate::layout::{self, FileGens, LOCK_FILE, Layout, WAL_DIR};
 use crate::maintenance::Signal;
-use crate::state::{Partition, State};
+use crate::options::OpenOptions;
+use crate::state::State;
 use crate::stats::RecoveryStats;
 use crate::tsm::TsmFile;
-use crate::{EngineConfig, EngineError, Result, checkpoint};
+use crate::{EngineError, Result, checkpoint};
 
-/// Builds the engine's shared state from the directory at `dir`; the WAL
-/// lives in `wal_dir` when given, else in `<dir>/wal/`.
-pub(crate) fn open(
-    dir: &Path,
-    config: EngineConfig,
-    clock: Arc<dyn Clock>,
-    wal_dir: Option<Arc<dyn LogDir>>,
-    files: Arc<dyn TsmStorage>,
-) -> Result<Inner> {
+/// Builds the engine's shared state from the data directory `options`
+/// name.
+pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     let started = Instant::now();
+    let OpenOptions {
+        storage,
+        config,
+        clock,
+    } = options;
     config.validate()?;
-    let layout = Layout::with_storage(dir, files);
+    let layout = Layout::new(storage);
     layout.create()?;
     let dir_lock = lock_dir(&layout)?;
     let mut stats = RecoveryStats {
         leftovers_removed: layout::remove_leftovers(&layout)?,
         ..Default::default()
     };
-    let mut state = State::default();
+    let mut state = State::new(&config)?;
     let max_gen = load_files(&layout, config.partition_duration, &mut state, &mut stats)?;
 
-    let (wal, recovery) = match wal_dir {
-        Some(wal_dir) => Wal::open_in(wal_dir, config.wal.clone())?,
-        None => Wal::open(layout.wal_dir(), config.wal.clone())?,
-    };
+    let storage = Arc::clone(layout.storage());
+    let (wal, recovery) = Wal::open_in(storage, WAL_DIR, config.wal.clone())?;
     stats.torn_bytes = recovery.torn_bytes();
     let safe_lsn = effective_safe_lsn(&layout, &recovery)?;
     stats.safe_lsn = safe_lsn;
-    replay(
-        &layout,
-        &recovery,
-        safe_lsn,
-        config.partition_duration,
-        &mut state,
-        &mut stats,
-    )?;
+    replay(&layout, &recovery, safe_lsn, &mut state, &mut stats)?;
     let applied = recovery.last_lsn().unwrap_or(0).max(safe_lsn);
     let pool = match config.query_threads {
         0 => None,
@@ -90,20 +79,20 @@ pub(crate) fn open(
 }
 
 /// Takes the exclusive lock on `<dir>/LOCK`, held as long as the engine.
-fn lock_dir(layout: &Layout) -> Result<DirLock> {
-    let path = layout.lock_path();
-    DirLock::acquire(&path).map_err(|e| match e.kind() {
+fn lock_dir(layout: &Layout) -> Result<StorageLock> {
+    let path = Path::new(LOCK_FILE);
+    layout.storage().lock(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::WouldBlock => EngineError::DirectoryInUse {
             path: layout.root().to_path_buf(),
         },
-        _ => EngineError::io(path, e),
+        _ => layout.io(path)(e),
     })
 }
 
 /// The checkpoint, lowered to the WAL's last record if the WAL ends before
 /// it (so that records appended from now on are above it and replayed).
 fn effective_safe_lsn(layout: &Layout, recovery: &Recovery) -> Result<u64> {
-    let stored = checkpoint::load(&layout.checkpoint_path())?;
+    let stored = checkpoint::load(layout)?;
     let last = recovery.next_lsn().saturating_sub(1);
     if stored > last {
         checkpoint::store(layout, last)?;
@@ -122,35 +111,27 @@ fn load_files(
 ) -> Result<u64> {
     let parts = layout.partitions_dir();
     let mut max_gen = 0;
-    for entry in std::fs::read_dir(&parts).at(&parts)? {
-        let dir = entry.at(&parts)?.path();
-        let Some(start) = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(layout::parse_partition_dir)
+    for (name, kind) in layout.list(parts)? {
+        let Some(start) = layout::parse_partition_dir(&name).filter(|_| kind == EntryKind::Dir)
         else {
             continue;
         };
+        let dir = parts.join(&name);
         let part = TimePartition::containing(start, duration)?;
         if part.start() != start {
             return Err(EngineError::InvalidArgument(format!(
                 "partition folder {} does not match partition_duration {duration:?}; \
                  open the directory with the partition_duration it was created with",
-                dir.display()
+                layout.shown(&dir).display()
             )));
         }
-        let gens = live_files(layout, &dir, stats)?;
-        let mut partition = Partition::new(part);
-        for g in gens {
-            let file = TsmFile::open(&dir.join(g.file_name()), g)?;
+        for g in live_files(layout, &dir, stats)? {
+            let file = TsmFile::open(layout.storage().as_ref(), &dir.join(g.file_name()), g)?;
             stats.files_opened += 1;
             stats.file_bytes += file.size();
             max_gen = max_gen.max(g.last);
             state.catalog_file(&file);
-            partition.add_file(Arc::new(file));
-        }
-        if !partition.files.is_empty() {
-            state.partitions.insert(start, partition);
+            state.partition_mut(part).add_file(Arc::new(file));
         }
     }
     Ok(max_gen)
@@ -159,13 +140,12 @@ fn load_files(
 /// The TSM files of a partition folder that no other file replaced; the
 /// replaced ones are deleted.
 fn live_files(layout: &Layout, dir: &Path, stats: &mut RecoveryStats) -> Result<Vec<FileGens>> {
-    let mut gens = Vec::new();
-    for entry in std::fs::read_dir(dir).at(dir)? {
-        let name = entry.at(dir)?.file_name();
-        if let Some(g) = name.to_str().and_then(FileGens::parse) {
-            gens.push(g);
-        }
-    }
+    let gens: Vec<FileGens> = layout
+        .list(dir)?
+        .into_iter()
+        .filter(|(_, kind)| *kind == EntryKind::File)
+        .filter_map(|(name, _)| FileGens::parse(&name))
+        .collect();
     let (obsolete, live): (Vec<FileGens>, Vec<FileGens>) = gens
         .iter()
         .partition(|g| gens.iter().any(|other| other.covers(g)));
@@ -181,11 +161,11 @@ fn replay(
     layout: &Layout,
     recovery: &Recovery,
     safe_lsn: Lsn,
-    duration: Duration,
     state: &mut State,
     stats: &mut RecoveryStats,
 ) -> Result<()> {
     let mut series: HashMap<SeriesId, Arc<SeriesMeta>> = HashMap::new();
+    let mut dropped = false;
     for (lsn, entry) in recovery.records() {
         if let WalEntry::SeriesDef { id, meta } = entry {
             let known = series.entry(*id).or_insert_with(|| Arc::new(meta.clone()));
@@ -217,19 +197,22 @@ fn replay(
                         }),
                     })
                     .collect::<Result<Vec<_>, WalError>>()?;
-                state.insert(&resolved, duration)?;
+                state.insert(&resolved, *lsn)?;
                 stats.wal_points_replayed += resolved.len() as u64;
             }
             WalEntry::DropPartition(part) => {
-                if state.partitions.remove(&part.start()).is_some() {
+                let gone = state.drop_partition(*part);
+                if !gone.files.is_empty() || gone.memtable_points > 0 {
                     stats.partitions_dropped += 1;
+                    dropped = true;
                 }
-                layout.remove_partition_dir(&layout.partition_dir(part.start()))?;
+                drop(gone);
+                layout.remove_dir_all(&layout.partition_dir(part.start()))?;
             }
             _ => {}
         }
     }
-    if stats.partitions_dropped > 0 {
+    if dropped {
         state.rebuild_catalog();
     }
     Ok(())

@@ -3,17 +3,19 @@
 //! With writers held off, each expired partition is first recorded in the
 //! WAL (a drop-partition record: replay then discards the partition's
 //! earlier points and deletes its folder), then removed from memory; its
-//! folder is then renamed to `<start>.dropped` and deleted. A crash at any
-//! point ends with the partition gone after the next open.
+//! files are then deleted, then its folder. A crash at any point ends with
+//! the partition gone after the next open.
 
 use std::sync::atomic::Ordering;
 
 use skulk_format::TimePartition;
 use skulk_wal::WalEntry;
 
+use crate::EngineError;
 use crate::Result;
-use crate::engine::{Inner, lock, read, write};
-use crate::state::Partition;
+use crate::engine::Inner;
+use crate::locks::{exclusive, guard, shared};
+use crate::state::Dropped;
 use crate::stats::RetentionStats;
 
 /// Drops every partition that ends at or before `now - retention`.
@@ -21,7 +23,7 @@ pub(crate) fn apply(inner: &Inner) -> Result<RetentionStats> {
     let Some(ttl) = inner.config.retention else {
         return Ok(RetentionStats::default());
     };
-    let _lifecycle = lock(&inner.lifecycle);
+    let _lifecycle = guard(&inner.lifecycle);
     inner.check_live()?;
     drop_partitions(inner, ttl).map_err(|e| inner.durability_error("retention", e))
 }
@@ -34,16 +36,26 @@ fn drop_partitions(inner: &Inner, ttl: std::time::Duration) -> Result<RetentionS
         ..RetentionStats::default()
     };
     let (dropped, logged) = drop_expired(inner, cutoff);
-    for p in dropped {
+    for (part, gone) in dropped {
         stats.partitions_dropped += 1;
-        stats.files_removed += p.files.len();
-        stats.memtable_points_dropped +=
-            p.active.point_count() + p.frozen.iter().map(|f| f.snap.point_count()).sum::<u64>();
-        let dir = inner.layout.partition_dir(p.part.start());
+        stats.files_removed += gone.files.len();
+        stats.memtable_points_dropped += gone.memtable_points;
+        // Release this engine's maps first: on FUSE and NFS a folder that
+        // still holds an open file cannot be removed.
+        drop(gone);
+        let dir = inner.layout.partition_dir(part.start());
         // The drop is logged; a folder left behind would come back on a
         // later open once the record is truncated away: the caller fails
-        // the engine on this error.
-        inner.layout.remove_partition_dir(&dir)?;
+        // the engine on this error. A folder that only a query still holds
+        // open files in is left, empty of data, for the next open.
+        match inner.layout.remove_dir_all(&dir) {
+            Err(EngineError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::DirectoryNotEmpty =>
+            {
+                stats.folders_left += 1;
+            }
+            other => other?,
+        }
     }
     logged.map(|()| stats)
 }
@@ -52,13 +64,12 @@ fn drop_partitions(inner: &Inner, ttl: std::time::Duration) -> Result<RetentionS
 /// dropped (their folders still to delete) and the first logging error.
 /// Writers are held off throughout; queries only while the partitions are
 /// taken out, not while the drop records are synced.
-fn drop_expired(inner: &Inner, cutoff: i64) -> (Vec<Partition>, Result<()>) {
-    let _ingest = write(&inner.ingest);
-    let expired: Vec<TimePartition> = read(&inner.state)
-        .partitions
-        .values()
-        .filter(|p| p.part.end_ts() <= cutoff && p.part.end_ts() != i64::MAX)
-        .map(|p| p.part)
+fn drop_expired(inner: &Inner, cutoff: i64) -> (Vec<(TimePartition, Dropped)>, Result<()>) {
+    let _ingest = exclusive(&inner.ingest);
+    let expired: Vec<TimePartition> = shared(&inner.state)
+        .partition_list()
+        .into_iter()
+        .filter(|p| p.end_ts() <= cutoff && p.end_ts() != i64::MAX)
         .collect();
     let mut logged = Vec::with_capacity(expired.len());
     let mut result = Ok(());
@@ -66,7 +77,7 @@ fn drop_expired(inner: &Inner, cutoff: i64) -> (Vec<Partition>, Result<()>) {
         match inner.wal.append(&WalEntry::DropPartition(part)) {
             Ok(lsn) => {
                 inner.applied_lsn.fetch_max(lsn, Ordering::SeqCst);
-                logged.push(part.start());
+                logged.push(part);
             }
             Err(e) => {
                 result = Err(inner.wal_error(e));
@@ -74,10 +85,10 @@ fn drop_expired(inner: &Inner, cutoff: i64) -> (Vec<Partition>, Result<()>) {
             }
         }
     }
-    let mut state = write(&inner.state);
-    let dropped: Vec<Partition> = logged
-        .iter()
-        .filter_map(|start| state.partitions.remove(start))
+    let mut state = exclusive(&inner.state);
+    let dropped: Vec<(TimePartition, Dropped)> = logged
+        .into_iter()
+        .map(|part| (part, state.drop_partition(part)))
         .collect();
     if !dropped.is_empty() {
         state.rebuild_catalog();

@@ -74,6 +74,10 @@ pub struct RetentionStats {
     pub files_removed: usize,
     /// Points dropped from memtables.
     pub memtable_points_dropped: u64,
+    /// Folders of dropped partitions left in place, empty of data, because
+    /// a reader still held a file in them open (FUSE and NFS cannot remove
+    /// such a folder); a later open removes them.
+    pub folders_left: usize,
 }
 
 /// A snapshot of the engine's size.

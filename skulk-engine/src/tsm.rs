@@ -3,26 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
+use skulk_format::storage::{FileBytes, Storage};
 use skulk_format::{BlockRef, SeriesId, TimeRange, TsmReader};
 
 use crate::Result;
 use crate::layout::FileGens;
-use crate::mmap::MappedFile;
 use crate::query::merge::Columns;
 
 /// One open, immutable TSM file.
 #[derive(Debug)]
 pub(crate) struct TsmFile {
     pub gens: FileGens,
+    /// Where the file is, relative to the data directory.
     pub path: PathBuf,
-    pub reader: TsmReader<MappedFile>,
+    pub reader: TsmReader<FileBytes>,
 }
 
 impl TsmFile {
-    /// Maps and opens the file at `path` (checks header, footer, index).
-    pub fn open(path: &Path, gens: FileGens) -> Result<Self> {
-        let map = MappedFile::open(path)?;
-        let reader = TsmReader::open_named(map, path)?;
+    /// Maps and opens the file at `path` of `storage` (checks header,
+    /// footer, index).
+    pub fn open(storage: &dyn Storage, path: &Path, gens: FileGens) -> Result<Self> {
+        let reader = TsmReader::open_in(storage, path)?;
         Ok(Self {
             gens,
             path: path.to_path_buf(),

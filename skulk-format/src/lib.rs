@@ -1,5 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,13 +18,14 @@
 
 mod error;
 mod model;
+pub mod storage;
 mod tsm;
 
 pub use error::{FormatError, Result};
 pub use model::{DataPoint, PointLog, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp};
+pub use storage::{FsStorage, Storage};
 pub use tsm::{
     BLOCK_ENTRY_LEN, BlockRef, FLAG_HAS_POINTS, FOOTER_LEN, FOOTER_MAGIC, FormatVersion,
-    HEADER_LEN, HEADER_MAGIC, RECORD_FRAMING_LEN, SeriesEntry, StdStorage, TsmFooter, TsmHandle,
-    TsmHeader, TsmOutput, TsmReader, TsmStats, TsmStorage, TsmWriter, TsmWriterOptions,
-    VerifyReport,
+    HEADER_LEN, HEADER_MAGIC, RECORD_FRAMING_LEN, SeriesEntry, TsmFooter, TsmHandle, TsmHeader,
+    TsmReader, TsmStats, TsmWriter, TsmWriterOptions, VerifyReport,
 };

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{Engine, EngineConfig, ManualClock, RecoveryStats, SyncMode};
+use skulk_engine::{Engine, EngineConfig, ManualClock, OpenOptions, RecoveryStats, SyncMode};
 use skulk_format::{DataPoint, SeriesMeta};
 
 use crate::engine_suite::{Model, Op, Snapshot, read_engine};
@@ -154,6 +154,7 @@ pub fn golden_engine_config() -> EngineConfig {
         flush_size_bytes: 0,
         flush_age: None,
         compaction_min_files: 0,
+        max_active_partitions: 0,
         block_points: 4,
         query_threads: 1,
         background: false,
@@ -178,7 +179,8 @@ pub fn recovery_config() -> EngineConfig {
 pub fn run_script(dir: &Path, start_ns: i64, script: &[Op]) -> Result<(), String> {
     let clock = Arc::new(ManualClock::new(start_ns));
     let open = |clock: &Arc<ManualClock>| {
-        Engine::open_with_clock(dir, golden_engine_config(), clock.clone())
+        OpenOptions::new(dir)
+            .and_then(|o| Engine::open_with(o.config(golden_engine_config()).clock(clock.clone())))
             .map_err(|e| format!("open {}: {e}", dir.display()))
     };
     let mut engine = open(&clock)?;

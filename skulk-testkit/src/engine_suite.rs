@@ -19,7 +19,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{Engine, EngineConfig, ManualClock, Query, SeriesSelector, SyncMode};
+use skulk_engine::{
+    Engine, EngineConfig, ManualClock, OpenOptions, Query, SeriesSelector, SyncMode,
+};
 use skulk_format::{DataPoint, SeriesMeta, TimePartition, TimeRange};
 
 use crate::generators::SplitMix64;
@@ -93,6 +95,7 @@ impl SkulkEngine {
             flush_points: config.flush_points,
             flush_age: None,
             compaction_min_files: 3,
+            max_active_partitions: 0,
             block_points: 16,
             query_threads: 1,
             background: false,
@@ -116,7 +119,10 @@ fn msg(e: impl std::fmt::Display) -> String {
 impl EngineUnderTest for SkulkEngine {
     fn open(dir: &Path, config: &ScenarioConfig, now_ns: i64) -> Result<Self, String> {
         let clock = Arc::new(ManualClock::new(now_ns));
-        let engine = Engine::open_with_clock(dir, Self::engine_config(config), clock.clone())
+        let engine = OpenOptions::new(dir)
+            .and_then(|o| {
+                Engine::open_with(o.config(Self::engine_config(config)).clock(clock.clone()))
+            })
             .map_err(msg)?;
         Ok(Self { engine, clock })
     }

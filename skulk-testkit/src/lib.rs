@@ -15,6 +15,7 @@ pub mod format_suite;
 pub mod fuzz;
 pub mod generators;
 pub mod golden;
-pub mod mem_dir;
-pub mod mem_tsm;
+#[cfg(feature = "engine")]
+pub mod power_cut;
+pub mod sim_fs;
 pub mod wal_suite;

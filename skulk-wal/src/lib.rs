@@ -27,7 +27,7 @@ mod pending;
 mod recovery;
 mod repair;
 mod segment;
-pub mod storage;
+mod storage;
 mod wal;
 mod writer;
 
@@ -42,4 +42,5 @@ pub use frame::{FRAME_HEADER_LEN, MAX_PAYLOAD_LEN};
 pub use header::{SEGMENT_HEADER_LEN, WalVersion};
 pub use recovery::{Recovery, SegmentInfo};
 pub use repair::{RepairCut, RepairReport, repair, repair_in};
+pub use storage::LOCK_FILE;
 pub use wal::Wal;

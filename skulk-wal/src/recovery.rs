@@ -148,7 +148,7 @@ pub(crate) fn define(
 }
 
 /// The segment files of `dir`, oldest first, as (first LSN, name).
-pub(crate) fn list_segments(dir: &dyn LogDir) -> Result<Vec<(Lsn, String)>> {
+pub(crate) fn list_segments(dir: &LogDir) -> Result<Vec<(Lsn, String)>> {
     let names = dir.list().map_err(|e| WalError::io(dir.path(), e))?;
     let mut segments: Vec<(Lsn, String)> = names
         .into_iter()
@@ -159,7 +159,7 @@ pub(crate) fn list_segments(dir: &dyn LogDir) -> Result<Vec<(Lsn, String)>> {
 }
 
 /// Reads every segment of `dir` without changing anything.
-pub(crate) fn scan_dir(dir: &dyn LogDir) -> Result<Recovery> {
+pub(crate) fn scan_dir(dir: &LogDir) -> Result<Recovery> {
     let segments = list_segments(dir)?;
     let mut recovery = Recovery {
         records: Vec::new(),

@@ -8,7 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::header::SEGMENT_HEADER_LEN;
 use crate::recovery::{list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, parse_segment_name, scan};
-use crate::storage::{FsDir, LogDir};
+use std::sync::Arc;
+
+use skulk_format::storage::{FsStorage, Storage};
+
+use crate::storage::LogDir;
 use crate::{Lsn, Result, WalError};
 
 /// Where the log was cut.
@@ -43,11 +47,10 @@ pub struct RepairReport {
     pub next_lsn: Lsn,
 }
 
-/// Repairs the log in `dir`: see [`repair_in`].
+/// Repairs the log in folder `dir` of the real file system: see
+/// [`repair_in`].
 pub fn repair(dir: impl AsRef<Path>) -> Result<RepairReport> {
-    let path = dir.as_ref();
-    let fs = FsDir::open(path).map_err(|e| WalError::io(path, e))?;
-    repair_in(&fs)
+    repair_in(Arc::new(FsStorage::new(dir.as_ref())), "")
 }
 
 /// Cuts the log at its first corruption: copies every segment it changes
@@ -56,7 +59,11 @@ pub fn repair(dir: impl AsRef<Path>) -> Result<RepairReport> {
 /// header is bad) and removes every later segment, newest first. A torn
 /// tail is cut as [`crate::Wal::open`] would. A log with a newer format
 /// version is refused.
-pub fn repair_in(dir: &dyn LogDir) -> Result<RepairReport> {
+pub fn repair_in(storage: Arc<dyn Storage>, dir: impl Into<PathBuf>) -> Result<RepairReport> {
+    let dir = &LogDir::new(storage, dir);
+    if !dir.exists().map_err(|e| WalError::io(dir.path(), e))? {
+        return Err(WalError::io(dir.path(), crate::storage::missing_dir()));
+    }
     let mut report = RepairReport::default();
     match scan_dir(dir) {
         Ok(recovery) => {
@@ -84,7 +91,7 @@ pub fn repair_in(dir: &dyn LogDir) -> Result<RepairReport> {
     Ok(report)
 }
 
-fn cut(dir: &dyn LogDir, segment: &Path, offset: u64, report: &mut RepairReport) -> Result<()> {
+fn cut(dir: &LogDir, segment: &Path, offset: u64, report: &mut RepairReport) -> Result<()> {
     let name = segment
         .file_name()
         .and_then(|n| n.to_str())
@@ -119,18 +126,18 @@ fn cut(dir: &dyn LogDir, segment: &Path, offset: u64, report: &mut RepairReport)
     Ok(())
 }
 
-fn read(dir: &dyn LogDir, name: &str) -> Result<Vec<u8>> {
+fn read(dir: &LogDir, name: &str) -> Result<Vec<u8>> {
     dir.read(name)
         .map_err(|e| WalError::io(dir.path().join(name), e))
 }
 
-fn remove(dir: &dyn LogDir, name: &str) -> Result<()> {
+fn remove(dir: &LogDir, name: &str) -> Result<()> {
     dir.remove(name)
         .map_err(|e| WalError::io(dir.path().join(name), e))?;
     dir.sync_dir().map_err(|e| WalError::io(dir.path(), e))
 }
 
-fn truncate(dir: &dyn LogDir, name: &str, len: u64) -> Result<()> {
+fn truncate(dir: &LogDir, name: &str, len: u64) -> Result<()> {
     let path = dir.path().join(name);
     let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
     file.set_len(len).map_err(|e| WalError::io(&path, e))?;
@@ -139,7 +146,7 @@ fn truncate(dir: &dyn LogDir, name: &str, len: u64) -> Result<()> {
 
 /// Copies `name` to an unused `<name>.repair-<secs>[-n]`, fsynced, and
 /// returns the copy's name.
-fn backup(dir: &dyn LogDir, name: &str) -> Result<String> {
+fn backup(dir: &LogDir, name: &str) -> Result<String> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -1,10 +1,11 @@
 //! `Wal`: the log handle, with group commit.
 
 use std::collections::{HashSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
 use skulk_format::{DataPoint, PointLog, SeriesId, SeriesMeta};
 
 use crate::frame;
@@ -12,7 +13,7 @@ use crate::header::SEGMENT_HEADER_LEN;
 use crate::pending::Pending;
 use crate::recovery::{Recovery, list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, segment_name};
-use crate::storage::{DirLock, FsDir, LogDir, LogFile};
+use crate::storage::{LogDir, missing_dir};
 use crate::writer::{Writer, create_segment};
 use crate::{Lsn, Result, WalConfig, WalEntry, WalError, WalPoint};
 
@@ -20,7 +21,7 @@ use crate::{Lsn, Result, WalConfig, WalEntry, WalError, WalPoint};
 /// an `Arc`) and append from many threads; concurrent appends share one
 /// write and one sync (group commit).
 pub struct Wal {
-    dir: Arc<dyn LogDir>,
+    dir: LogDir,
     config: WalConfig,
     state: Mutex<Pending>,
     /// Wakes writers waiting for their batch to become durable.
@@ -28,8 +29,8 @@ pub struct Wal {
     /// Wakes a committing writer waiting for a fuller batch.
     arrived: Condvar,
     writer: Mutex<Writer>,
-    /// Held while the log is open; see [`LogDir::lock`].
-    _lock: Option<DirLock>,
+    /// Held while the log is open: `LOCK` in its folder.
+    _lock: StorageLock,
 }
 
 impl std::fmt::Debug for Wal {
@@ -57,8 +58,8 @@ impl Wal {
     /// [`WalError::Corrupt`] and changes nothing.
     pub fn open(dir: impl AsRef<Path>, config: WalConfig) -> Result<(Wal, Recovery)> {
         let path = dir.as_ref();
-        let fs = FsDir::create(path).map_err(|e| WalError::io(path, e))?;
-        Self::open_in(Arc::new(fs), config)
+        let fs = FsStorage::create(path).map_err(|e| WalError::io(path, e))?;
+        Self::open_in(Arc::new(fs), "", config)
     }
 
     /// [`Wal::open`], discarding the recovered records.
@@ -69,35 +70,42 @@ impl Wal {
     /// Reads the log in `dir` without changing anything: the torn tail is
     /// reported, not cut.
     pub fn recover(dir: impl AsRef<Path>) -> Result<Recovery> {
-        let path = dir.as_ref();
-        let fs = FsDir::open(path).map_err(|e| WalError::io(path, e))?;
-        scan_dir(&fs)
+        Self::recover_in(Arc::new(FsStorage::new(dir.as_ref())), "")
     }
 
-    /// [`Wal::recover`] on any [`LogDir`].
-    pub fn recover_in(dir: &dyn LogDir) -> Result<Recovery> {
-        scan_dir(dir)
+    /// [`Wal::recover`] on folder `dir` of any [`Storage`].
+    pub fn recover_in(storage: Arc<dyn Storage>, dir: impl Into<PathBuf>) -> Result<Recovery> {
+        let dir = LogDir::new(storage, dir);
+        if !dir.exists().map_err(|e| WalError::io(dir.path(), e))? {
+            return Err(WalError::io(dir.path(), missing_dir()));
+        }
+        scan_dir(&dir)
     }
 
-    /// [`Wal::open`] on any [`LogDir`].
+    /// [`Wal::open`] on folder `dir` of any [`Storage`] (created when
+    /// missing; its parent must exist).
     ///
-    /// On the real file system ([`crate::storage::FsDir`]) it takes an
-    /// exclusive lock on `LOCK` in the directory, held until the `Wal` is
-    /// dropped; a second open fails with [`WalError::DirectoryInUse`] once
-    /// the lock is still held after [`crate::storage::LOCK_WAIT`].
-    pub fn open_in(dir: Arc<dyn LogDir>, config: WalConfig) -> Result<(Wal, Recovery)> {
+    /// It takes an exclusive lock on `LOCK` in the folder
+    /// ([`Storage::lock`]), held until the `Wal` is dropped; a second open
+    /// fails with [`WalError::DirectoryInUse`] (on the real file system once
+    /// the lock is still held after [`skulk_format::storage::LOCK_WAIT`]).
+    pub fn open_in(
+        storage: Arc<dyn Storage>,
+        dir: impl Into<PathBuf>,
+        config: WalConfig,
+    ) -> Result<(Wal, Recovery)> {
         config.validate()?;
+        let dir = LogDir::new(storage, dir);
+        dir.create_dir().map_err(|e| WalError::io(dir.path(), e))?;
         let dir_lock = dir.lock().map_err(|e| match e.kind() {
-            std::io::ErrorKind::WouldBlock => WalError::DirectoryInUse {
-                path: dir.path().to_path_buf(),
-            },
+            std::io::ErrorKind::WouldBlock => WalError::DirectoryInUse { path: dir.path() },
             _ => WalError::io(dir.path(), e),
         })?;
-        remove_tmp_files(dir.as_ref())?;
-        let recovery = scan_dir(dir.as_ref())?;
+        remove_tmp_files(&dir)?;
+        let recovery = scan_dir(&dir)?;
         let series = recovery.series()?;
-        let mut segments: VecDeque<_> = list_segments(dir.as_ref())?.into();
-        let (file, seg_bytes) = open_active(dir.as_ref(), &recovery, &mut segments)?;
+        let mut segments: VecDeque<_> = list_segments(&dir)?.into();
+        let (file, seg_bytes) = open_active(&dir, &recovery, &mut segments)?;
         let has_data = seg_bytes > SEGMENT_HEADER_LEN as u64;
         let pending = Pending::new(
             recovery.next_lsn(),
@@ -108,7 +116,7 @@ impl Wal {
             config.segment_size,
         );
         let wal = Wal {
-            writer: Mutex::new(Writer::new(Arc::clone(&dir), file, segments)),
+            writer: Mutex::new(Writer::new(dir.clone(), file, segments)),
             dir,
             config,
             state: Mutex::new(pending),
@@ -124,8 +132,8 @@ impl Wal {
         &self.config
     }
 
-    /// The directory the log lives in.
-    pub fn dir(&self) -> &Path {
+    /// The folder the log lives in, as messages show it.
+    pub fn dir(&self) -> PathBuf {
         self.dir.path()
     }
 
@@ -352,10 +360,10 @@ fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
 /// Opens the last segment for appending, after cutting its torn tail, or
 /// creates the first one; returns it with its size.
 fn open_active(
-    dir: &dyn LogDir,
+    dir: &LogDir,
     recovery: &Recovery,
     segments: &mut VecDeque<(Lsn, String)>,
-) -> Result<(Box<dyn LogFile>, u64)> {
+) -> Result<(Box<dyn WritableFile>, u64)> {
     let Some((_, name)) = segments.back() else {
         let first = recovery.next_lsn();
         segments.push_back((first, segment_name(first)));
@@ -385,7 +393,7 @@ fn active_definitions(recovery: &Recovery) -> HashSet<SeriesId> {
         .collect()
 }
 
-fn remove_tmp_files(dir: &dyn LogDir) -> Result<()> {
+fn remove_tmp_files(dir: &LogDir) -> Result<()> {
     let names = dir.list().map_err(|e| WalError::io(dir.path(), e))?;
     let tmp: Vec<String> = names
         .into_iter()

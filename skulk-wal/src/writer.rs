@@ -3,18 +3,19 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::header::SegmentHeader;
 use crate::pending::Chunk;
 use crate::segment::{SEGMENT_SUFFIX, TMP_SUFFIX, segment_name};
-use crate::storage::{LogDir, LogFile};
+use skulk_format::storage::WritableFile;
+
+use crate::storage::LogDir;
 use crate::{Lsn, Result, SyncMode, WalError};
 
 /// Owns the active segment; only one committing writer uses it at a time.
 pub(crate) struct Writer {
-    dir: Arc<dyn LogDir>,
-    file: Box<dyn LogFile>,
+    dir: LogDir,
+    file: Box<dyn WritableFile>,
     /// Every segment, oldest first, as (first LSN, file name); the last
     /// one is active.
     segments: VecDeque<(Lsn, String)>,
@@ -22,8 +23,8 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub(crate) fn new(
-        dir: Arc<dyn LogDir>,
-        file: Box<dyn LogFile>,
+        dir: LogDir,
+        file: Box<dyn WritableFile>,
         segments: VecDeque<(Lsn, String)>,
     ) -> Self {
         Self {
@@ -72,7 +73,7 @@ impl Writer {
         self.file
             .sync(false)
             .map_err(|e| WalError::io(self.active_path(), e))?;
-        self.file = create_segment(self.dir.as_ref(), first_lsn)?;
+        self.file = create_segment(&self.dir, first_lsn)?;
         self.segments
             .push_back((first_lsn, segment_name(first_lsn)));
         Ok(())
@@ -116,7 +117,7 @@ impl Writer {
 
 /// Publishes a new, empty segment starting at `first_lsn` and returns it
 /// open for appending: header to `*.wal.tmp`, fsync, rename, fsync dir.
-pub(crate) fn create_segment(dir: &dyn LogDir, first_lsn: Lsn) -> Result<Box<dyn LogFile>> {
+pub(crate) fn create_segment(dir: &LogDir, first_lsn: Lsn) -> Result<Box<dyn WritableFile>> {
     let name = segment_name(first_lsn);
     let tmp = format!("{}{TMP_SUFFIX}", name.trim_end_matches(SEGMENT_SUFFIX));
     let tmp_path = dir.path().join(&tmp);

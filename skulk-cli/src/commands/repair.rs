@@ -11,10 +11,12 @@ mod quarantine;
 
 use std::io::{ErrorKind, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use skulk_engine::{Engine, EngineError, RecoveryStats};
+use skulk_format::storage::{FsStorage, Storage, StorageLock};
+use skulk_wal::LOCK_FILE;
 use skulk_wal::RepairReport;
-use skulk_wal::storage::{DirLock, FsDir, LOCK_FILE};
 
 use super::Context;
 use crate::cli::RepairArgs;
@@ -61,14 +63,16 @@ pub fn run(ctx: &Context, args: &RepairArgs, out: &mut dyn Write) -> Result<()> 
 }
 
 /// Takes `<dir>/LOCK`, the lock an open engine holds.
-fn lock(dir: &Path) -> Result<DirLock> {
+fn lock(dir: &Path) -> Result<StorageLock> {
     let path = dir.join(LOCK_FILE);
-    DirLock::acquire(&path).map_err(|e| match e.kind() {
-        ErrorKind::WouldBlock => CliError::Engine(EngineError::DirectoryInUse {
-            path: dir.to_path_buf(),
-        }),
-        _ => CliError::Io { path, source: e },
-    })
+    FsStorage::new(dir)
+        .lock(Path::new(LOCK_FILE))
+        .map_err(|e| match e.kind() {
+            ErrorKind::WouldBlock => CliError::Engine(EngineError::DirectoryInUse {
+                path: dir.to_path_buf(),
+            }),
+            _ => CliError::Io { path, source: e },
+        })
 }
 
 fn say(out: &mut dyn Write, line: &str) -> Result<()> {
@@ -113,11 +117,12 @@ fn repair_wal(
         path: wal.to_path_buf(),
         source,
     };
-    let result = if dry {
-        skulk_wal::repair_in(&dry_run::DryRunDir::open(wal).map_err(io)?)
+    let storage: Arc<dyn Storage> = if dry {
+        Arc::new(dry_run::DryRunDir::open(wal).map_err(io)?)
     } else {
-        skulk_wal::repair_in(&FsDir::open(wal).map_err(io)?)
+        Arc::new(FsStorage::new(wal))
     };
+    let result = skulk_wal::repair_in(storage, "");
     match result {
         Ok(report) => {
             print_wal_report(&report, wal, dry, out)?;

@@ -285,7 +285,11 @@ fn a_bad_checkpoint_is_left_alone_and_needs_attention() {
 fn a_directory_in_use_is_refused() {
     let s = Scratch::new();
     three_partitions(&s);
-    let lock = skulk_wal::storage::DirLock::acquire(&s.data().join("LOCK")).unwrap();
+    let lock = skulk_format::storage::Storage::lock(
+        &skulk_format::storage::FsStorage::new(s.data()),
+        std::path::Path::new("LOCK"),
+    )
+    .unwrap();
     let before = snapshot(&s.data());
     let (out, stdout, stderr) = run(&s, &["repair"]);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");

@@ -19,6 +19,7 @@ pub fn quiet_config() -> EngineConfig {
         flush_points: 0,
         flush_size_bytes: 0,
         flush_age: None,
+        max_active_partitions: 0,
         background: false,
         ..EngineConfig::default()
     }

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock, SyncMode, WalConfig};
+use skulk_engine::{
+    DataPoint, Engine, EngineConfig, ManualClock, OpenOptions, SyncMode, WalConfig,
+};
 
 use crate::common::{contents, pt};
 
@@ -61,7 +63,9 @@ fn kill9_child() {
         return;
     };
     let start: i64 = start.parse().unwrap();
-    let engine = Engine::open_with_clock(&dir, config(), Arc::new(ManualClock::new(NOW))).unwrap();
+    let engine = OpenOptions::new(&dir)
+        .and_then(|o| Engine::open_with(o.config(config()).clock(Arc::new(ManualClock::new(NOW)))))
+        .unwrap();
     println!("OPEN");
     for n in start.. {
         engine.write_batch(&batch(n)).unwrap();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock};
+use skulk_engine::{DataPoint, Engine, EngineConfig, EngineError, ManualClock, OpenOptions};
 
 use crate::common::{Contents, apply, contents, copy_dir, pt, quiet_config, tsm_files};
 
@@ -130,7 +130,9 @@ fn retention_config() -> EngineConfig {
 fn retention_drops_expired_partitions_from_memory_files_and_wal() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(0));
-    let engine = Engine::open_with_clock(dir.path(), retention_config(), clock.clone()).unwrap();
+    let engine = OpenOptions::new(dir.path())
+        .and_then(|o| Engine::open_with(o.config(retention_config()).clock(clock.clone())))
+        .unwrap();
     let flushed: Vec<DataPoint> = (0..50).map(|i| pt("m", "a", i * 100, i as f64)).collect();
     engine.write_batch(&flushed).unwrap();
     engine.flush().unwrap();
@@ -158,7 +160,9 @@ fn retention_drops_expired_partitions_from_memory_files_and_wal() {
     assert_eq!(contents(&engine), model);
     drop(engine); // crash: the dropped points are still in the WAL
 
-    let engine = Engine::open_with_clock(dir.path(), retention_config(), clock.clone()).unwrap();
+    let engine = OpenOptions::new(dir.path())
+        .and_then(|o| Engine::open_with(o.config(retention_config()).clock(clock.clone())))
+        .unwrap();
     assert_eq!(
         contents(&engine),
         model,
@@ -180,7 +184,9 @@ fn retention_drops_expired_partitions_from_memory_files_and_wal() {
 fn without_retention_nothing_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(i64::MAX));
-    let engine = Engine::open_with_clock(dir.path(), quiet_config(), clock).unwrap();
+    let engine = OpenOptions::new(dir.path())
+        .and_then(|o| Engine::open_with(o.config(quiet_config()).clock(clock)))
+        .unwrap();
     engine.write(&pt("m", "a", 0, 1.0)).unwrap();
     assert_eq!(engine.apply_retention().unwrap().partitions_dropped, 0);
     assert_eq!(contents(&engine).len(), 1);
@@ -248,4 +254,18 @@ fn thresholds_wake_the_background_thread() {
     assert_eq!(contents(&engine).len(), 150);
     assert!(engine.stats().last_background_error.is_none());
     engine.close().unwrap();
+}
+
+#[test]
+fn a_second_open_of_the_directory_fails_until_the_first_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    engine.write(&pt("m", "a", 1, 1.0)).unwrap();
+    match Engine::open(dir.path(), quiet_config()) {
+        Err(EngineError::DirectoryInUse { path }) => assert_eq!(path, dir.path()),
+        other => panic!("expected DirectoryInUse, got {other:?}"),
+    }
+    drop(engine);
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    assert_eq!(contents(&engine).len(), 1);
 }

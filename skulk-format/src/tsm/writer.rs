@@ -2,7 +2,7 @@
 //! atomically (`FORMAT.md`, "TSM file").
 
 use std::collections::HashSet;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,8 +15,8 @@ use super::header::{FLAG_HAS_POINTS, HEADER_LEN, TsmHeader};
 use super::index::{SeriesEntry, encode_index};
 use super::options::TsmWriterOptions;
 use super::stats::{TsmHandle, TsmStats};
-use super::storage::{StdStorage, TsmOutput, TsmStorage};
 use super::version::FormatVersion;
+use crate::storage::{FsStorage, Storage, WritableFile, parent_of, tmp_path};
 use crate::{FormatError, Result, SeriesId, SeriesMeta, Timestamp};
 
 /// Writes one TSM file in a single pass.
@@ -33,12 +33,15 @@ use crate::{FormatError, Result, SeriesId, SeriesMeta, Timestamp};
 /// - The file is written as `<path>.tmp` in the same directory and renamed
 ///   to `path` by `finish` after an fsync; dropping an unfinished writer
 ///   removes the temporary file. An I/O error poisons the writer.
+/// - Every file-system operation goes through a [`Storage`]
+///   ([`TsmWriter::create_in`]); [`TsmWriter::create`] uses the real file
+///   system.
 #[derive(Debug)]
 pub struct TsmWriter {
     path: PathBuf,
     tmp_path: PathBuf,
-    storage: Arc<dyn TsmStorage>,
-    out: Option<BufWriter<Box<dyn TsmOutput>>>,
+    storage: Arc<dyn Storage>,
+    out: Option<BufWriter<Sink>>,
     offset: u64,
     crc: crc32fast::Hasher,
     options: TsmWriterOptions,
@@ -62,31 +65,44 @@ fn invalid(message: String) -> FormatError {
     FormatError::InvalidArgument(message)
 }
 
-impl TsmWriter {
-    /// Starts writing the file that [`TsmWriter::finish`] publishes at
-    /// `path` (replacing any file there).
-    pub fn create(path: impl AsRef<Path>, options: TsmWriterOptions) -> Result<Self> {
-        Self::create_in(Arc::new(StdStorage), path, options)
+/// A [`WritableFile`] as an [`io::Write`] for the buffer in front of it.
+#[derive(Debug)]
+struct Sink(Box<dyn WritableFile>);
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.append(bytes)?;
+        Ok(bytes.len())
     }
 
-    /// As [`TsmWriter::create`], doing all file-system operations through
-    /// `storage` (e.g. to inject faults in tests).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl TsmWriter {
+    /// Starts writing the file that [`TsmWriter::finish`] publishes at
+    /// `path` (replacing any file there) on the real file system.
+    pub fn create(path: impl AsRef<Path>, options: TsmWriterOptions) -> Result<Self> {
+        Self::create_in(Arc::new(FsStorage::new("")), path, options)
+    }
+
+    /// As [`TsmWriter::create`], with `path` inside `storage` and every
+    /// file-system operation done through it.
     pub fn create_in(
-        storage: Arc<dyn TsmStorage>,
+        storage: Arc<dyn Storage>,
         path: impl AsRef<Path>,
         options: TsmWriterOptions,
     ) -> Result<Self> {
         options.validate()?;
         let path = path.as_ref().to_path_buf();
-        let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-        tmp_name.push(".tmp");
-        let tmp_path = path.with_file_name(tmp_name);
+        let tmp_path = tmp_path(&path);
         let io = |source| FormatError::Io {
-            path: tmp_path.clone(),
+            path: storage.display(&tmp_path),
             source,
         };
         let file = storage.create(&tmp_path).map_err(io)?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut out = BufWriter::with_capacity(1 << 20, Sink(file));
         // Placeholder; the real header is written by `finish`.
         out.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
         Ok(Self {
@@ -105,7 +121,7 @@ impl TsmWriter {
         })
     }
 
-    /// The path the file will be published at.
+    /// The path the file will be published at (inside the storage).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -272,7 +288,7 @@ impl TsmWriter {
         if let Err(source) = out.write_all(bytes) {
             self.poisoned = true;
             return Err(FormatError::Io {
-                path: self.tmp_path.clone(),
+                path: self.storage.display(&self.tmp_path),
                 source,
             });
         }
@@ -344,29 +360,25 @@ impl TsmWriter {
     /// Header in place, fsync, rename, fsync of the directory.
     fn publish(&mut self, header: &[u8]) -> Result<()> {
         self.poisoned = true; // until every step succeeded
-        let tmp_io = |source| FormatError::Io {
-            path: self.tmp_path.clone(),
-            source,
+        let storage = Arc::clone(&self.storage);
+        let on = |path: &Path| {
+            let path = storage.display(path);
+            move |source| FormatError::Io { path, source }
         };
         let out = self.out.take().ok_or(FormatError::Poisoned {
             path: self.path.clone(),
         })?;
-        let mut file = out.into_inner().map_err(|e| tmp_io(e.into_error()))?;
-        file.write_at(0, header).map_err(tmp_io)?;
-        file.sync().map_err(tmp_io)?;
+        let Sink(mut file) = out
+            .into_inner()
+            .map_err(|e| on(&self.tmp_path)(e.into_error()))?;
+        file.write_at(0, header).map_err(on(&self.tmp_path))?;
+        file.sync(false).map_err(on(&self.tmp_path))?;
         drop(file);
-        self.storage
+        storage
             .rename(&self.tmp_path, &self.path)
-            .map_err(tmp_io)?;
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let dir_io = |source| FormatError::Io {
-            path: dir.clone(),
-            source,
-        };
-        self.storage.sync_dir(&dir).map_err(dir_io)?;
+            .map_err(on(&self.tmp_path))?;
+        let dir = parent_of(&self.path);
+        storage.sync_dir(dir).map_err(on(dir))?;
         self.poisoned = false;
         Ok(())
     }
@@ -399,7 +411,7 @@ impl Drop for TsmWriter {
         // Unfinished (or failed before the rename): remove the temporary file.
         if self.out.is_some() || self.poisoned {
             drop(self.out.take());
-            let _ = self.storage.remove(&self.tmp_path);
+            let _ = self.storage.remove_file(&self.tmp_path);
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{Engine, ManualClock, RecoveryStats};
+use skulk_engine::{Engine, ManualClock, OpenOptions, RecoveryStats};
 use skulk_format::SeriesMeta;
 
 use super::{golden_engine_config, point, run_script};
@@ -181,7 +181,8 @@ pub(super) fn interrupted_cleanup(dir: &Path) -> Result<(), String> {
     let next_flush = scratch()?;
     run_script(next_flush.path(), START_NS, &script)?;
     let clock = Arc::new(ManualClock::new(START_NS + HOUR));
-    let engine = Engine::open_with_clock(next_flush.path(), golden_engine_config(), clock)
+    let engine = OpenOptions::new(next_flush.path())
+        .and_then(|o| Engine::open_with(o.config(golden_engine_config()).clock(clock)))
         .map_err(|e| format!("reopen: {e}"))?;
     engine.close().map_err(|e| format!("close: {e}"))?;
     let name = format!("partitions/{p1}/{}", flushed(8));

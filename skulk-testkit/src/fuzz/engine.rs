@@ -130,6 +130,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         flush_size_bytes,
         flush_age,
         retention,
+        max_active_partitions,
         compaction_min_files,
         block_points,
         query_threads,
@@ -148,7 +149,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         SyncMode::Fdatasync => "fdatasync",
     };
     let mut text = String::new();
-    let top: [(&str, String); 10] = [
+    let top: [(&str, String); 11] = [
         ("partition_duration", duration_text(*partition_duration)),
         ("flush_points", flush_points.to_string()),
         ("flush_size_bytes", flush_size_bytes.to_string()),
@@ -161,6 +162,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
             "retention",
             retention.map(duration_text).unwrap_or_default(),
         ),
+        ("max_active_partitions", max_active_partitions.to_string()),
         ("compaction_min_files", compaction_min_files.to_string()),
         ("block_points", block_points.to_string()),
         ("query_threads", query_threads.to_string()),

@@ -15,7 +15,7 @@ use skulk_testkit::corruption::quietly;
 use skulk_testkit::format_suite::golden_tsm_files;
 use skulk_testkit::fuzz::{TARGETS, WAL_SEGMENT_NAME, run};
 use skulk_testkit::generators::{TimestampShape, ValueShape};
-use skulk_testkit::mem_dir::MemDir;
+use skulk_testkit::sim_fs::SimFs;
 use skulk_testkit::wal_suite::golden_wal_logs;
 use skulk_wal::{Wal, WalConfig, WalEntry};
 
@@ -130,8 +130,8 @@ fn format_tsm_reader_seeds() -> Vec<(String, Vec<u8>)> {
 }
 
 fn wal_recovery_seeds() -> Vec<(String, Vec<u8>)> {
-    let dir = MemDir::new("seed");
-    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), WalConfig::default()).unwrap();
+    let dir = SimFs::labelled("seed");
+    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), "", WalConfig::default()).unwrap();
     let labels = vec![("host".to_string(), "a".to_string())];
     let lsn = wal
         .append_points(&[DataPoint::new("cpu", labels.clone(), 1, f64::NAN)])

@@ -4,10 +4,15 @@ mod codec_golden;
 #[cfg(feature = "engine")]
 mod crash_harness;
 #[cfg(feature = "engine")]
+mod engine;
+#[cfg(feature = "engine")]
 mod engine_golden;
 #[cfg(feature = "engine")]
 mod engine_model;
 mod format_conformance;
 mod fuzz_replay;
 mod tsm_corruption;
+mod tsm_faults;
+mod tsm_golden;
+mod wal;
 mod wal_corruption;

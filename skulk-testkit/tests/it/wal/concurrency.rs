@@ -2,14 +2,13 @@
 //! is recovered, with its own LSN.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::thread;
 
 use skulk_format::DataPoint;
 use skulk_wal::{SyncMode, Wal, WalConfig, WalEntry};
 
-use crate::common;
-use crate::sim::SimDir;
+use super::common;
+use super::sim::SimDir;
 
 const THREADS: usize = 8;
 const PER_THREAD: usize = 40;
@@ -96,18 +95,18 @@ fn group_commit_with_a_batch_timeout_shares_syncs() {
         batch_timeout: std::time::Duration::from_millis(2),
         segment_size: 1 << 20,
     };
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config).unwrap();
     let before = sim.sync_count();
     let acked = run(&wal);
     let syncs = sim.sync_count() - before;
     assert!(
-        syncs < THREADS * PER_THREAD,
+        syncs < (THREADS * PER_THREAD) as u64,
         "{syncs} syncs for {} appends",
         THREADS * PER_THREAD
     );
     drop(wal);
-    check(&Wal::recover_in(&sim).unwrap(), &acked);
-    let defs = Wal::recover_in(&sim)
+    check(&Wal::recover_in(sim.storage(), "").unwrap(), &acked);
+    let defs = Wal::recover_in(sim.storage(), "")
         .unwrap()
         .records()
         .iter()
@@ -125,7 +124,7 @@ fn an_append_returns_only_once_its_record_is_synced() {
             segment_size: 1024,
             ..Default::default()
         };
-        let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config).unwrap();
+        let (wal, _) = Wal::open_in(sim.storage(), "", config).unwrap();
         thread::scope(|s| {
             for t in 0..4 {
                 let (wal, sim) = (&wal, &sim);
@@ -138,7 +137,7 @@ fn an_append_returns_only_once_its_record_is_synced() {
                         } else {
                             sim.synced_view()
                         };
-                        let recovery = Wal::recover_in(&view).unwrap();
+                        let recovery = Wal::recover_in(view.storage(), "").unwrap();
                         assert!(
                             recovery.last_lsn().unwrap() >= lsn,
                             "{mode:?}: {lsn} not durable"

@@ -2,14 +2,13 @@
 //! prefix of what was written; under `Fsync`/`Fdatasync` nothing
 //! acknowledged is lost. Recovery never fails, nothing is invented.
 
-use std::sync::Arc;
 use std::thread;
 
 use skulk_format::DataPoint;
 use skulk_wal::{Lsn, SyncMode, Wal, WalEntry};
 
-use crate::common::{self, Rng, assert_prefix, entry_bit_eq};
-use crate::sim::SimDir;
+use super::common::{self, Rng, assert_prefix, entry_bit_eq};
+use super::sim::SimDir;
 
 /// Rounds per sync mode; soak with `SKULK_WAL_POWER_LOSS_ROUNDS=5000`.
 fn rounds() -> u64 {
@@ -77,14 +76,16 @@ fn power_loss_rounds(mode: SyncMode) {
     for round in 0..rounds() {
         let sim = SimDir::new();
         let config = common::small_segments(mode, 512 + rng.below(2048));
-        let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+        let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
         if rng.chance(70) {
-            sim.die_after(rng.below(150) as usize);
+            sim.die_after(rng.below(150));
         }
         let acked = write_until_death(&wal, round);
-        let written = Wal::recover_in(&sim.written_view()).unwrap().into_records();
+        let written = Wal::recover_in(sim.written_view().storage(), "")
+            .unwrap()
+            .into_records();
         let crashed = sim.crash(&mut rng);
-        let (wal2, recovery) = Wal::open_in(Arc::new(crashed.clone()), config.clone())
+        let (wal2, recovery) = Wal::open_in(crashed.storage(), "", config.clone())
             .unwrap_or_else(|e| panic!("{mode:?} round {round}: recovery failed: {e}"));
         assert_consistent(recovery.records(), &written);
         let resolved = recovery.data_points().unwrap();
@@ -116,7 +117,7 @@ fn power_loss_rounds(mode: SyncMode) {
             .append(&WalEntry::Checkpoint { safe_lsn: last })
             .unwrap();
         drop(wal2);
-        let (_, again) = Wal::open_in(Arc::new(crashed), config).unwrap();
+        let (_, again) = Wal::open_in(crashed.storage(), "", config).unwrap();
         assert_eq!(again.torn_bytes(), 0);
         assert_prefix(recovery.records(), again.records());
         assert!(entry_bit_eq(

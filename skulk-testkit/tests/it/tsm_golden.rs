@@ -5,7 +5,7 @@
 //! (`golden_tsm_files`); this module holds the checks.
 //!
 //! Append-only: each listed file was written once with
-//! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-format --test it golden`, which
+//! `SKULK_WRITE_GOLDEN=1 cargo test -p skulk-testkit --test it tsm_golden`, which
 //! only creates files that are missing and never overwrites one. Without the
 //! variable, every listed file must exist, decode to its input, and carry
 //! the codec ids listed for it: the fixed pair of its [`CodecChoice`] in
@@ -27,7 +27,11 @@ use skulk_format::TsmReader;
 use skulk_testkit::format_suite::{GoldenTsm, golden_tsm_files, read_contents};
 use skulk_testkit::golden::write_missing_once;
 
-use crate::common::{Series, write};
+use skulk_format::{SeriesMeta, TsmWriter, TsmWriterOptions};
+use skulk_testkit::sim_fs::SimFs;
+
+/// One series to write: metadata, timestamps, values.
+type Series = (SeriesMeta, Vec<i64>, Vec<f64>);
 
 /// Under `SKULK_WRITE_GOLDEN=1`, writes the listed files that are missing.
 /// Once per test run: every test that reads the golden files calls it
@@ -60,8 +64,21 @@ fn input(golden: &GoldenTsm) -> Vec<Series> {
 }
 
 fn fresh_bytes(golden: &GoldenTsm) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), golden.name, &input(golden), golden.options)
+    write(&input(golden), golden.options)
+}
+
+/// Writes `series` to a file on a simulated disk and returns its bytes.
+fn write(series: &[Series], options: TsmWriterOptions) -> Vec<u8> {
+    let disk = SimFs::new();
+    let mut writer =
+        TsmWriter::create_in(std::sync::Arc::new(disk.clone()), "f.tsm", options).unwrap();
+    for (meta, ts, vs) in series {
+        writer.write_series(meta, ts, vs).unwrap();
+    }
+    let handle = writer.finish().unwrap();
+    let bytes = disk.get("f.tsm").unwrap();
+    assert_eq!(handle.stats.file_size, bytes.len() as u64);
+    bytes
 }
 
 /// The (timestamp, value) codec ids recorded in each block, in file order.

@@ -1,14 +1,13 @@
 //! A failed sync or write poisons the log: every writer waiting on the
 //! batch fails, every later append fails, nothing acknowledged is lost.
 
-use std::sync::Arc;
 use std::thread;
 
 use skulk_format::DataPoint;
 use skulk_wal::{SyncMode, Wal, WalConfig, WalError};
 
-use crate::common;
-use crate::sim::{SimDir, SyncFault};
+use super::common;
+use super::sim::{SimDir, SyncFault};
 
 fn config() -> WalConfig {
     WalConfig {
@@ -73,7 +72,7 @@ fn check_poisoned(wal: &Wal, results: &[Vec<Result<u64, WalError>>]) -> Vec<u64>
 }
 
 fn check_reopen(sim: &SimDir, acked: &[u64]) {
-    let (wal, recovery) = Wal::open_in(Arc::new(sim.clone()), config()).unwrap();
+    let (wal, recovery) = Wal::open_in(sim.storage(), "", config()).unwrap();
     let last = recovery.last_lsn().unwrap_or(0);
     assert!(
         acked.iter().all(|&lsn| lsn <= last),
@@ -90,7 +89,7 @@ fn check_reopen(sim: &SimDir, acked: &[u64]) {
 fn a_sync_failing_once_poisons_until_reopen() {
     for at in [0, 1, 5, 17] {
         let sim = SimDir::new();
-        let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config()).unwrap();
+        let (wal, _) = Wal::open_in(sim.storage(), "", config()).unwrap();
         sim.set_sync_fault(SyncFault::Once(at));
         let results = hammer(&wal);
         let acked = check_poisoned(&wal, &results);
@@ -104,14 +103,14 @@ fn a_sync_failing_once_poisons_until_reopen() {
 #[test]
 fn a_persistently_failing_sync_or_a_dead_disk_poisons() {
     let sim = SimDir::new();
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config()).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config()).unwrap();
     sim.set_sync_fault(SyncFault::From(3));
     let acked = check_poisoned(&wal, &hammer(&wal));
     drop(wal);
     check_reopen(&sim.written_view(), &acked);
 
     let sim = SimDir::new();
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config()).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config()).unwrap();
     sim.die_after(25);
     let acked = check_poisoned(&wal, &hammer(&wal));
     drop(wal);

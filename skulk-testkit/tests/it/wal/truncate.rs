@@ -1,13 +1,11 @@
 //! Segment roll-over and truncation: whole old segments go, the active one
 //! stays, series definitions survive, LSNs continue.
 
-use std::sync::Arc;
-
 use skulk_format::DataPoint;
 use skulk_wal::{SyncMode, Wal, WalEntry};
 
-use crate::common;
-use crate::sim::SimDir;
+use super::common;
+use super::sim::SimDir;
 
 fn fill(wal: &Wal, n: usize) -> Vec<u64> {
     (0..n)
@@ -48,7 +46,7 @@ fn segments_roll_at_segment_size_and_are_named_by_first_lsn() {
 fn truncation_keeps_every_series_defined() {
     let sim = SimDir::new();
     let config = common::small_segments(SyncMode::Fsync, 600);
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
     let lsns = fill(&wal, 120);
     let before = wal.segments();
     let safe = lsns[60];
@@ -61,7 +59,7 @@ fn truncation_keeps_every_series_defined() {
     assert!(after.get(1).is_none_or(|next| next.0 - 1 > safe));
     drop(wal);
 
-    let (wal, recovery) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+    let (wal, recovery) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
     assert_eq!(recovery.records()[0].0, after[0].0);
     // Series defined long before the cut still resolve.
     let points = recovery.data_points().unwrap();
@@ -81,7 +79,7 @@ fn truncation_keeps_every_series_defined() {
         next
     );
     drop(wal);
-    let recovery = Wal::recover_in(&sim).unwrap();
+    let recovery = Wal::recover_in(sim.storage(), "").unwrap();
     assert_eq!(recovery.last_lsn(), Some(next));
     recovery.data_points().unwrap();
 }
@@ -107,7 +105,7 @@ fn truncating_nothing_and_an_empty_log() {
 fn a_tail_cut_into_the_leading_definitions_is_healed_on_open() {
     let sim = SimDir::new();
     let config = common::small_segments(SyncMode::Fsync, 600);
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
     fill(&wal, 60);
     drop(wal);
     // Cut the active segment inside its leading series definitions, as a
@@ -117,13 +115,13 @@ fn a_tail_cut_into_the_leading_definitions_is_healed_on_open() {
     let mut damaged = files.clone();
     damaged.last_mut().unwrap().1 = bytes[..skulk_wal::SEGMENT_HEADER_LEN + 30].to_vec();
     let disk = SimDir::with_files(&damaged);
-    let (wal, recovery) = Wal::open_in(Arc::new(disk.clone()), config.clone()).unwrap();
+    let (wal, recovery) = Wal::open_in(disk.storage(), "", config.clone()).unwrap();
     assert!(recovery.torn_bytes() > 0, "{name} was cut");
     // Old series keep being used, then everything before the active segment goes.
     fill(&wal, 3);
     wal.truncate_through(u64::MAX).unwrap();
     drop(wal);
-    let recovery = Wal::recover_in(&disk).unwrap();
+    let recovery = Wal::recover_in(disk.storage(), "").unwrap();
     assert_eq!(recovery.segments().len(), 1);
     assert_eq!(recovery.data_points().unwrap().len(), 3);
 }
@@ -157,7 +155,7 @@ fn assert_segments_self_contained(recovery: &skulk_wal::Recovery) {
 fn a_roll_defines_only_the_series_the_new_segment_uses() {
     let sim = SimDir::new();
     let config = common::small_segments(SyncMode::None, 1024);
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
     // 300 series written once, then one series written many times.
     for i in 0..300 {
         let host = format!("host-{i:04}");
@@ -166,7 +164,7 @@ fn a_roll_defines_only_the_series_the_new_segment_uses() {
     }
     fill(&wal, 400);
     drop(wal);
-    let recovery = Wal::recover_in(&sim).unwrap();
+    let recovery = Wal::recover_in(sim.storage(), "").unwrap();
     let defs = recovery
         .records()
         .iter()
@@ -189,12 +187,12 @@ fn segments_stay_self_contained_across_reopens_and_truncation() {
     let config = common::small_segments(SyncMode::Fsync, 700);
     let mut last = 0;
     for round in 0..3 {
-        let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+        let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
         let lsns = fill(&wal, 50 + round * 10);
         wal.truncate_through(lsns[20]).unwrap();
         last = *lsns.last().unwrap();
     }
-    let recovery = Wal::recover_in(&sim).unwrap();
+    let recovery = Wal::recover_in(sim.storage(), "").unwrap();
     assert_segments_self_contained(&recovery);
     assert!(
         recovery

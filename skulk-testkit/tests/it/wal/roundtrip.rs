@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use skulk_format::{DataPoint, PointLog};
 use skulk_wal::{SyncMode, Wal, WalEntry, WalError};
 
-use crate::common::{self, Rng, assert_records_eq, every_entry_type};
-use crate::sim::SimDir;
+use super::common::{self, Rng, assert_records_eq, every_entry_type};
+use super::sim::SimDir;
 
 #[test]
 fn every_entry_type_round_trips_across_reopens() {
@@ -127,7 +127,7 @@ proptest! {
     ) {
         let sim = SimDir::new();
         let config = common::small_segments(SyncMode::None, segment_size);
-        let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config.clone()).unwrap();
+        let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
         let mut want = Vec::new();
         for batch in &batches {
             let points: Vec<DataPoint> = batch.iter().map(|&(s, ts, bits)| {
@@ -137,7 +137,7 @@ proptest! {
             want.push((lsn, points));
         }
         drop(wal);
-        let (_, recovery) = Wal::open_in(Arc::new(sim), config).unwrap();
+        let (_, recovery) = Wal::open_in(sim.storage(), "", config).unwrap();
         let got = recovery.data_points().unwrap();
         prop_assert_eq!(got.len(), want.len());
         for ((gl, g), (wl, w)) in got.iter().zip(&want) {

@@ -1,20 +1,18 @@
 //! Torn tails are cut and reported; damage before the tail is a typed
 //! error naming segment and offset; nothing panics, nothing wrong comes back.
 
-use std::sync::Arc;
-
 use proptest::prelude::*;
 
 use skulk_wal::{FRAME_HEADER_LEN, Lsn, SEGMENT_HEADER_LEN, SyncMode, Wal, WalEntry, WalError};
 
-use crate::common::{self, Rng, assert_prefix, assert_records_eq};
-use crate::sim::SimDir;
+use super::common::{self, Rng, assert_prefix, assert_records_eq};
+use super::sim::SimDir;
 
 /// A log of `batches` point records (plus definitions) on a simulated disk.
 fn build(batches: usize, segment_size: u64) -> (SimDir, Vec<(Lsn, WalEntry)>) {
     let sim = SimDir::new();
     let config = common::small_segments(SyncMode::None, segment_size);
-    let (wal, _) = Wal::open_in(Arc::new(sim.clone()), config).unwrap();
+    let (wal, _) = Wal::open_in(sim.storage(), "", config).unwrap();
     let mut rng = Rng::new(11);
     for _ in 0..batches {
         wal.append_points(&common::sample_points(&mut rng, 3, 3))
@@ -22,7 +20,7 @@ fn build(batches: usize, segment_size: u64) -> (SimDir, Vec<(Lsn, WalEntry)>) {
     }
     wal.append(&WalEntry::Checkpoint { safe_lsn: 2 }).unwrap();
     drop(wal);
-    let records = Wal::recover_in(&sim).unwrap().into_records();
+    let records = Wal::recover_in(sim.storage(), "").unwrap().into_records();
     (sim, records)
 }
 
@@ -47,7 +45,7 @@ fn the_last_record_cut_at_every_byte_is_a_reported_torn_tail() {
     let last_start = *record_offsets(bytes).last().unwrap();
     for cut in last_start..=bytes.len() {
         let disk = SimDir::with_files(&[(name.clone(), bytes[..cut].to_vec())]);
-        let read_only = Wal::recover_in(&disk).unwrap();
+        let read_only = Wal::recover_in(disk.storage(), "").unwrap();
         let complete = cut == bytes.len();
         let want = if complete {
             &records[..]
@@ -61,12 +59,12 @@ fn the_last_record_cut_at_every_byte_is_a_reported_torn_tail() {
         );
         // Opening cuts the tail; appending then continues after the last good record.
         let config = common::config(SyncMode::Fsync);
-        let (wal, recovery) = Wal::open_in(Arc::new(disk.clone()), config).unwrap();
+        let (wal, recovery) = Wal::open_in(disk.storage(), "", config).unwrap();
         assert_eq!(recovery.torn_bytes(), read_only.torn_bytes());
         let lsn = wal.append(&WalEntry::Checkpoint { safe_lsn: 1 }).unwrap();
         assert_eq!(lsn, want.len() as u64 + 1);
         drop(wal);
-        let again = Wal::recover_in(&disk).unwrap();
+        let again = Wal::recover_in(disk.storage(), "").unwrap();
         assert_eq!(again.torn_bytes(), 0);
         assert_records_eq(&again.records()[..want.len()], want);
     }
@@ -116,7 +114,7 @@ fn check_flip(
     count: usize,
     last_segment: bool,
 ) {
-    let result = Wal::recover_in(disk);
+    let result = Wal::recover_in(disk.storage(), "");
     match record {
         // The segment header: CRC-checked, never a torn write.
         None => assert!(
@@ -145,8 +143,7 @@ fn a_zero_filled_tail_ends_replay() {
     let mut files = sim.files();
     files[0].1.extend_from_slice(&[0u8; 8192]);
     let disk = SimDir::with_files(&files);
-    let (_, recovery) =
-        Wal::open_in(Arc::new(disk.clone()), common::config(SyncMode::Fsync)).unwrap();
+    let (_, recovery) = Wal::open_in(disk.storage(), "", common::config(SyncMode::Fsync)).unwrap();
     assert_eq!(recovery.torn_bytes(), 8192);
     assert_records_eq(recovery.records(), &records);
     assert_eq!(disk.read_len(&files[0].0), files[0].1.len() - 8192);
@@ -167,14 +164,15 @@ fn lost_sectors_before_a_valid_record_are_a_torn_tail_but_garbage_is_corruption(
 
     let mut garbage = bytes.clone();
     garbage[victim + 20] ^= 0x55;
-    let result = Wal::recover_in(&SimDir::with_files(&[(name.clone(), garbage)]));
+    let result = Wal::recover_in(SimDir::with_files(&[(name.clone(), garbage)]).storage(), "");
     assert!(matches!(result, Err(WalError::Corrupt { offset, .. }) if offset == victim as u64));
 
     // A whole zeroed sector from the victim on reads as a lost, unsynced write.
     let mut lost = bytes.clone();
     let sector = victim.div_ceil(512) * 512;
     lost[sector..sector + 512].fill(0);
-    let recovery = Wal::recover_in(&SimDir::with_files(&[(name.clone(), lost)])).unwrap();
+    let recovery =
+        Wal::recover_in(SimDir::with_files(&[(name.clone(), lost)]).storage(), "").unwrap();
     assert!(recovery.torn_bytes() > 0);
     assert_prefix(recovery.records(), &records);
     assert!(recovery.records().len() >= kept.len().saturating_sub(8));
@@ -201,7 +199,7 @@ proptest! {
         let len = cut.index(bytes.len() + 1);
         bytes.truncate(len);
         bytes.extend_from_slice(&junk);
-        if let Ok(recovery) = Wal::recover_in(&SimDir::with_files(&files)) {
+        if let Ok(recovery) = Wal::recover_in(SimDir::with_files(&files).storage(), "") {
             assert_prefix(recovery.records(), &records);
         }
     }
