@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use skulk_format::storage::{FsStorage, Storage};
+use skulk_format::{STAMP_LEN, Stamp};
 
 use crate::layout::Layout;
 use crate::{EngineError, Result};
@@ -16,24 +17,18 @@ pub const CHECKPOINT_FILE_NAME: &str = "CHECKPOINT";
 /// The first four bytes of a checkpoint file.
 pub const CHECKPOINT_MAGIC: [u8; 4] = *b"SKCK";
 const VERSION: u8 = 1;
-/// Length of a checkpoint file: magic (4) + version (1) + reserved (3) +
-/// safe LSN (8) + CRC32 (4).
-pub const CHECKPOINT_LEN: usize = 4 + 1 + 3 + 8 + 4;
-const RESERVED_OFFSET: usize = 5;
-const CRC_OFFSET: usize = CHECKPOINT_LEN - 4;
+/// Length of a checkpoint file: a [`Stamp`] (magic, version, reserved, safe
+/// LSN, CRC-32).
+pub const CHECKPOINT_LEN: usize = STAMP_LEN;
 
 /// Encodes a checkpoint recording `safe_lsn`.
 pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
-    let mut out = [0u8; CHECKPOINT_LEN];
-    let (body, crc) = out.split_at_mut(CRC_OFFSET);
-    let (magic, rest) = body.split_at_mut(4);
-    magic.copy_from_slice(&CHECKPOINT_MAGIC);
-    let (version, rest) = rest.split_at_mut(4);
-    version.copy_from_slice(&[VERSION, 0, 0, 0]);
-    rest.copy_from_slice(&safe_lsn.to_le_bytes());
-    let sum = crc32fast::hash(body);
-    crc.copy_from_slice(&sum.to_le_bytes());
-    out
+    Stamp {
+        magic: CHECKPOINT_MAGIC,
+        version: VERSION,
+        value: safe_lsn,
+    }
+    .encode()
 }
 
 /// Decodes the bytes of a checkpoint file into its safe LSN (the WAL records
@@ -42,8 +37,9 @@ pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
 /// `path` only names the file in errors. Any input gives `Ok` or a typed
 /// error, never a panic: a length other than [`CHECKPOINT_LEN`] is
 /// [`EngineError::Corrupt`] at the offset where the bytes end (or where the
-/// extra bytes start), as are a bad magic, nonzero reserved bytes and a bad
-/// CRC32; a version other than 1 is [`EngineError::UnsupportedVersion`].
+/// extra bytes start), as are a bad magic, a bad CRC32 and nonzero reserved
+/// bytes; a version other than 1 (under a good CRC) is
+/// [`EngineError::UnsupportedVersion`].
 pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
     let corrupt = |what, offset| EngineError::Corrupt {
         what,
@@ -56,49 +52,22 @@ pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
             bytes.len().min(CHECKPOINT_LEN) as u64,
         )
     })?;
-    let [
-        m0,
-        m1,
-        m2,
-        m3,
-        version,
-        r0,
-        r1,
-        r2,
-        l0,
-        l1,
-        l2,
-        l3,
-        l4,
-        l5,
-        l6,
-        l7,
-        c0,
-        c1,
-        c2,
-        c3,
-    ] = *fixed;
-    if [m0, m1, m2, m3] != CHECKPOINT_MAGIC {
-        return Err(corrupt("checkpoint magic SKCK", 0));
-    }
-    if version != VERSION {
+    let stamp = Stamp::decode(fixed, CHECKPOINT_MAGIC).map_err(|e| {
+        let what = match e.offset {
+            0 => "checkpoint magic SKCK",
+            5 => "checkpoint reserved bytes (zero)",
+            _ => "checkpoint CRC32",
+        };
+        corrupt(what, e.offset)
+    })?;
+    if stamp.version != VERSION {
         return Err(EngineError::UnsupportedVersion {
             path: path.to_path_buf(),
-            found: u32::from(version),
+            found: u32::from(stamp.version),
             supported: u32::from(VERSION),
         });
     }
-    if [r0, r1, r2] != [0; 3] {
-        return Err(corrupt(
-            "checkpoint reserved bytes (zero)",
-            RESERVED_OFFSET as u64,
-        ));
-    }
-    let stored = u32::from_le_bytes([c0, c1, c2, c3]);
-    if crc32fast::hash(fixed.get(..CRC_OFFSET).unwrap_or_default()) != stored {
-        return Err(corrupt("checkpoint CRC32", CRC_OFFSET as u64));
-    }
-    Ok(u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]))
+    Ok(stamp.value)
 }
 
 /// Reads and decodes the checkpoint file at `path` (a data directory's
@@ -177,8 +146,8 @@ mod tests {
     fn nonzero_reserved_bytes_are_refused_even_under_a_matching_crc() {
         let mut bytes = encode(9);
         bytes[6] = 1;
-        let crc = crc32fast::hash(&bytes[..CRC_OFFSET]).to_le_bytes();
-        bytes[CRC_OFFSET..].copy_from_slice(&crc);
+        let crc = crc32fast::hash(&bytes[..16]).to_le_bytes();
+        bytes[16..].copy_from_slice(&crc);
         assert!(matches!(
             decode(&bytes, Path::new("c")),
             Err(EngineError::Corrupt { offset: 5, .. })
@@ -189,6 +158,8 @@ mod tests {
     fn newer_versions_are_refused() {
         let mut bytes = encode(1);
         bytes[4] = 2;
+        let crc = crc32fast::hash(&bytes[..16]).to_le_bytes();
+        bytes[16..].copy_from_slice(&crc);
         assert!(matches!(
             decode(&bytes, Path::new("c")),
             Err(EngineError::UnsupportedVersion { found: 2, .. })
