@@ -271,7 +271,7 @@ fn datasets() {
     for set in sets {
         let dir = tempfile::tempdir().unwrap();
         let cfg = EngineConfig {
-            partition_duration: Duration::from_secs(400 * 86400),
+            partition_duration: Some(Duration::from_secs(400 * 86400)),
             ..config(SyncMode::None)
         };
         let engine = Engine::open(dir.path(), cfg).unwrap();

@@ -1,5 +1,7 @@
-//! The checkpoint file: the WAL position up to which every point is durable
-//! in TSM files (the safe LSN). See `FORMAT.md`, "CHECKPOINT".
+//! The checkpoint file of format-version-1 directories: the WAL position up
+//! to which every point was durable in TSM files (the safe LSN). See
+//! `FORMAT.md`, "CHECKPOINT". Version 2 keeps the safe LSN in the manifest;
+//! opening a version-1 directory moves it there and removes the file.
 //!
 //! The read side is public so that tools (`skulk verify`) and fuzzers can
 //! check the file without opening an engine; writing it stays internal.
@@ -22,6 +24,7 @@ const VERSION: u8 = 1;
 pub const CHECKPOINT_LEN: usize = STAMP_LEN;
 
 /// Encodes a checkpoint recording `safe_lsn`.
+#[cfg(test)]
 pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
     Stamp {
         magic: CHECKPOINT_MAGIC,
@@ -90,11 +93,6 @@ pub(crate) fn load(layout: &Layout) -> Result<u64> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
         Err(e) => Err(layout.io(path)(e)),
     }
-}
-
-/// Durably replaces the checkpoint of `layout` with `safe_lsn`.
-pub(crate) fn store(layout: &Layout, safe_lsn: u64) -> Result<()> {
-    layout.write_atomic(layout.checkpoint_path(), &encode(safe_lsn))
 }
 
 #[cfg(test)]
@@ -167,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn store_then_load_and_read() {
+    fn load_and_read() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new(std::sync::Arc::new(FsStorage::new(dir.path())));
         let path = dir.path().join(CHECKPOINT_FILE_NAME);
@@ -176,7 +174,7 @@ mod tests {
             read_checkpoint(&path),
             Err(EngineError::Io { .. })
         ));
-        store(&layout, 42).unwrap();
+        std::fs::write(&path, encode(42)).unwrap();
         assert_eq!(load(&layout).unwrap(), 42);
         assert_eq!(read_checkpoint(&path).unwrap(), 42);
     }

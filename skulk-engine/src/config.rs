@@ -20,10 +20,13 @@ pub struct EngineConfig {
     /// The write-ahead log: sync mode, group-commit batching, segment size.
     pub wal: skulk_wal::WalConfig,
     /// Length of a time partition: points of one partition share a memtable
-    /// and a folder of TSM files, and retention drops whole partitions.
-    /// Default 24 h.
-    #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
-    pub partition_duration: Duration,
+    /// and the smallest TSM file, and retention drops whole partitions. A
+    /// directory keeps the duration it was created with (its manifest
+    /// records it): opening it with another one is refused, naming both;
+    /// `None` (the key left out) takes the directory's, or 24 h for a new
+    /// one. Default `None`.
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
+    pub partition_duration: Option<Duration>,
     /// Flush once the memtables hold this many points. `0` disables the
     /// threshold. Default 1,000,000.
     pub flush_points: u64,
@@ -41,12 +44,18 @@ pub struct EngineConfig {
     #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
     pub retention: Option<Duration>,
     /// Partitions with unflushed points kept in memory at most: beyond
-    /// this many, maintenance flushes the oldest, as it flushes a partition
-    /// whose end lies a whole `partition_duration` behind the newest point
-    /// written, so that a backfill in time order writes each partition once
-    /// and keeps memory bounded. `0` turns this off (only the flush
-    /// thresholds and explicit flushes write files). Default 8.
+    /// this many, maintenance flushes all but the newest half of them, so
+    /// that a backfill spread over many partitions keeps memory bounded.
+    /// `0` turns this off (only the flush thresholds and explicit flushes
+    /// write files). Default 256.
     pub max_active_partitions: usize,
+    /// The longest time span one TSM file may cover once compaction has
+    /// merged old data into coarse files (`FORMAT.md`, "Levels"). `None`
+    /// (the default): a tenth of `retention` when retention is set (so data
+    /// outlives its retention by at most that much: a file is dropped once
+    /// its whole span has expired), else unbounded.
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
+    pub compaction_max_span: Option<Duration>,
     /// Merge a partition's TSM files into one once it has at least this many.
     /// Values below 2 disable automatic compaction (an explicit
     /// [`crate::Engine::compact`] still merges every partition with two or
@@ -73,12 +82,13 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             wal: skulk_wal::WalConfig::default(),
-            partition_duration: Duration::from_secs(24 * 3600),
+            partition_duration: None,
             flush_points: 1_000_000,
             flush_size_bytes: 64 << 20,
             flush_age: Some(Duration::from_secs(600)),
             retention: None,
-            max_active_partitions: 8,
+            max_active_partitions: 256,
+            compaction_max_span: None,
             compaction_min_files: 4,
             block_points: 8192,
             query_threads: 0,
@@ -110,16 +120,24 @@ impl EngineConfig {
         Self::from_toml_str(&text)
     }
 
+    /// The longest span a file may cover (see
+    /// [`EngineConfig::compaction_max_span`]).
+    pub(crate) fn max_file_span(&self) -> Option<Duration> {
+        self.compaction_max_span
+            .or_else(|| self.retention.map(|r| r / 10))
+    }
+
     /// Checks values that parse but cannot be used.
     pub fn validate(&self) -> Result<()> {
         self.wal.validate()?;
         let bad = |what: String| Err(EngineError::InvalidArgument(what));
-        let ns = self.partition_duration.as_nanos();
-        if ns == 0 || ns > i64::MAX as u128 {
-            return bad(format!(
-                "partition_duration {:?} must be between 1 ns and about 292 years",
-                self.partition_duration
-            ));
+        if let Some(duration) = self.partition_duration {
+            let ns = duration.as_nanos();
+            if ns == 0 || ns > i64::MAX as u128 {
+                return bad(format!(
+                    "partition_duration {duration:?} must be between 1 ns and about 292 years"
+                ));
+            }
         }
         if self.block_points == 0 || self.block_points > skulk_codec::MAX_BLOCK_POINTS {
             return bad(format!(
@@ -153,7 +171,7 @@ mod tests {
             "partition_duration = \"2h\"\nretention = \"30d\"\nflush_points = 10\nflush_age = \"5s\"",
         )
         .unwrap();
-        assert_eq!(c.partition_duration, Duration::from_secs(7200));
+        assert_eq!(c.partition_duration, Some(Duration::from_secs(7200)));
         assert_eq!(c.retention, Some(Duration::from_secs(30 * 86400)));
         assert_eq!(c.flush_points, 10);
         assert_eq!(c.flush_age, Some(Duration::from_secs(5)));

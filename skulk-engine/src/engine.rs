@@ -35,8 +35,15 @@ pub struct Engine {
 pub(crate) struct Inner {
     pub layout: Layout,
     pub config: EngineConfig,
+    /// The directory's partition duration (its manifest's).
+    pub partition: std::time::Duration,
+    /// The time buckets files cover.
+    pub levels: crate::levels::Levels,
     pub clock: Arc<dyn Clock>,
     pub wal: Wal,
+    /// The durable record of the directory (also updated by the WAL when it
+    /// rolls over).
+    pub manifest: Arc<Mutex<crate::manifest::Manifest>>,
     pub state: RwLock<State>,
     /// Writers hold it shared from their WAL append until their points are
     /// in the memtables; flush and retention take it exclusively so that
@@ -169,8 +176,9 @@ impl Engine {
     /// The time partitions that hold data (in memtables or TSM files), in
     /// time order. Reading a large selection partition by partition keeps
     /// memory bounded by one partition's points (as `skulk export` does).
-    pub fn partitions(&self) -> Vec<TimePartition> {
-        shared(&self.inner.state).partition_list()
+    /// Fails only when a file's block cannot be read (it is damaged).
+    pub fn partitions(&self) -> Result<Vec<TimePartition>> {
+        crate::partitions::with_data(&shared(&self.inner.state), self.inner.partition)
     }
 
     /// Writes every memtable to a TSM file per partition, then records the
@@ -179,7 +187,10 @@ impl Engine {
         crate::flush::flush(&self.inner, crate::flush::Scope::All)
     }
 
-    /// Merges the files of every partition that has two or more into one.
+    /// Merges TSM files: every partition with two or more files, then the
+    /// files inside each coarser time bucket that data has moved past, or
+    /// that are small or many together (`FORMAT.md`, "Levels"), until no
+    /// bucket qualifies.
     pub fn compact(&self) -> Result<CompactionStats> {
         crate::compact::compact(&self.inner, 2)
     }
@@ -195,14 +206,21 @@ impl Engine {
         self.inner.stats()
     }
 
-    /// Stops the background thread, flushes and closes the files. On an
-    /// engine that failed earlier nothing is flushed and the failure is
-    /// returned ([`EngineError::Failed`]): what it did not write is still
-    /// in the WAL for the next open.
+    /// Stops the background thread, flushes (which leaves no WAL segment
+    /// whose records are all in files), compacts when automatic compaction
+    /// is on, and closes the files. On an engine that failed earlier
+    /// nothing is written and the failure is returned
+    /// ([`EngineError::Failed`]): what it did not write is still in the WAL
+    /// for the next open.
     pub fn close(mut self) -> Result<()> {
         self.stop_worker();
         self.inner.check_live()?;
-        self.flush().map(|_| ())
+        self.flush()?;
+        let min_files = self.inner.config.compaction_min_files;
+        if min_files >= 2 {
+            crate::compact::compact(&self.inner, min_files)?;
+        }
+        Ok(())
     }
 
     fn stop_worker(&mut self) {
@@ -279,6 +297,29 @@ impl Inner {
         EngineError::Wal(e)
     }
 
+    /// Durably replaces the manifest with `change` applied to it. On error
+    /// the manifest in memory is unchanged (the caller fails the engine).
+    pub fn update_manifest(
+        &self,
+        change: impl FnOnce(&mut crate::manifest::Manifest),
+    ) -> Result<()> {
+        let mut current = guard(&self.manifest);
+        let mut next = current.clone();
+        change(&mut next);
+        next.store(&self.layout)?;
+        *current = next;
+        Ok(())
+    }
+
+    /// The first LSN of every WAL segment now.
+    pub fn wal_segment_firsts(&self) -> Vec<u64> {
+        self.wal
+            .segments()
+            .iter()
+            .map(|(first, _)| *first)
+            .collect()
+    }
+
     /// True when a flush threshold is crossed.
     pub fn flush_due(&self) -> bool {
         let c = &self.config;
@@ -309,10 +350,10 @@ impl Inner {
 
     pub fn stats(&self) -> EngineStats {
         let state = shared(&self.state);
-        let files: Vec<_> = state.files().collect();
+        let files = &state.files;
         EngineStats {
             series: state.catalog.len(),
-            partitions: state.partitions.len(),
+            partitions: state.memtable_partitions().len(),
             points_in_memory: state.memory_points(),
             memory_bytes: state.memory_bytes(),
             files: files.len(),

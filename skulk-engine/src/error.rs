@@ -50,6 +50,40 @@ pub enum EngineError {
         /// The data directory.
         path: PathBuf,
     },
+    /// A file the manifest lists is gone: the points it held are lost
+    /// unless it is restored (from a backup). `skulk repair --accept-loss`
+    /// records the loss and lets the directory open without it.
+    #[error(
+        "{path} is missing: the manifest lists it as holding {holds}; restore it, or accept the loss with `skulk repair --accept-loss`"
+    )]
+    MissingFile {
+        /// The file.
+        path: PathBuf,
+        /// What it held, as far as the manifest knows.
+        holds: String,
+    },
+    /// A file the manifest lists is not the file that was written (another
+    /// size or checksum).
+    #[error("{path} changed since it was written: {what}; restore it from a backup")]
+    FileChanged {
+        /// The file.
+        path: PathBuf,
+        /// How it differs.
+        what: String,
+    },
+    /// The configuration names another value of a setting that a data
+    /// directory keeps for good.
+    #[error(
+        "{setting} is {stored} in this data directory, the configuration says {configured}; leave it out of the configuration or set it to {stored}"
+    )]
+    SettingMismatch {
+        /// The setting.
+        setting: &'static str,
+        /// What the directory's manifest records.
+        stored: String,
+        /// What the configuration asked for.
+        configured: String,
+    },
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -19,8 +19,11 @@ const TSM_SUFFIX: &str = ".tsm";
 
 /// The folder of the write-ahead log.
 pub(crate) const WAL_DIR: &str = "wal";
-/// The folder of the time partitions.
+/// The folder of the time partitions of version-1 directories (files that
+/// came from one stay there until a compaction replaces them).
 pub(crate) const PARTITIONS_DIR: &str = "partitions";
+/// The folder of TSM files.
+pub(crate) const TSM_DIR: &str = "tsm";
 /// The lock file an open engine holds.
 pub(crate) const LOCK_FILE: &str = "LOCK";
 
@@ -68,23 +71,28 @@ impl Layout {
         Path::new(crate::checkpoint::CHECKPOINT_FILE_NAME)
     }
 
-    /// The folder of the partition starting at `start` (decimal nanoseconds).
-    pub fn partition_dir(&self, start: i64) -> PathBuf {
-        Path::new(PARTITIONS_DIR).join(start.to_string())
-    }
-
-    /// Creates `wal/` and `partitions/` if missing, then fsyncs the root,
-    /// `wal/` and `partitions/`: always, so that entries created by a run
-    /// that crashed before syncing them become durable now.
+    /// Creates `wal/` and `tsm/` if missing, then fsyncs the root, `wal/`
+    /// and `tsm/`: always, so that entries created by a run that crashed
+    /// before syncing them become durable now.
     pub fn create(&self) -> Result<()> {
-        for dir in [WAL_DIR, PARTITIONS_DIR] {
+        for dir in [WAL_DIR, TSM_DIR] {
             let dir = Path::new(dir);
             self.storage.create_dir(dir).map_err(self.io(dir))?;
         }
-        for dir in ["", WAL_DIR, PARTITIONS_DIR] {
+        for dir in ["", WAL_DIR, TSM_DIR] {
             self.fsync_dir(Path::new(dir))?;
         }
         Ok(())
+    }
+
+    /// Where the TSM file of generation `gen` is written.
+    pub fn tsm_path(&self, gen_: u64) -> PathBuf {
+        Path::new(TSM_DIR).join(FileGens::single(gen_).file_name())
+    }
+
+    /// True when `path` exists.
+    pub fn exists(&self, path: &Path) -> Result<bool> {
+        skulk_format::storage::exists(self.storage.as_ref(), path).map_err(self.io(path))
     }
 
     /// Fsyncs a folder so that names created, renamed or removed in it are
@@ -106,20 +114,53 @@ impl Layout {
         self.fsync_dir(parent_of(path))
     }
 
+    /// Removes files durably: unlinks each, then fsyncs each folder once.
+    /// Missing files are fine (a removal that was done before a crash).
+    pub fn remove_files(&self, paths: &[PathBuf]) -> Result<()> {
+        let mut folders: Vec<&Path> = Vec::new();
+        for path in paths {
+            match self.storage.remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(self.io(path)(e)),
+                _ => {}
+            }
+            let folder = parent_of(path);
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+        for folder in &folders {
+            self.fsync_dir(folder)?;
+        }
+        for folder in folders {
+            if folder.parent() == Some(Path::new(PARTITIONS_DIR)) {
+                self.remove_empty_dir(folder)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `dir` if it is empty, then fsyncs its parent. A folder that
+    /// is not empty, or that still holds files open elsewhere (FUSE, NFS),
+    /// is left for later.
+    pub fn remove_empty_dir(&self, dir: &Path) -> Result<()> {
+        match self.storage.remove_dir(dir) {
+            Ok(()) => self.fsync_dir(parent_of(dir)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::NotFound
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(self.io(dir)(e)),
+        }
+    }
+
     /// The names in folder `dir` with their kinds.
     pub fn list(&self, dir: &Path) -> Result<Vec<(String, EntryKind)>> {
         let entries = self.storage.list(dir).map_err(self.io(dir))?;
         Ok(entries.into_iter().map(|e| (e.name, e.kind)).collect())
-    }
-
-    /// Creates a partition's folder if missing and fsyncs `partitions/`,
-    /// always: a crash between an earlier creation and its sync would
-    /// otherwise leave the folder's entry undurable for good.
-    pub fn ensure_partition_dir(&self, start: i64) -> Result<PathBuf> {
-        let dir = self.partition_dir(start);
-        self.storage.create_dir(&dir).map_err(self.io(&dir))?;
-        self.fsync_dir(self.partitions_dir())?;
-        Ok(dir)
     }
 
     /// Removes a folder and everything in it (files, then sub-folders, then
@@ -197,11 +238,16 @@ pub(crate) fn parse_partition_dir(name: &str) -> Option<i64> {
     (start.to_string() == name).then_some(start)
 }
 
-/// Deletes leftovers of interrupted operations under the partitions folder
-/// (`*.tmp` files, `*.dropped` folders) and the root; returns how many.
+/// Deletes leftovers of interrupted operations: `*.tmp` files in the root,
+/// `tsm/` and the partition folders of version-1 directories, and their
+/// `*.dropped` folders; returns how many.
 pub(crate) fn remove_leftovers(layout: &Layout) -> Result<usize> {
     let mut removed = remove_tmp_in(layout, Path::new(""))?;
+    removed += remove_tmp_in(layout, Path::new(TSM_DIR))?;
     let parts = layout.partitions_dir();
+    if !layout.exists(parts)? {
+        return Ok(removed);
+    }
     let mut removed_here = 0;
     for (name, kind) in layout.list(parts)? {
         let path = parts.join(&name);
@@ -283,7 +329,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let layout = layout(dir.path());
         layout.create().unwrap();
-        let part = dir.path().join(layout.partition_dir(0));
+        std::fs::create_dir(dir.path().join(PARTITIONS_DIR)).unwrap();
+        let part = dir.path().join("partitions/0");
         std::fs::create_dir_all(&part).unwrap();
         std::fs::write(part.join("a.tsm.tmp"), b"x").unwrap();
         std::fs::write(part.join(FileGens::single(1).file_name()), b"x").unwrap();

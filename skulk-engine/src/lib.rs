@@ -16,9 +16,12 @@ mod engine;
 mod error;
 mod flush;
 mod layout;
+mod levels;
 mod locks;
 mod maintenance;
+mod manifest;
 mod options;
+mod partitions;
 mod query;
 mod read;
 mod recovery;
@@ -26,6 +29,7 @@ mod retention;
 mod state;
 mod stats;
 mod tsm;
+mod upgrade;
 
 pub use checkpoint::{
     CHECKPOINT_FILE_NAME, CHECKPOINT_LEN, CHECKPOINT_MAGIC, decode_checkpoint, read_checkpoint,
@@ -34,6 +38,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
+pub use manifest::{
+    FileRecord, MANIFEST_FILE_NAME, MANIFEST_MAGIC, MANIFEST_VERSION, Manifest, decode_manifest,
+};
 pub use options::OpenOptions;
 pub use query::{
     AggregateFn, Aggregation, LabelMatcher, METRIC_LABEL, MatchOp, Query, SeriesResult,

@@ -86,12 +86,20 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
     series.sort_by(|a, b| a.1.cmp(&b.1));
     let overlaps =
         |part: &TimePartition| range.overlaps(part.start(), last_ts(part.start(), part.end_ts()));
-    let mut files = Vec::new();
-    let mut frozen = Vec::new();
-    for p in state.partitions.values().filter(|p| overlaps(&p.part)) {
-        files.extend(p.files.iter().filter(|f| f.overlaps(range)).cloned());
-        frozen.extend(p.frozen.iter().cloned());
-    }
+    // Files are kept oldest generation first: later ones win.
+    let files: Vec<_> = state
+        .files
+        .iter()
+        .filter(|f| f.overlaps(range))
+        .cloned()
+        .collect();
+    let mut frozen: Vec<_> = state
+        .frozen
+        .values()
+        .flatten()
+        .filter(|f| overlaps(&f.snap.partition()))
+        .cloned()
+        .collect();
     let mut active = Vec::new();
     for (part, _, table) in state.memtables.partitions() {
         if table.is_empty() || !overlaps(&part) {
@@ -99,7 +107,6 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
         }
         active.push(active_source(table, &series, range)?);
     }
-    files.sort_by_key(|f| f.gens);
     frozen.sort_by_key(|f| f.seq);
     let mems = frozen
         .into_iter()

@@ -1,23 +1,30 @@
-//! Opening a data directory: leftovers, TSM files, checkpoint, WAL replay.
+//! Opening a data directory: the manifest (or the upgrade of a version-1
+//! directory), its files checked against it, leftovers, WAL replay.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use skulk_format::storage::{EntryKind, StorageLock};
-use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition};
+use skulk_format::{DataPoint, SeriesId, SeriesMeta};
 use skulk_wal::{Lsn, Recovery, Wal, WalEntry, WalError};
 
 use crate::engine::Inner;
-use crate::layout::{self, FileGens, LOCK_FILE, Layout, WAL_DIR};
+use crate::layout::{self, FileGens, LOCK_FILE, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
+use crate::levels::{Levels, Span};
 use crate::maintenance::Signal;
+use crate::manifest::{FileRecord, Manifest, ManifestObserver};
 use crate::options::OpenOptions;
 use crate::state::State;
 use crate::stats::RecoveryStats;
 use crate::tsm::TsmFile;
-use crate::{EngineError, Result, checkpoint};
+use crate::{EngineConfig, EngineError, Result, upgrade};
+
+/// The partition duration of a new directory when the configuration names
+/// none.
+pub(crate) const DEFAULT_PARTITION: Duration = Duration::from_secs(24 * 3600);
 
 /// Builds the engine's shared state from the data directory `options`
 /// name.
@@ -27,47 +34,66 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         storage,
         config,
         clock,
+        ..
     } = options;
     config.validate()?;
     let layout = Layout::new(storage);
     layout.create()?;
     let dir_lock = lock_dir(&layout)?;
-    let mut stats = RecoveryStats {
-        leftovers_removed: layout::remove_leftovers(&layout)?,
-        ..Default::default()
-    };
-    let mut state = State::new(&config)?;
-    let max_gen = load_files(&layout, config.partition_duration, &mut state, &mut stats)?;
+    let mut stats = RecoveryStats::default();
+    let mut manifest = load_or_create(&layout, &config, &mut stats)?;
+    stats.leftovers_removed = layout::remove_leftovers(&layout)?;
+    let partition = manifest.partition_duration;
+    let levels = Levels::new(partition, config.max_file_span());
+    let mut state = State::new(&config, partition)?;
+    let files = open_listed(&layout, &manifest, &mut stats)?;
+    sweep_unlisted(&layout, &mut manifest, &mut stats)?;
+    state.add_files(files);
 
     let storage = Arc::clone(layout.storage());
     let (wal, recovery) = Wal::open_in(storage, WAL_DIR, config.wal.clone())?;
     stats.torn_bytes = recovery.torn_bytes();
-    let safe_lsn = effective_safe_lsn(&layout, &recovery)?;
-    stats.safe_lsn = safe_lsn;
-    replay(&layout, &recovery, safe_lsn, &mut state, &mut stats)?;
-    let applied = recovery.last_lsn().unwrap_or(0).max(safe_lsn);
-    let pool = match config.query_threads {
-        0 => None,
-        n => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .thread_name(|i| format!("skulk-query-{i}"))
-                .build()
-                .map_err(|e| EngineError::InvalidArgument(format!("query thread pool: {e}")))?,
-        ),
-    };
+    check_segments(&layout, &manifest, &recovery)?;
+    let last = recovery.next_lsn().saturating_sub(1);
+    // The WAL lost a tail that files already hold: lower the safe LSN, so
+    // that records appended from now on are above it and replayed.
+    manifest.safe_lsn = manifest.safe_lsn.min(last);
+    stats.safe_lsn = manifest.safe_lsn;
+    let dropped = replay(&recovery, manifest.safe_lsn, &mut state, &mut stats)?;
+    manifest.files.retain(|f| !dropped.contains(&f.path));
+    manifest.removed.extend(dropped.iter().cloned());
+    manifest.wal_segments = wal.segments().iter().map(|(first, _)| *first).collect();
+    manifest.store(&layout)?;
+    layout.remove_files(&dropped)?;
+    upgrade::remove_checkpoint(&layout)?;
+    let applied = recovery.last_lsn().unwrap_or(0).max(manifest.safe_lsn);
+    let pool = query_pool(&config)?;
+    stats.files_opened = state.files.len();
+    stats.file_bytes = state.files.iter().map(|f| f.size()).sum();
     stats.duration = started.elapsed();
+    let manifest = Arc::new(Mutex::new(manifest));
+    wal.observe(Arc::new(ManifestObserver::new(
+        layout.clone(),
+        Arc::clone(&manifest),
+    )));
+    let (safe_lsn, next_gen) = {
+        let m = crate::locks::guard(&manifest);
+        (m.safe_lsn, m.next_gen)
+    };
     Ok(Inner {
         layout,
         config,
+        partition,
+        levels,
         clock,
         wal,
+        manifest,
         state: RwLock::new(state),
         ingest: RwLock::new(()),
         lifecycle: Mutex::new(()),
         applied_lsn: AtomicU64::new(applied),
         safe_lsn: AtomicU64::new(safe_lsn),
-        next_gen: AtomicU64::new(max_gen + 1),
+        next_gen: AtomicU64::new(next_gen),
         failed: AtomicBool::new(false),
         failure: Mutex::new(None),
         background_error: Mutex::new(None),
@@ -76,6 +102,18 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         signal: Signal::default(),
         _lock: dir_lock,
     })
+}
+
+fn query_pool(config: &EngineConfig) -> Result<Option<rayon::ThreadPool>> {
+    match config.query_threads {
+        0 => Ok(None),
+        n => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("skulk-query-{i}"))
+            .build()
+            .map(Some)
+            .map_err(|e| EngineError::InvalidArgument(format!("query thread pool: {e}"))),
+    }
 }
 
 /// Takes the exclusive lock on `<dir>/LOCK`, held as long as the engine.
@@ -89,82 +127,195 @@ fn lock_dir(layout: &Layout) -> Result<StorageLock> {
     })
 }
 
-/// The checkpoint, lowered to the WAL's last record if the WAL ends before
-/// it (so that records appended from now on are above it and replayed).
-fn effective_safe_lsn(layout: &Layout, recovery: &Recovery) -> Result<u64> {
-    let stored = checkpoint::load(layout)?;
-    let last = recovery.next_lsn().saturating_sub(1);
-    if stored > last {
-        checkpoint::store(layout, last)?;
-        return Ok(last);
-    }
-    Ok(stored)
-}
-
-/// Maps every TSM file into `state`, deleting files a finished compaction
-/// replaced; returns the highest file generation.
-fn load_files(
+/// The directory's manifest; a new directory gets one with the configured
+/// settings, a version-1 directory is upgraded.
+fn load_or_create(
     layout: &Layout,
-    duration: Duration,
-    state: &mut State,
+    config: &EngineConfig,
     stats: &mut RecoveryStats,
-) -> Result<u64> {
-    let parts = layout.partitions_dir();
-    let mut max_gen = 0;
-    for (name, kind) in layout.list(parts)? {
-        let Some(start) = layout::parse_partition_dir(&name).filter(|_| kind == EntryKind::Dir)
-        else {
-            continue;
-        };
-        let dir = parts.join(&name);
-        let part = TimePartition::containing(start, duration)?;
-        if part.start() != start {
-            return Err(EngineError::InvalidArgument(format!(
-                "partition folder {} does not match partition_duration {duration:?}; \
-                 open the directory with the partition_duration it was created with",
-                layout.shown(&dir).display()
-            )));
-        }
-        for g in live_files(layout, &dir, stats)? {
-            let file = TsmFile::open(layout.storage().as_ref(), &dir.join(g.file_name()), g)?;
-            stats.files_opened += 1;
-            stats.file_bytes += file.size();
-            max_gen = max_gen.max(g.last);
-            state.catalog_file(&file);
-            state.partition_mut(part).add_file(Arc::new(file));
-        }
+) -> Result<Manifest> {
+    if let Some(manifest) = Manifest::load(layout)? {
+        check_settings(&manifest, config)?;
+        return Ok(manifest);
     }
-    Ok(max_gen)
+    let partition = config.partition_duration.unwrap_or(DEFAULT_PARTITION);
+    let mut manifest = if upgrade::is_v1(layout)? {
+        stats.upgraded = true;
+        upgrade::manifest_of_v1(layout, partition, stats)?
+    } else {
+        Manifest::new(partition)
+    };
+    manifest.store(layout)?;
+    Ok(manifest)
 }
 
-/// The TSM files of a partition folder that no other file replaced; the
-/// replaced ones are deleted.
-fn live_files(layout: &Layout, dir: &Path, stats: &mut RecoveryStats) -> Result<Vec<FileGens>> {
-    let gens: Vec<FileGens> = layout
-        .list(dir)?
-        .into_iter()
-        .filter(|(_, kind)| *kind == EntryKind::File)
-        .filter_map(|(name, _)| FileGens::parse(&name))
-        .collect();
-    let (obsolete, live): (Vec<FileGens>, Vec<FileGens>) = gens
-        .iter()
-        .partition(|g| gens.iter().any(|other| other.covers(g)));
-    for g in obsolete {
-        layout.remove_file(&dir.join(g.file_name()))?;
-        stats.obsolete_files_removed += 1;
+/// Refuses a configuration whose settings differ from those the directory
+/// was created with.
+fn check_settings(manifest: &Manifest, config: &EngineConfig) -> Result<()> {
+    match config.partition_duration {
+        Some(configured) if configured != manifest.partition_duration => {
+            Err(EngineError::SettingMismatch {
+                setting: "partition_duration",
+                stored: format!("{:?}", manifest.partition_duration),
+                configured: format!("{configured:?}"),
+            })
+        }
+        _ => Ok(()),
     }
-    Ok(live)
 }
 
-/// Applies every WAL record above `safe_lsn`, in LSN order.
-fn replay(
+/// Opens every file the manifest lists; a missing file, or one whose size
+/// or checksum differs from what was recorded, is an error naming it.
+fn open_listed(
     layout: &Layout,
+    manifest: &Manifest,
+    stats: &mut RecoveryStats,
+) -> Result<Vec<Arc<TsmFile>>> {
+    let storage = layout.storage();
+    let mut files = Vec::with_capacity(manifest.files.len());
+    for record in &manifest.files {
+        check_listed(layout, record)?;
+        let span = Span {
+            start: record.span_start,
+            end: record.span_end,
+        };
+        let file = TsmFile::open(storage.as_ref(), &record.path, record.gens(), span)?;
+        if file.reader.footer().file_crc != record.file_crc || file.points() != record.points {
+            return Err(EngineError::FileChanged {
+                path: layout.shown(&record.path),
+                what: "its checksum or point count differs from the manifest's record".into(),
+            });
+        }
+        stats.file_bytes += file.size();
+        files.push(Arc::new(file));
+    }
+    Ok(files)
+}
+
+/// Fails unless the file `record` names exists with the recorded size.
+pub(crate) fn check_listed(layout: &Layout, record: &FileRecord) -> Result<()> {
+    let shown = layout.shown(&record.path);
+    match layout.storage().metadata(&record.path) {
+        Ok(meta) if meta.len == record.size => Ok(()),
+        Ok(meta) => Err(EngineError::FileChanged {
+            path: shown,
+            what: format!("{} bytes, the manifest recorded {}", meta.len, record.size),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(EngineError::MissingFile {
+            path: shown,
+            holds: lost_data(record),
+        }),
+        Err(e) => Err(layout.io(&record.path)(e)),
+    }
+}
+
+/// What a listed file held, for messages about its loss.
+pub(crate) fn lost_data(record: &FileRecord) -> String {
+    if record.points == 0 {
+        return "no points".into();
+    }
+    format!(
+        "{} points from {} to {} ns",
+        record.points, record.min_ts, record.max_ts
+    )
+}
+
+/// Handles TSM files the manifest does not list: those it notes as removed
+/// and those of generations it has not reached (an interrupted flush or
+/// compaction wrote them) are deleted; anything else is a stray, reported
+/// in [`RecoveryStats::stray_files`] and left alone.
+fn sweep_unlisted(
+    layout: &Layout,
+    manifest: &mut Manifest,
+    stats: &mut RecoveryStats,
+) -> Result<()> {
+    let listed: Vec<&Path> = manifest.files.iter().map(|f| f.path.as_path()).collect();
+    let mut doomed = Vec::new();
+    for path in candidate_files(layout)? {
+        if listed.contains(&path.as_path()) {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let gens = FileGens::parse(name);
+        if manifest.removed.contains(&path) {
+            stats.obsolete_files_removed += 1;
+            doomed.push(path);
+        } else if gens.is_some_and(|g| g.first >= manifest.next_gen) {
+            stats.leftovers_removed += 1;
+            doomed.push(path);
+        } else {
+            stats.stray_files.push(path);
+        }
+    }
+    layout.remove_files(&doomed)?;
+    manifest.removed.clear();
+    Ok(())
+}
+
+/// Every file in `tsm/` and in the partition folders of `partitions/`.
+fn candidate_files(layout: &Layout) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut folders = vec![PathBuf::from(TSM_DIR)];
+    let parts = Path::new(PARTITIONS_DIR);
+    if layout.exists(parts)? {
+        for (name, kind) in layout.list(parts)? {
+            match kind {
+                EntryKind::Dir => folders.push(parts.join(name)),
+                EntryKind::File => out.push(parts.join(name)),
+            }
+        }
+    }
+    for folder in folders {
+        for (name, kind) in layout.list(&folder)? {
+            if kind == EntryKind::File {
+                out.push(folder.join(name));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Fails when a WAL segment the manifest lists is gone while it may hold
+/// records above the safe LSN (records no file holds).
+fn check_segments(layout: &Layout, manifest: &Manifest, recovery: &Recovery) -> Result<()> {
+    let present: Vec<Lsn> = recovery.segments().iter().map(|s| s.first_lsn).collect();
+    let mut all: Vec<Lsn> = manifest.wal_segments.clone();
+    all.extend(&present);
+    all.sort_unstable();
+    all.dedup();
+    for first in &manifest.wal_segments {
+        if present.contains(first) {
+            continue;
+        }
+        let end = all.iter().find(|f| *f > first).map(|next| next - 1);
+        if end.is_some_and(|end| end <= manifest.safe_lsn) {
+            continue; // covered: its removal simply was not recorded yet
+        }
+        let name = format!("{first:016x}.wal");
+        return Err(EngineError::MissingFile {
+            path: layout.shown(&Path::new(WAL_DIR).join(name)),
+            holds: match end {
+                Some(end) => format!("WAL records with LSNs {first} to {end}"),
+                None => format!("WAL records from LSN {first} on"),
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Applies every WAL record above `safe_lsn`, in LSN order; returns the
+/// files that drop-partition records removed.
+fn replay(
     recovery: &Recovery,
     safe_lsn: Lsn,
     state: &mut State,
     stats: &mut RecoveryStats,
-) -> Result<()> {
+) -> Result<Vec<PathBuf>> {
     let mut series: HashMap<SeriesId, Arc<SeriesMeta>> = HashMap::new();
+    let mut dropped_files = Vec::new();
     let mut dropped = false;
     for (lsn, entry) in recovery.records() {
         if let WalEntry::SeriesDef { id, meta } = entry {
@@ -201,13 +352,23 @@ fn replay(
                 stats.wal_points_replayed += resolved.len() as u64;
             }
             WalEntry::DropPartition(part) => {
-                let gone = state.drop_partition(*part);
-                if !gone.files.is_empty() || gone.memtable_points > 0 {
+                let span = Span {
+                    start: part.start(),
+                    end: part.end_ts(),
+                };
+                let files: Vec<PathBuf> = state
+                    .files
+                    .iter()
+                    .filter(|f| span.contains(&f.span))
+                    .map(|f| f.path.clone())
+                    .collect();
+                let points = state.drop_partition(*part);
+                if points > 0 || !files.is_empty() {
                     stats.partitions_dropped += 1;
                     dropped = true;
                 }
-                drop(gone);
-                layout.remove_dir_all(&layout.partition_dir(part.start()))?;
+                state.remove_files(&files);
+                dropped_files.extend(files);
             }
             _ => {}
         }
@@ -215,5 +376,5 @@ fn replay(
     if dropped {
         state.rebuild_catalog();
     }
-    Ok(())
+    Ok(dropped_files)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use skulk_codec::{CodecChoice, CodecId};
 use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition};
@@ -25,16 +25,6 @@ pub(crate) struct Frozen {
     pub snap: MemTableSnapshot,
 }
 
-/// What a time partition holds besides its active memtable: frozen
-/// memtables being flushed, and its TSM files.
-#[derive(Debug)]
-pub(crate) struct Partition {
-    pub part: TimePartition,
-    pub frozen: Vec<Frozen>,
-    /// Ordered by generation: later files hold newer writes.
-    pub files: Vec<Arc<TsmFile>>,
-}
-
 /// Points a memtable series buffers uncompressed, and the size of its
 /// compressed chunks. Equal, so that each point is encoded once while in
 /// memory (a smaller tail re-encodes the open chunk on every seal, which
@@ -49,52 +39,23 @@ const MEMTABLE_CODEC: CodecChoice = CodecChoice::Fixed {
 };
 
 /// The partition manager's settings for an engine's configuration: its
-/// partitions, memtable layout, and the flush priorities maintenance acts
-/// on (size per memtable, partitions left behind by the newest data, too
-/// many partitions active).
-fn manager_config(config: &EngineConfig) -> PartitionManagerConfig {
+/// partitions, memtable layout, and the flush priority maintenance acts on
+/// (too many partitions active; the flush thresholds cover size and age).
+fn manager_config(config: &EngineConfig, partition: Duration) -> PartitionManagerConfig {
     let options = MemTableOptions::default()
         .with_tail_points(MEMTABLE_CHUNK_POINTS)
         .with_chunk_points(MEMTABLE_CHUNK_POINTS)
         .with_codec(MEMTABLE_CODEC);
-    let size = match usize::try_from(config.flush_size_bytes) {
-        Ok(0) | Err(_) => usize::MAX,
-        Ok(bytes) => bytes,
-    };
-    let (active, age) = match config.max_active_partitions {
-        0 => (usize::MAX, std::time::Duration::MAX),
-        n => (n, config.partition_duration),
+    let active = match config.max_active_partitions {
+        0 => usize::MAX,
+        n => n,
     };
     PartitionManagerConfig::default()
-        .with_partition_duration(config.partition_duration)
+        .with_partition_duration(partition)
         .with_memtable_options(options)
-        .with_size_threshold(size)
+        .with_size_threshold(usize::MAX)
         .with_max_active_partitions(active)
-        .with_age_threshold(age)
-}
-
-impl Partition {
-    pub fn new(part: TimePartition) -> Self {
-        Self {
-            part,
-            frozen: Vec::new(),
-            files: Vec::new(),
-        }
-    }
-
-    /// Adds a file keeping generation order.
-    pub fn add_file(&mut self, file: Arc<TsmFile>) {
-        let at = self.files.partition_point(|f| f.gens <= file.gens);
-        self.files.insert(at, file);
-    }
-}
-
-/// A partition retention took out of the state.
-#[derive(Debug)]
-pub(crate) struct Dropped {
-    pub files: Vec<Arc<TsmFile>>,
-    /// Points it held in memtables (active and frozen).
-    pub memtable_points: u64,
+        .with_age_threshold(Duration::MAX)
 }
 
 /// Everything readers snapshot and writers change.
@@ -103,8 +64,11 @@ pub(crate) struct State {
     /// The active memtables: routing of points to partitions, freezing,
     /// flush priorities.
     pub memtables: PartitionManager,
-    /// Frozen memtables and files, by partition start.
-    pub partitions: BTreeMap<i64, Partition>,
+    /// Memtables being flushed, by partition start, each in freeze order.
+    pub frozen: BTreeMap<i64, Vec<Frozen>>,
+    /// The live TSM files, oldest generation first: on equal (series,
+    /// timestamp) a later file wins.
+    pub files: Vec<Arc<TsmFile>>,
     /// Every series with data somewhere, by id.
     pub catalog: HashMap<SeriesId, Arc<SeriesMeta>>,
     /// Sequence number of the next frozen memtable.
@@ -117,12 +81,13 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(config: &EngineConfig) -> Result<Self> {
-        let memtables =
-            PartitionManager::new(manager_config(config)).map_err(EngineError::Memtable)?;
+    pub fn new(config: &EngineConfig, partition: Duration) -> Result<Self> {
+        let memtables = PartitionManager::new(manager_config(config, partition))
+            .map_err(EngineError::Memtable)?;
         Ok(Self {
             memtables,
-            partitions: BTreeMap::new(),
+            frozen: BTreeMap::new(),
+            files: Vec::new(),
             catalog: HashMap::new(),
             next_freeze: 0,
             active_writes: 0,
@@ -150,13 +115,6 @@ impl State {
         Ok(())
     }
 
-    /// The partition starting at `part.start()`, created when missing.
-    pub fn partition_mut(&mut self, part: TimePartition) -> &mut Partition {
-        self.partitions
-            .entry(part.start())
-            .or_insert_with(|| Partition::new(part))
-    }
-
     /// Makes `taken` memtables frozen snapshots (still read by queries),
     /// in order.
     pub fn freeze(&mut self, taken: Vec<FrozenPartition>) {
@@ -167,25 +125,45 @@ impl State {
             let seq = self.next_freeze;
             self.next_freeze += 1;
             let snap = frozen.table.snapshot();
-            self.partition_mut(frozen.partition)
-                .frozen
+            self.frozen
+                .entry(frozen.partition.start())
+                .or_default()
                 .push(Frozen { seq, snap });
         }
     }
 
-    /// Takes partition `start` out entirely (retention).
-    pub fn drop_partition(&mut self, part: TimePartition) -> Dropped {
+    /// Removes the frozen memtables with sequence numbers in `seqs` (they
+    /// are in files now).
+    pub fn unfreeze(&mut self, seqs: &[u64]) {
+        for list in self.frozen.values_mut() {
+            list.retain(|f| !seqs.contains(&f.seq));
+        }
+        self.frozen.retain(|_, list| !list.is_empty());
+    }
+
+    /// Adds files, keeping generation order.
+    pub fn add_files(&mut self, files: impl IntoIterator<Item = Arc<TsmFile>>) {
+        for file in files {
+            self.catalog_file(&file);
+            self.files.push(file);
+        }
+        self.files.sort_by_key(|f| (f.gens.last, f.gens.first));
+    }
+
+    /// Removes the files at `paths`.
+    pub fn remove_files(&mut self, paths: &[std::path::PathBuf]) {
+        self.files.retain(|f| !paths.contains(&f.path));
+    }
+
+    /// Drops the memtable points (active and frozen) of partition `part`
+    /// (retention); returns how many there were.
+    pub fn drop_partition(&mut self, part: TimePartition) -> u64 {
         let active = self.memtables.remove_partition(&part);
-        let mut memtable_points = active.as_ref().map_or(0, TimeSeriesMemTable::point_count);
-        let mut files = Vec::new();
-        if let Some(p) = self.partitions.remove(&part.start()) {
-            memtable_points += p.frozen.iter().map(|f| f.snap.point_count()).sum::<u64>();
-            files = p.files;
+        let mut points = active.as_ref().map_or(0, TimeSeriesMemTable::point_count);
+        if let Some(list) = self.frozen.remove(&part.start()) {
+            points += list.iter().map(|f| f.snap.point_count()).sum::<u64>();
         }
-        Dropped {
-            files,
-            memtable_points,
-        }
+        points
     }
 
     /// Registers the series of a file in the catalog.
@@ -197,56 +175,72 @@ impl State {
         }
     }
 
-    /// Rebuilds the catalog from what the partitions hold (after a drop).
+    /// Rebuilds the catalog from what the memtables and files hold (after a
+    /// drop).
     pub fn rebuild_catalog(&mut self) {
-        let mut catalog = HashMap::new();
-        let mut add = |id: SeriesId, meta: &dyn Fn() -> Arc<SeriesMeta>| {
-            catalog.entry(id).or_insert_with(meta);
-        };
-        for (_, _, table) in self.memtables.partitions() {
-            for s in table.snapshot().series() {
-                add(s.id(), &|| Arc::clone(s.meta()));
+        let mut catalog: HashMap<SeriesId, Arc<SeriesMeta>> = HashMap::new();
+        let snapshots = self
+            .memtables
+            .partitions()
+            .map(|(_, _, table)| table.snapshot())
+            .chain(self.frozen.values().flatten().map(|f| f.snap.clone()));
+        for snap in snapshots {
+            for s in snap.series() {
+                catalog
+                    .entry(s.id())
+                    .or_insert_with(|| Arc::clone(s.meta()));
             }
         }
-        for p in self.partitions.values() {
-            for f in &p.frozen {
-                for s in f.snap.series() {
-                    add(s.id(), &|| Arc::clone(s.meta()));
-                }
-            }
-            for f in &p.files {
-                for entry in f.reader.series() {
-                    let known = self.catalog.get(&entry.id);
-                    add(entry.id, &|| match known {
-                        Some(known) => Arc::clone(known),
-                        None => Arc::new(entry.meta.clone()),
-                    });
-                }
+        for f in &self.files {
+            for entry in f.reader.series() {
+                let known = self.catalog.get(&entry.id);
+                catalog.entry(entry.id).or_insert_with(|| match known {
+                    Some(known) => Arc::clone(known),
+                    None => Arc::new(entry.meta.clone()),
+                });
             }
         }
         self.catalog = catalog;
     }
 
-    /// Every partition that holds data (in memtables or files), in time
-    /// order.
-    pub fn partition_list(&self) -> Vec<TimePartition> {
+    /// The partitions of the memtables, active and frozen.
+    pub fn memtable_partitions(&self) -> Vec<TimePartition> {
         let mut all: BTreeMap<i64, TimePartition> = self
-            .partitions
-            .values()
-            .map(|p| (p.part.start(), p.part))
+            .memtables
+            .partitions()
+            .map(|(part, _, _)| (part.start(), part))
             .collect();
-        for (part, _, _) in self.memtables.partitions() {
-            all.insert(part.start(), part);
+        for list in self.frozen.values() {
+            for f in list {
+                let part = f.snap.partition();
+                all.insert(part.start(), part);
+            }
         }
         all.into_values().collect()
+    }
+
+    /// The newest timestamp anywhere, `None` when there is no point.
+    pub fn newest_ts(&self) -> Option<i64> {
+        let files = self
+            .files
+            .iter()
+            .filter(|f| f.points() > 0)
+            .map(|f| f.reader.stats().max_timestamp);
+        let active = self.memtables.stats().newest_timestamp;
+        let frozen = self
+            .frozen
+            .values()
+            .flatten()
+            .filter_map(|f| f.snap.stats().max_timestamp);
+        files.chain(active).chain(frozen).max()
     }
 
     /// Points in active and frozen memtables (distinct per memtable).
     pub fn memory_points(&self) -> u64 {
         let frozen: u64 = self
-            .partitions
+            .frozen
             .values()
-            .flat_map(|p| &p.frozen)
+            .flatten()
             .map(|f| f.snap.point_count())
             .sum();
         self.memtables.stats().points + frozen
@@ -260,16 +254,11 @@ impl State {
     /// Approximate heap bytes of every memtable, active and frozen.
     pub fn memory_bytes(&self) -> u64 {
         let frozen: usize = self
-            .partitions
+            .frozen
             .values()
-            .flat_map(|p| &p.frozen)
+            .flatten()
             .map(|f| f.snap.stats().memory_bytes)
             .sum();
         self.active_bytes() + frozen as u64
-    }
-
-    /// Every file, in partition order.
-    pub fn files(&self) -> impl Iterator<Item = &Arc<TsmFile>> {
-        self.partitions.values().flat_map(|p| p.files.iter())
     }
 }

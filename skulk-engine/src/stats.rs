@@ -25,6 +25,14 @@ pub struct RecoveryStats {
     pub torn_bytes: u64,
     /// Wall time of the whole open.
     pub duration: Duration,
+    /// The directory was of format version 1 (no manifest) and was
+    /// upgraded.
+    pub upgraded: bool,
+    /// Files in the data folders that the manifest does not list and that
+    /// no interrupted operation explains (not its leftovers, not files it
+    /// replaced), relative to the data directory: left alone. Their points
+    /// are not read.
+    pub stray_files: Vec<std::path::PathBuf>,
 }
 
 /// What one flush wrote.
@@ -68,16 +76,13 @@ pub struct CompactionStats {
 pub struct RetentionStats {
     /// The cutoff: partitions ending at or before it were dropped.
     pub cutoff_ns: i64,
-    /// Partitions dropped.
+    /// Partitions dropped (with points in memtables or files; a coarse
+    /// file's span counts as one).
     pub partitions_dropped: usize,
-    /// TSM files deleted.
+    /// TSM files deleted (those whose whole span expired).
     pub files_removed: usize,
     /// Points dropped from memtables.
     pub memtable_points_dropped: u64,
-    /// Folders of dropped partitions left in place, empty of data, because
-    /// a reader still held a file in them open (FUSE and NFS cannot remove
-    /// such a folder); a later open removes them.
-    pub folders_left: usize,
 }
 
 /// A snapshot of the engine's size.

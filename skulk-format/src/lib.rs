@@ -20,6 +20,6 @@ pub use stamp::{STAMP_LEN, Stamp, StampError};
 pub use storage::{FsStorage, Storage};
 pub use tsm::{
     BLOCK_ENTRY_LEN, BlockRef, FLAG_HAS_POINTS, FOOTER_LEN, FOOTER_MAGIC, FormatVersion,
-    HEADER_LEN, HEADER_MAGIC, RECORD_FRAMING_LEN, SeriesEntry, TsmFooter, TsmHandle, TsmHeader,
-    TsmReader, TsmStats, TsmWriter, TsmWriterOptions, VerifyReport,
+    HEADER_LEN, HEADER_MAGIC, RECORD_FRAMING_LEN, SealedTsm, SeriesEntry, TsmFooter, TsmHandle,
+    TsmHeader, TsmReader, TsmStats, TsmWriter, TsmWriterOptions, VerifyReport, publish_all,
 };

@@ -51,7 +51,7 @@ const RETENTION: Duration = Duration::from_secs(1200);
 /// The engine configuration of the child and of the checking parent.
 pub fn engine_config() -> EngineConfig {
     let mut config = EngineConfig {
-        partition_duration: PARTITION,
+        partition_duration: Some(PARTITION),
         retention: Some(RETENTION),
         flush_points: 2_000,
         flush_age: Some(Duration::from_millis(50)),

@@ -90,7 +90,7 @@ impl SkulkEngine {
     /// The engine configuration used for `config`.
     pub fn engine_config(config: &ScenarioConfig) -> EngineConfig {
         let mut c = EngineConfig {
-            partition_duration: config.partition_duration,
+            partition_duration: Some(config.partition_duration),
             retention: Some(config.retention),
             flush_points: config.flush_points,
             flush_age: None,

@@ -42,7 +42,7 @@ pub const PARTITION_NS: i64 = 1_000;
 /// background.
 pub fn power_cut_config(sync_mode: SyncMode) -> EngineConfig {
     let mut config = EngineConfig {
-        partition_duration: Duration::from_nanos(PARTITION_NS as u64),
+        partition_duration: Some(Duration::from_nanos(PARTITION_NS as u64)),
         retention: Some(Duration::from_nanos(4 * PARTITION_NS as u64)),
         flush_points: 0,
         flush_size_bytes: 0,
@@ -198,7 +198,8 @@ pub fn one_cut(config: &EngineConfig, script: &[Op], cut: u64, loss: PowerLoss) 
             };
         }
     };
-    let mut outcome = judge(&played, &first, config.partition_duration);
+    let partition = config.partition_duration.unwrap_or_default();
+    let mut outcome = judge(&played, &first, partition);
     match reopen() {
         Ok(second) => outcome.unstable = second != first,
         Err(e) => outcome.open_error = Some(format!("second reopen: {e}")),

@@ -45,6 +45,16 @@ pub enum WalError {
         /// The newest version this build reads.
         supported: u8,
     },
+    /// The segment observer (see [`crate::SegmentObserver`]) could not
+    /// record a new segment; the log refuses writes until it is reopened.
+    #[error("recording WAL segment {first_lsn} failed: {source}")]
+    Observer {
+        /// The first LSN of the new segment.
+        first_lsn: u64,
+        /// What the observer reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A previous sync failed: the log refuses writes until it is reopened,
     /// which replays what really is on disk.
     #[error("the WAL is failed after a sync error and refuses writes; reopen it to recover")]

@@ -36,3 +36,16 @@ pub use recovery::{Recovery, SegmentInfo};
 pub use repair::{RepairCut, RepairReport, repair, repair_in};
 pub use storage::LOCK_FILE;
 pub use wal::Wal;
+
+/// Told about each segment the log creates when it rolls over, before any
+/// record goes into it: for a caller that keeps its own durable list of
+/// segments (the engine's manifest), so that losing a whole segment can be
+/// noticed.
+pub trait SegmentObserver: Send + Sync {
+    /// Records that the segment starting at `first_lsn` exists. An error
+    /// fails the write that rolled over and poisons the log.
+    fn segment_created(
+        &self,
+        first_lsn: Lsn,
+    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}

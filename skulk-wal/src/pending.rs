@@ -97,6 +97,19 @@ impl Pending {
         lsn
     }
 
+    /// The active segment holds records, all written (nothing queued, no
+    /// commit running): it can be rolled over by hand.
+    pub(crate) fn settled_with_data(&self) -> bool {
+        self.seg_has_data && self.chunks.is_empty() && !self.flushing
+    }
+
+    /// Notes that a new, empty segment became the active one.
+    pub(crate) fn rolled(&mut self) {
+        self.seg_bytes = SEGMENT_HEADER_LEN as u64;
+        self.seg_has_data = false;
+        self.active_defs.clear();
+    }
+
     /// Starts a new segment. It holds no definitions yet: each series is
     /// defined again in it before its first use there (see
     /// [`Pending::push_points`]), so every segment is self-contained.

@@ -15,7 +15,7 @@ use crate::recovery::{Recovery, list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, segment_name};
 use crate::storage::{LogDir, missing_dir};
 use crate::writer::{Writer, create_segment};
-use crate::{Lsn, Result, WalConfig, WalEntry, WalError, WalPoint};
+use crate::{Lsn, Result, SegmentObserver, WalConfig, WalEntry, WalError, WalPoint};
 
 /// A write-ahead log open for appending. `Send + Sync`: share it (e.g. in
 /// an `Arc`) and append from many threads; concurrent appends share one
@@ -228,6 +228,40 @@ impl Wal {
             return Err(e);
         }
         writer.truncate_through(safe_lsn)
+    }
+
+    /// Has `observer` told about every segment a roll-over creates from now
+    /// on, before any record goes into it; a failure of the observer
+    /// poisons the log like a failed write.
+    pub fn observe(&self, observer: Arc<dyn SegmentObserver>) {
+        lock(&self.writer).observer = Some(observer);
+    }
+
+    /// When every record of the log has an LSN up to `safe_lsn` and is
+    /// written, starts a new, empty segment (without telling the observer:
+    /// the caller records it), so that [`Wal::truncate_through`] can remove
+    /// every segment; returns its first LSN, or `None` when records are
+    /// above `safe_lsn`, queued, or the active segment holds none. A
+    /// failure poisons the log.
+    pub fn roll_if_covered(&self, safe_lsn: Lsn) -> Result<Option<Lsn>> {
+        let mut state = self.lock_live()?;
+        if !state.settled_with_data() || state.next_lsn.saturating_sub(1) > safe_lsn {
+            return Ok(None);
+        }
+        let first = state.next_lsn;
+        let result = lock(&self.writer).start_segment(first);
+        match result {
+            Ok(()) => {
+                state.rolled();
+                Ok(Some(first))
+            }
+            Err(e) => {
+                state.poisoned = true;
+                drop(state);
+                self.done.notify_all();
+                Err(e)
+            }
+        }
     }
 
     /// The segment files, oldest first, as (first LSN, file name).

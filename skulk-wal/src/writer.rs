@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::header::SegmentHeader;
 use crate::pending::Chunk;
@@ -10,7 +11,7 @@ use crate::segment::{SEGMENT_SUFFIX, TMP_SUFFIX, segment_name};
 use skulk_format::storage::WritableFile;
 
 use crate::storage::LogDir;
-use crate::{Lsn, Result, SyncMode, WalError};
+use crate::{Lsn, Result, SegmentObserver, SyncMode, WalError};
 
 /// Owns the active segment; only one committing writer uses it at a time.
 pub(crate) struct Writer {
@@ -19,6 +20,8 @@ pub(crate) struct Writer {
     /// Every segment, oldest first, as (first LSN, file name); the last
     /// one is active.
     segments: VecDeque<(Lsn, String)>,
+    /// Told about each segment a roll-over creates.
+    pub observer: Option<Arc<dyn SegmentObserver>>,
 }
 
 impl Writer {
@@ -31,6 +34,7 @@ impl Writer {
             dir,
             file,
             segments,
+            observer: None,
         }
     }
 
@@ -68,8 +72,20 @@ impl Writer {
     }
 
     /// Fsyncs the active segment (whatever the sync mode: every segment but
-    /// the last is complete on disk) and starts a new one.
+    /// the last is complete on disk), starts a new one and tells the
+    /// observer, before any record goes into it.
     fn roll(&mut self, first_lsn: Lsn) -> Result<()> {
+        self.start_segment(first_lsn)?;
+        if let Some(observer) = &self.observer {
+            observer
+                .segment_created(first_lsn)
+                .map_err(|source| WalError::Observer { first_lsn, source })?;
+        }
+        Ok(())
+    }
+
+    /// Fsyncs the active segment and starts a new, empty one.
+    pub(crate) fn start_segment(&mut self, first_lsn: Lsn) -> Result<()> {
         self.file
             .sync(false)
             .map_err(|e| WalError::io(self.active_path(), e))?;

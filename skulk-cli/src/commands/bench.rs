@@ -22,7 +22,6 @@ use crate::ingest::{PointReader, Precision};
 use crate::output::{Table, human_bytes, thousands};
 
 /// Partition length of the bench's engine without `--config`.
-const DEFAULT_PARTITION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Points per `write_batch` call.
 const BATCH: usize = 10_000;
 /// Series generated when no dataset is found and `--generate` is absent.
@@ -70,7 +69,10 @@ pub fn run(ctx: &Context, args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "engine: partitions of {}, WAL sync {:?}, {} points per block, background maintenance off",
-        humantime::format_duration(config.partition_duration),
+        config.partition_duration.map_or_else(
+            || "24h".to_string(),
+            |d| humantime::format_duration(d).to_string()
+        ),
         config.wal.sync_mode,
         config.block_points
     )
@@ -141,19 +143,17 @@ fn measure(
     Ok((read_back, windows))
 }
 
-/// The engine configuration of the bench: the context's, without
-/// background maintenance (so that phases are timed alone), with the
-/// partition length of `--partition-duration`, or 30 days unless a config
-/// file was given.
+/// The engine configuration of the bench: the context's (the engine's
+/// defaults unless a config file was given), without background
+/// maintenance (so that phases are timed alone), with the partition length
+/// of `--partition-duration` when given.
 fn bench_config(ctx: &Context, args: &BenchArgs) -> Result<EngineConfig> {
     let mut config = EngineConfig {
         background: false,
         ..ctx.config.clone()
     };
-    match &args.partition_duration {
-        Some(text) => config.partition_duration = crate::timearg::parse_duration(text)?,
-        None if !ctx.config_given => config.partition_duration = DEFAULT_PARTITION,
-        None => {}
+    if let Some(text) = &args.partition_duration {
+        config.partition_duration = Some(crate::timearg::parse_duration(text)?);
     }
     config.validate()?;
     Ok(config)

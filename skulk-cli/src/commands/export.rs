@@ -56,7 +56,7 @@ fn for_each_series(
     range: TimeRange,
     mut f: impl FnMut(&SeriesResult) -> Result<()>,
 ) -> Result<()> {
-    for partition in engine.partitions() {
+    for partition in engine.partitions()? {
         let Some(piece) = intersect(range, partition.range()) else {
             continue;
         };

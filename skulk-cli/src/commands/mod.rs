@@ -26,8 +26,6 @@ pub struct Context {
     pub data_dir: PathBuf,
     /// Engine settings (defaults, or the `--config` file).
     pub config: EngineConfig,
-    /// True when the settings came from a `--config` file.
-    pub config_given: bool,
 }
 
 impl Context {
@@ -59,7 +57,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let ctx = Context {
         data_dir: cli.data_dir,
         config,
-        config_given: cli.config.is_some(),
     };
     match cli.command {
         Command::Import(args) => import::run(&ctx, &args, out),

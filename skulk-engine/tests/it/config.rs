@@ -29,7 +29,7 @@ fn a_full_file_loads() {
     )
     .unwrap();
     let c = EngineConfig::load(&path).unwrap();
-    assert_eq!(c.partition_duration, Duration::from_secs(7200));
+    assert_eq!(c.partition_duration, Some(Duration::from_secs(7200)));
     assert_eq!(c.retention, Some(Duration::from_secs(7 * 86400)));
     assert_eq!(c.wal.sync_mode, SyncMode::None);
     assert_eq!(c.wal.batch_size, 16);

@@ -36,7 +36,7 @@ fn config() -> EngineConfig {
             segment_size: 16 << 10,
             ..WalConfig::default()
         },
-        partition_duration: Duration::from_nanos(50),
+        partition_duration: Some(Duration::from_nanos(50)),
         retention: Some(Duration::from_nanos(50)),
         flush_points: 400,
         flush_size_bytes: 0,

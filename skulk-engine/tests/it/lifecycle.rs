@@ -67,11 +67,12 @@ fn a_crash_after_compaction_published_leaves_no_duplicates() {
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     let mut model = Contents::new();
     three_files(&engine, &mut model);
-    copy_dir(&dir.path().join("partitions"), saved.path());
+    copy_dir(&dir.path().join("tsm"), saved.path());
     engine.compact().unwrap();
     drop(engine);
-    // The inputs come back as if the crash hit before they were unlinked.
-    copy_dir(saved.path(), &dir.path().join("partitions"));
+    // The inputs come back as if the crash hit after the manifest recorded
+    // the merge but before they were unlinked.
+    copy_dir(saved.path(), &dir.path().join("tsm"));
     assert_eq!(tsm_files(dir.path()), 4);
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     assert_eq!(engine.recovery_stats().obsolete_files_removed, 3);
@@ -93,26 +94,21 @@ fn a_crash_before_the_checkpoint_replays_without_changing_results() {
     apply(&mut model, &more);
     apply(&mut model, &again);
     drop(engine);
-    // Save the WAL and checkpoint as they were before the next flush.
+    // Save the WAL and manifest as they were before the next flush.
     copy_dir(&dir.path().join("wal"), &saved.path().join("wal"));
-    std::fs::copy(
-        dir.path().join("CHECKPOINT"),
-        saved.path().join("CHECKPOINT"),
-    )
-    .unwrap();
+    std::fs::copy(dir.path().join("MANIFEST"), saved.path().join("MANIFEST")).unwrap();
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     engine.flush().unwrap();
     drop(engine);
-    // Crash between publishing the files and recording the checkpoint.
+    // Crash between publishing the files and recording them in the
+    // manifest: the new files are of generations the manifest has not
+    // reached, and are deleted; the WAL still holds their points.
     std::fs::remove_dir_all(dir.path().join("wal")).unwrap();
     copy_dir(&saved.path().join("wal"), &dir.path().join("wal"));
-    std::fs::copy(
-        saved.path().join("CHECKPOINT"),
-        dir.path().join("CHECKPOINT"),
-    )
-    .unwrap();
+    std::fs::copy(saved.path().join("MANIFEST"), dir.path().join("MANIFEST")).unwrap();
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     assert_eq!(engine.recovery_stats().wal_points_replayed, 600);
+    assert_eq!(engine.recovery_stats().leftovers_removed, 3);
     assert_eq!(contents(&engine), model);
     engine.flush().unwrap();
     engine.compact().unwrap();

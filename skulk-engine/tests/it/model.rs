@@ -42,7 +42,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn config(query_threads: usize) -> EngineConfig {
     EngineConfig {
         query_threads,
-        partition_duration: Duration::from_nanos(PART as u64),
+        partition_duration: Some(Duration::from_nanos(PART as u64)),
         retention: Some(Duration::from_nanos(TTL as u64)),
         block_points: 7,
         ..quiet_config()

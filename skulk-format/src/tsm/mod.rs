@@ -22,4 +22,4 @@ pub use reader::TsmReader;
 pub use stats::{TsmHandle, TsmStats};
 pub use verify::VerifyReport;
 pub use version::FormatVersion;
-pub use writer::TsmWriter;
+pub use writer::{SealedTsm, TsmWriter, publish_all};

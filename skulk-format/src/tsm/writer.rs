@@ -300,7 +300,15 @@ impl TsmWriter {
     /// Writes the index, bloom filter, header and footer, fsyncs the file,
     /// renames it to its final path and fsyncs the directory. No series
     /// may be open.
-    pub fn finish(mut self) -> Result<TsmHandle> {
+    pub fn finish(self) -> Result<TsmHandle> {
+        self.seal()?.publish()
+    }
+
+    /// Writes the index, bloom filter, header and footer and fsyncs the
+    /// file under its temporary name, without publishing it: the caller
+    /// publishes it ([`SealedTsm::publish`]), or many at once with one
+    /// directory sync per folder ([`publish_all`]). No series may be open.
+    pub fn seal(mut self) -> Result<SealedTsm> {
         self.check_usable()?;
         if let Some(open) = &self.open {
             return Err(invalid(format!(
@@ -327,11 +335,16 @@ impl TsmWriter {
             file_crc: file_crc.finalize(),
         };
         self.write_bytes(&footer.encode())?;
-        self.publish(&header)?;
-        Ok(TsmHandle {
-            path: self.path.clone(),
-            footer,
-            stats,
+        self.write_header_and_sync(&header)?;
+        Ok(SealedTsm {
+            storage: Arc::clone(&self.storage),
+            tmp_path: self.tmp_path.clone(),
+            handle: TsmHandle {
+                path: self.path.clone(),
+                footer,
+                stats,
+            },
+            published: false,
         })
     }
 
@@ -357,8 +370,9 @@ impl TsmWriter {
         Ok((offset, len, crc32fast::hash(&bytes)))
     }
 
-    /// Header in place, fsync, rename, fsync of the directory.
-    fn publish(&mut self, header: &[u8]) -> Result<()> {
+    /// Header in place, then fsync. The temporary file is left for the
+    /// [`SealedTsm`] (which removes it unless published).
+    fn write_header_and_sync(&mut self, header: &[u8]) -> Result<()> {
         self.poisoned = true; // until every step succeeded
         let storage = Arc::clone(&self.storage);
         let on = |path: &Path| {
@@ -373,15 +387,77 @@ impl TsmWriter {
             .map_err(|e| on(&self.tmp_path)(e.into_error()))?;
         file.write_at(0, header).map_err(on(&self.tmp_path))?;
         file.sync(false).map_err(on(&self.tmp_path))?;
-        drop(file);
-        storage
-            .rename(&self.tmp_path, &self.path)
-            .map_err(on(&self.tmp_path))?;
-        let dir = parent_of(&self.path);
-        storage.sync_dir(dir).map_err(on(dir))?;
         self.poisoned = false;
         Ok(())
     }
+}
+
+/// A TSM file written and fsynced under its temporary name
+/// (`<path>.tmp`), not yet published. Dropping it unpublished removes the
+/// temporary file.
+#[derive(Debug)]
+pub struct SealedTsm {
+    storage: Arc<dyn Storage>,
+    tmp_path: PathBuf,
+    handle: TsmHandle,
+    published: bool,
+}
+
+impl SealedTsm {
+    /// What the file holds and where it will be published.
+    pub fn handle(&self) -> &TsmHandle {
+        &self.handle
+    }
+
+    /// Renames the file into place and fsyncs its folder.
+    pub fn publish(self) -> Result<TsmHandle> {
+        let mut handles = publish_all(vec![self])?;
+        handles.pop().ok_or(FormatError::InvalidArgument(
+            "publishing one file returned none".into(),
+        ))
+    }
+}
+
+impl Drop for SealedTsm {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = self.storage.remove_file(&self.tmp_path);
+        }
+    }
+}
+
+/// Publishes sealed files together: renames each into place, then fsyncs
+/// each folder involved once. On an error, the files not yet renamed are
+/// removed (those renamed stay, like any file whose folder sync failed:
+/// the caller must treat the whole batch as not durable).
+pub fn publish_all(files: Vec<SealedTsm>) -> Result<Vec<TsmHandle>> {
+    let mut folders: Vec<(Arc<dyn Storage>, PathBuf)> = Vec::new();
+    let mut handles = Vec::with_capacity(files.len());
+    for mut file in files {
+        let storage = Arc::clone(&file.storage);
+        storage
+            .rename(&file.tmp_path, &file.handle.path)
+            .map_err(|source| FormatError::Io {
+                path: storage.display(&file.tmp_path),
+                source,
+            })?;
+        file.published = true;
+        let dir = parent_of(&file.handle.path).to_path_buf();
+        let seen = folders
+            .iter()
+            .any(|(s, d)| Arc::ptr_eq(s, &storage) && *d == dir);
+        if !seen {
+            folders.push((storage, dir));
+        }
+        handles.push(file.handle.clone());
+    }
+    for (storage, dir) in folders {
+        storage.sync_dir(&dir).map_err(|source| FormatError::Io {
+            path: storage.display(&dir),
+            source,
+        })?;
+    }
+    Ok(handles)
 }
 
 fn header_of(stats: &TsmStats) -> Result<TsmHeader> {

@@ -112,7 +112,7 @@ impl PartitionManager {
         let behind = self
             .newest
             .map(|n| i128::from(n) - i128::from(last_ts(partition)));
-        if behind.is_some_and(|b| b > i128::from(self.config.age_threshold_ns())) {
+        if behind.is_some_and(|b| b > self.config.age_threshold_ns()) {
             reasons.push(FlushReason::Age);
         }
         if too_many {

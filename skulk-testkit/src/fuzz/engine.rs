@@ -131,6 +131,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         flush_age,
         retention,
         max_active_partitions,
+        compaction_max_span,
         compaction_min_files,
         block_points,
         query_threads,
@@ -149,8 +150,11 @@ pub fn config_toml(config: &EngineConfig) -> String {
         SyncMode::Fdatasync => "fdatasync",
     };
     let mut text = String::new();
-    let top: [(&str, String); 11] = [
-        ("partition_duration", duration_text(*partition_duration)),
+    let top: [(&str, String); 12] = [
+        (
+            "partition_duration",
+            partition_duration.map(duration_text).unwrap_or_default(),
+        ),
         ("flush_points", flush_points.to_string()),
         ("flush_size_bytes", flush_size_bytes.to_string()),
         // `None` is written as zero, which is how TOML turns it off.
@@ -163,6 +167,10 @@ pub fn config_toml(config: &EngineConfig) -> String {
             retention.map(duration_text).unwrap_or_default(),
         ),
         ("max_active_partitions", max_active_partitions.to_string()),
+        (
+            "compaction_max_span",
+            compaction_max_span.map(duration_text).unwrap_or_default(),
+        ),
         ("compaction_min_files", compaction_min_files.to_string()),
         ("block_points", block_points.to_string()),
         ("query_threads", query_threads.to_string()),

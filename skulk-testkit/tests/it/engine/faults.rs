@@ -12,7 +12,7 @@ use skulk_testkit::sim_fs::{EIO, ENOSPC, Fault, FaultError, OpSet, SimFs};
 
 fn config() -> EngineConfig {
     let mut config = EngineConfig {
-        partition_duration: Duration::from_nanos(1000),
+        partition_duration: Some(Duration::from_nanos(1000)),
         flush_points: 0,
         flush_size_bytes: 0,
         flush_age: None,
