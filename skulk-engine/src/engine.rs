@@ -40,7 +40,8 @@ pub(crate) struct Inner {
     /// The time buckets files cover.
     pub levels: crate::levels::Levels,
     pub clock: Arc<dyn Clock>,
-    pub wal: Wal,
+    /// The write-ahead log; `None` in a read-only engine.
+    pub wal: Option<Wal>,
     /// The durable record of the directory (also updated by the WAL when it
     /// rolls over).
     pub manifest: Arc<Mutex<crate::manifest::Manifest>>,
@@ -64,8 +65,8 @@ pub(crate) struct Inner {
     pub recovery: RecoveryStats,
     pub signal: Signal,
     /// The exclusive lock on `<dir>/LOCK`, released when the engine is
-    /// dropped.
-    pub _lock: StorageLock,
+    /// dropped; `None` in a read-only engine, which takes none.
+    pub _lock: Option<StorageLock>,
 }
 
 const _: () = {
@@ -88,6 +89,38 @@ impl Engine {
     /// and clock. Recovers as [`Engine::open`] does.
     pub fn open_with(options: OpenOptions) -> Result<Engine> {
         Self::start(crate::recovery::open(options)?)
+    }
+
+    /// Opens the database `options` describe for reading only: no lock is
+    /// taken and nothing is written, so it works beside a live writer (in
+    /// this or another process) and on a directory the user cannot write.
+    /// It serves a consistent snapshot: the files the manifest lists and
+    /// the WAL records after them, as they were at open (a file a
+    /// compaction removes later stays readable). [`Engine::refresh`] reads
+    /// a newer snapshot. Writing, flushing, compacting and retention fail
+    /// with [`EngineError::ReadOnly`]. The directory must have a manifest
+    /// (open a new or layout-1 directory for writing once).
+    pub fn open_read_only(options: OpenOptions) -> Result<Engine> {
+        Ok(Engine {
+            inner: Arc::new(crate::read_only::open(options)?),
+            worker: None,
+        })
+    }
+
+    /// True for an engine opened with [`Engine::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.inner.wal.is_none()
+    }
+
+    /// A read-only engine reads the directory again, so that later queries
+    /// see what the writer has made durable (queries under way keep their
+    /// snapshot). A writable engine is always current: nothing to do.
+    pub fn refresh(&self) -> Result<()> {
+        if self.is_read_only() {
+            crate::read_only::refresh(&self.inner)
+        } else {
+            Ok(())
+        }
     }
 
     fn start(inner: Inner) -> Result<Engine> {
@@ -136,7 +169,7 @@ impl Engine {
             let _ingest = shared(&self.inner.ingest);
             let lsn = self
                 .inner
-                .wal
+                .wal()?
                 .append_points(points)
                 .map_err(|e| self.inner.wal_error(e))?;
             let applied = exclusive(&self.inner.state).insert(points, lsn);
@@ -214,6 +247,9 @@ impl Engine {
     /// for the next open.
     pub fn close(mut self) -> Result<()> {
         self.stop_worker();
+        if self.is_read_only() {
+            return Ok(());
+        }
         self.inner.check_live()?;
         self.flush()?;
         let min_files = self.inner.config.compaction_min_files;
@@ -262,8 +298,16 @@ impl std::fmt::Debug for Inner {
 }
 
 impl Inner {
+    /// The write-ahead log, or [`EngineError::ReadOnly`].
+    pub fn wal(&self) -> Result<&Wal> {
+        self.wal.as_ref().ok_or(EngineError::ReadOnly)
+    }
+
     /// Fails unless the engine is writable.
     pub fn check_live(&self) -> Result<()> {
+        if self.wal.is_none() {
+            return Err(EngineError::ReadOnly);
+        }
         if self.failed.load(Ordering::SeqCst) {
             let why = guard(&self.failure).clone().unwrap_or_default();
             return Err(EngineError::Failed(why));
@@ -291,7 +335,7 @@ impl Inner {
 
     /// Converts a WAL error, failing the engine when the WAL is poisoned.
     pub fn wal_error(&self, e: WalError) -> EngineError {
-        if self.wal.is_poisoned() {
+        if self.wal.as_ref().is_some_and(Wal::is_poisoned) {
             self.fail(format!("WAL failed: {e}"));
         }
         EngineError::Wal(e)
@@ -313,11 +357,8 @@ impl Inner {
 
     /// The first LSN of every WAL segment now.
     pub fn wal_segment_firsts(&self) -> Vec<u64> {
-        self.wal
-            .segments()
-            .iter()
-            .map(|(first, _)| *first)
-            .collect()
+        let segments = self.wal.as_ref().map(Wal::segments).unwrap_or_default();
+        segments.iter().map(|(first, _)| *first).collect()
     }
 
     /// True when a flush threshold is crossed.

@@ -84,6 +84,10 @@ pub enum EngineError {
         /// What the configuration asked for.
         configured: String,
     },
+    /// The engine was opened read-only ([`crate::Engine::open_read_only`]):
+    /// it does not write, flush, compact or apply retention.
+    #[error("the engine is open read-only; open it with Engine::open to write")]
+    ReadOnly,
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

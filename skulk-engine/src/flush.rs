@@ -76,9 +76,9 @@ fn flush_locked(inner: &Inner, scope: Scope) -> Result<FlushStats> {
     if advance {
         // Records up to the safe LSN must be durable in the WAL too, so
         // that LSNs never restart below the safe LSN after a crash.
-        inner.wal.sync().map_err(|e| inner.wal_error(e))?;
+        inner.wal()?.sync().map_err(|e| inner.wal_error(e))?;
         inner
-            .wal
+            .wal()?
             .roll_if_covered(safe_lsn)
             .map_err(|e| inner.wal_error(e))?;
     }
@@ -104,7 +104,7 @@ fn flush_locked(inner: &Inner, scope: Scope) -> Result<FlushStats> {
     if advance {
         inner.safe_lsn.store(safe_lsn, Ordering::SeqCst);
         stats.wal_segments_removed = inner
-            .wal
+            .wal()?
             .truncate_through(safe_lsn)
             .map_err(|e| inner.wal_error(e))?;
     }

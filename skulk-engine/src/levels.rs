@@ -138,6 +138,12 @@ mod tests {
         assert_eq!(top.end, i64::MAX);
         let bottom = levels.bucket(levels.max_level(), i64::MIN);
         assert_eq!(bottom.start, i64::MIN);
-        assert!(!Span { start: 0, end: i64::MAX }.expired(i64::MAX));
+        assert!(
+            !Span {
+                start: 0,
+                end: i64::MAX
+            }
+            .expired(i64::MAX)
+        );
     }
 }

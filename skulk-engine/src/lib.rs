@@ -24,6 +24,7 @@ mod options;
 mod partitions;
 mod query;
 mod read;
+mod read_only;
 mod recovery;
 mod retention;
 mod state;

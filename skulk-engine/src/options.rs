@@ -47,6 +47,13 @@ impl OpenOptions {
         Ok(Self::on(Arc::new(storage)))
     }
 
+    /// The existing data directory at `dir` on the real file system,
+    /// created by nobody (for [`crate::Engine::open_read_only`], which
+    /// writes nothing); default configuration and the system clock.
+    pub fn existing(dir: impl Into<PathBuf>) -> Self {
+        Self::on(Arc::new(FsStorage::new(dir.into())))
+    }
+
     /// The data directory at the root of `storage` (for example a simulated
     /// disk in tests); default configuration and the system clock.
     pub fn on(storage: Arc<dyn Storage>) -> Self {

@@ -86,7 +86,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         partition,
         levels,
         clock,
-        wal,
+        wal: Some(wal),
         manifest,
         state: RwLock::new(state),
         ingest: RwLock::new(()),
@@ -100,11 +100,11 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         pool,
         recovery: stats,
         signal: Signal::default(),
-        _lock: dir_lock,
+        _lock: Some(dir_lock),
     })
 }
 
-fn query_pool(config: &EngineConfig) -> Result<Option<rayon::ThreadPool>> {
+pub(crate) fn query_pool(config: &EngineConfig) -> Result<Option<rayon::ThreadPool>> {
     match config.query_threads {
         0 => Ok(None),
         n => rayon::ThreadPoolBuilder::new()
@@ -151,7 +151,7 @@ fn load_or_create(
 
 /// Refuses a configuration whose settings differ from those the directory
 /// was created with.
-fn check_settings(manifest: &Manifest, config: &EngineConfig) -> Result<()> {
+pub(crate) fn check_settings(manifest: &Manifest, config: &EngineConfig) -> Result<()> {
     match config.partition_duration {
         Some(configured) if configured != manifest.partition_duration => {
             Err(EngineError::SettingMismatch {
@@ -308,7 +308,7 @@ fn check_segments(layout: &Layout, manifest: &Manifest, recovery: &Recovery) -> 
 
 /// Applies every WAL record above `safe_lsn`, in LSN order; returns the
 /// files that drop-partition records removed.
-fn replay(
+pub(crate) fn replay(
     recovery: &Recovery,
     safe_lsn: Lsn,
     state: &mut State,

@@ -62,7 +62,7 @@ fn drop_expired(inner: &Inner, ttl: std::time::Duration) -> Result<RetentionStat
     }
     for part in &parts {
         let lsn = inner
-            .wal
+            .wal()?
             .append(&WalEntry::DropPartition(*part))
             .map_err(|e| inner.wal_error(e))?;
         inner.applied_lsn.fetch_max(lsn, Ordering::SeqCst);

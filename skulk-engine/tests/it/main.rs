@@ -9,3 +9,4 @@ mod e2e;
 mod lifecycle;
 mod model;
 mod query;
+mod read_only;

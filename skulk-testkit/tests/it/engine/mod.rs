@@ -4,3 +4,4 @@
 
 mod faults;
 mod power;
+mod read_only;
