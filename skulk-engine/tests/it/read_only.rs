@@ -125,11 +125,15 @@ fn a_reader_beside_a_busy_writer_sees_only_consistent_snapshots() {
                 writer.write_batch(&batch(n)).unwrap();
                 acked.store(n, Ordering::SeqCst);
                 match n % 50 {
-                    10 => drop(writer.flush().unwrap()),
-                    30 => drop(writer.compact().unwrap()),
+                    10 => {
+                        writer.flush().unwrap();
+                    }
+                    30 => {
+                        writer.compact().unwrap();
+                    }
                     40 => {
                         clock.set(n * STEP);
-                        drop(writer.apply_retention().unwrap());
+                        writer.apply_retention().unwrap();
                     }
                     _ => {}
                 }
