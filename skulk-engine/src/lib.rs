@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+mod check;
 mod checkpoint;
 mod clock;
 mod compact;
@@ -18,6 +19,7 @@ mod flush;
 mod layout;
 mod levels;
 mod locks;
+mod losses;
 mod maintenance;
 mod manifest;
 mod options;
@@ -32,6 +34,7 @@ mod stats;
 mod tsm;
 mod upgrade;
 
+pub use check::{CheckedFile, DirectoryReport, FileStatus, check_directory};
 pub use checkpoint::{
     CHECKPOINT_FILE_NAME, CHECKPOINT_LEN, CHECKPOINT_MAGIC, decode_checkpoint, read_checkpoint,
 };
@@ -39,6 +42,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
+pub use losses::{LOSSES_FILE_NAME, Loss, accept_losses};
 pub use manifest::{
     FileRecord, MANIFEST_FILE_NAME, MANIFEST_MAGIC, MANIFEST_VERSION, Manifest, decode_manifest,
 };

@@ -280,30 +280,63 @@ fn candidate_files(layout: &Layout) -> Result<Vec<PathBuf>> {
 
 /// Fails when a WAL segment the manifest lists is gone while it may hold
 /// records above the safe LSN (records no file holds).
-fn check_segments(layout: &Layout, manifest: &Manifest, recovery: &Recovery) -> Result<()> {
+pub(crate) fn check_segments(
+    layout: &Layout,
+    manifest: &Manifest,
+    recovery: &Recovery,
+) -> Result<()> {
+    match missing_segments(manifest, recovery).first() {
+        Some(missing) => Err(missing.error(layout)),
+        None => Ok(()),
+    }
+}
+
+/// A listed WAL segment that is gone while it may hold records above the
+/// safe LSN.
+pub(crate) struct MissingSegment {
+    pub first: Lsn,
+    /// Its last LSN, when a later segment tells.
+    pub last: Option<Lsn>,
+}
+
+impl MissingSegment {
+    pub fn path(&self) -> PathBuf {
+        Path::new(WAL_DIR).join(format!("{:016x}.wal", self.first))
+    }
+
+    pub fn holds(&self) -> String {
+        match self.last {
+            Some(last) => format!("WAL records with LSNs {} to {last}", self.first),
+            None => format!("WAL records from LSN {} on", self.first),
+        }
+    }
+
+    pub fn error(&self, layout: &Layout) -> EngineError {
+        EngineError::MissingFile {
+            path: layout.shown(&self.path()),
+            holds: self.holds(),
+        }
+    }
+}
+
+/// Every listed segment gone with records above the safe LSN.
+pub(crate) fn missing_segments(manifest: &Manifest, recovery: &Recovery) -> Vec<MissingSegment> {
     let present: Vec<Lsn> = recovery.segments().iter().map(|s| s.first_lsn).collect();
     let mut all: Vec<Lsn> = manifest.wal_segments.clone();
     all.extend(&present);
     all.sort_unstable();
     all.dedup();
-    for first in &manifest.wal_segments {
-        if present.contains(first) {
-            continue;
-        }
-        let end = all.iter().find(|f| *f > first).map(|next| next - 1);
-        if end.is_some_and(|end| end <= manifest.safe_lsn) {
-            continue; // covered: its removal simply was not recorded yet
-        }
-        let name = format!("{first:016x}.wal");
-        return Err(EngineError::MissingFile {
-            path: layout.shown(&Path::new(WAL_DIR).join(name)),
-            holds: match end {
-                Some(end) => format!("WAL records with LSNs {first} to {end}"),
-                None => format!("WAL records from LSN {first} on"),
-            },
-        });
-    }
-    Ok(())
+    manifest
+        .wal_segments
+        .iter()
+        .filter(|first| !present.contains(first))
+        .map(|&first| MissingSegment {
+            first,
+            last: all.iter().find(|f| **f > first).map(|next| next - 1),
+        })
+        // Covered: its removal simply was not recorded yet.
+        .filter(|m| m.last.is_none_or(|last| last > manifest.safe_lsn))
+        .collect()
 }
 
 /// Applies every WAL record above `safe_lsn`, in LSN order; returns the

@@ -7,6 +7,7 @@ mod corruption;
 mod crash;
 mod e2e;
 mod lifecycle;
+mod manifest;
 mod model;
 mod query;
 mod read_only;
