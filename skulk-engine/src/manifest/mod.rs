@@ -114,6 +114,11 @@ impl Manifest {
         layout.write_atomic(Path::new(MANIFEST_FILE_NAME), &codec::encode(self))
     }
 
+    /// The bytes of this manifest as `FORMAT.md` ("MANIFEST") lays them out.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
     /// Keeps the files in generation order (newest last).
     pub(crate) fn sort_files(&mut self) {
         self.files.sort_by_key(|f| (f.last_gen, f.first_gen));

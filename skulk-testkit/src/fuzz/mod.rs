@@ -27,7 +27,9 @@ pub use cli::cli_import;
 pub use cli_args::{cli_selector, cli_time, matcher_text, selector_text};
 pub use codec::{codec_block, codec_decode, codec_roundtrip};
 #[cfg(feature = "engine")]
-pub use engine::{checkpoint_bytes, config_toml, engine_checkpoint, engine_config};
+pub use engine::{
+    checkpoint_bytes, config_toml, engine_checkpoint, engine_config, engine_manifest,
+};
 pub use format::{format_tsm_reader, format_tsm_roundtrip};
 pub use wal::{records_bit_eq, wal_recovery, wal_roundtrip};
 
@@ -57,6 +59,8 @@ pub const TARGETS: &[Target] = &[
     ("engine_checkpoint", engine_checkpoint),
     #[cfg(feature = "engine")]
     ("engine_config", engine_config),
+    #[cfg(feature = "engine")]
+    ("engine_manifest", engine_manifest),
 ];
 
 /// Runs the target called `name`; `false` when there is none.

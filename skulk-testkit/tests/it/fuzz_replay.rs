@@ -201,22 +201,10 @@ fn cli_import_seeds() -> Vec<(String, Vec<u8>)> {
     .collect()
 }
 
-/// A `CHECKPOINT` written by a real engine's flush, and damaged copies.
+/// A `CHECKPOINT` as a layout-1 engine's flush wrote it, and damaged
+/// copies.
 fn engine_checkpoint_seeds() -> Vec<(String, Vec<u8>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let config = skulk_engine::EngineConfig {
-        background: false,
-        ..Default::default()
-    };
-    let engine = skulk_engine::Engine::open(dir.path(), config).unwrap();
-    for i in 0..3 {
-        engine
-            .write(&DataPoint::new("cpu", vec![], i, i as f64))
-            .unwrap();
-    }
-    engine.flush().unwrap();
-    engine.close().unwrap();
-    let real = std::fs::read(dir.path().join(skulk_engine::CHECKPOINT_FILE_NAME)).unwrap();
+    let real = skulk_testkit::fuzz::checkpoint_bytes(5);
     let mut flipped = real.clone();
     flipped[9] ^= 0x04;
     vec![
@@ -227,6 +215,34 @@ fn engine_checkpoint_seeds() -> Vec<(String, Vec<u8>)> {
             "lsn-max".to_string(),
             skulk_testkit::fuzz::checkpoint_bytes(u64::MAX),
         ),
+    ]
+}
+
+/// A `MANIFEST` written by a real engine (files, segments, retention), and
+/// damaged copies.
+fn engine_manifest_seeds() -> Vec<(String, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let config = skulk_engine::EngineConfig {
+        background: false,
+        retention: Some(std::time::Duration::from_secs(3600)),
+        ..Default::default()
+    };
+    let engine = skulk_engine::Engine::open(dir.path(), config).unwrap();
+    for i in 0..3 {
+        engine
+            .write(&DataPoint::new("cpu", vec![], i, i as f64))
+            .unwrap();
+        engine.flush().unwrap();
+    }
+    engine.compact().unwrap();
+    engine.close().unwrap();
+    let real = std::fs::read(dir.path().join(skulk_engine::MANIFEST_FILE_NAME)).unwrap();
+    let mut flipped = real.clone();
+    flipped[30] ^= 0x04;
+    vec![
+        ("engine".to_string(), real.clone()),
+        ("body-flipped".to_string(), flipped),
+        ("truncated".to_string(), real[..real.len() / 2].to_vec()),
     ]
 }
 
@@ -288,6 +304,7 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
         "cli_time" => cli_time_seeds(),
         "engine_checkpoint" => engine_checkpoint_seeds(),
         "engine_config" => engine_config_seeds(),
+        "engine_manifest" => engine_manifest_seeds(),
         other => panic!("no seeds for fuzz target {other}: add them here"),
     }
 }
