@@ -50,6 +50,17 @@ pub enum EngineError {
         /// The data directory.
         path: PathBuf,
     },
+    /// A selector, matcher or series key in text form that cannot be read
+    /// (see `SeriesSelector::parse`).
+    #[error("invalid {what} {input:?}: {reason}")]
+    InvalidSelector {
+        /// What was read: `selector`, `matcher` or `series key`.
+        what: &'static str,
+        /// The text.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -43,7 +43,7 @@ pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use query::{
     AggregateFn, Aggregation, LabelMatcher, METRIC_LABEL, MatchOp, Query, SeriesResult,
-    SeriesSelector,
+    SeriesSelector, parse_series_key,
 };
 pub use stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
 

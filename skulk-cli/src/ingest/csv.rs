@@ -78,7 +78,7 @@ impl CsvParser {
         {
             return Ok(Arc::clone(series));
         }
-        let series = crate::selector::parse_series_key(key)
+        let series = skulk_engine::parse_series_key(key)
             .map(Arc::new)
             .map_err(|_| LineErrorKind::BadSeriesKey(key.to_string()))?;
         self.last_keyed = Some((key.to_string(), Arc::clone(&series)));

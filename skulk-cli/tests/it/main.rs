@@ -1,6 +1,7 @@
 //! Integration tests: run the `skulk` binary on real files.
 
 mod errors;
+mod fuzz_replay;
 mod label_names;
 mod repair;
 mod roundtrip;

@@ -3,16 +3,18 @@
 //! with (selection, last-write-wins merge, window aggregation).
 
 mod aggregate;
+mod grammar;
+mod matcher;
 pub(crate) mod merge;
-mod selector;
 
 use std::sync::Arc;
 
 use skulk_format::{SeriesMeta, TimeRange};
 
 pub use aggregate::{AggregateFn, Aggregation};
-pub(crate) use selector::CompiledSelector;
-pub use selector::{LabelMatcher, METRIC_LABEL, MatchOp, SeriesSelector};
+pub use grammar::parse_series_key;
+pub(crate) use matcher::CompiledSelector;
+pub use matcher::{LabelMatcher, METRIC_LABEL, MatchOp, SeriesSelector};
 
 /// A read: which series, which time range, and optionally a window
 /// aggregation.
