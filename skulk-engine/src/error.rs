@@ -61,6 +61,14 @@ pub enum EngineError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A written series holds a label key twice (see `Engine::write_batch`).
+    #[error("series {series} has the label {label:?} twice; give each label once")]
+    DuplicateLabel {
+        /// The series key.
+        series: String,
+        /// The repeated label key.
+        label: String,
+    },
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -42,8 +42,8 @@ pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use query::{
-    AggregateFn, Aggregation, LabelMatcher, METRIC_LABEL, MatchOp, Query, SeriesResult,
-    SeriesSelector, parse_series_key,
+    AggregateFn, Aggregation, Fill, Grouping, LabelMatcher, MAX_FILLED_WINDOWS, METRIC_LABEL,
+    MatchOp, Quantile, Query, SeriesResult, SeriesSelector, WindowQuery, parse_series_key,
 };
 pub use stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
 

@@ -12,3 +12,4 @@ mod lifecycle;
 mod model;
 mod power;
 mod query;
+mod windows;
