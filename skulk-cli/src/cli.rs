@@ -57,8 +57,37 @@ pub enum InputFormat {
     /// Influx line protocol.
     #[value(name = "lp", alias = "line-protocol", alias = "influx")]
     LineProtocol,
-    /// `timestamp_ns,value` rows (see `--metric`) or `series,timestamp_ns,value` rows.
+    /// `timestamp_ns,value` rows (see `--metric`) or `series,timestamp_ns,value`
+    /// rows; or any CSV with a header, mapped by `--time-column`,
+    /// `--label-column` and `--value-column`.
     Csv,
+    /// OpenMetrics text (timestamps in seconds, `# EOF`).
+    #[value(name = "openmetrics", alias = "om")]
+    OpenMetrics,
+    /// Prometheus text exposition format (timestamps in milliseconds).
+    #[value(name = "prometheus", alias = "prom")]
+    Prometheus,
+}
+
+/// How `import --time-format` reads CSV times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeFormatArg {
+    /// An integer in `--precision` units, or else RFC 3339.
+    Auto,
+    /// RFC 3339 in UTC (`2024-05-01T12:00:00Z`).
+    Rfc3339,
+    /// Epoch seconds.
+    #[value(name = "s")]
+    Seconds,
+    /// Epoch milliseconds.
+    #[value(name = "ms")]
+    Milliseconds,
+    /// Epoch microseconds.
+    #[value(name = "us")]
+    Microseconds,
+    /// Epoch nanoseconds.
+    #[value(name = "ns")]
+    Nanoseconds,
 }
 
 /// Arguments of `import`.
@@ -67,12 +96,29 @@ pub struct ImportArgs {
     /// Files to import; `-` or none reads standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Input format; by default `.csv` files are CSV and the rest line protocol.
+    /// Input format; by default `.csv` files are CSV, `.prom` Prometheus
+    /// text, `.om`/`.openmetrics` OpenMetrics and the rest line protocol
+    /// (a `.gz` ending is read through gzip first).
     #[arg(long, short)]
     pub format: Option<InputFormat>,
-    /// Metric name of CSV rows (default: the file name without extension).
+    /// Metric name of CSV rows (default: the file name without extension);
+    /// with a column mapping, the prefix of each value column's series.
     #[arg(long)]
     pub metric: Option<String>,
+    /// CSV: the column holding the time (a header is then required; default
+    /// with a mapping: the first column).
+    #[arg(long, value_name = "NAME")]
+    pub time_column: Option<String>,
+    /// CSV: how the time column is written.
+    #[arg(long, value_name = "FORMAT")]
+    pub time_format: Option<TimeFormatArg>,
+    /// CSV: a column whose values become labels (repeatable).
+    #[arg(long = "label-column", value_name = "NAME")]
+    pub label_columns: Vec<String>,
+    /// CSV: a column of values, one series each (repeatable; default with a
+    /// mapping: every column that is neither the time nor a label).
+    #[arg(long = "value-column", value_name = "NAME")]
+    pub value_columns: Vec<String>,
     /// Label `key=value` for CSV rows (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,

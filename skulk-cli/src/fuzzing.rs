@@ -24,7 +24,7 @@ mod args;
 mod import;
 
 pub use args::{cli_selector, cli_time};
-pub use import::cli_import;
+pub use import::{cli_import, cli_openmetrics};
 
 /// A fuzz target: its name and its entry point.
 pub type Target = (&'static str, fn(&[u8]));
@@ -33,6 +33,7 @@ pub type Target = (&'static str, fn(&[u8]));
 /// `fuzz/fuzz_targets/<name>.rs` file.
 pub const TARGETS: &[Target] = &[
     ("cli_import", cli_import),
+    ("cli_openmetrics", cli_openmetrics),
     ("cli_selector", cli_selector),
     ("cli_time", cli_time),
 ];

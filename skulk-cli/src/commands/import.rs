@@ -1,4 +1,5 @@
-//! `skulk import`: stream line protocol or CSV into the engine.
+//! `skulk import`: stream line protocol, Prometheus text / OpenMetrics or
+//! CSV into the engine.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -8,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skulk_engine::Engine;
-use skulk_format::{DataPoint, SeriesId, SeriesMeta};
+use skulk_format::{DataPoint, SeriesId};
 
 use super::Context;
-use crate::cli::{ImportArgs, InputFormat};
+use crate::cli::{ImportArgs, InputFormat, TimeFormatArg};
 use crate::error::{CliError, Result};
-use crate::ingest::PointReader;
+use crate::ingest::{CsvMapping, CsvOptions, Dialect, PointReader, Precision, TimeFormat};
 use crate::output::{human_bytes, thousands};
 
 /// Bad lines reported one by one under `--skip-bad` before going quiet.
@@ -24,6 +25,7 @@ const REPORTED_BAD_LINES: u64 = 10;
 struct Tally {
     points: u64,
     skipped: u64,
+    exemplars: u64,
     bytes_in: u64,
     series: HashSet<SeriesId>,
 }
@@ -31,6 +33,9 @@ struct Tally {
 /// Runs `import`.
 pub fn run(ctx: &Context, args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
     let labels = parse_labels(&args.labels)?;
+    if args.metric.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        return Err(CliError::Usage("--metric: the metric name is empty".into()));
+    }
     let inputs: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -94,20 +99,67 @@ fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
     }
     let file = File::open(path).map_err(CliError::io(path))?;
     let len = file.metadata().ok().map(|m| m.len());
+    if has_extension(path, "gz") {
+        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file));
+        // The bar follows decompressed bytes: no total to show.
+        return Ok((Box::new(BufReader::with_capacity(1 << 16, gz)), None));
+    }
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), len))
 }
 
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// The path without a `.gz` ending (what the data inside is).
+fn inner_name(path: &Path) -> PathBuf {
+    if has_extension(path, "gz") {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    }
+}
+
 fn format_of(path: &Path, args: &ImportArgs) -> InputFormat {
-    args.format.unwrap_or(
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
-            InputFormat::Csv
-        } else {
-            InputFormat::LineProtocol
-        },
-    )
+    let inner = inner_name(path);
+    let ext = |e| has_extension(&inner, e);
+    args.format.unwrap_or(if ext("csv") {
+        InputFormat::Csv
+    } else if ext("prom") {
+        InputFormat::Prometheus
+    } else if ext("om") || ext("openmetrics") {
+        InputFormat::OpenMetrics
+    } else {
+        InputFormat::LineProtocol
+    })
+}
+
+fn csv_mapping(args: &ImportArgs) -> Option<CsvMapping> {
+    let mapped = args.time_column.is_some()
+        || args.time_format.is_some()
+        || !args.label_columns.is_empty()
+        || !args.value_columns.is_empty();
+    let time_format = match args.time_format.unwrap_or(TimeFormatArg::Auto) {
+        TimeFormatArg::Auto => TimeFormat::Auto,
+        TimeFormatArg::Rfc3339 => TimeFormat::Rfc3339,
+        TimeFormatArg::Seconds => TimeFormat::Epoch(Precision::Seconds),
+        TimeFormatArg::Milliseconds => TimeFormat::Epoch(Precision::Milliseconds),
+        TimeFormatArg::Microseconds => TimeFormat::Epoch(Precision::Microseconds),
+        TimeFormatArg::Nanoseconds => TimeFormat::Epoch(Precision::Nanoseconds),
+    };
+    mapped.then(|| CsvMapping {
+        time_column: args.time_column.clone(),
+        time_format,
+        label_columns: args.label_columns.clone(),
+        value_columns: args.value_columns.clone(),
+    })
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 fn reader_for(
@@ -118,13 +170,26 @@ fn reader_for(
 ) -> PointReader<Box<dyn BufRead>> {
     match format_of(path, args) {
         InputFormat::LineProtocol => PointReader::line_protocol(input, args.precision),
+        InputFormat::OpenMetrics => PointReader::openmetrics(input, Dialect::OpenMetrics, now_ns()),
+        InputFormat::Prometheus => PointReader::openmetrics(input, Dialect::Prometheus, now_ns()),
         InputFormat::Csv => {
-            let stem = (path != Path::new("-"))
-                .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            let mapping = csv_mapping(args);
+            let stem = (path != Path::new("-") && mapping.is_none())
+                .then(|| {
+                    inner_name(path)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
                 .flatten();
-            let metric = args.metric.clone().or(stem);
-            let series = metric.map(|m| SeriesMeta::new(m, labels.to_vec()));
-            PointReader::csv(input, series, args.precision)
+            PointReader::csv_with(
+                input,
+                CsvOptions {
+                    metric: args.metric.clone().or(stem),
+                    labels: labels.to_vec(),
+                    precision: args.precision,
+                    mapping,
+                },
+            )
         }
     }
 }
@@ -190,6 +255,7 @@ fn import_input(
     // The lines before a bad one are written: they were read successfully.
     write(engine, &mut batch, tally)?;
     tally.bytes_in += reader.bytes_read();
+    tally.exemplars += reader.ignored().exemplars;
     bar.finish_and_clear();
     result
 }
@@ -224,6 +290,9 @@ fn print_summary(
     )?;
     if tally.skipped > 0 {
         writeln!(out, "skipped {} bad line(s)", thousands(tally.skipped))?;
+    }
+    if tally.exemplars > 0 {
+        writeln!(out, "ignored {} exemplar(s)", thousands(tally.exemplars))?;
     }
     if stats.points_on_disk == 0 {
         return writeln!(out, "data directory: no points in TSM files");

@@ -33,11 +33,24 @@ pub struct Context {
 impl Context {
     /// Opens the engine on the data directory, creating it.
     pub fn create_engine(&self) -> Result<Engine> {
+        self.refuse_non_directory()?;
         Ok(Engine::open(&self.data_dir, self.config.clone())?)
+    }
+
+    /// A data directory path that names something else (a regular file).
+    fn refuse_non_directory(&self) -> Result<()> {
+        if self.data_dir.exists() && !self.data_dir.is_dir() {
+            return Err(CliError::Usage(format!(
+                "data directory {} is a file, not a directory (pass --data-dir)",
+                self.data_dir.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Opens the engine on an existing data directory.
     pub fn open_engine(&self) -> Result<Engine> {
+        self.refuse_non_directory()?;
         if !self.data_dir.is_dir() {
             return Err(CliError::Usage(format!(
                 "data directory {} does not exist (import data first, or pass --data-dir)",

@@ -2,7 +2,7 @@
 
 use skulk_format::SeriesMeta;
 
-use crate::ingest::{PointReader, Precision};
+use crate::ingest::{CsvMapping, CsvOptions, Dialect, PointReader, Precision, TimeFormat};
 
 /// Reads every line of `reader`: a refused line appends nothing, there are
 /// no more lines than bytes, and every point's id is its series' id.
@@ -36,9 +36,26 @@ fn precision(selector: u8) -> Precision {
     }
 }
 
-/// The import parsers (Influx line protocol and CSV) on an arbitrary
-/// stream: every line gives points or a line error, a refused line appends
-/// nothing, and every point's id is its series' id.
+/// A CSV mapping over the columns a header `a,b,c,...` names: the time in
+/// column `a`, labels from `b`, values from the rest.
+fn mapping(selector: u8) -> CsvMapping {
+    let time_format = match selector % 3 {
+        0 => TimeFormat::Auto,
+        1 => TimeFormat::Rfc3339,
+        _ => TimeFormat::Epoch(precision(selector / 3)),
+    };
+    CsvMapping {
+        time_column: Some("a".into()),
+        time_format,
+        label_columns: vec!["b".into()],
+        value_columns: Vec::new(),
+    }
+}
+
+/// The import parsers (Influx line protocol, CSV with and without a column
+/// mapping) on an arbitrary stream: every line gives points or a line
+/// error, a refused line appends nothing, and every point's id is its
+/// series' id.
 ///
 /// Input: byte 0 picks the format and the timestamp precision, the rest is
 /// the stream.
@@ -47,10 +64,33 @@ pub fn cli_import(data: &[u8]) {
         return;
     };
     let precision = precision(*selector);
-    let reader = match (selector / 4) % 3 {
+    let reader = match (selector / 4) % 4 {
         0 => PointReader::line_protocol(stream, precision),
         1 => PointReader::csv(stream, Some(SeriesMeta::new("fuzz", vec![])), precision),
-        _ => PointReader::csv(stream, None, precision),
+        2 => PointReader::csv(stream, None, precision),
+        _ => PointReader::csv_with(
+            stream,
+            CsvOptions {
+                metric: Some("fuzz".into()),
+                labels: Vec::new(),
+                precision,
+                mapping: Some(mapping(selector / 16)),
+            },
+        ),
     };
     drain(reader, stream.len());
+}
+
+/// The Prometheus text and OpenMetrics parser on an arbitrary stream, with
+/// the same checks as [`cli_import`]; byte 0 picks the dialect.
+pub fn cli_openmetrics(data: &[u8]) {
+    let [selector, stream @ ..] = data else {
+        return;
+    };
+    let dialect = if selector % 2 == 0 {
+        Dialect::OpenMetrics
+    } else {
+        Dialect::Prometheus
+    };
+    drain(PointReader::openmetrics(stream, dialect, 0), stream.len());
 }

@@ -71,6 +71,11 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
                 8,
                 "series,timestamp_ns,value\n\"cpu{host=\"\"a\"\"}\",1,2.5\nmem,5,1e-310\n",
             ),
+            (
+                "csv-mapped",
+                12,
+                "a,b,c,d\n2024-05-01T00:00:00Z,x,1.5,\n1700000000,y,2,NaN(0x7ff4000000000001)\n",
+            ),
         ]),
         "cli_selector" => texts(&[
             ("metric", "cpu"),
@@ -92,7 +97,24 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 fn extra_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
-    panic!("no seeds for fuzz target {target}: add them here")
+    match target {
+        "cli_openmetrics" => with_selector(&[
+            (
+                "openmetrics",
+                0,
+                "# TYPE foo histogram\nfoo_bucket{le=\"0.5\",a=\"x\\\"y\\n\"} 3 1520879607.789 \
+                 # {trace_id=\"k\"} 0.6\nfoo_sum 1e-3\nfoo_count 4\n# EOF\n",
+            ),
+            (
+                "prometheus",
+                1,
+                "# HELP up Up.\n# TYPE up gauge\nup{job=\"a\",} 1 1395066363000\n\
+                 rpc{quantile=\"0.99\"} +Inf\nbad{ 1\nnan_metric NaN -1\n",
+            ),
+        ]),
+        "cli_import" => Vec::new(),
+        other => panic!("no seeds for fuzz target {other}: add them here"),
+    }
 }
 
 /// Runs `f`, turning a panic into its message without printing it.

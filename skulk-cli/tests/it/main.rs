@@ -2,6 +2,7 @@
 
 mod errors;
 mod fuzz_replay;
+mod inputs;
 mod label_names;
 mod repair;
 mod roundtrip;
