@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use skulk_engine::{AggregateFn, Fill};
 
 use crate::ingest::Precision;
 use crate::output::OutputFormat;
@@ -32,7 +33,7 @@ pub enum Command {
     Import(ImportArgs),
     /// Query points of series selected by key or matchers.
     Query(QueryArgs),
-    /// Export points as CSV or line protocol.
+    /// Export points as line protocol, CSV or NDJSON (optionally gzipped).
     Export(ExportArgs),
     /// Summarize a TSM file or a data directory, per series.
     Inspect(InspectArgs),
@@ -157,23 +158,47 @@ pub struct SelectArgs {
     pub end: Option<String>,
 }
 
-/// Aggregation functions of `query --agg`.
+/// Where text output goes (shared by `query` and `export`).
+#[derive(Debug, Args, Default)]
+pub struct OutputArgs {
+    /// Write to this file instead of standard output (gzip-compressed when
+    /// its name ends in `.gz`).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compress the output with gzip.
+    #[arg(long)]
+    pub compress: bool,
+}
+
+/// Output format of `query`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AggArg {
-    /// Smallest value per window.
-    Min,
-    /// Largest value per window.
-    Max,
-    /// Sum per window.
-    Sum,
-    /// Number of points per window.
-    Count,
-    /// Arithmetic mean per window.
-    Mean,
-    /// Earliest value per window.
-    First,
-    /// Latest value per window.
-    Last,
+pub enum QueryFormat {
+    /// An aligned, human-readable table (built in memory).
+    Table,
+    /// `series,timestamp_ns,value` rows (streamed).
+    Csv,
+    /// One JSON array of series (built in memory).
+    Json,
+    /// One JSON object per point and line (streamed).
+    Ndjson,
+    /// Influx line protocol (streamed).
+    #[value(name = "lp", alias = "line-protocol", alias = "influx")]
+    LineProtocol,
+}
+
+fn parse_agg(text: &str) -> Result<AggregateFn, String> {
+    text.parse()
+        .map_err(|e: skulk_engine::EngineError| e.to_string())
+}
+
+fn parse_fill(text: &str) -> Result<Fill, String> {
+    match text.trim() {
+        "none" => Ok(Fill::None),
+        "previous" | "prev" => Ok(Fill::Previous),
+        other => crate::value_text::parse_value(other)
+            .map(Fill::Value)
+            .ok_or_else(|| format!("{other:?} is not `none`, `previous` or a number")),
+    }
 }
 
 /// Arguments of `query`.
@@ -185,15 +210,39 @@ pub struct QueryArgs {
     /// Window length for aggregation (`1m`, `1h`); requires `--agg`.
     #[arg(long, requires = "agg")]
     pub step: Option<String>,
-    /// Aggregation per window; requires `--step`.
-    #[arg(long, requires = "step")]
-    pub agg: Option<AggArg>,
+    /// Aggregation per window: min, max, sum, count, mean, first, last,
+    /// increase, rate (per second; counter resets handled) or
+    /// `quantile(0.99)`; requires `--step`.
+    #[arg(long, requires = "step", value_parser = parse_agg, value_name = "FUNCTION")]
+    pub agg: Option<AggregateFn>,
+    /// Aggregate across the series that share these labels' values
+    /// (`--by host,dc`; `--by` alone: all series together; `__name__` keeps
+    /// the metric).
+    #[arg(long, requires = "agg", value_delimiter = ',', num_args = 0..=1, value_name = "LABELS")]
+    pub by: Option<Vec<String>>,
+    /// Aggregate across the series that differ only in these labels
+    /// (`--without host`).
+    #[arg(
+        long,
+        requires = "agg",
+        conflicts_with = "by",
+        value_delimiter = ',',
+        value_name = "LABELS"
+    )]
+    pub without: Option<Vec<String>>,
+    /// What an empty window holds: `none` (left out), `previous` or a
+    /// number; windows cover `--start`..`--end` when given.
+    #[arg(long, requires = "agg", value_parser = parse_fill, default_value = "none", value_name = "FILL")]
+    pub fill: Fill,
     /// Output format.
     #[arg(long, short, default_value = "table")]
-    pub format: OutputFormat,
-    /// Show table timestamps as RFC 3339 UTC (CSV and JSON keep nanoseconds).
+    pub format: QueryFormat,
+    /// Show table timestamps as RFC 3339 UTC (other formats keep nanoseconds).
     #[arg(long)]
     pub rfc3339: bool,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Output format of `export`.
@@ -204,6 +253,8 @@ pub enum ExportFormat {
     /// Influx line protocol, one `value` field per line.
     #[value(name = "lp", alias = "line-protocol", alias = "influx")]
     LineProtocol,
+    /// One JSON object per point and line.
+    Ndjson,
 }
 
 /// Arguments of `export`.
@@ -215,9 +266,9 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short, default_value = "lp")]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `inspect`.

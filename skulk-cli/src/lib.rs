@@ -25,6 +25,7 @@ mod files;
 pub mod fuzzing;
 pub mod ingest;
 pub mod output;
+pub mod point_writer;
 pub mod timearg;
 pub mod timefmt;
 pub mod value_text;

@@ -6,6 +6,7 @@ mod export;
 mod import;
 pub mod inspect;
 mod maintenance;
+mod output_file;
 mod query;
 mod repair;
 mod select;

@@ -4,6 +4,7 @@ mod errors;
 mod fuzz_replay;
 mod inputs;
 mod label_names;
+mod outputs;
 mod repair;
 mod roundtrip;
 mod support;
