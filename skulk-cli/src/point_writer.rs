@@ -33,7 +33,7 @@ pub enum StreamFormat {
 /// Writes points in a [`StreamFormat`].
 pub enum PointWriter<'a> {
     /// CSV through the `csv` crate.
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     /// NDJSON.
     Ndjson(&'a mut dyn Write),
     /// Line protocol.
@@ -54,7 +54,7 @@ impl<'a> PointWriter<'a> {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(["series", "timestamp_ns", "value"])
                     .map_err(csv_io)?;
-                Self::Csv(w)
+                Self::Csv(Box::new(w))
             }
             StreamFormat::Ndjson => Self::Ndjson(out),
             StreamFormat::LineProtocol => Self::LineProtocol(out),
