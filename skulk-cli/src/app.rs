@@ -71,6 +71,7 @@ pub fn main_entry() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return argument_error(&e),
     };
+    crate::logging::init(cli.verbose);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     match run(cli, &mut out) {

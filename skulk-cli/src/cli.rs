@@ -21,6 +21,10 @@ pub struct Cli {
     /// Engine settings as TOML (see the skulk-engine README for the keys).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log what happens on standard error: `-v` info, `-vv` debug, `-vvv`
+    /// trace (`RUST_LOG`, e.g. `RUST_LOG=skulk_cli=debug`, takes precedence).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -48,8 +52,35 @@ pub enum Command {
     Compact,
     /// Print engine statistics.
     Stats(StatsArgs),
+    /// Cardinality: series per metric, values per label, the top label pairs.
+    Report(ReportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one per command with `--dir`.
+    Man(ManArgs),
     /// Ingest real or generated data, flush, query, and print throughput and compression.
     Bench(BenchArgs),
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Import(_) => "import",
+            Self::Query(_) => "query",
+            Self::Export(_) => "export",
+            Self::Inspect(_) => "inspect",
+            Self::Dump(_) => "dump",
+            Self::Verify(_) => "verify",
+            Self::Repair(_) => "repair",
+            Self::Compact => "compact",
+            Self::Stats(_) => "stats",
+            Self::Report(_) => "report",
+            Self::Completions(_) => "completions",
+            Self::Man(_) => "man",
+            Self::Bench(_) => "bench",
+        }
+    }
 }
 
 /// Input format of `import`.
@@ -315,6 +346,35 @@ pub struct StatsArgs {
     /// Output format.
     #[arg(long, short, default_value = "table")]
     pub format: OutputFormat,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which series (default: every series); times are ignored.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Rows of each top list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Output format (`table` or `json`; `csv` prints the table).
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `skulk.1` and one page per command into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `bench`.

@@ -24,6 +24,7 @@ mod error;
 mod files;
 pub mod fuzzing;
 pub mod ingest;
+mod logging;
 pub mod output;
 pub mod point_writer;
 pub mod timearg;

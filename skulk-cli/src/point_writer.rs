@@ -3,7 +3,7 @@
 //!
 //! - CSV: `series,timestamp_ns,value` rows after a header.
 //! - NDJSON: one object per point,
-//!   `{"series":"cpu{host=\"a\"}","metric":"cpu","labels":{"host":"a"},"timestamp":1,"value":0.5}`,
+//!   `{"labels":{"host":"a"},"metric":"cpu","series":"cpu{host=\"a\"}","timestamp":1,"value":0.5}`,
 //!   values as in JSON output (a number, or `"NaN"`, `"NaN(0x...)"`,
 //!   `"+Inf"`, `"-Inf"`).
 //! - Line protocol: `measurement,tag=value value=<v> <ts>`.

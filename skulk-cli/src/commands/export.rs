@@ -56,7 +56,14 @@ fn for_each_series(
         let Some(piece) = intersect(range, partition.range()) else {
             continue;
         };
-        for result in engine.query(&Query::raw(selector.clone(), piece))? {
+        let results = engine.query(&Query::raw(selector.clone(), piece))?;
+        tracing::debug!(
+            partition = partition.start(),
+            series = results.len(),
+            points = results.iter().map(SeriesResult::len).sum::<usize>(),
+            "partition read"
+        );
+        for result in results {
             f(&result)?;
         }
     }

@@ -57,6 +57,11 @@ pub fn run(ctx: &Context, args: &ImportArgs, out: &mut dyn Write) -> Result<()> 
     let flush_started = Instant::now();
     let flushed = engine.flush();
     let flush_time = flush_started.elapsed();
+    tracing::info!(
+        seconds = flush_time.as_secs_f64(),
+        ok = flushed.is_ok(),
+        "flushed"
+    );
     let stats = engine.stats();
     let closed = engine.close();
     print_summary(out, &tally, inputs.len(), elapsed, &stats).map_err(CliError::output)?;
@@ -218,7 +223,10 @@ fn import_input(
     labels: &[(String, String)],
     tally: &mut Tally,
 ) -> Result<()> {
+    let span = tracing::info_span!("input", path = %path.display());
+    let _entered = span.enter();
     let (input, len) = open_input(path)?;
+    tracing::debug!(format = ?format_of(path, args), bytes = len, "reading");
     let mut reader = reader_for(path, input, args, labels);
     let bar = progress_bar(len, args, path);
     let batch_size = usize::try_from(args.batch_size).unwrap_or(usize::MAX);
@@ -256,6 +264,12 @@ fn import_input(
     write(engine, &mut batch, tally)?;
     tally.bytes_in += reader.bytes_read();
     tally.exemplars += reader.ignored().exemplars;
+    tracing::info!(
+        points = tally.points,
+        skipped = tally.skipped,
+        bytes = reader.bytes_read(),
+        "input read"
+    );
     bar.finish_and_clear();
     result
 }
@@ -265,6 +279,7 @@ fn write(engine: &Engine, batch: &mut Vec<DataPoint>, tally: &mut Tally) -> Resu
         return Ok(());
     }
     engine.write_batch(batch)?;
+    tracing::trace!(points = batch.len(), "batch written");
     tally.points += batch.len() as u64;
     tally.series.extend(batch.iter().map(|p| p.series_id));
     batch.clear();

@@ -9,7 +9,9 @@ mod maintenance;
 mod output_file;
 mod query;
 mod repair;
+mod report;
 mod select;
+mod shell;
 mod verify;
 
 use std::io::Write;
@@ -75,18 +77,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         config,
         config_given: cli.config.is_some(),
     };
-    match cli.command {
-        Command::Import(args) => import::run(&ctx, &args, out),
-        Command::Query(args) => query::run(&ctx, &args, out),
-        Command::Export(args) => export::run(&ctx, &args, out),
+    let name = cli.command.name();
+    let span = tracing::info_span!("command", name, data_dir = %ctx.data_dir.display());
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    tracing::debug!(config_file = cli.config.is_some(), "starting");
+    let result = dispatch(&ctx, cli.command, out);
+    match &result {
+        Ok(()) => tracing::info!(seconds = started.elapsed().as_secs_f64(), "done"),
+        Err(e) => tracing::info!(error = %e.one_line(), "failed"),
+    }
+    result
+}
+
+fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> {
+    match command {
+        Command::Import(args) => import::run(ctx, &args, out),
+        Command::Query(args) => query::run(ctx, &args, out),
+        Command::Export(args) => export::run(ctx, &args, out),
         Command::Inspect(args) => {
             inspect::run(ctx.path_or_data_dir(args.path.as_deref()), args.format, out)
         }
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
-        Command::Repair(args) => repair::run(&ctx, &args, out),
-        Command::Compact => maintenance::compact(&ctx, out),
-        Command::Stats(args) => maintenance::stats(&ctx, args.format, out),
-        Command::Bench(args) => bench::run(&ctx, &args, out),
+        Command::Repair(args) => repair::run(ctx, &args, out),
+        Command::Compact => maintenance::compact(ctx, out),
+        Command::Stats(args) => maintenance::stats(ctx, args.format, out),
+        Command::Report(args) => report::run(ctx, &args, out),
+        Command::Completions(args) => shell::completions(&args, out),
+        Command::Man(args) => shell::man(&args, out),
+        Command::Bench(args) => bench::run(ctx, &args, out),
     }
 }

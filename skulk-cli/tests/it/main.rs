@@ -8,5 +8,6 @@ mod outputs;
 mod repair;
 mod roundtrip;
 mod support;
+mod tooling;
 mod tools;
 mod verify;
