@@ -57,7 +57,7 @@ impl Report {
 /// The `n` largest of `items` by count, ties in name order.
 fn top<T: Clone>(items: impl Iterator<Item = (T, u64)>, n: usize) -> Vec<(T, u64)> {
     let mut all: Vec<(T, u64)> = items.collect();
-    all.sort_by(|a, b| b.1.cmp(&a.1));
+    all.sort_by_key(|item| std::cmp::Reverse(item.1));
     all.truncate(n);
     all
 }
