@@ -52,7 +52,8 @@ pub struct CsvReader<R> {
     since_record: Rc<Cell<usize>>,
     options: CsvOptions,
     layout: Option<Layout>,
-    last_keyed: Option<(Vec<u8>, Arc<SeriesMeta>)>,
+    default_series: Option<Arc<SeriesMeta>>,
+    keyed: HashMap<Vec<u8>, Arc<SeriesMeta>>,
     by_labels: HashMap<Vec<String>, Vec<Arc<SeriesMeta>>>,
     /// Records read so far (blank ones too).
     records: u64,
@@ -108,7 +109,8 @@ impl<R: Read> CsvReader<R> {
             since_record,
             options,
             layout: None,
-            last_keyed: None,
+            default_series: None,
+            keyed: HashMap::new(),
             by_labels: HashMap::new(),
             records: 0,
         }
@@ -204,23 +206,29 @@ impl<R: Read> CsvReader<R> {
             .ok_or_else(|| LineErrorKind::TimestampOutOfRange(ts.to_string()))?;
         let value = parse_value(text(value)?)?;
         let series = match key {
-            None => Arc::new(SeriesMeta::new(
-                self.options
-                    .metric
-                    .clone()
-                    .ok_or(LineErrorKind::MissingMetric)?,
-                self.options.labels.clone(),
-            )),
+            None => self.default_series()?,
             Some(key) => self.keyed_series(key)?,
         };
         out.push(DataPoint::for_series(series, timestamp, value));
         Ok(())
     }
 
+    fn default_series(&mut self) -> Result<Arc<SeriesMeta>, LineErrorKind> {
+        if let Some(series) = &self.default_series {
+            return Ok(Arc::clone(series));
+        }
+        let metric = self
+            .options
+            .metric
+            .clone()
+            .ok_or(LineErrorKind::MissingMetric)?;
+        let series = Arc::new(SeriesMeta::new(metric, self.options.labels.clone()));
+        self.default_series = Some(Arc::clone(&series));
+        Ok(series)
+    }
+
     fn keyed_series(&mut self, key: &[u8]) -> Result<Arc<SeriesMeta>, LineErrorKind> {
-        if let Some((last, series)) = &self.last_keyed
-            && last == key
-        {
+        if let Some(series) = self.keyed.get(key) {
             return Ok(Arc::clone(series));
         }
         let text = text(key)?;
@@ -230,7 +238,10 @@ impl<R: Read> CsvReader<R> {
             return Err(LineErrorKind::EmptyMeasurement);
         }
         let series = Arc::new(series);
-        self.last_keyed = Some((key.to_vec(), Arc::clone(&series)));
+        if self.keyed.len() >= CACHE_LIMIT {
+            self.keyed.clear();
+        }
+        self.keyed.insert(key.to_vec(), Arc::clone(&series));
         Ok(series)
     }
 
