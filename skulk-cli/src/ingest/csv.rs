@@ -19,13 +19,12 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use skulk_format::{DataPoint, SeriesMeta};
 
 pub use super::csv_layout::{CsvMapping, TimeFormat};
 use super::csv_layout::{Layout, series_name};
-use super::{LineError, LineErrorKind, Precision};
+use super::{KnownSeries, LineError, LineErrorKind, Precision, parse_value};
 
 /// Series kept in the label-values cache before it is cleared.
 const CACHE_LIMIT: usize = 100_000;
@@ -52,9 +51,9 @@ pub struct CsvReader<R> {
     since_record: Rc<Cell<usize>>,
     options: CsvOptions,
     layout: Option<Layout>,
-    default_series: Option<Arc<SeriesMeta>>,
-    keyed: HashMap<Vec<u8>, Arc<SeriesMeta>>,
-    by_labels: HashMap<Vec<String>, Vec<Arc<SeriesMeta>>>,
+    default_series: Option<KnownSeries>,
+    keyed: HashMap<Vec<u8>, KnownSeries>,
+    by_labels: HashMap<Vec<String>, Vec<KnownSeries>>,
     /// Records read so far (blank ones too).
     records: u64,
 }
@@ -209,27 +208,27 @@ impl<R: Read> CsvReader<R> {
             None => self.default_series()?,
             Some(key) => self.keyed_series(key)?,
         };
-        out.push(DataPoint::for_series(series, timestamp, value));
+        out.push(series.point(timestamp, value));
         Ok(())
     }
 
-    fn default_series(&mut self) -> Result<Arc<SeriesMeta>, LineErrorKind> {
+    fn default_series(&mut self) -> Result<KnownSeries, LineErrorKind> {
         if let Some(series) = &self.default_series {
-            return Ok(Arc::clone(series));
+            return Ok(series.clone());
         }
         let metric = self
             .options
             .metric
             .clone()
             .ok_or(LineErrorKind::MissingMetric)?;
-        let series = Arc::new(SeriesMeta::new(metric, self.options.labels.clone()));
-        self.default_series = Some(Arc::clone(&series));
+        let series = KnownSeries::new(SeriesMeta::new(metric, self.options.labels.clone()));
+        self.default_series = Some(series.clone());
         Ok(series)
     }
 
-    fn keyed_series(&mut self, key: &[u8]) -> Result<Arc<SeriesMeta>, LineErrorKind> {
+    fn keyed_series(&mut self, key: &[u8]) -> Result<KnownSeries, LineErrorKind> {
         if let Some(series) = self.keyed.get(key) {
-            return Ok(Arc::clone(series));
+            return Ok(series.clone());
         }
         let text = text(key)?;
         let series = skulk_engine::parse_series_key(text)
@@ -237,11 +236,11 @@ impl<R: Read> CsvReader<R> {
         if series.metric().is_empty() {
             return Err(LineErrorKind::EmptyMeasurement);
         }
-        let series = Arc::new(series);
+        let series = KnownSeries::new(series);
         if self.keyed.len() >= CACHE_LIMIT {
             self.keyed.clear();
         }
-        self.keyed.insert(key.to_vec(), Arc::clone(&series));
+        self.keyed.insert(key.to_vec(), series.clone());
         Ok(series)
     }
 
@@ -274,7 +273,7 @@ impl<R: Read> CsvReader<R> {
         for ((_, column), series) in m.values.iter().zip(series) {
             let cell = text(cell(*column))?;
             if !cell.is_empty() {
-                out.push(DataPoint::for_series(series, timestamp, parse_value(cell)?));
+                out.push(series.point(timestamp, parse_value(cell)?));
             }
         }
         Ok(())
@@ -284,7 +283,7 @@ impl<R: Read> CsvReader<R> {
         &self,
         m: &super::csv_layout::Mapped,
         label_values: &[String],
-    ) -> Vec<Arc<SeriesMeta>> {
+    ) -> Vec<KnownSeries> {
         let mut labels = self.options.labels.clone();
         for ((name, _), value) in m.labels.iter().zip(label_values) {
             if !value.is_empty() {
@@ -295,7 +294,7 @@ impl<R: Read> CsvReader<R> {
             .iter()
             .map(|(column, _)| {
                 let metric = series_name(self.options.metric.as_deref(), column);
-                Arc::new(SeriesMeta::new(metric, labels.clone()))
+                KnownSeries::new(SeriesMeta::new(metric, labels.clone()))
             })
             .collect()
     }
@@ -303,16 +302,6 @@ impl<R: Read> CsvReader<R> {
 
 fn text(bytes: &[u8]) -> Result<&str, LineErrorKind> {
     std::str::from_utf8(bytes).map_err(|_| LineErrorKind::InvalidUtf8)
-}
-
-fn parse_value(text: &str) -> Result<f64, LineErrorKind> {
-    crate::value_text::parse_value(text).ok_or_else(|| {
-        if crate::value_text::is_out_of_range(text) {
-            LineErrorKind::ValueOutOfRange(text.to_string())
-        } else {
-            LineErrorKind::BadValue(text.to_string())
-        }
-    })
 }
 
 #[cfg(test)]

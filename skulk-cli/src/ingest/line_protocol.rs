@@ -11,11 +11,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use skulk_format::{DataPoint, SeriesMeta};
 
-use super::{LineErrorKind, Precision};
+use super::{KnownSeries, LineErrorKind, Precision};
 
 /// Series kept in the lookup cache before it is cleared (bounds memory).
 const CACHE_LIMIT: usize = 100_000;
@@ -24,7 +23,7 @@ const CACHE_LIMIT: usize = 100_000;
 #[derive(Debug)]
 pub struct LineProtocolParser {
     precision: Precision,
-    cache: HashMap<Box<[u8]>, Arc<SeriesMeta>>,
+    cache: HashMap<Box<[u8]>, KnownSeries>,
     key: Vec<u8>,
 }
 
@@ -111,22 +110,22 @@ impl LineProtocolParser {
         self.key.push(b' ');
         self.key.extend_from_slice(key.as_bytes());
         let series = match self.cache.get(self.key.as_slice()) {
-            Some(series) => Arc::clone(series),
+            Some(series) => series.clone(),
             None => {
                 let metric = match unescape(key).as_ref() {
                     "value" => measurement.to_string(),
                     other => format!("{measurement}_{other}"),
                 };
-                let series = Arc::new(SeriesMeta::new(metric, labels.to_vec()));
+                let series = KnownSeries::new(SeriesMeta::new(metric, labels.to_vec()));
                 if self.cache.len() >= CACHE_LIMIT {
                     self.cache.clear();
                 }
                 self.cache
-                    .insert(self.key.clone().into_boxed_slice(), Arc::clone(&series));
+                    .insert(self.key.clone().into_boxed_slice(), series.clone());
                 series
             }
         };
-        Ok(DataPoint::for_series(series, timestamp, value))
+        Ok(series.point(timestamp, value))
     }
 }
 

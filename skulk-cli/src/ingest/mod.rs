@@ -41,6 +41,46 @@ pub enum Precision {
     Seconds,
 }
 
+/// A series with its id computed once: parsers keep these in their
+/// caches, so a point costs no hashing of its series' labels.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownSeries {
+    meta: std::sync::Arc<SeriesMeta>,
+    id: skulk_format::SeriesId,
+}
+
+impl KnownSeries {
+    pub(crate) fn new(meta: SeriesMeta) -> Self {
+        let id = meta.id();
+        Self {
+            meta: std::sync::Arc::new(meta),
+            id,
+        }
+    }
+
+    /// A point of this series.
+    pub(crate) fn point(&self, timestamp: i64, value: f64) -> DataPoint {
+        DataPoint {
+            series: std::sync::Arc::clone(&self.meta),
+            series_id: self.id,
+            timestamp,
+            value,
+        }
+    }
+}
+
+/// A value cell or sample as text (see [`crate::value_text`]), refused
+/// with the reason: out of the range of `f64`, or not a number.
+pub(crate) fn parse_value(text: &str) -> Result<f64, LineErrorKind> {
+    crate::value_text::parse_value(text).ok_or_else(|| {
+        if crate::value_text::is_out_of_range(text) {
+            LineErrorKind::ValueOutOfRange(text.to_string())
+        } else {
+            LineErrorKind::BadValue(text.to_string())
+        }
+    })
+}
+
 impl Precision {
     /// `raw` in nanoseconds, or `None` when that overflows `i64`.
     pub fn to_nanos(self, raw: i64) -> Option<i64> {

@@ -17,11 +17,10 @@
 //! range of `f64` is refused.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use skulk_format::{DataPoint, SeriesMeta};
 
-use super::LineErrorKind;
+use super::{KnownSeries, LineErrorKind, parse_value};
 
 /// Series kept in the lookup cache before it is cleared (bounds memory).
 const CACHE_LIMIT: usize = 100_000;
@@ -49,7 +48,7 @@ pub struct OpenMetricsParser {
     default_ts: i64,
     eof: bool,
     ignored: Ignored,
-    cache: HashMap<Box<str>, Arc<SeriesMeta>>,
+    cache: HashMap<Box<str>, KnownSeries>,
 }
 
 impl OpenMetricsParser {
@@ -109,19 +108,19 @@ impl OpenMetricsParser {
                 ts
             }
         };
-        out.push(DataPoint::for_series(series, timestamp, value));
+        out.push(series.point(timestamp, value));
         Ok(())
     }
 
-    fn series(&mut self, text: &str) -> Result<Arc<SeriesMeta>, LineErrorKind> {
+    fn series(&mut self, text: &str) -> Result<KnownSeries, LineErrorKind> {
         if let Some(series) = self.cache.get(text) {
-            return Ok(Arc::clone(series));
+            return Ok(series.clone());
         }
-        let series = Arc::new(parse_series(text)?);
+        let series = KnownSeries::new(parse_series(text)?);
         if self.cache.len() >= CACHE_LIMIT {
             self.cache.clear();
         }
-        self.cache.insert(text.into(), Arc::clone(&series));
+        self.cache.insert(text.into(), series.clone());
         Ok(series)
     }
 
@@ -176,16 +175,6 @@ fn seconds_to_ns(text: &str) -> Option<i64> {
     }
     let total = whole.checked_mul(1_000_000_000)?.checked_add(nanos)?;
     i64::try_from(if negative { -total } else { total }).ok()
-}
-
-fn parse_value(text: &str) -> Result<f64, LineErrorKind> {
-    crate::value_text::parse_value(text).ok_or_else(|| {
-        if crate::value_text::is_out_of_range(text) {
-            LineErrorKind::ValueOutOfRange(text.to_string())
-        } else {
-            LineErrorKind::BadValue(text.to_string())
-        }
-    })
 }
 
 /// Splits `name{labels}` (or `name`) from the rest of the line.

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use super::*;
 
 fn read(text: &str, options: CsvOptions) -> (Vec<DataPoint>, Vec<LineError>) {
