@@ -12,6 +12,7 @@ use skulk_engine::Engine;
 use skulk_format::{DataPoint, SeriesId};
 
 use super::Context;
+use super::import_pipeline::{self as pipeline, Event};
 use crate::cli::{ImportArgs, InputFormat, TimeFormatArg};
 use crate::error::{CliError, Result};
 use crate::ingest::{CsvMapping, CsvOptions, Dialect, PointReader, Precision, TimeFormat};
@@ -92,7 +93,7 @@ fn parse_labels(labels: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
+fn open_input(path: &Path) -> Result<(Box<dyn BufRead + Send>, Option<u64>)> {
     if path == Path::new("-") {
         if io::stdin().is_terminal() {
             eprintln!("skulk: reading standard input (end it with Ctrl-D)");
@@ -169,10 +170,10 @@ fn now_ns() -> i64 {
 
 fn reader_for(
     path: &Path,
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     args: &ImportArgs,
     labels: &[(String, String)],
-) -> PointReader<Box<dyn BufRead>> {
+) -> PointReader<Box<dyn BufRead + Send>> {
     match format_of(path, args) {
         InputFormat::LineProtocol => PointReader::line_protocol(input, args.precision),
         InputFormat::OpenMetrics => PointReader::openmetrics(input, Dialect::OpenMetrics, now_ns()),
@@ -227,47 +228,38 @@ fn import_input(
     let _entered = span.enter();
     let (input, len) = open_input(path)?;
     tracing::debug!(format = ?format_of(path, args), bytes = len, "reading");
-    let mut reader = reader_for(path, input, args, labels);
+    let reader = reader_for(path, input, args, labels);
     let bar = progress_bar(len, args, path);
     let batch_size = usize::try_from(args.batch_size).unwrap_or(usize::MAX);
-    let mut batch: Vec<DataPoint> = Vec::with_capacity(batch_size.min(1 << 20));
-    let result = loop {
-        let line = match reader.next_line(&mut batch) {
-            Ok(line) => line,
-            Err(e) => break Err(CliError::io(path)(e)),
-        };
-        match line {
-            None => break Ok(()),
-            Some(Ok(())) => {}
-            Some(Err(bad)) if args.skip_bad => {
-                tally.skipped += 1;
-                if tally.skipped <= REPORTED_BAD_LINES {
-                    bar.suspend(|| eprintln!("skulk: skipped {}: {bad}", path.display()));
-                }
-                if tally.skipped == REPORTED_BAD_LINES + 1 {
-                    bar.suspend(|| eprintln!("skulk: further bad lines are counted, not shown"));
-                }
-            }
-            Some(Err(bad)) => {
-                break Err(CliError::BadLine {
-                    path: path.to_path_buf(),
-                    source: bad,
-                });
-            }
+    let (result, read) = pipeline::run(reader, batch_size, args.skip_bad, |event| match event {
+        Event::Batch(mut points, bytes) => {
+            write(engine, &mut points, tally)?;
+            bar.set_position(bytes);
+            Ok(true)
         }
-        if batch.len() >= batch_size {
-            write(engine, &mut batch, tally)?;
-            bar.set_position(reader.bytes_read());
+        Event::Bad(bad) if args.skip_bad => {
+            tally.skipped += 1;
+            if tally.skipped <= REPORTED_BAD_LINES {
+                bar.suspend(|| eprintln!("skulk: skipped {}: {bad}", path.display()));
+            }
+            if tally.skipped == REPORTED_BAD_LINES + 1 {
+                bar.suspend(|| eprintln!("skulk: further bad lines are counted, not shown"));
+            }
+            Ok(true)
         }
-    };
-    // The lines before a bad one are written: they were read successfully.
-    write(engine, &mut batch, tally)?;
-    tally.bytes_in += reader.bytes_read();
-    tally.exemplars += reader.ignored().exemplars;
+        // The lines before a bad one were written: they read successfully.
+        Event::Bad(bad) => Err(CliError::BadLine {
+            path: path.to_path_buf(),
+            source: bad,
+        }),
+        Event::Failed(e) => Err(CliError::io(path)(e)),
+    });
+    tally.bytes_in += read.bytes;
+    tally.exemplars += read.exemplars;
     tracing::info!(
         points = tally.points,
         skipped = tally.skipped,
-        bytes = reader.bytes_read(),
+        bytes = read.bytes,
         "input read"
     );
     bar.finish_and_clear();

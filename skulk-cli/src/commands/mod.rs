@@ -4,6 +4,7 @@ mod bench;
 mod dump;
 mod export;
 mod import;
+mod import_pipeline;
 pub mod inspect;
 mod maintenance;
 mod output_file;

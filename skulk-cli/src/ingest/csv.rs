@@ -15,10 +15,10 @@
 //! around fields are ignored. A record longer than the line limit stops
 //! the file with an I/O error, so memory stays bounded.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use skulk_format::{DataPoint, SeriesMeta};
 
@@ -48,7 +48,7 @@ pub struct CsvOptions {
 pub struct CsvReader<R> {
     reader: csv::Reader<Guarded<R>>,
     record: csv::ByteRecord,
-    since_record: Rc<Cell<usize>>,
+    since_record: Arc<AtomicUsize>,
     options: CsvOptions,
     layout: Option<Layout>,
     default_series: Option<KnownSeries>,
@@ -70,20 +70,20 @@ impl<R> std::fmt::Debug for CsvReader<R> {
 /// fails once they pass the limit.
 struct Guarded<R> {
     inner: R,
-    since_record: Rc<Cell<usize>>,
+    since_record: Arc<AtomicUsize>,
     limit: usize,
 }
 
 impl<R: Read> Read for Guarded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.since_record.get() > self.limit {
+        if self.since_record.load(Ordering::Relaxed) > self.limit {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("a CSV record is longer than {} bytes", self.limit),
             ));
         }
         let n = self.inner.read(buf)?;
-        self.since_record.set(self.since_record.get() + n);
+        self.since_record.fetch_add(n, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -91,10 +91,10 @@ impl<R: Read> Read for Guarded<R> {
 impl<R: Read> CsvReader<R> {
     /// A reader of `input`; records longer than `max_record` bytes stop it.
     pub fn new(input: R, options: CsvOptions, max_record: usize) -> Self {
-        let since_record = Rc::new(Cell::new(0));
+        let since_record = Arc::new(AtomicUsize::new(0));
         let guarded = Guarded {
             inner: input,
-            since_record: Rc::clone(&since_record),
+            since_record: Arc::clone(&since_record),
             limit: max_record,
         };
         let reader = csv::ReaderBuilder::new()
@@ -133,7 +133,7 @@ impl<R: Read> CsvReader<R> {
                 csv::ErrorKind::Io(e) => e,
                 other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
             })?;
-        self.since_record.set(0);
+        self.since_record.store(0, Ordering::Relaxed);
         if !more {
             return Ok(None);
         }

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use super::*;
 
 fn read(text: &str, options: CsvOptions) -> (Vec<DataPoint>, Vec<LineError>) {
