@@ -126,6 +126,12 @@ pub fn line_prefix(series: &SeriesMeta) -> Result<String> {
             "series {series} contains a line break, which line protocol cannot hold; export as CSV"
         )));
     }
+    if series.metric().is_empty() {
+        return Err(CliError::Usage(format!(
+            "series {series} has no metric name, which line protocol needs (group with \
+             `--by __name__,...`, or use another format)"
+        )));
+    }
     let mut prefix = escape(series.metric()).into_owned();
     for (key, value) in series.labels().iter().filter(|(_, v)| !v.is_empty()) {
         prefix.push(',');
@@ -192,5 +198,7 @@ mod tests {
         assert_eq!(*out[0].series, meta);
         let bad = SeriesMeta::new("m", vec![("k".into(), "a\nb".into())]);
         assert!(line_prefix(&bad).is_err());
+        let unnamed = SeriesMeta::new("", vec![("k".into(), "v".into())]);
+        assert!(line_prefix(&unnamed).is_err());
     }
 }
