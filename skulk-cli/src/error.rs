@@ -76,7 +76,10 @@ impl CliError {
             CliError::Usage(_) | CliError::Config { .. } => 2,
             // The engine's invalid arguments come from what was typed
             // (e.g. a bad regular expression in a matcher).
-            CliError::Engine(skulk_engine::EngineError::InvalidArgument(_)) => 2,
+            CliError::Engine(
+                skulk_engine::EngineError::InvalidArgument(_)
+                | skulk_engine::EngineError::InvalidSelector { .. },
+            ) => 2,
             CliError::Corruption { .. } => 3,
             CliError::BadLine { .. } => 4,
             _ => 1,

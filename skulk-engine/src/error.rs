@@ -88,6 +88,25 @@ pub enum EngineError {
     /// it does not write, flush, compact or apply retention.
     #[error("the engine is open read-only; open it with Engine::open to write")]
     ReadOnly,
+    /// A selector, matcher or series key in text form that cannot be read
+    /// (see `SeriesSelector::parse`).
+    #[error("invalid {what} {input:?}: {reason}")]
+    InvalidSelector {
+        /// What was read: `selector`, `matcher` or `series key`.
+        what: &'static str,
+        /// The text.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A written series holds a label key twice (see `Engine::write_batch`).
+    #[error("series {series} has the label {label:?} twice; give each label once")]
+    DuplicateLabel {
+        /// The series key.
+        series: String,
+        /// The repeated label key.
+        label: String,
+    },
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -48,8 +48,8 @@ pub use manifest::{
 };
 pub use options::OpenOptions;
 pub use query::{
-    AggregateFn, Aggregation, LabelMatcher, METRIC_LABEL, MatchOp, Query, SeriesResult,
-    SeriesSelector,
+    AggregateFn, Aggregation, Fill, Grouping, LabelMatcher, MAX_FILLED_WINDOWS, METRIC_LABEL,
+    MatchOp, Quantile, Query, SeriesResult, SeriesSelector, WindowQuery, parse_series_key,
 };
 pub use stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
 

@@ -4,11 +4,15 @@ mod bench;
 mod dump;
 mod export;
 mod import;
+mod import_pipeline;
 pub mod inspect;
 mod maintenance;
+mod output_file;
 mod query;
 mod repair;
+mod report;
 mod select;
+mod shell;
 mod verify;
 
 use std::io::Write;
@@ -31,11 +35,24 @@ pub struct Context {
 impl Context {
     /// Opens the engine on the data directory, creating it.
     pub fn create_engine(&self) -> Result<Engine> {
+        self.refuse_non_directory()?;
         Ok(Engine::open(&self.data_dir, self.config.clone())?)
+    }
+
+    /// A data directory path that names something else (a regular file).
+    fn refuse_non_directory(&self) -> Result<()> {
+        if self.data_dir.exists() && !self.data_dir.is_dir() {
+            return Err(CliError::Usage(format!(
+                "data directory {} is a file, not a directory (pass --data-dir)",
+                self.data_dir.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Opens the engine on an existing data directory.
     pub fn open_engine(&self) -> Result<Engine> {
+        self.refuse_non_directory()?;
         if !self.data_dir.is_dir() {
             return Err(CliError::Usage(format!(
                 "data directory {} does not exist (import data first, or pass --data-dir)",
@@ -58,18 +75,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         data_dir: cli.data_dir,
         config,
     };
-    match cli.command {
-        Command::Import(args) => import::run(&ctx, &args, out),
-        Command::Query(args) => query::run(&ctx, &args, out),
-        Command::Export(args) => export::run(&ctx, &args, out),
+    let name = cli.command.name();
+    let span = tracing::info_span!("command", name, data_dir = %ctx.data_dir.display());
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    tracing::debug!(config_file = cli.config.is_some(), "starting");
+    let result = dispatch(&ctx, cli.command, out);
+    match &result {
+        Ok(()) => tracing::info!(seconds = started.elapsed().as_secs_f64(), "done"),
+        Err(e) => tracing::info!(error = %e.one_line(), "failed"),
+    }
+    result
+}
+
+fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> {
+    match command {
+        Command::Import(args) => import::run(ctx, &args, out),
+        Command::Query(args) => query::run(ctx, &args, out),
+        Command::Export(args) => export::run(ctx, &args, out),
         Command::Inspect(args) => {
             inspect::run(ctx.path_or_data_dir(args.path.as_deref()), args.format, out)
         }
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
-        Command::Repair(args) => repair::run(&ctx, &args, out),
-        Command::Compact => maintenance::compact(&ctx, out),
-        Command::Stats(args) => maintenance::stats(&ctx, args.format, out),
-        Command::Bench(args) => bench::run(&ctx, &args, out),
+        Command::Repair(args) => repair::run(ctx, &args, out),
+        Command::Compact => maintenance::compact(ctx, out),
+        Command::Stats(args) => maintenance::stats(ctx, args.format, out),
+        Command::Report(args) => report::run(ctx, &args, out),
+        Command::Completions(args) => shell::completions(&args, out),
+        Command::Man(args) => shell::man(&args, out),
+        Command::Bench(args) => bench::run(ctx, &args, out),
     }
 }

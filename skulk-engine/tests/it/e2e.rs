@@ -221,3 +221,20 @@ fn a_changed_partition_duration_is_refused() {
     let engine = Engine::open(dir.path(), unset).unwrap();
     assert_eq!(contents(&engine).len(), 1);
 }
+
+#[test]
+fn a_series_with_a_label_key_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), crate::common::quiet_config()).unwrap();
+    // `SeriesMeta::new` keeps one of each key; deserialized metadata may not.
+    let twice: skulk_engine::SeriesMeta =
+        toml::from_str("metric = \"cpu\"\nlabels = [[\"host\", \"a\"], [\"host\", \"b\"]]")
+            .unwrap();
+    let point = DataPoint::for_series(std::sync::Arc::new(twice), 1, 1.0);
+    let err = engine.write_batch(&[point]).unwrap_err();
+    assert!(
+        matches!(&err, skulk_engine::EngineError::DuplicateLabel { label, .. } if label == "host"),
+        "{err}"
+    );
+    assert_eq!(engine.stats().series, 0);
+}

@@ -11,3 +11,4 @@ mod manifest;
 mod model;
 mod query;
 mod read_only;
+mod windows;

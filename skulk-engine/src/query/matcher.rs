@@ -1,4 +1,5 @@
-//! Choosing series: by exact key or by label matchers.
+//! Choosing series: by exact key or by label matchers (their text form is
+//! in `grammar.rs`).
 
 use skulk_format::SeriesMeta;
 
