@@ -15,7 +15,7 @@ use crate::engine::Inner;
 use crate::layout::{self, FileGens, LOCK_FILE, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
 use crate::levels::{Levels, Span};
 use crate::maintenance::Signal;
-use crate::manifest::{FileRecord, Manifest, ManifestObserver};
+use crate::manifest::{FileRecord, MANIFEST_FILE_NAME, Manifest, ManifestObserver};
 use crate::options::OpenOptions;
 use crate::state::State;
 use crate::stats::RecoveryStats;
@@ -142,6 +142,16 @@ fn load_or_create(
     if let Some(manifest) = Manifest::load(layout)? {
         check_settings(&manifest, config)?;
         return Ok(manifest);
+    }
+    let orphans = upgrade::orphaned_tsm_files(layout)?;
+    if orphans > 0 {
+        return Err(EngineError::MissingFile {
+            path: layout.shown(Path::new(MANIFEST_FILE_NAME)),
+            holds: format!(
+                "the list of the directory's files ({orphans} in tsm/) and its settings; \
+                 restore it from a backup"
+            ),
+        });
     }
     let partition = config.partition_duration.unwrap_or(DEFAULT_PARTITION);
     let mut manifest = if upgrade::is_v1(layout)? {
