@@ -5,7 +5,7 @@
 //! `cargo bench -p skulk-engine --bench engine`; `SKULK_BENCH_SCALE=0.1`
 //! shrinks every workload (for a quick check); `SKULK_BENCH_ONLY=ingest,scan`
 //! runs only some parts (`ingest`, `sustained`, `scan`, `recovery`,
-//! `datasets`, `spread`, `footprint`).
+//! `datasets`, `spread`, `footprint`, `delete`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -410,6 +410,56 @@ fn footprint() {
     );
 }
 
+/// A delete of one series over its whole range in the footprint's
+/// directory: how long the delete takes, that queries stop seeing the
+/// series at once, and the bytes before and after the next compaction.
+fn delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let series = series();
+    let per_series = scaled(10_000);
+    let mut rng = 11;
+    let cfg = EngineConfig {
+        flush_points: 1_000_000,
+        ..config(SyncMode::Fsync)
+    };
+    let engine = Engine::open(dir.path(), cfg).unwrap();
+    for r in 0..10 {
+        engine
+            .write_batch(&round(&series, r, per_series / 10, &mut rng))
+            .unwrap();
+    }
+    engine.flush().unwrap();
+    engine.compact().unwrap();
+    let victim = SeriesSelector::Exact(SeriesMeta::clone(&series[7]));
+    let before = engine.stats().bytes_on_disk;
+    let started = Instant::now();
+    engine.delete(&victim, TimeRange::ALL).unwrap();
+    let deleted = started.elapsed();
+    let left = engine.query(&Query::raw(victim, TimeRange::ALL)).unwrap();
+    assert!(left.is_empty(), "the deleted series is still visible");
+    let started = Instant::now();
+    let compacted = engine.compact().unwrap();
+    let compaction = started.elapsed();
+    let after = engine.stats().bytes_on_disk;
+    let points = SERIES * per_series;
+    row(
+        "delete: one series of all, whole range",
+        points,
+        deleted,
+        &format!("hidden at once; {} files covered", compacted.files_merged),
+    );
+    row(
+        "delete: next compaction",
+        points,
+        compaction,
+        &format!(
+            "{before} B before, {after} B after ({} B reclaimed), {} tombstone dropped",
+            before.saturating_sub(after),
+            compacted.tombstones_dropped
+        ),
+    );
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -445,5 +495,8 @@ fn main() {
     }
     if run("footprint") {
         footprint();
+    }
+    if run("delete") {
+        delete();
     }
 }

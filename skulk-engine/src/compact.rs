@@ -35,6 +35,7 @@ use crate::locks::{exclusive, guard, shared};
 use crate::query::merge::{Columns, merge_sources};
 use crate::state::State;
 use crate::stats::CompactionStats;
+use crate::tombstone::{hidden, remove_hidden};
 use crate::tsm::TsmFile;
 
 /// Series merged in parallel before being written in order.
@@ -59,8 +60,45 @@ pub(crate) fn compact(inner: &Inner, min_files: usize) -> Result<CompactionStats
         merge(inner, span, &inputs, &mut stats)
             .map_err(|e| inner.durability_error("compaction", e))?;
     }
+    purge_deleted(inner, &mut stats).map_err(|e| inner.durability_error("compaction", e))?;
     stats.duration = started.elapsed();
     Ok(stats)
+}
+
+/// Rewrites every file that still holds points a delete hides (each alone,
+/// into a fresh generation no tombstone covers), then drops the tombstones
+/// that hide nothing any more.
+fn purge_deleted(inner: &Inner, stats: &mut CompactionStats) -> Result<()> {
+    let covered: Vec<Arc<TsmFile>> = {
+        let state = shared(&inner.state);
+        state
+            .files
+            .iter()
+            .filter(|f| state.tombstones.iter().any(|t| t.covers_points_of(f)))
+            .cloned()
+            .collect()
+    };
+    for file in covered {
+        merge(inner, file.span, std::slice::from_ref(&file), stats)?;
+    }
+    let spent: Vec<_> = {
+        let state = shared(&inner.state);
+        state
+            .tombstones
+            .iter()
+            .filter(|t| !state.files.iter().any(|f| t.covers_points_of(f)))
+            .cloned()
+            .collect()
+    };
+    if spent.is_empty() {
+        return Ok(());
+    }
+    inner.update_manifest(|m| m.tombstones.retain(|t| !spent.contains(t)))?;
+    let mut state = exclusive(&inner.state);
+    state.tombstones.retain(|t| !spent.contains(t));
+    state.rebuild_catalog();
+    stats.tombstones_dropped += spent.len();
+    Ok(())
 }
 
 /// The first bucket to merge, lowest level and oldest first, with its
@@ -155,6 +193,7 @@ fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u
         }
     }
     let series: Vec<(SeriesId, &SeriesMeta)> = series.into_iter().collect();
+    let tombstones = &shared(&inner.state).tombstones.clone();
     let storage = Arc::clone(inner.layout.storage());
     let mut writer = TsmWriter::create_in(storage, path, writer_options(inner))?;
     let mut points = 0u64;
@@ -162,7 +201,11 @@ fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u
         let merged: Vec<Columns> = batch
             .par_iter()
             .map(|(id, _)| {
-                let sources = inputs.iter().map(|f| f.read_series(*id).map(|c| vec![c]));
+                let sources = inputs.iter().map(|f| {
+                    let mut cols = f.read_series(*id)?;
+                    remove_hidden(&mut cols, &hidden(tombstones, f.gens.last, *id));
+                    Ok(vec![cols])
+                });
                 Ok(merge_sources(sources.collect::<Result<_>>()?))
             })
             .collect::<Result<_>>()?;

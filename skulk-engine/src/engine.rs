@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 use skulk_format::storage::StorageLock;
-use skulk_format::{DataPoint, SeriesMeta, TimePartition};
+use skulk_format::{DataPoint, SeriesMeta, TimePartition, TimeRange};
 use skulk_wal::{Wal, WalError};
 
 use crate::clock::Clock;
@@ -16,7 +16,9 @@ use crate::maintenance::Signal;
 use crate::options::OpenOptions;
 use crate::query::{CompiledSelector, Query, SeriesResult, SeriesSelector};
 use crate::state::State;
-use crate::stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
+use crate::stats::{
+    CompactionStats, DeleteStats, EngineStats, FlushStats, RecoveryStats, RetentionStats,
+};
 use crate::{EngineConfig, EngineError, Failure, Result};
 
 /// An embedded Skulk database over one data directory.
@@ -234,6 +236,30 @@ impl Engine {
     /// bucket qualifies.
     pub fn compact(&self) -> Result<CompactionStats> {
         crate::compact::compact(&self.inner, 2)
+    }
+
+    /// Deletes the points of every series `selector` matches in `range`:
+    /// hidden from every query when this returns, durable (the manifest
+    /// records the delete after a flush puts every earlier point into
+    /// files), and physically removed by the next compaction. Points
+    /// written after the call returns are kept; an older value never shows
+    /// through. Fails on an empty range.
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, TimeRange};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// let point = |ts, v| DataPoint::new("cpu", vec![("host".into(), "a".into())], ts, v);
+    /// engine.write_batch(&[point(1, 1.0), point(2, 2.0), point(3, 3.0)])?;
+    /// let cpu = SeriesSelector::metric("cpu");
+    /// engine.delete(&cpu, TimeRange::new(2, 3)?)?;
+    /// let left = engine.query(&Query::raw(cpu, TimeRange::ALL))?;
+    /// assert_eq!(left[0].timestamps, vec![1, 3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn delete(&self, selector: &SeriesSelector, range: TimeRange) -> Result<DeleteStats> {
+        crate::delete::delete(&self.inner, selector, range)
     }
 
     /// Drops every partition that ends at or before `now - retention`

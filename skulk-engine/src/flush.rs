@@ -54,7 +54,8 @@ pub(crate) fn flush(inner: &Inner, scope: Scope) -> Result<FlushStats> {
     flush_locked(inner, scope).map_err(|e| inner.durability_error("flush", e))
 }
 
-fn flush_locked(inner: &Inner, scope: Scope) -> Result<FlushStats> {
+/// Runs a flush; the caller holds the lifecycle lock.
+pub(crate) fn flush_locked(inner: &Inner, scope: Scope) -> Result<FlushStats> {
     let started = Instant::now();
     let safe_lsn = freeze(inner, scope);
     let mut stats = FlushStats::default();

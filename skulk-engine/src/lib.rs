@@ -13,6 +13,7 @@ mod checkpoint;
 mod clock;
 mod compact;
 mod config;
+mod delete;
 mod engine;
 mod error;
 mod flush;
@@ -32,6 +33,7 @@ mod retention;
 mod sequencer;
 mod state;
 mod stats;
+mod tombstone;
 mod tsm;
 mod upgrade;
 
@@ -55,7 +57,10 @@ pub use query::{
     AggregateFn, Aggregation, Fill, Grouping, LabelMatcher, MAX_FILLED_WINDOWS, METRIC_LABEL,
     MatchOp, Quantile, Query, SeriesResult, SeriesSelector, WindowQuery, parse_series_key,
 };
-pub use stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
+pub use stats::{
+    CompactionStats, DeleteStats, EngineStats, FlushStats, RecoveryStats, RetentionStats,
+};
+pub use tombstone::Tombstone;
 
 pub use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimeRange};
 pub use skulk_wal::{SyncMode, WalConfig};

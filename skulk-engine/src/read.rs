@@ -13,6 +13,7 @@ use crate::locks::shared;
 use crate::query::merge::{Columns, merge_sources};
 use crate::query::{CompiledSelector, Query, SeriesResult};
 use crate::state::State;
+use crate::tombstone::{Tombstone, hidden, remove_hidden};
 use crate::tsm::TsmFile;
 use crate::{EngineError, Result};
 
@@ -24,6 +25,18 @@ struct View {
     files: Vec<Arc<TsmFile>>,
     /// Memtables, oldest first: frozen ones by freeze order, then active.
     mems: Vec<MemSource>,
+    /// Deletes hiding points of the files.
+    tombstones: Vec<Tombstone>,
+}
+
+impl View {
+    /// The deleted ranges of series `id` in file `fi`.
+    fn hidden(&self, fi: usize, id: SeriesId) -> Vec<TimeRange> {
+        match self.files.get(fi) {
+            Some(f) if !self.tombstones.is_empty() => hidden(&self.tombstones, f.gens.last, id),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// What a query holds of one memtable.
@@ -117,6 +130,7 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
         series,
         files,
         mems,
+        tombstones: state.tombstones.clone(),
     })
 }
 
@@ -210,6 +224,9 @@ fn read_direct(
     mems: &[Columns],
 ) -> Result<Option<Columns>> {
     let mut pieces: Vec<(i64, i64, u64, Piece)> = Vec::new();
+    if (0..view.files.len()).any(|fi| !view.hidden(fi, id).is_empty()) {
+        return Ok(None);
+    }
     for (fi, f) in view.files.iter().enumerate() {
         for b in f.reader.blocks(id, range) {
             pieces.push((
@@ -262,8 +279,13 @@ fn read_direct(
 /// Decodes series `id` source by source and merges with last-write-wins.
 fn read_merged(view: &View, id: SeriesId, range: TimeRange, mems: Vec<Columns>) -> Result<Columns> {
     let mut sources = Vec::with_capacity(view.files.len() + mems.len());
-    for f in &view.files {
-        let blocks = f.reader.blocks(id, range).map(|b| f.read_block(&b, range));
+    for (fi, f) in view.files.iter().enumerate() {
+        let hidden = view.hidden(fi, id);
+        let blocks = f.reader.blocks(id, range).map(|b| {
+            let mut cols = f.read_block(&b, range)?;
+            remove_hidden(&mut cols, &hidden);
+            Ok(cols)
+        });
         sources.push(blocks.collect::<Result<Vec<_>>>()?);
     }
     sources.extend(mems.into_iter().map(|m| vec![m]));
@@ -286,10 +308,16 @@ fn execute_by_block(view: &View, query: &Query) -> Result<Vec<Option<SeriesResul
         .collect();
     let decoded: Vec<Columns> = tasks
         .par_iter()
-        .map(|(_, fi, block)| match view.files.get(*fi) {
-            Some(file) => file.read_block(block, range),
-            None => Ok(Columns::default()),
-        })
+        .map(
+            |(si, fi, block)| match (view.files.get(*fi), view.series.get(*si)) {
+                (Some(file), Some((id, _))) => {
+                    let mut cols = file.read_block(block, range)?;
+                    remove_hidden(&mut cols, &view.hidden(*fi, *id));
+                    Ok(cols)
+                }
+                _ => Ok(Columns::default()),
+            },
+        )
         .collect::<Result<_>>()?;
     let mut sources = group_by_source(view.series.len(), &tasks, decoded);
     sources

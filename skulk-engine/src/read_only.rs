@@ -144,6 +144,7 @@ fn attempt(
         files.push(Arc::new(file));
     }
     state.add_files(files);
+    state.tombstones = manifest.tombstones.clone();
     let recovery = match Wal::recover_covered(Arc::clone(storage), WAL_DIR, manifest.safe_lsn) {
         Ok(recovery) => recovery,
         Err(e @ (WalError::Io { .. } | WalError::Corrupt { .. })) => {

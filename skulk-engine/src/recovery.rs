@@ -49,6 +49,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     let files = open_listed(&layout, &manifest, &mut stats)?;
     sweep_unlisted(&layout, &mut manifest, &mut stats)?;
     state.add_files(files);
+    state.tombstones = manifest.tombstones.clone();
 
     let storage = Arc::clone(layout.storage());
     // Damage to records the files already hold is no reason to refuse the

@@ -13,6 +13,7 @@ use skulk_memtable::{
     TimeSeriesMemTable,
 };
 
+use crate::tombstone::Tombstone;
 use crate::tsm::TsmFile;
 use crate::{EngineConfig, EngineError, Result};
 
@@ -69,6 +70,8 @@ pub(crate) struct State {
     /// The live TSM files, oldest generation first: on equal (series,
     /// timestamp) a later file wins.
     pub files: Vec<Arc<TsmFile>>,
+    /// Deletes hiding points of older files (`tombstone.rs`).
+    pub tombstones: Vec<Tombstone>,
     /// Every series with data somewhere, by id.
     pub catalog: HashMap<SeriesId, Arc<SeriesMeta>>,
     /// Sequence number of the next frozen memtable.
@@ -88,6 +91,7 @@ impl State {
             memtables,
             frozen: BTreeMap::new(),
             files: Vec::new(),
+            tombstones: Vec::new(),
             catalog: HashMap::new(),
             next_freeze: 0,
             active_writes: 0,

@@ -71,8 +71,22 @@ pub struct CompactionStats {
     pub bytes_before: u64,
     /// Bytes of the files written.
     pub bytes_after: u64,
+    /// Deletes whose points are now gone from every file (their
+    /// tombstones dropped).
+    pub tombstones_dropped: usize,
     /// Wall time.
     pub duration: Duration,
+}
+
+/// What one delete did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteStats {
+    /// Series the selector matched.
+    pub series: usize,
+    /// Files holding points the delete hides (compaction rewrites them).
+    pub files_covered: usize,
+    /// The flush that put every earlier point into files first.
+    pub flush: FlushStats,
 }
 
 /// What one retention pass dropped.

@@ -116,6 +116,7 @@ impl GoldenEngineDir {
                         now.saturating_sub(ttl),
                     );
                 }
+                Op::Delete(series, range) => model.delete(&series, range),
                 Op::Flush | Op::Compact | Op::Restart | Op::Crash => {}
             }
         }
@@ -222,6 +223,10 @@ pub fn run_script(dir: &Path, start_ns: i64, script: &[Op]) -> Result<(), String
             Op::Write(points) => engine.write_batch(points).map_err(at)?,
             Op::Flush => engine.flush().map(drop).map_err(at)?,
             Op::Compact => engine.compact().map(drop).map_err(at)?,
+            Op::Delete(series, range) => {
+                let selector = skulk_engine::SeriesSelector::Exact(SeriesMeta::clone(series));
+                engine.delete(&selector, *range).map(drop).map_err(at)?;
+            }
             Op::Retention(advance) => {
                 now = now.saturating_add(i64::try_from(advance.as_nanos()).unwrap_or(0));
                 clock.set(now);

@@ -67,6 +67,8 @@ pub trait EngineUnderTest: Sized {
     fn compact(&self) -> Result<(), String>;
     /// Sets the clock to `now_ns` and applies retention.
     fn apply_retention(&self, now_ns: i64) -> Result<(), String>;
+    /// Deletes the points of `series` in `range`; `Ok` means acknowledged.
+    fn delete(&self, series: &SeriesMeta, range: TimeRange) -> Result<(), String>;
     /// Reads every point of every series.
     fn read_all(&self) -> Result<Snapshot, String>;
     /// Closes cleanly.
@@ -144,6 +146,11 @@ impl EngineUnderTest for SkulkEngine {
         self.engine.apply_retention().map(drop).map_err(msg)
     }
 
+    fn delete(&self, series: &SeriesMeta, range: TimeRange) -> Result<(), String> {
+        let selector = SeriesSelector::Exact(series.clone());
+        self.engine.delete(&selector, range).map(drop).map_err(msg)
+    }
+
     fn read_all(&self) -> Result<Snapshot, String> {
         read_engine(&self.engine)
     }
@@ -176,6 +183,8 @@ pub enum Op {
     Compact,
     /// Advance the clock by this much, then apply retention.
     Retention(Duration),
+    /// Delete the points of a series in a time range.
+    Delete(Arc<SeriesMeta>, TimeRange),
     /// Close cleanly and reopen.
     Restart,
     /// Drop without closing and reopen.
@@ -206,6 +215,12 @@ impl Model {
                 .map(|p| p.end_ts() > cutoff || p.end_ts() == i64::MAX)
                 .unwrap_or(true)
         });
+    }
+
+    /// Applies a delete.
+    pub fn delete(&mut self, series: &SeriesMeta, range: TimeRange) {
+        self.points
+            .retain(|(meta, ts), _| meta != series || !range.contains(*ts));
     }
 
     /// What the engine must hold.
@@ -258,6 +273,10 @@ pub fn run_scenario<E: EngineUnderTest>(
             }
             Op::Flush => engine.flush().map_err(at)?,
             Op::Compact => engine.compact().map_err(at)?,
+            Op::Delete(series, range) => {
+                engine.delete(series, *range).map_err(at)?;
+                model.delete(series, *range);
+            }
             Op::Retention(advance) => {
                 now = now.saturating_add(i64::try_from(advance.as_nanos()).unwrap_or(i64::MAX));
                 engine.apply_retention(now).map_err(at)?;
@@ -295,7 +314,7 @@ fn op_name(op: &Op) -> String {
 /// A seeded random scenario of `len` operations: mostly writes of 1 to 24
 /// points over 5 series (overwrites, NaN payloads, `-0.0`, extremes of
 /// `f64`), timestamps spread over the live partitions, with flushes,
-/// compactions, retention, restarts and crashes mixed in.
+/// compactions, retention, deletes, restarts and crashes mixed in.
 pub fn random_scenario(seed: u64, len: usize, config: &ScenarioConfig) -> Vec<Op> {
     let mut rng = SplitMix64::new(seed);
     let series: Vec<Arc<SeriesMeta>> = (0..5)
@@ -335,6 +354,13 @@ pub fn random_scenario(seed: u64, len: usize, config: &ScenarioConfig) -> Vec<Op
                 Op::Retention(advance)
             }
             89..=93 => Op::Restart,
+            94..=96 => {
+                let meta = &series[rng.below(series.len() as u64) as usize];
+                let start = now.saturating_sub(ttl) + (rng.below(600) as i64) * (hour / 60);
+                let end = start.saturating_add((1 + rng.below(240) as i64) * (hour / 60));
+                let range = TimeRange::new(start, end).unwrap_or(TimeRange::ALL);
+                Op::Delete(Arc::clone(meta), range)
+            }
             _ => Op::Crash,
         };
         ops.push(op);

@@ -1,7 +1,7 @@
 //! Whole-engine power loss at every sync point, on the simulated disk.
 //!
 //! [`run_power_cuts`] plays a scripted run (writes, flushes, compactions,
-//! retention, restarts) on an engine whose every file lives on one
+//! retention, deletes, restarts) on an engine whose every file lives on one
 //! [`SimFs`], once to count its sync points (file and directory syncs),
 //! then once per sync point with the power cut there: that sync and
 //! everything after it fail, the disk keeps what [`PowerLoss`] says, the
@@ -10,7 +10,8 @@
 //!
 //! - **lost**: a point whose last acknowledged write is missing or has an
 //!   older value (retention aside: a point of a partition that had expired
-//!   when the power went out may be gone);
+//!   when the power went out may be gone); an acknowledged delete counts as
+//!   a write of "no point", so a deleted point that comes back is invented;
 //! - **invented**: a point that was never written, or whose value is not
 //!   its last acknowledged write or a later, unacknowledged one;
 //! - **unstable**: the second reopen reads something else than the first.
@@ -23,15 +24,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{Engine, EngineConfig, ManualClock, OpenOptions, SyncMode};
-use skulk_format::{DataPoint, SeriesMeta, TimePartition};
+use skulk_engine::{Engine, EngineConfig, ManualClock, OpenOptions, SeriesSelector, SyncMode};
+use skulk_format::{DataPoint, SeriesMeta, TimePartition, TimeRange};
 
 use crate::engine_suite::{Op, Snapshot, read_engine};
 use crate::generators::SplitMix64;
 use crate::sim_fs::{OpSet, PowerLoss, SimFs};
 
-/// Every write of one (series, timestamp): value bits, acknowledged.
-type History = BTreeMap<(SeriesMeta, i64), Vec<(u64, bool)>>;
+/// Every write of one (series, timestamp): value bits (`None`: deleted),
+/// acknowledged.
+type History = BTreeMap<(SeriesMeta, i64), Vec<(Option<u64>, bool)>>;
 
 /// Nanoseconds per partition in [`power_cut_config`] and [`power_cut_script`].
 pub const PARTITION_NS: i64 = 1_000;
@@ -84,6 +86,11 @@ pub fn power_cut_script(seed: u64) -> Vec<Op> {
         Op::Write(points)
     };
     let step = Duration::from_nanos(PARTITION_NS as u64);
+    let delete = |series: u64, start: i64, end: i64| {
+        let meta = SeriesMeta::new("power", vec![("s".to_string(), series.to_string())]);
+        let range = TimeRange::new(start, end);
+        Op::Delete(Arc::new(meta), range.unwrap_or(TimeRange::ALL))
+    };
     vec![
         batch(0),
         batch(500),
@@ -92,12 +99,14 @@ pub fn power_cut_script(seed: u64) -> Vec<Op> {
         batch(200),
         Op::Flush,
         batch(2_500),
+        delete(1, 0, 2_000),
         Op::Compact,
         batch(4_000),
         Op::Retention(step * 3),
         batch(5_000),
         Op::Restart,
         batch(6_000),
+        delete(2, 5_500, 7_000),
         batch(7_500),
         Op::Flush,
         Op::Crash,
@@ -256,7 +265,17 @@ fn step(
                     .history
                     .entry(key)
                     .or_default()
-                    .push((p.value.to_bits(), ok));
+                    .push((Some(p.value.to_bits()), ok));
+            }
+            ok
+        }
+        Op::Delete(series, range) => {
+            let selector = SeriesSelector::Exact(SeriesMeta::clone(series));
+            let ok = engine.delete(&selector, *range).is_ok();
+            for ((meta, ts), writes) in played.history.iter_mut() {
+                if meta == &**series && range.contains(*ts) {
+                    writes.push((None, ok));
+                }
             }
             ok
         }
@@ -296,8 +315,9 @@ fn judge(played: &Played, got: &Snapshot, partition: Duration) -> CutOutcome {
         let last_acked = writes.iter().rposition(|(_, acked)| *acked);
         let allowed = &writes[last_acked.unwrap_or(0)..];
         match got.get(key) {
-            Some(bits) if allowed.iter().any(|(v, _)| v == bits) => {}
+            Some(bits) if allowed.iter().any(|(v, _)| *v == Some(*bits)) => {}
             Some(_) => outcome.invented += 1,
+            None if allowed.iter().any(|(v, _)| v.is_none()) => {}
             None if last_acked.is_some() && !expired(key.1) => outcome.lost += 1,
             None => {}
         }

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use skulk_format::{STAMP_LEN, Stamp};
 
+use skulk_format::{SeriesId, TimeRange};
+
 use super::{FileRecord, Manifest};
+use crate::tombstone::Tombstone;
 use crate::{EngineError, Result};
 
 /// The first four bytes of a manifest.
@@ -19,6 +22,13 @@ const FILE_FIXED_LEN: usize = 8 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 8;
 /// The longest path a file record may hold.
 const MAX_PATH_LEN: usize = 1024;
 const HAS_RETENTION_CUTOFF: u8 = 1;
+/// A tombstone section follows the removed files. Only set when there are
+/// tombstones, so a manifest without deletes is what earlier builds wrote;
+/// a build that does not know the flag refuses the manifest rather than
+/// show deleted points.
+const HAS_TOMBSTONES: u8 = 2;
+/// The fixed fields of a tombstone before its series ids.
+const TOMBSTONE_FIXED_LEN: usize = 8 + 8 + 8 + 4;
 
 /// The bytes of `manifest`.
 pub(crate) fn encode(manifest: &Manifest) -> Vec<u8> {
@@ -30,11 +40,13 @@ pub(crate) fn encode(manifest: &Manifest) -> Vec<u8> {
     );
     put_u64(&mut body, manifest.safe_lsn);
     put_u64(&mut body, manifest.next_gen);
-    let flags = if manifest.retention_cutoff.is_some() {
-        HAS_RETENTION_CUTOFF
-    } else {
-        0
-    };
+    let mut flags = 0;
+    if manifest.retention_cutoff.is_some() {
+        flags |= HAS_RETENTION_CUTOFF;
+    }
+    if !manifest.tombstones.is_empty() {
+        flags |= HAS_TOMBSTONES;
+    }
     body.push(flags);
     body.extend_from_slice(&manifest.retention_cutoff.unwrap_or(0).to_le_bytes());
     body.extend_from_slice(&(manifest.files.len() as u32).to_le_bytes());
@@ -61,6 +73,9 @@ pub(crate) fn encode(manifest: &Manifest) -> Vec<u8> {
     for path in &manifest.removed {
         put_path(&mut body, path);
     }
+    if !manifest.tombstones.is_empty() {
+        put_tombstones(&mut body, &manifest.tombstones);
+    }
     let stamp = Stamp {
         magic: MANIFEST_MAGIC,
         version: MANIFEST_VERSION,
@@ -71,6 +86,19 @@ pub(crate) fn encode(manifest: &Manifest) -> Vec<u8> {
     out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
     out.extend_from_slice(&body);
     out
+}
+
+fn put_tombstones(out: &mut Vec<u8>, tombstones: &[Tombstone]) {
+    out.extend_from_slice(&(tombstones.len() as u32).to_le_bytes());
+    for t in tombstones {
+        put_u64(out, t.gen_limit);
+        out.extend_from_slice(&t.range.start().to_le_bytes());
+        out.extend_from_slice(&t.range.end().to_le_bytes());
+        out.extend_from_slice(&(t.series.len() as u32).to_le_bytes());
+        for id in &t.series {
+            put_u64(out, id.0);
+        }
+    }
 }
 
 fn put_path(out: &mut Vec<u8>, path: &Path) {
@@ -204,7 +232,7 @@ fn read_body(r: &mut Reader<'_>) -> Field<Manifest> {
     let next_gen = r.u64("next generation")?;
     let at = r.offset();
     let [flags] = r.take::<1>("flags")?;
-    if flags & !HAS_RETENTION_CUTOFF != 0 {
+    if flags & !(HAS_RETENTION_CUTOFF | HAS_TOMBSTONES) != 0 {
         return Err(("known flags only", at));
     }
     let cutoff = r.i64("retention cutoff")?;
@@ -224,6 +252,11 @@ fn read_body(r: &mut Reader<'_>) -> Field<Manifest> {
     for _ in 0..count {
         removed.push(read_path(r)?);
     }
+    let tombstones = if flags & HAS_TOMBSTONES != 0 {
+        read_tombstones(r, next_gen)?
+    } else {
+        Vec::new()
+    };
     Ok(Manifest {
         sequence,
         partition_duration: Duration::from_nanos(duration_ns),
@@ -233,7 +266,55 @@ fn read_body(r: &mut Reader<'_>) -> Field<Manifest> {
         files,
         wal_segments,
         removed,
+        tombstones,
     })
+}
+
+fn read_tombstones(r: &mut Reader<'_>, next_gen: u64) -> Field<Vec<Tombstone>> {
+    let count = r.count("tombstone count", TOMBSTONE_FIXED_LEN + 8)?;
+    if count == 0 {
+        return Err((
+            "a tombstone section only when there are tombstones",
+            r.offset(),
+        ));
+    }
+    let mut tombstones = Vec::with_capacity(count);
+    for _ in 0..count {
+        let at = r.offset();
+        let gen_limit = r.u64("tombstone generation limit")?;
+        if gen_limit == 0 || gen_limit > next_gen {
+            return Err((
+                "a tombstone generation limit of 1 to the next generation",
+                at,
+            ));
+        }
+        let at = r.offset();
+        let start = r.i64("tombstone start")?;
+        let end = r.i64("tombstone end")?;
+        let range = TimeRange::new(start, end)
+            .ok()
+            .filter(|range| !range.is_empty())
+            .ok_or(("a tombstone range with start < end", at))?;
+        let n = r.count("tombstone series count", 8)?;
+        let mut series: Vec<SeriesId> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let at = r.offset();
+            let id = SeriesId(r.u64("tombstone series id")?);
+            if series.last().is_some_and(|prev| *prev >= id) {
+                return Err(("tombstone series ids in increasing order", at));
+            }
+            series.push(id);
+        }
+        if series.is_empty() {
+            return Err(("a tombstone with a series", at));
+        }
+        tombstones.push(Tombstone {
+            gen_limit,
+            range,
+            series,
+        });
+    }
+    Ok(tombstones)
 }
 
 fn read_files(r: &mut Reader<'_>, next_gen: u64) -> Field<Vec<FileRecord>> {
@@ -347,7 +428,51 @@ mod tests {
             ],
             wal_segments: vec![3, 40],
             removed: vec![PathBuf::from("tsm/0000000000000002-0000000000000002.tsm")],
+            tombstones: Vec::new(),
         }
+    }
+
+    fn with_tombstones() -> Manifest {
+        let mut m = sample();
+        m.tombstones = vec![
+            Tombstone {
+                gen_limit: 6,
+                range: TimeRange::new(-10, 10).unwrap(),
+                series: vec![SeriesId(3), SeriesId(u64::MAX)],
+            },
+            Tombstone {
+                gen_limit: 8,
+                range: TimeRange::ALL,
+                series: vec![SeriesId(0)],
+            },
+        ];
+        m
+    }
+
+    #[test]
+    fn tombstones_round_trip_and_a_manifest_without_them_has_no_section() {
+        let m = with_tombstones();
+        assert_eq!(decode_manifest(&encode(&m), Path::new("M")).unwrap(), m);
+        let mut none = m.clone();
+        none.tombstones.clear();
+        assert_eq!(encode(&none), encode(&sample()));
+        let bad = |change: fn(&mut Manifest)| {
+            let mut m = with_tombstones();
+            change(&mut m);
+            decode_manifest(&encode(&m), Path::new("M")).is_err()
+        };
+        assert!(
+            bad(|m| m.tombstones[0].gen_limit = 9),
+            "limit past next gen"
+        );
+        assert!(bad(|m| m.tombstones[0].gen_limit = 0));
+        assert!(bad(
+            |m| m.tombstones[0].series = vec![SeriesId(4), SeriesId(3)]
+        ));
+        assert!(bad(|m| m.tombstones[0].series.clear()));
+        assert!(bad(
+            |m| m.tombstones[0].range = TimeRange::new(5, 5).unwrap()
+        ));
     }
 
     #[test]
@@ -364,7 +489,7 @@ mod tests {
 
     #[test]
     fn every_prefix_and_every_byte_flip_is_a_typed_error() {
-        let bytes = encode(&sample());
+        let bytes = encode(&with_tombstones());
         for len in 0..bytes.len() {
             assert!(
                 matches!(

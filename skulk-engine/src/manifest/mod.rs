@@ -17,6 +17,7 @@ pub use codec::{MANIFEST_MAGIC, MANIFEST_VERSION, decode_manifest};
 
 use crate::Result;
 use crate::layout::{FileGens, Layout};
+use crate::tombstone::Tombstone;
 
 /// The manifest's file name in a data directory.
 pub const MANIFEST_FILE_NAME: &str = "MANIFEST";
@@ -80,6 +81,8 @@ pub struct Manifest {
     /// Files a compaction or retention replaced or dropped whose removal
     /// may not be durable yet: open deletes them if they are still there.
     pub removed: Vec<PathBuf>,
+    /// Deletes whose points some listed file still holds, oldest first.
+    pub tombstones: Vec<Tombstone>,
 }
 
 impl Manifest {
@@ -94,6 +97,7 @@ impl Manifest {
             files: Vec::new(),
             wal_segments: Vec::new(),
             removed: Vec::new(),
+            tombstones: Vec::new(),
         }
     }
 

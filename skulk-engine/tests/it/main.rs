@@ -5,6 +5,7 @@ mod concurrent;
 mod config;
 mod corruption;
 mod crash;
+mod delete;
 mod e2e;
 mod failure;
 mod lifecycle;
