@@ -1,6 +1,7 @@
-//! A log directory that reads the real one and keeps every change in
-//! memory, so that `repair --dry-run` runs the same WAL repair and reports
-//! exactly what it would do, without changing a byte on disk.
+//! A data directory that reads the real one and keeps every change in
+//! memory, so that `repair --dry-run` runs the same WAL repair, checks the
+//! directory as the repair would leave it, and reports exactly what it
+//! would do, without changing a byte on disk.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -40,16 +41,17 @@ pub struct DryRunDir {
 }
 
 impl DryRunDir {
-    /// The existing log directory at `path`, read-only.
+    /// The existing directory at `path`, read-only.
     pub fn open(path: &Path) -> io::Result<Self> {
-        if !path.is_dir() {
+        let real = FsStorage::new(path);
+        if real.metadata(Path::new(""))?.kind != EntryKind::Dir {
             return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "WAL directory not found",
+                io::ErrorKind::NotADirectory,
+                "not a directory",
             ));
         }
         Ok(Self {
-            real: FsStorage::new(path),
+            real,
             changes: Changes::default(),
         })
     }
