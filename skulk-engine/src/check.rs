@@ -261,7 +261,8 @@ fn check_unlisted(
 
 fn check_wal(layout: &Layout, manifest: Option<&Manifest>, report: &mut DirectoryReport) {
     let wal = Path::new(WAL_DIR);
-    match Wal::recover_in(Arc::clone(layout.storage()), WAL_DIR) {
+    let covered = manifest.map_or(0, |m| m.safe_lsn);
+    match Wal::recover_covered(Arc::clone(layout.storage()), WAL_DIR, covered) {
         Ok(recovery) => {
             let mut detail = format!(
                 "{} segment(s), {} records",
@@ -275,6 +276,18 @@ fn check_wal(layout: &Layout, manifest: Option<&Manifest>, report: &mut Director
                 ));
             }
             report.push(wal, FileStatus::Ok, detail);
+            for skipped in recovery.skipped() {
+                let name = skipped.segment.file_name().unwrap_or_default();
+                report.push(
+                    wal.join(name),
+                    FileStatus::Corrupt,
+                    format!(
+                        "{} damaged bytes at offset {} held LSNs {}..={}, all already in the \
+                         files: nothing lost (skipped on open; `skulk repair` rewrites the segment)",
+                        skipped.len, skipped.offset, skipped.first_lsn, skipped.last_lsn
+                    ),
+                );
+            }
             if let Some(m) = manifest
                 && let Err(e) = crate::recovery::check_segments(layout, m, &recovery)
             {

@@ -143,7 +143,7 @@ fn attempt(
         files.push(Arc::new(file));
     }
     state.add_files(files);
-    let recovery = match Wal::recover_in(Arc::clone(storage), WAL_DIR) {
+    let recovery = match Wal::recover_covered(Arc::clone(storage), WAL_DIR, manifest.safe_lsn) {
         Ok(recovery) => recovery,
         Err(e @ (WalError::Io { .. } | WalError::Corrupt { .. })) => {
             return Err(moved_on(EngineError::Wal(e)));

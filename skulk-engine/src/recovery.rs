@@ -51,8 +51,12 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     state.add_files(files);
 
     let storage = Arc::clone(layout.storage());
-    let (wal, recovery) = Wal::open_in(storage, WAL_DIR, config.wal.clone())?;
+    // Damage to records the files already hold is no reason to refuse the
+    // log: it is skipped and reported.
+    let (wal, recovery) =
+        Wal::open_covered(storage, WAL_DIR, config.wal.clone(), manifest.safe_lsn)?;
     stats.torn_bytes = recovery.torn_bytes();
+    stats.wal_damage_skipped = recovery.skipped().to_vec();
     check_segments(&layout, &manifest, &recovery)?;
     let last = recovery.next_lsn().saturating_sub(1);
     // The WAL lost a tail that files already hold: lower the safe LSN, so
@@ -369,17 +373,21 @@ pub(crate) fn replay(
             WalEntry::Points(points) => {
                 let resolved = points
                     .iter()
-                    .map(|p| match series.get(&p.series_id) {
-                        Some(meta) => Ok(DataPoint::for_series(
-                            Arc::clone(meta),
-                            p.timestamp,
-                            p.value,
-                        )),
-                        None => Err(WalError::UnknownSeries {
-                            lsn: *lsn,
-                            series: p.series_id,
-                        }),
-                    })
+                    // A definition in skipped (covered) damage: the files
+                    // know the series.
+                    .map(
+                        |p| match series.get(&p.series_id).or(state.catalog.get(&p.series_id)) {
+                            Some(meta) => Ok(DataPoint::for_series(
+                                Arc::clone(meta),
+                                p.timestamp,
+                                p.value,
+                            )),
+                            None => Err(WalError::UnknownSeries {
+                                lsn: *lsn,
+                                series: p.series_id,
+                            }),
+                        },
+                    )
                     .collect::<Result<Vec<_>, WalError>>()?;
                 state.insert(&resolved, *lsn)?;
                 stats.wal_points_replayed += resolved.len() as u64;

@@ -67,12 +67,38 @@ fn a_clean_directory_needs_nothing() {
     assert_eq!(exported(&s), before);
 }
 
+/// Asserts that `repair` (with `extra` arguments) names the lost record
+/// of `segment`, changes nothing and exits with the needs-attention code.
+fn assert_wal_loss_refused(s: &Scratch, segment: &Path, lsn: u64, extra: &[&str]) {
+    let before = snapshot(&s.data());
+    let args: Vec<&str> = ["repair"].iter().chain(extra).copied().collect();
+    let (out, stdout, stderr) = run(s, &args);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    let loss = stdout
+        .lines()
+        .find(|l| l.starts_with("LOSS: "))
+        .unwrap_or_else(|| panic!("no LOSS line: {stdout}"));
+    assert!(
+        loss.contains(&segment.display().to_string())
+            && loss.contains(&format!("records {lsn}..={lsn}, in no TSM file")),
+        "{loss}"
+    );
+    assert!(!stdout.contains("opened: "), "{stdout}");
+    assert!(stderr.contains("--accept-loss"), "{stderr}");
+    assert_eq!(
+        snapshot(&s.data()),
+        before,
+        "{args:?} changed the directory"
+    );
+}
+
 #[test]
-fn a_flipped_byte_in_a_middle_wal_record_is_cut_with_a_backup() {
+fn a_flipped_byte_in_a_middle_wal_record_is_a_loss_to_accept() {
     let s = Scratch::new();
     let (segment, starts) = wal_only(&s, 10);
     let bad = 6;
-    let original = std::fs::read(&segment).unwrap();
+    // LSN 1 defines the series; batch `b` is LSN `b + 2`.
+    let lsn = bad as u64 + 2;
     flip(
         &segment,
         starts[bad] + skulk_wal::FRAME_HEADER_LEN as u64 + 3,
@@ -81,43 +107,62 @@ fn a_flipped_byte_in_a_middle_wal_record_is_cut_with_a_backup() {
     let err = Engine::open(s.data(), EngineConfig::default()).unwrap_err();
     assert!(err.to_string().contains("corrupt WAL segment"), "{err}");
 
-    // A dry run names the cut and changes nothing.
-    let wal = s.data().join("wal");
-    let before = snapshot(&wal);
-    let (out, stdout, stderr) = run(&s, &["repair", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    let cut = format!("at byte {}", starts[bad]);
+    // verify names the segment.
+    let (out, stdout, _) = run(&s, &["verify"]);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    let shown = segment.display().to_string();
     assert!(
-        stdout.contains(&cut) && stdout.contains("would cut"),
+        stdout
+            .lines()
+            .any(|l| l.starts_with("CORRUPT") && l.contains(&shown)),
         "{stdout}"
     );
-    assert!(!stdout.contains("opened: "), "{stdout}");
-    assert_eq!(snapshot(&wal), before);
+
+    // Without --accept-loss, nothing changes.
+    assert_wal_loss_refused(&s, &segment, lsn, &[]);
+    assert_wal_loss_refused(&s, &segment, lsn, &["--dry-run"]);
+    let before = snapshot(&s.data());
+    let (out, stdout, stderr) = run(&s, &["repair", "--dry-run", "--accept-loss"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("would rewrite segment(s)"), "{stdout}");
+    assert_eq!(snapshot(&s.data()), before);
     assert!(Engine::open(s.data(), EngineConfig::default()).is_err());
 
-    let (out, stdout, stderr) = run(&s, &["repair"]);
+    let (out, stdout, stderr) = run(&s, &["repair", "--accept-loss"]);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains(&cut), "{stdout}");
+    assert!(stdout.contains("rewrote segment(s)"), "{stdout}");
+    assert!(stdout.contains("recorded 1 WAL loss(es)"), "{stdout}");
     assert!(stdout.contains("opened: "), "{stdout}");
-    assert_eq!(
-        std::fs::read(&segment).unwrap(),
-        &original[..starts[bad] as usize]
-    );
+    let wal = s.data().join("wal");
     let kept = backups(&wal);
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(std::fs::read(&kept[0]).unwrap(), damaged);
     assert!(stdout.contains(&kept[0].display().to_string()), "{stdout}");
+    let losses = std::fs::read_to_string(s.data().join("LOSSES")).unwrap();
+    assert_eq!(losses.lines().count(), 1, "{losses}");
+    assert!(
+        losses.contains(" lost wal/0000000000000001.wal: ")
+            && losses.contains(&format!("records {lsn}..={lsn}")),
+        "{losses}"
+    );
 
-    // Every point before the cut is there, none after it.
+    // Every point is there but the damaged record's: the records after
+    // it were kept.
     let rows = exported(&s);
-    let expected: Vec<i64> = (0..bad as i64)
+    let expected: Vec<i64> = (0..10)
+        .filter(|b| *b != bad as i64)
         .flat_map(|b| (0..PER_BATCH).map(move |i| b * 100 + i))
         .collect();
     let got: Vec<i64> = rows.keys().map(|(_, ts)| *ts).collect();
     assert_eq!(got, expected);
-    // The backup is not taken for a segment on the next open.
+    // The repaired log verifies; the backup is not taken for a segment.
+    let (out, stdout, _) = run(&s, &["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
     let (out, stdout, _) = run(&s, &["repair"]);
-    assert!(out.status.success() && stdout.contains("nothing to repair"));
+    assert!(
+        out.status.success() && stdout.contains("nothing to repair"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -169,3 +169,32 @@ pub fn accept(data: &DataDir, out: &mut dyn Write) -> Result<()> {
         ),
     )
 }
+
+/// Appends a line per WAL loss to `LOSSES` (as `skulk_engine::accept_losses`
+/// writes its own: `<unix seconds> lost <path>: <what>`), durably, before
+/// the repair that makes them; the caller holds the directory's lock.
+pub fn record_wal(data: &DataDir, lost: &[Lost], out: &mut dyn Write) -> Result<()> {
+    let path = Path::new(LOSSES_FILE_NAME);
+    let storage = data.storage();
+    let mut text = match data.entry(path)? {
+        Some(_) => storage.read(path).map_err(CliError::io(data.shown(path)))?,
+        None => Vec::new(),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let root = data.shown(Path::new(""));
+    for loss in lost {
+        let rel = loss.path.strip_prefix(&root).unwrap_or(&loss.path);
+        let line = format!("{now} lost {}: {}\n", rel.display(), loss.what);
+        text.extend_from_slice(line.as_bytes());
+    }
+    skulk_format::storage::write_atomic(storage.as_ref(), path, &text)
+        .map_err(|(shown, e)| CliError::io(shown)(e))?;
+    let line = format!(
+        "recorded {} WAL loss(es) in {}",
+        lost.len(),
+        data.shown(path).display()
+    );
+    say(out, &line)
+}

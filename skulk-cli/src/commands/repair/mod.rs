@@ -3,8 +3,10 @@
 //!
 //! Under the data directory's `LOCK` (so never beside an open engine):
 //! checks the `MANIFEST` (or a layout-1 `CHECKPOINT`; never rewritten),
-//! cuts the WAL at its first corruption (the originals are kept as
-//! `<segment>.repair-<secs>`), checks the whole directory
+//! repairs the WAL, keeping every record that checks out (the originals
+//! are kept as `<segment>.repair-<secs>`; records no file holds are lost,
+//! so the log is changed only with `--accept-loss`), checks the whole
+//! directory
 //! (`skulk_engine::check_directory`) and moves every damaged TSM file to
 //! `quarantine/`. Files and WAL segments the manifest lists that are then
 //! lost (missing, or quarantined) are printed with what they held; with
@@ -35,6 +37,19 @@ use crate::disk;
 use crate::error::{CliError, Result};
 use crate::output::{human_bytes, thousands};
 
+/// What the steps of a repair found.
+#[derive(Debug, Default)]
+struct Found {
+    /// True when anything was (or would be) changed.
+    changed: bool,
+    /// Losses of listed files and WAL segments (`accept_losses` takes them).
+    file_losses: Vec<losses::Lost>,
+    /// WAL records lost to damage (recorded by the WAL step once accepted).
+    wal_losses: Vec<losses::Lost>,
+    /// Problems no repair fixes.
+    unrepaired: Vec<String>,
+}
+
 /// Runs `repair`. Exit status 0 when the directory opens afterwards (or,
 /// in a dry run, would open); 3 when something needs manual attention or
 /// a loss is not accepted.
@@ -47,75 +62,105 @@ pub fn run(ctx: &Context, args: &RepairArgs, out: &mut dyn Write) -> Result<()> 
         )));
     }
     let data = DataDir::new(dir);
-    let dry = args.dry_run;
-    let lock = lock(&data, dry)?;
-    if dry {
+    let lock = lock(&data, args.dry_run)?;
+    if args.dry_run {
         say(out, "dry run: nothing is changed on disk")?;
     }
-    let storage: Arc<dyn Storage> = if dry {
-        Arc::new(dry_run::DryRunDir::open(dir).map_err(CliError::io(dir))?)
-    } else {
-        data.storage()
-    };
-    let mut unrepaired = Vec::new();
-    let manifest = header::check(&data, &mut unrepaired, out)?;
-    let wal_cut = wal::repair(&data, &storage, dry, &mut unrepaired, out)?;
-    let report = skulk_engine::check_directory(Arc::clone(&storage))?;
-    let moved = quarantine::run(&data, &report, dry)?;
-    print_tsm(&data, &report, &moved, dry, out)?;
-    let lost = match &manifest {
-        Some(manifest) => losses::find(&data, manifest, &report, &moved),
-        None => Vec::new(),
-    };
-    if !wal_cut && moved.is_empty() && lost.is_empty() && unrepaired.is_empty() {
+    let found = examine(&data, args, out)?;
+    if !found.changed && found.file_losses.is_empty() && found.unrepaired.is_empty() {
         say(out, "nothing to repair")?;
     }
-    if let Some(first) = unrepaired.first() {
-        say(
-            out,
-            &format!("{} problem(s) need manual attention", unrepaired.len()),
-        )?;
-        return Err(CliError::Corruption {
-            count: unrepaired.len(),
-            first: first.clone(),
-        });
+    refuse_unrepaired(&found.unrepaired, out)?;
+    let all: Vec<losses::Lost> = found
+        .wal_losses
+        .iter()
+        .chain(&found.file_losses)
+        .cloned()
+        .collect();
+    losses::print(&all, out)?;
+    if !args.accept_loss {
+        refuse_losses(&data, &all, out)?;
     }
-    losses::print(&lost, out)?;
-    if let Some(first) = lost.first()
-        && !args.accept_loss
-    {
-        say(
-            out,
-            &format!(
-                "{} loss(es) not accepted: restore the files from a backup, or run again with \
-             --accept-loss to record them in {} and open without them",
-                lost.len(),
-                data.shown(Path::new(skulk_engine::LOSSES_FILE_NAME))
-                    .display()
-            ),
-        )?;
-        return Err(CliError::Corruption {
-            count: lost.len(),
-            first: format!("loss not accepted (--accept-loss): {}", first.line()),
-        });
-    }
-    if dry {
-        if !lost.is_empty() {
-            say(
-                out,
-                &format!(
-                    "dry run: --accept-loss would record {} loss(es)",
-                    lost.len()
-                ),
-            )?;
+    if args.dry_run {
+        if !all.is_empty() {
+            let line = format!("dry run: --accept-loss would record {} loss(es)", all.len());
+            say(out, &line)?;
         }
         return say(out, "dry run: run without --dry-run to make these changes");
     }
     drop(lock);
-    if !lost.is_empty() {
+    if !found.file_losses.is_empty() {
         losses::accept(&data, out)?;
     }
     open_engine(ctx, out)
+}
+
+/// The steps that look at (and, unless a dry run, change) the directory:
+/// the manifest, the WAL, the whole directory, quarantine.
+fn examine(data: &DataDir, args: &RepairArgs, out: &mut dyn Write) -> Result<Found> {
+    let dry = args.dry_run;
+    let storage: Arc<dyn Storage> = if dry {
+        let root = data.shown(Path::new(""));
+        Arc::new(dry_run::DryRunDir::open(&root).map_err(CliError::io(&root))?)
+    } else {
+        data.storage()
+    };
+    let mut found = Found::default();
+    let header = header::check(data, &mut found.unrepaired, out)?;
+    if !found.unrepaired.is_empty() {
+        say(
+            out,
+            "WAL: not repaired while the file above needs attention",
+        )?;
+        return Ok(found);
+    }
+    let options = wal::WalOptions {
+        covered: header.safe_lsn,
+        dry,
+        accept_loss: args.accept_loss,
+    };
+    let wal = wal::repair(data, &storage, options, &mut found.unrepaired, out)?;
+    let report = skulk_engine::check_directory(Arc::clone(&storage))?;
+    let moved = quarantine::run(data, &report, dry)?;
+    print_tsm(data, &report, &moved, dry, out)?;
+    if let Some(manifest) = &header.manifest {
+        found.file_losses = losses::find(data, manifest, &report, &moved);
+    }
+    found.changed = wal.changed || !moved.is_empty();
+    found.wal_losses = wal.lost;
+    Ok(found)
+}
+
+/// Ends the run (exit status 3) when something needs manual attention.
+fn refuse_unrepaired(unrepaired: &[String], out: &mut dyn Write) -> Result<()> {
+    let Some(first) = unrepaired.first() else {
+        return Ok(());
+    };
+    let line = format!("{} problem(s) need manual attention", unrepaired.len());
+    say(out, &line)?;
+    Err(CliError::Corruption {
+        count: unrepaired.len(),
+        first: first.clone(),
+    })
+}
+
+/// Ends the run (exit status 3) when there are losses, not accepted.
+fn refuse_losses(data: &DataDir, lost: &[losses::Lost], out: &mut dyn Write) -> Result<()> {
+    let Some(first) = lost.first() else {
+        return Ok(());
+    };
+    let line = format!(
+        "{} loss(es) not accepted: restore the files from a backup, or run again with \
+         --accept-loss to record them in {} and open without them",
+        lost.len(),
+        data.shown(Path::new(skulk_engine::LOSSES_FILE_NAME))
+            .display()
+    );
+    say(out, &line)?;
+    Err(CliError::Corruption {
+        count: lost.len(),
+        first: format!("loss not accepted (--accept-loss): {}", first.line()),
+    })
 }
 
 /// Takes `<dir>/LOCK`, the lock an open engine holds. A dry run creates

@@ -108,7 +108,7 @@ fn next_steps(dir: &Path, report: &DirectoryReport) -> Vec<String> {
         found(&|p, s| p == Path::new(MANIFEST_FILE_NAME) && s == FileStatus::Corrupt);
     let checkpoint_bad =
         found(&|p, s| p == Path::new(CHECKPOINT_FILE_NAME) && s == FileStatus::Corrupt);
-    let wal_bad = found(&|p, s| p == Path::new(WAL_DIR) && s == FileStatus::Corrupt);
+    let wal_bad = found(&|p, s| p.starts_with(WAL_DIR) && s == FileStatus::Corrupt);
     let damaged =
         found(&|p, s| is_data(p) && matches!(s, FileStatus::Corrupt | FileStatus::Changed));
     let missing = found(&|_, s| s == FileStatus::Missing);
@@ -122,7 +122,10 @@ fn next_steps(dir: &Path, report: &DirectoryReport) -> Vec<String> {
     }
     let mut fixes = Vec::new();
     if wal_bad {
-        fixes.push("cut the WAL at its first corruption, keeping the original");
+        fixes.push(
+            "rewrite the damaged WAL segments with every record that checks out, keeping the \
+             originals (records lost to the damage only with --accept-loss)",
+        );
     }
     if damaged {
         fixes.push("move the damaged files to quarantine/");
