@@ -81,7 +81,8 @@ impl CliError {
             CliError::Engine(
                 skulk_engine::EngineError::InvalidArgument(_)
                 | skulk_engine::EngineError::InvalidSelector { .. }
-                | skulk_engine::EngineError::SettingMismatch { .. },
+                | skulk_engine::EngineError::SettingMismatch { .. }
+                | skulk_engine::EngineError::OutOfRange { .. },
             ) => 2,
             CliError::Corruption { .. } => 3,
             CliError::BadLine { .. } => 4,
@@ -141,5 +142,19 @@ mod tests {
         assert_eq!(err.one_line(), "data.csv: no such file really");
         assert_eq!(err.exit_code(), ExitCode::from(1));
         assert_eq!(CliError::Usage("x".into()).exit_code(), ExitCode::from(2));
+    }
+
+    #[test]
+    fn a_setting_out_of_range_is_a_usage_error() {
+        let err = CliError::from(skulk_engine::EngineError::OutOfRange {
+            key: "wal.batch_size".into(),
+            value: "0".into(),
+            range: "1 to 4096".into(),
+        });
+        assert_eq!(err.exit_code(), ExitCode::from(2));
+        assert_eq!(
+            err.one_line(),
+            "wal.batch_size = 0 is out of range: it must be 1 to 4096"
+        );
     }
 }

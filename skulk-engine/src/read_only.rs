@@ -64,6 +64,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         state: RwLock::new(snap.state),
         ingest: RwLock::new(()),
         lifecycle: Mutex::new(()),
+        sequencer: Default::default(),
         applied_lsn: AtomicU64::new(snap.applied),
         failed: AtomicBool::new(false),
         failure: Mutex::new(None),

@@ -95,6 +95,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         state: RwLock::new(state),
         ingest: RwLock::new(()),
         lifecycle: Mutex::new(()),
+        sequencer: Default::default(),
         applied_lsn: AtomicU64::new(applied),
         safe_lsn: AtomicU64::new(safe_lsn),
         next_gen: AtomicU64::new(next_gen),

@@ -110,6 +110,7 @@ pub struct EngineStats {
     pub safe_lsn: u64,
     /// True once a durability failure made the engine read-only.
     pub failed: bool,
-    /// The last error of the background maintenance thread, if any.
-    pub last_background_error: Option<String>,
+    /// The last error of the background maintenance thread, if any, with
+    /// its I/O error kind.
+    pub last_background_error: Option<crate::Failure>,
 }

@@ -27,7 +27,9 @@ mod writer;
 /// and growing by one per record.
 pub type Lsn = u64;
 
-pub use config::{MIN_SEGMENT_SIZE, SyncMode, WalConfig};
+pub use config::{
+    MAX_BATCH_SIZE, MAX_BATCH_TIMEOUT, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE, SyncMode, WalConfig,
+};
 pub use entry::{WalEntry, WalPoint};
 pub use error::{Result, WalError};
 pub use frame::{FRAME_HEADER_LEN, FRAME_HEADER_LEN_V1, MAX_PAYLOAD_LEN};

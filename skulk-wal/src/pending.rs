@@ -10,7 +10,7 @@ use skulk_format::{SeriesId, SeriesMeta};
 use crate::entry::record_type;
 use crate::frame::{self, FRAME_HEADER_LEN};
 use crate::header::SEGMENT_HEADER_LEN;
-use crate::{Lsn, WalEntry};
+use crate::{Lsn, WalEntry, WalError};
 
 /// Bytes to write: to the current segment, or to a new segment starting
 /// at `new_segment`.
@@ -34,8 +34,8 @@ pub(crate) struct Pending {
     pub records: usize,
     /// A writer is committing a batch.
     pub flushing: bool,
-    /// A sync failed: refuse everything.
-    pub poisoned: bool,
+    /// A write or sync failed: refuse everything with this error.
+    pub poisoned: Option<WalError>,
     /// Every series the log has seen (for collision checks).
     pub series: HashMap<SeriesId, Arc<SeriesMeta>>,
     /// The series the active segment defines.
@@ -70,7 +70,7 @@ impl Pending {
             chunks: Vec::new(),
             records: 0,
             flushing: false,
-            poisoned: false,
+            poisoned: None,
             series,
             active_defs,
             seg_bytes,

@@ -198,6 +198,18 @@ impl Wal {
     /// LSN once durable. Fails on an empty slice or a series id collision
     /// (nothing is logged then).
     pub fn append_points(&self, points: &[DataPoint]) -> Result<Lsn> {
+        self.append_points_then(points, |_| {})
+    }
+
+    /// [`Wal::append_points`], calling `assigned` with the Points record's
+    /// LSN as soon as it is assigned, while no other record can be: callers
+    /// that apply records elsewhere learn their order before waiting for
+    /// durability (and must expect the append to fail after `assigned`).
+    pub fn append_points_then(
+        &self,
+        points: &[DataPoint],
+        assigned: impl FnOnce(Lsn),
+    ) -> Result<Lsn> {
         if points.is_empty() {
             return Err(WalError::InvalidArgument(
                 "append_points needs at least one point".into(),
@@ -224,6 +236,7 @@ impl Wal {
             .map(|p| &p.series)
             .collect();
         let lsn = state.push_points(&metas, &payload);
+        assigned(lsn);
         self.wait_durable(state, lsn)
     }
 
@@ -237,13 +250,13 @@ impl Wal {
         };
         match &result {
             Ok(()) => lock(&self.state).note_synced(first, len),
-            Err(_) => self.poison(),
+            Err(e) => self.poison(e),
         }
         result
     }
 
-    fn poison(&self) {
-        lock(&self.state).poisoned = true;
+    fn poison(&self, cause: &WalError) {
+        lock(&self.state).poisoned.get_or_insert(cause.poisoned());
         self.done.notify_all();
     }
 
@@ -262,7 +275,7 @@ impl Wal {
             return Ok(0);
         }
         if let Err(e) = writer.sync(crate::SyncMode::Fsync) {
-            self.poison();
+            self.poison(&e);
             return Err(e);
         }
         writer.truncate_through(safe_lsn)
@@ -294,7 +307,7 @@ impl Wal {
                 Ok(Some(first))
             }
             Err(e) => {
-                state.poisoned = true;
+                state.poisoned.get_or_insert(e.poisoned());
                 drop(state);
                 self.done.notify_all();
                 Err(e)
@@ -315,15 +328,14 @@ impl Wal {
     /// True once a sync or write failed: every append fails until the log
     /// is reopened.
     pub fn is_poisoned(&self) -> bool {
-        lock(&self.state).poisoned
+        lock(&self.state).poisoned.is_some()
     }
 
     fn lock_live(&self) -> Result<MutexGuard<'_, Pending>> {
         let state = lock(&self.state);
-        if state.poisoned {
-            Err(WalError::Poisoned)
-        } else {
-            Ok(state)
+        match &state.poisoned {
+            Some(cause) => Err(cause.poisoned()),
+            None => Ok(state),
         }
     }
 
@@ -337,8 +349,8 @@ impl Wal {
             if state.durable_lsn >= lsn {
                 return Ok(lsn);
             }
-            if state.poisoned {
-                return Err(WalError::Poisoned);
+            if let Some(cause) = &state.poisoned {
+                return Err(cause.poisoned());
             }
             if state.flushing {
                 state = self
@@ -355,7 +367,7 @@ impl Wal {
 
     /// Writes (and syncs) every pending record as one batch. On failure the
     /// log is poisoned and the error returned to this writer; the others
-    /// waiting on the batch get [`WalError::Poisoned`].
+    /// waiting on the batch get [`WalError::Poisoned`] (with its kind).
     fn commit_batch<'a>(
         &'a self,
         mut state: MutexGuard<'a, Pending>,
@@ -377,7 +389,9 @@ impl Wal {
                     state.note_synced(first, len);
                 }
             }
-            Err(_) => state.poisoned = true,
+            Err(e) => {
+                state.poisoned.get_or_insert(e.poisoned());
+            }
         }
         self.done.notify_all();
         (state, result)

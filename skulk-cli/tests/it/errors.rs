@@ -72,6 +72,25 @@ fn unknown_config_keys_are_one_clear_line() {
 }
 
 #[test]
+fn an_out_of_range_setting_names_its_key_and_range() {
+    let s = Scratch::new();
+    let config = s.write("skulk.toml", "compaction_min_files = 20000\n");
+    let out = s
+        .skulk(&["--config", config.to_str().unwrap(), "stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = one_line_error(&out.stderr);
+    assert!(
+        err.contains("skulk.toml")
+            && err.contains("compaction_min_files = 20000 is out of range")
+            && err.contains("0 to 10,000"),
+        "{err}"
+    );
+    assert!(!s.data().exists(), "nothing was created");
+}
+
+#[test]
 fn a_valid_config_is_used() {
     let s = Scratch::new();
     let config = s.write(

@@ -244,7 +244,9 @@ fn open_engine(ctx: &Context, out: &mut dyn Write) -> Result<()> {
             | EngineError::DirectoryInUse { .. }
             | EngineError::InvalidArgument(_)
             | EngineError::SettingMismatch { .. }
-            | EngineError::Config(_)),
+            | EngineError::OutOfRange { .. }
+            | EngineError::Config(_)
+            | EngineError::Failed(_)),
         ) => return Err(e.into()),
         Err(e) => {
             return Err(CliError::Corruption {
