@@ -43,10 +43,12 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print the blocks and points of a TSM file or the records of a WAL segment.
     Dump(DumpArgs),
-    /// Check every checksum of every TSM file and WAL segment.
+    /// Check a data directory against its manifest (every file, every
+    /// checksum, the WAL), or one file.
     Verify(VerifyArgs),
     /// Get a damaged data directory opening again: cut the WAL at its first
-    /// corruption and quarantine bad TSM files, keeping every original.
+    /// corruption and quarantine bad TSM files, keeping every original;
+    /// losses only with `--accept-loss`.
     Repair(RepairArgs),
     /// Merge each partition's TSM files into one.
     Compact,
@@ -305,7 +307,8 @@ pub struct ExportArgs {
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A TSM file or a directory (default: the data directory).
+    /// A TSM file or a directory (default: the data directory, whose
+    /// manifest names the files read).
     pub path: Option<PathBuf>,
     /// Output format.
     #[arg(long, short, default_value = "table")]
@@ -328,16 +331,22 @@ pub struct DumpArgs {
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A TSM file, a WAL segment or a directory (default: the data directory).
+    /// A data directory (the default), a folder of Skulk files, or one TSM
+    /// file, WAL segment, MANIFEST or CHECKPOINT.
     pub path: Option<PathBuf>,
 }
 
 /// Arguments of `repair`.
 #[derive(Debug, Args)]
 pub struct RepairArgs {
-    /// Only report what would be cut and quarantined; change nothing.
+    /// Only report what would be cut, quarantined and lost; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Take files and WAL segments the manifest lists that are missing or
+    /// damaged out of it, recording what they held in `LOSSES`, so that the
+    /// directory opens without them.
+    #[arg(long)]
+    pub accept_loss: bool,
 }
 
 /// Arguments of `stats`.

@@ -12,6 +12,8 @@ mod app;
 pub mod cli;
 mod commands;
 mod config;
+mod datadir;
+mod disk;
 mod error;
 mod files;
 pub mod fuzzing;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use skulk_engine::{AggregateFn, Aggregation, Engine, EngineConfig, Query, SeriesSelector};
+use skulk_format::storage::Storage;
 use skulk_format::{DataPoint, SeriesMeta, TimeRange};
 
 use super::Context;
@@ -59,7 +60,7 @@ pub fn run(ctx: &Context, args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     )
     .map_err(CliError::output)?;
 
-    std::fs::create_dir_all(&ctx.data_dir).map_err(CliError::io(&ctx.data_dir))?;
+    skulk_format::storage::FsStorage::create(&ctx.data_dir).map_err(CliError::io(&ctx.data_dir))?;
     let dir = tempfile::Builder::new()
         .prefix("bench-")
         .tempdir_in(&ctx.data_dir)
@@ -286,19 +287,11 @@ fn write_storage(out: &mut dyn Write, datasets: &[Dataset]) -> Result<()> {
 
 /// The bytes of every file under `dir`, and the number of TSM files.
 fn directory_bytes(dir: &Path) -> Result<(u64, u64)> {
+    let storage = crate::disk::storage();
     let (mut bytes, mut tsm) = (0, 0);
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).map_err(CliError::io(&folder))? {
-            let entry = entry.map_err(CliError::io(&folder))?;
-            let meta = entry.metadata().map_err(CliError::io(&entry.path()))?;
-            if meta.is_dir() {
-                pending.push(entry.path());
-            } else {
-                bytes += meta.len();
-                tsm += u64::from(entry.path().extension().is_some_and(|x| x == "tsm"));
-            }
-        }
+    for file in crate::disk::files_under(dir, &[])? {
+        bytes += storage.metadata(&file).map_err(CliError::io(&file))?.len;
+        tsm += u64::from(file.extension().is_some_and(|x| x == "tsm"));
     }
     Ok((bytes, tsm))
 }

@@ -19,8 +19,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use skulk_engine::{Engine, EngineConfig};
+use skulk_format::storage::EntryKind;
 
 use crate::cli::{Cli, Command};
+use crate::disk;
 use crate::error::{CliError, Result};
 
 /// The global options every command sees.
@@ -41,7 +43,7 @@ impl Context {
 
     /// A data directory path that names something else (a regular file).
     fn refuse_non_directory(&self) -> Result<()> {
-        if self.data_dir.exists() && !self.data_dir.is_dir() {
+        if disk::entry(&self.data_dir)? == Some(EntryKind::File) {
             return Err(CliError::Usage(format!(
                 "data directory {} is a file, not a directory (pass --data-dir)",
                 self.data_dir.display()
@@ -50,15 +52,21 @@ impl Context {
         Ok(())
     }
 
-    /// Opens the engine on an existing data directory.
-    pub fn open_engine(&self) -> Result<Engine> {
+    /// Refuses a data directory that does not exist (or is a file).
+    pub fn require_data_dir(&self) -> Result<()> {
         self.refuse_non_directory()?;
-        if !self.data_dir.is_dir() {
+        if disk::entry(&self.data_dir)?.is_none() {
             return Err(CliError::Usage(format!(
                 "data directory {} does not exist (import data first, or pass --data-dir)",
                 self.data_dir.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Opens the engine on an existing data directory, for writing.
+    pub fn open_engine(&self) -> Result<Engine> {
+        self.require_data_dir()?;
         self.create_engine()
     }
 
@@ -93,14 +101,12 @@ fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> 
         Command::Import(args) => import::run(ctx, &args, out),
         Command::Query(args) => query::run(ctx, &args, out),
         Command::Export(args) => export::run(ctx, &args, out),
-        Command::Inspect(args) => {
-            inspect::run(ctx.path_or_data_dir(args.path.as_deref()), args.format, out)
-        }
+        Command::Inspect(args) => inspect::run(ctx, &args, out),
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
         Command::Repair(args) => repair::run(ctx, &args, out),
         Command::Compact => maintenance::compact(ctx, out),
-        Command::Stats(args) => maintenance::stats(ctx, args.format, out),
+        Command::Stats(args) => maintenance::stats(ctx, &args, out),
         Command::Report(args) => report::run(ctx, &args, out),
         Command::Completions(args) => shell::completions(&args, out),
         Command::Man(args) => shell::man(&args, out),

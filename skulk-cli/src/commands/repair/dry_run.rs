@@ -1,6 +1,7 @@
-//! A log directory that reads the real one and keeps every change in
-//! memory, so that `repair --dry-run` runs the same WAL repair and reports
-//! exactly what it would do, without changing a byte on disk.
+//! A data directory that reads the real one and keeps every change in
+//! memory, so that `repair --dry-run` runs the same WAL repair, checks the
+//! directory as the repair would leave it, and reports exactly what it
+//! would do, without changing a byte on disk.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -12,14 +13,12 @@ use skulk_format::storage::{
 };
 
 /// What happened to one file, in memory only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
     /// The file was removed.
     Removed,
-    /// The real file, cut (or extended with zeros) to this length.
-    Resized(u64),
-    /// A new file of this length; its bytes are not kept.
-    Created(u64),
+    /// The file's whole content now (a new file, or a real one changed).
+    Written(Vec<u8>),
 }
 
 type Changes = Arc<Mutex<BTreeMap<PathBuf, Change>>>;
@@ -28,11 +27,9 @@ fn changes(map: &Changes) -> MutexGuard<'_, BTreeMap<PathBuf, Change>> {
     map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The real directory underneath, and the changes made "on top" of it.
-///
-/// Files created here (the repair's backup copies) keep only their length:
-/// reading one back is an error, which the WAL repair never does. Folders
-/// cannot be created or removed.
+/// The real directory underneath, and the changes made "on top" of it:
+/// every file written, renamed or cut is kept whole in memory (a WAL and
+/// its backups: small). Folders cannot be created or removed.
 #[derive(Debug)]
 pub struct DryRunDir {
     real: FsStorage,
@@ -40,62 +37,73 @@ pub struct DryRunDir {
 }
 
 impl DryRunDir {
-    /// The existing log directory at `path`, read-only.
+    /// The existing directory at `path`, read-only.
     pub fn open(path: &Path) -> io::Result<Self> {
-        if !path.is_dir() {
+        let real = FsStorage::new(path);
+        if real.metadata(Path::new(""))?.kind != EntryKind::Dir {
             return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "WAL directory not found",
+                io::ErrorKind::NotADirectory,
+                "not a directory",
             ));
         }
         Ok(Self {
-            real: FsStorage::new(path),
+            real,
             changes: Changes::default(),
         })
     }
 
     fn change(&self, path: &Path) -> Option<Change> {
-        changes(&self.changes).get(path).copied()
+        changes(&self.changes).get(path).cloned()
     }
 
-    fn file(&self, path: &Path, len: u64) -> Box<dyn WritableFile> {
+    /// Sets the content of `path` and returns it open for writing.
+    fn file(&self, path: &Path, bytes: Vec<u8>) -> Box<dyn WritableFile> {
+        changes(&self.changes).insert(path.to_owned(), Change::Written(bytes));
         Box::new(DryRunFile {
             path: path.to_owned(),
-            len,
             changes: Arc::clone(&self.changes),
         })
     }
 }
 
-/// An open file of a [`DryRunDir`]: appends and truncations change only
-/// its recorded length.
+/// An open file of a [`DryRunDir`]: every write changes its bytes in
+/// memory.
 #[derive(Debug)]
 struct DryRunFile {
     path: PathBuf,
-    len: u64,
     changes: Changes,
 }
 
 impl DryRunFile {
-    fn record(&self) {
+    fn edit<T>(&self, f: impl FnOnce(&mut Vec<u8>) -> io::Result<T>) -> io::Result<T> {
         let mut map = changes(&self.changes);
-        let change = match map.get(&self.path) {
-            Some(Change::Created(_)) => Change::Created(self.len),
-            _ => Change::Resized(self.len),
-        };
-        map.insert(self.path.clone(), change);
+        match map.get_mut(&self.path) {
+            Some(Change::Written(bytes)) => f(bytes),
+            _ => Err(not_found(&self.path)),
+        }
     }
 }
 
 impl WritableFile for DryRunFile {
-    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.len += bytes.len() as u64;
-        self.record();
-        Ok(())
+    fn append(&mut self, more: &[u8]) -> io::Result<()> {
+        self.edit(|bytes| {
+            bytes.extend_from_slice(more);
+            Ok(())
+        })
     }
 
-    fn write_at(&mut self, _offset: u64, _bytes: &[u8]) -> io::Result<()> {
-        Err(io::Error::other("a dry run cannot overwrite bytes"))
+    fn write_at(&mut self, offset: u64, new: &[u8]) -> io::Result<()> {
+        self.edit(|bytes| {
+            let at = usize::try_from(offset).map_err(io::Error::other)?;
+            let end = at.saturating_add(new.len());
+            if bytes.len() < end {
+                bytes.resize(end, 0);
+            }
+            if let Some(range) = bytes.get_mut(at..end) {
+                range.copy_from_slice(new);
+            }
+            Ok(())
+        })
     }
 
     fn sync(&mut self, _data_only: bool) -> io::Result<()> {
@@ -103,9 +111,10 @@ impl WritableFile for DryRunFile {
     }
 
     fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.len = len;
-        self.record();
-        Ok(())
+        self.edit(|bytes| {
+            bytes.resize(usize::try_from(len).map_err(io::Error::other)?, 0);
+            Ok(())
+        })
     }
 }
 
@@ -136,7 +145,7 @@ impl Storage for DryRunDir {
                 .unwrap_or_default();
             let here = path.parent() == Some(dir);
             if here
-                && matches!(change, Change::Created(_))
+                && matches!(change, Change::Written(_))
                 && !entries.iter().any(|e| e.name == name)
             {
                 entries.push(DirEntry {
@@ -152,9 +161,9 @@ impl Storage for DryRunDir {
         match self.change(path) {
             None => self.real.metadata(path),
             Some(Change::Removed) => Err(not_found(path)),
-            Some(Change::Resized(len) | Change::Created(len)) => Ok(Metadata {
+            Some(Change::Written(bytes)) => Ok(Metadata {
                 kind: EntryKind::File,
-                len,
+                len: bytes.len() as u64,
             }),
         }
     }
@@ -163,15 +172,7 @@ impl Storage for DryRunDir {
         match self.change(path) {
             None => self.real.read(path),
             Some(Change::Removed) => Err(not_found(path)),
-            Some(Change::Resized(len)) => {
-                let mut bytes = self.real.read(path)?;
-                bytes.resize(usize::try_from(len).map_err(io::Error::other)?, 0);
-                Ok(bytes)
-            }
-            Some(Change::Created(_)) => Err(io::Error::other(format!(
-                "{}: a dry run keeps no copy of the files it would create",
-                path.display()
-            ))),
+            Some(Change::Written(bytes)) => Ok(bytes),
         }
     }
 
@@ -180,17 +181,20 @@ impl Storage for DryRunDir {
     }
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        changes(&self.changes).insert(path.to_owned(), Change::Created(0));
-        Ok(self.file(path, 0))
+        Ok(self.file(path, Vec::new()))
     }
 
     fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let len = self.metadata(path)?.len;
-        Ok(self.file(path, len))
+        let bytes = self.read(path)?;
+        Ok(self.file(path, bytes))
     }
 
-    fn rename(&self, from: &Path, _to: &Path) -> io::Result<()> {
-        Err(refused("rename", from))
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let bytes = self.read(from)?;
+        let mut map = changes(&self.changes);
+        map.insert(from.to_owned(), Change::Removed);
+        map.insert(to.to_owned(), Change::Written(bytes));
+        Ok(())
     }
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
@@ -244,11 +248,17 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["a", "c"]);
+        assert_eq!(dir.read(p("c")).unwrap(), b"1234");
+        dir.rename(p("c"), p("d")).unwrap();
         assert!(dir.read(p("c")).is_err());
-        assert!(dir.rename(p("a"), p("d")).is_err());
+        assert_eq!(dir.read(p("d")).unwrap(), b"1234");
+        let mut a = dir.open_append(p("a")).unwrap();
+        a.write_at(1, b"XYZ").unwrap();
+        assert_eq!(dir.read(p("a")).unwrap(), b"aXYZ");
+        assert!(dir.create_dir(p("new")).is_err());
         // Nothing on disk changed.
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"abcdef");
         assert_eq!(std::fs::read(tmp.path().join("b")).unwrap(), b"xyz");
-        assert!(!tmp.path().join("c").exists());
+        assert!(!tmp.path().join("c").exists() && !tmp.path().join("d").exists());
     }
 }
