@@ -1,7 +1,7 @@
-//! Fuzz target `cli_import`: see `skulk_testkit::fuzz::cli_import` for the
-//! input layout and the checked contract.
+//! Fuzz target `cli_import`: see `skulk_cli::fuzzing::cli_import` for the input
+//! layout and the checked contract.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    skulk_testkit::fuzz::cli_import(data);
+    skulk_cli::fuzzing::cli_import(data);
 });

@@ -1,8 +1,7 @@
-//! Fuzz target `cli_selector`: see
-//! `skulk_testkit::fuzz::cli_selector` for the input layout and the
-//! checked contract.
+//! Fuzz target `cli_selector`: see `skulk_cli::fuzzing::cli_selector` for the input
+//! layout and the checked contract.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    skulk_testkit::fuzz::cli_selector(data);
+    skulk_cli::fuzzing::cli_selector(data);
 });

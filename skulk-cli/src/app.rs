@@ -16,6 +16,38 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     out.flush().map_err(CliError::output)
 }
 
+/// Reports a command-line parsing error: help and version go to stdout
+/// with exit 0 (and a missing subcommand prints the help, as clap does);
+/// any other error is one line on stderr with a hint, exit 2.
+fn argument_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    eprintln!("skulk: error: {}", one_line_argument_error(e));
+    ExitCode::from(2)
+}
+
+/// clap's message on one line, without its usage block, with a pointer to
+/// `--help`.
+pub fn one_line_argument_error(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let tip = text
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("tip: "))
+        .map(|t| format!("; {t}"))
+        .unwrap_or_default();
+    format!("{first}{tip} (see `skulk --help`)")
+}
+
 /// The whole program: parses the arguments, runs the command, prints any
 /// error as one line on stderr and returns the exit code (see [`CliError`]).
 pub fn main_entry() -> ExitCode {
@@ -37,13 +69,9 @@ pub fn main_entry() -> ExitCode {
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // Help and version go to stdout with exit 0; usage errors to
-            // stderr with exit 2.
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(e) => return argument_error(&e),
     };
+    crate::logging::init(cli.verbose);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     match run(cli, &mut out) {

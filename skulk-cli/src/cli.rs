@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use skulk_engine::{AggregateFn, Fill};
 
 use crate::ingest::Precision;
 use crate::output::OutputFormat;
@@ -20,6 +21,10 @@ pub struct Cli {
     /// Engine settings as TOML (see the skulk-engine README for the keys).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log what happens on standard error: `-v` info, `-vv` debug, `-vvv`
+    /// trace (`RUST_LOG`, e.g. `RUST_LOG=skulk_cli=debug`, takes precedence).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -32,23 +37,52 @@ pub enum Command {
     Import(ImportArgs),
     /// Query points of series selected by key or matchers.
     Query(QueryArgs),
-    /// Export points as CSV or line protocol.
+    /// Export points as line protocol, CSV or NDJSON (optionally gzipped).
     Export(ExportArgs),
     /// Summarize a TSM file or a data directory, per series.
     Inspect(InspectArgs),
     /// Print the blocks and points of a TSM file or the records of a WAL segment.
     Dump(DumpArgs),
-    /// Check every checksum of every TSM file and WAL segment.
+    /// Check a data directory against its manifest (every file, every
+    /// checksum, the WAL), or one file.
     Verify(VerifyArgs),
     /// Get a damaged data directory opening again: cut the WAL at its first
-    /// corruption and quarantine bad TSM files, keeping every original.
+    /// corruption and quarantine bad TSM files, keeping every original;
+    /// losses only with `--accept-loss`.
     Repair(RepairArgs),
     /// Merge each partition's TSM files into one.
     Compact,
     /// Print engine statistics.
     Stats(StatsArgs),
+    /// Cardinality: series per metric, values per label, the top label pairs.
+    Report(ReportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one per command with `--dir`.
+    Man(ManArgs),
     /// Ingest real or generated data, flush, query, and print throughput and compression.
     Bench(BenchArgs),
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Import(_) => "import",
+            Self::Query(_) => "query",
+            Self::Export(_) => "export",
+            Self::Inspect(_) => "inspect",
+            Self::Dump(_) => "dump",
+            Self::Verify(_) => "verify",
+            Self::Repair(_) => "repair",
+            Self::Compact => "compact",
+            Self::Stats(_) => "stats",
+            Self::Report(_) => "report",
+            Self::Completions(_) => "completions",
+            Self::Man(_) => "man",
+            Self::Bench(_) => "bench",
+        }
+    }
 }
 
 /// Input format of `import`.
@@ -57,8 +91,37 @@ pub enum InputFormat {
     /// Influx line protocol.
     #[value(name = "lp", alias = "line-protocol", alias = "influx")]
     LineProtocol,
-    /// `timestamp_ns,value` rows (see `--metric`) or `series,timestamp_ns,value` rows.
+    /// `timestamp_ns,value` rows (see `--metric`) or `series,timestamp_ns,value`
+    /// rows; or any CSV with a header, mapped by `--time-column`,
+    /// `--label-column` and `--value-column`.
     Csv,
+    /// OpenMetrics text (timestamps in seconds, `# EOF`).
+    #[value(name = "openmetrics", alias = "om")]
+    OpenMetrics,
+    /// Prometheus text exposition format (timestamps in milliseconds).
+    #[value(name = "prometheus", alias = "prom")]
+    Prometheus,
+}
+
+/// How `import --time-format` reads CSV times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeFormatArg {
+    /// An integer in `--precision` units, or else RFC 3339.
+    Auto,
+    /// RFC 3339 in UTC (`2024-05-01T12:00:00Z`).
+    Rfc3339,
+    /// Epoch seconds.
+    #[value(name = "s")]
+    Seconds,
+    /// Epoch milliseconds.
+    #[value(name = "ms")]
+    Milliseconds,
+    /// Epoch microseconds.
+    #[value(name = "us")]
+    Microseconds,
+    /// Epoch nanoseconds.
+    #[value(name = "ns")]
+    Nanoseconds,
 }
 
 /// Arguments of `import`.
@@ -67,12 +130,29 @@ pub struct ImportArgs {
     /// Files to import; `-` or none reads standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Input format; by default `.csv` files are CSV and the rest line protocol.
+    /// Input format; by default `.csv` files are CSV, `.prom` Prometheus
+    /// text, `.om`/`.openmetrics` OpenMetrics and the rest line protocol
+    /// (a `.gz` ending is read through gzip first).
     #[arg(long, short)]
     pub format: Option<InputFormat>,
-    /// Metric name of CSV rows (default: the file name without extension).
+    /// Metric name of CSV rows (default: the file name without extension);
+    /// with a column mapping, the prefix of each value column's series.
     #[arg(long)]
     pub metric: Option<String>,
+    /// CSV: the column holding the time (a header is then required; default
+    /// with a mapping: the first column).
+    #[arg(long, value_name = "NAME")]
+    pub time_column: Option<String>,
+    /// CSV: how the time column is written.
+    #[arg(long, value_name = "FORMAT")]
+    pub time_format: Option<TimeFormatArg>,
+    /// CSV: a column whose values become labels (repeatable).
+    #[arg(long = "label-column", value_name = "NAME")]
+    pub label_columns: Vec<String>,
+    /// CSV: a column of values, one series each (repeatable; default with a
+    /// mapping: every column that is neither the time nor a label).
+    #[arg(long = "value-column", value_name = "NAME")]
+    pub value_columns: Vec<String>,
     /// Label `key=value` for CSV rows (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
@@ -111,23 +191,47 @@ pub struct SelectArgs {
     pub end: Option<String>,
 }
 
-/// Aggregation functions of `query --agg`.
+/// Where text output goes (shared by `query` and `export`).
+#[derive(Debug, Args, Default)]
+pub struct OutputArgs {
+    /// Write to this file instead of standard output (gzip-compressed when
+    /// its name ends in `.gz`).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compress the output with gzip.
+    #[arg(long)]
+    pub compress: bool,
+}
+
+/// Output format of `query`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AggArg {
-    /// Smallest value per window.
-    Min,
-    /// Largest value per window.
-    Max,
-    /// Sum per window.
-    Sum,
-    /// Number of points per window.
-    Count,
-    /// Arithmetic mean per window.
-    Mean,
-    /// Earliest value per window.
-    First,
-    /// Latest value per window.
-    Last,
+pub enum QueryFormat {
+    /// An aligned, human-readable table (built in memory).
+    Table,
+    /// `series,timestamp_ns,value` rows (streamed).
+    Csv,
+    /// One JSON array of series (built in memory).
+    Json,
+    /// One JSON object per point and line (streamed).
+    Ndjson,
+    /// Influx line protocol (streamed).
+    #[value(name = "lp", alias = "line-protocol", alias = "influx")]
+    LineProtocol,
+}
+
+fn parse_agg(text: &str) -> Result<AggregateFn, String> {
+    text.parse()
+        .map_err(|e: skulk_engine::EngineError| e.to_string())
+}
+
+fn parse_fill(text: &str) -> Result<Fill, String> {
+    match text.trim() {
+        "none" => Ok(Fill::None),
+        "previous" | "prev" => Ok(Fill::Previous),
+        other => crate::value_text::parse_value(other)
+            .map(Fill::Value)
+            .ok_or_else(|| format!("{other:?} is not `none`, `previous` or a number")),
+    }
 }
 
 /// Arguments of `query`.
@@ -139,15 +243,39 @@ pub struct QueryArgs {
     /// Window length for aggregation (`1m`, `1h`); requires `--agg`.
     #[arg(long, requires = "agg")]
     pub step: Option<String>,
-    /// Aggregation per window; requires `--step`.
-    #[arg(long, requires = "step")]
-    pub agg: Option<AggArg>,
+    /// Aggregation per window: min, max, sum, count, mean, first, last,
+    /// increase, rate (per second; counter resets handled) or
+    /// `quantile(0.99)`; requires `--step`.
+    #[arg(long, requires = "step", value_parser = parse_agg, value_name = "FUNCTION")]
+    pub agg: Option<AggregateFn>,
+    /// Aggregate across the series that share these labels' values
+    /// (`--by host,dc`; `--by` alone: all series together; `__name__` keeps
+    /// the metric).
+    #[arg(long, requires = "agg", value_delimiter = ',', num_args = 0..=1, value_name = "LABELS")]
+    pub by: Option<Vec<String>>,
+    /// Aggregate across the series that differ only in these labels
+    /// (`--without host`).
+    #[arg(
+        long,
+        requires = "agg",
+        conflicts_with = "by",
+        value_delimiter = ',',
+        value_name = "LABELS"
+    )]
+    pub without: Option<Vec<String>>,
+    /// What an empty window holds: `none` (left out), `previous` or a
+    /// number; windows cover `--start`..`--end` when given.
+    #[arg(long, requires = "agg", value_parser = parse_fill, default_value = "none", value_name = "FILL")]
+    pub fill: Fill,
     /// Output format.
     #[arg(long, short, default_value = "table")]
-    pub format: OutputFormat,
-    /// Show table timestamps as RFC 3339 UTC (CSV and JSON keep nanoseconds).
+    pub format: QueryFormat,
+    /// Show table timestamps as RFC 3339 UTC (other formats keep nanoseconds).
     #[arg(long)]
     pub rfc3339: bool,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Output format of `export`.
@@ -158,6 +286,8 @@ pub enum ExportFormat {
     /// Influx line protocol, one `value` field per line.
     #[value(name = "lp", alias = "line-protocol", alias = "influx")]
     LineProtocol,
+    /// One JSON object per point and line.
+    Ndjson,
 }
 
 /// Arguments of `export`.
@@ -169,15 +299,16 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short, default_value = "lp")]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A TSM file or a directory (default: the data directory).
+    /// A TSM file or a directory (default: the data directory, whose
+    /// manifest names the files read).
     pub path: Option<PathBuf>,
     /// Output format.
     #[arg(long, short, default_value = "table")]
@@ -200,16 +331,22 @@ pub struct DumpArgs {
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A TSM file, a WAL segment or a directory (default: the data directory).
+    /// A data directory (the default), a folder of Skulk files, or one TSM
+    /// file, WAL segment, MANIFEST or CHECKPOINT.
     pub path: Option<PathBuf>,
 }
 
 /// Arguments of `repair`.
 #[derive(Debug, Args)]
 pub struct RepairArgs {
-    /// Only report what would be cut and quarantined; change nothing.
+    /// Only report what would be cut, quarantined and lost; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Take files and WAL segments the manifest lists that are missing or
+    /// damaged out of it, recording what they held in `LOSSES`, so that the
+    /// directory opens without them.
+    #[arg(long)]
+    pub accept_loss: bool,
 }
 
 /// Arguments of `stats`.
@@ -218,6 +355,35 @@ pub struct StatsArgs {
     /// Output format.
     #[arg(long, short, default_value = "table")]
     pub format: OutputFormat,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which series (default: every series); times are ignored.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Rows of each top list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Output format (`table` or `json`; `csv` prints the table).
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `skulk.1` and one page per command into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `bench`.

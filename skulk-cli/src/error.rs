@@ -5,7 +5,7 @@
 //! | 0 | success |
 //! | 1 | the operation failed (I/O, storage engine) |
 //! | 2 | usage: bad arguments or configuration |
-//! | 3 | `verify` found corruption, or `repair` left something it could not repair |
+//! | 3 | needs attention: `verify` found a damaged, missing, changed or stray file; `repair` left something it could not repair, or a loss not accepted |
 //! | 4 | `import` met a bad input line (everything before it was kept) |
 
 use std::path::PathBuf;
@@ -46,11 +46,12 @@ pub enum CliError {
         #[source]
         source: LineError,
     },
-    /// `verify` found corrupt files, or `repair` met one it could not
-    /// repair.
-    #[error("{count} corrupt file(s) found, the first: {first}")]
+    /// `verify` found something that needs attention (a damaged, missing,
+    /// changed or stray file), or `repair` left something it could not
+    /// repair or a loss not accepted.
+    #[error("{count} problem(s) need attention, the first: {first}")]
     Corruption {
-        /// Number of files with problems.
+        /// Number of problems.
         count: usize,
         /// The first problem: file, offset and what is wrong.
         first: String,
@@ -75,8 +76,14 @@ impl CliError {
         ExitCode::from(match self {
             CliError::Usage(_) | CliError::Config { .. } => 2,
             // The engine's invalid arguments come from what was typed
-            // (e.g. a bad regular expression in a matcher).
-            CliError::Engine(skulk_engine::EngineError::InvalidArgument(_)) => 2,
+            // (e.g. a bad regular expression in a matcher), a setting the
+            // directory keeps from the `--config` file.
+            CliError::Engine(
+                skulk_engine::EngineError::InvalidArgument(_)
+                | skulk_engine::EngineError::InvalidSelector { .. }
+                | skulk_engine::EngineError::SettingMismatch { .. }
+                | skulk_engine::EngineError::OutOfRange { .. },
+            ) => 2,
             CliError::Corruption { .. } => 3,
             CliError::BadLine { .. } => 4,
             _ => 1,
@@ -135,5 +142,19 @@ mod tests {
         assert_eq!(err.one_line(), "data.csv: no such file really");
         assert_eq!(err.exit_code(), ExitCode::from(1));
         assert_eq!(CliError::Usage("x".into()).exit_code(), ExitCode::from(2));
+    }
+
+    #[test]
+    fn a_setting_out_of_range_is_a_usage_error() {
+        let err = CliError::from(skulk_engine::EngineError::OutOfRange {
+            key: "wal.batch_size".into(),
+            value: "0".into(),
+            range: "1 to 4096".into(),
+        });
+        assert_eq!(err.exit_code(), ExitCode::from(2));
+        assert_eq!(
+            err.one_line(),
+            "wal.batch_size = 0 is out of range: it must be 1 to 4096"
+        );
     }
 }

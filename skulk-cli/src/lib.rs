@@ -1,30 +1,26 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// Bad input never panics (clippy.toml lets unit tests use these).
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic
 )]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
 
 mod app;
 pub mod cli;
 mod commands;
 mod config;
+mod datadir;
+mod disk;
 mod error;
 mod files;
+pub mod fuzzing;
 pub mod ingest;
+mod logging;
 pub mod output;
-pub mod selector;
+pub mod point_writer;
 pub mod timearg;
 pub mod timefmt;
 pub mod value_text;

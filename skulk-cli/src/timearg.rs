@@ -44,10 +44,17 @@ pub fn parse_time(input: &str) -> Result<i64, CliError> {
             .and_then(|ns| now.checked_sub(ns))
             .ok_or_else(|| usage("time", input, "out of range"));
     }
+    parse_rfc3339(text).ok_or_else(|| usage("time", input, HINT))
+}
+
+/// An RFC 3339 time (`2024-01-02T03:04:05.5Z`, a space for the `T`, or a
+/// date alone) in nanoseconds since the epoch; `None` when it is not one
+/// or lies outside `i64`.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let parsed = humantime::parse_rfc3339_weak(text)
         .or_else(|_| humantime::parse_rfc3339_weak(&format!("{text} 00:00:00")))
-        .map_err(|_| usage("time", input, HINT))?;
-    system_time_ns(parsed).ok_or_else(|| usage("time", input, "out of range"))
+        .ok()?;
+    system_time_ns(parsed)
 }
 
 /// Parses a duration argument.

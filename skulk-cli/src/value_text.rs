@@ -34,7 +34,21 @@ pub fn parse_value(text: &str) -> Option<f64> {
         let v = f64::from_bits(u64::from_str_radix(hex, 16).ok()?);
         return v.is_nan().then_some(v);
     }
-    text.parse::<f64>().ok()
+    let v = text.parse::<f64>().ok()?;
+    (!v.is_infinite() || is_infinity_literal(text)).then_some(v)
+}
+
+/// Whether `text` parses as a decimal number too large for an `f64` (such
+/// as `1e400`), which [`parse_value`] refuses rather than store as an
+/// infinity; `inf`, `+Inf` and `-infinity` are not out of range.
+pub fn is_out_of_range(text: &str) -> bool {
+    text.parse::<f64>()
+        .is_ok_and(|v| v.is_infinite() && !is_infinity_literal(text))
+}
+
+fn is_infinity_literal(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity")
 }
 
 #[cfg(test)]
@@ -67,6 +81,24 @@ mod tests {
             "NaN(0x7ff40000deadbeef",
         ] {
             assert_eq!(parse_value(bad).map(f64::to_bits), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn decimals_beyond_f64_are_refused_but_infinities_are_read() {
+        for bad in ["1e400", "-1e309", "179769313486231570815e289"] {
+            assert_eq!(parse_value(bad), None, "{bad}");
+            assert!(is_out_of_range(bad), "{bad}");
+        }
+        for (text, v) in [
+            ("inf", f64::INFINITY),
+            ("+Inf", f64::INFINITY),
+            ("-inf", f64::NEG_INFINITY),
+            ("Infinity", f64::INFINITY),
+            ("1e308", 1e308),
+        ] {
+            assert_eq!(parse_value(text), Some(v), "{text}");
+            assert!(!is_out_of_range(text));
         }
     }
 

@@ -5,7 +5,7 @@
 //! `cargo bench -p skulk-engine --bench engine`; `SKULK_BENCH_SCALE=0.1`
 //! shrinks every workload (for a quick check); `SKULK_BENCH_ONLY=ingest,scan`
 //! runs only some parts (`ingest`, `sustained`, `scan`, `recovery`,
-//! `datasets`).
+//! `datasets`, `spread`, `footprint`, `delete`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -271,7 +271,7 @@ fn datasets() {
     for set in sets {
         let dir = tempfile::tempdir().unwrap();
         let cfg = EngineConfig {
-            partition_duration: Duration::from_secs(400 * 86400),
+            partition_duration: Some(Duration::from_secs(400 * 86400)),
             ..config(SyncMode::None)
         };
         let engine = Engine::open(dir.path(), cfg).unwrap();
@@ -313,6 +313,153 @@ fn datasets() {
     }
 }
 
+/// A daily series spread over many partitions, flushed at once under
+/// `Fsync`: the stocks dataset (13 years of trading days) with 30-day
+/// partitions, about 160 of them.
+fn spread() {
+    let Some(set) = skulk_testkit::datasets::load_all()
+        .into_iter()
+        .find(|s| s.name.starts_with("stocks"))
+    else {
+        println!("(the stocks dataset was not found: spread skipped)");
+        return;
+    };
+    let mut times = Vec::new();
+    let mut note = String::new();
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = EngineConfig {
+            partition_duration: Some(Duration::from_secs(30 * 86400)),
+            ..config(SyncMode::Fsync)
+        };
+        let engine = Engine::open(dir.path(), cfg).unwrap();
+        let meta = Arc::new(SeriesMeta::new(set.name.clone(), vec![]));
+        let points: Vec<DataPoint> = set
+            .timestamps
+            .iter()
+            .zip(&set.values)
+            .map(|(&t, &v)| DataPoint::for_series(Arc::clone(&meta), t, v))
+            .collect();
+        engine.write_batch(&points).unwrap();
+        let partitions = engine.partitions().unwrap().len();
+        let started = Instant::now();
+        let flushed = engine.flush().unwrap();
+        times.push(started.elapsed());
+        note = format!(
+            "{partitions} partitions into {} files, median of 5",
+            flushed.files_written
+        );
+    }
+    times.sort();
+    row(
+        &format!("{}: flush at once, Fsync", set.name),
+        set.timestamps.len(),
+        times[times.len() / 2],
+        &note,
+    );
+}
+
+/// What a closed data directory takes on disk against its TSM files:
+/// 10 M points (1,000 series), written, flushed as they come, closed.
+fn footprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let series = series();
+    let per_series = scaled(10_000);
+    let mut rng = 11;
+    let started = Instant::now();
+    {
+        let cfg = EngineConfig {
+            flush_points: 1_000_000,
+            ..config(SyncMode::None)
+        };
+        let engine = Engine::open(dir.path(), cfg).unwrap();
+        for r in 0..10 {
+            engine
+                .write_batch(&round(&series, r, per_series / 10, &mut rng))
+                .unwrap();
+        }
+        engine.close().unwrap();
+    }
+    let elapsed = started.elapsed();
+    let (mut tsm, mut wal, mut other) = (0u64, 0u64, 0u64);
+    let mut pending = vec![dir.path().to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else if entry.path().extension().is_some_and(|x| x == "tsm") {
+                tsm += meta.len();
+            } else if entry.path().extension().is_some_and(|x| x == "wal") {
+                wal += meta.len();
+            } else {
+                other += meta.len();
+            }
+        }
+    }
+    let note = format!(
+        "after close: {tsm} B of TSM, {wal} B of WAL, {other} B else; directory {:.3}x the TSM bytes",
+        (tsm + wal + other) as f64 / tsm as f64
+    );
+    row(
+        "footprint: write, flush, close",
+        SERIES * per_series,
+        elapsed,
+        &note,
+    );
+}
+
+/// A delete of one series over its whole range in the footprint's
+/// directory: how long the delete takes, that queries stop seeing the
+/// series at once, and the bytes before and after the next compaction.
+fn delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let series = series();
+    let per_series = scaled(10_000);
+    let mut rng = 11;
+    let cfg = EngineConfig {
+        flush_points: 1_000_000,
+        ..config(SyncMode::Fsync)
+    };
+    let engine = Engine::open(dir.path(), cfg).unwrap();
+    for r in 0..10 {
+        engine
+            .write_batch(&round(&series, r, per_series / 10, &mut rng))
+            .unwrap();
+    }
+    engine.flush().unwrap();
+    engine.compact().unwrap();
+    let victim = SeriesSelector::Exact(SeriesMeta::clone(&series[7]));
+    let before = engine.stats().bytes_on_disk;
+    let started = Instant::now();
+    engine.delete(&victim, TimeRange::ALL).unwrap();
+    let deleted = started.elapsed();
+    let left = engine.query(&Query::raw(victim, TimeRange::ALL)).unwrap();
+    assert!(left.is_empty(), "the deleted series is still visible");
+    let started = Instant::now();
+    let compacted = engine.compact().unwrap();
+    let compaction = started.elapsed();
+    let after = engine.stats().bytes_on_disk;
+    let points = SERIES * per_series;
+    row(
+        "delete: one series of all, whole range",
+        points,
+        deleted,
+        &format!("hidden at once; {} files covered", compacted.files_merged),
+    );
+    row(
+        "delete: next compaction",
+        points,
+        compaction,
+        &format!(
+            "{before} B before, {after} B after ({} B reclaimed), {} tombstone dropped",
+            before.saturating_sub(after),
+            compacted.tombstones_dropped
+        ),
+    );
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -342,5 +489,14 @@ fn main() {
     }
     if run("datasets") {
         datasets();
+    }
+    if run("spread") {
+        spread();
+    }
+    if run("footprint") {
+        footprint();
+    }
+    if run("delete") {
+        delete();
     }
 }

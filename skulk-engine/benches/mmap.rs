@@ -1,5 +1,6 @@
 //! Why the engine maps TSM files instead of reading them: the one `unsafe`
-//! block in Skulk (`src/mmap.rs`) has to buy measured speed.
+//! block in Skulk (skulk-format's `src/storage/mmap.rs`) has to buy measured
+//! speed.
 //!
 //! Writes a set of TSM files (generated random-walk series with two
 //! decimals), then times, as the median of several runs on a warm page

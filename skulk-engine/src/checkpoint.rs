@@ -1,10 +1,15 @@
-//! The checkpoint file: the WAL position up to which every point is durable
-//! in TSM files (the safe LSN). See `FORMAT.md`, "CHECKPOINT".
+//! The checkpoint file of format-version-1 directories: the WAL position up
+//! to which every point was durable in TSM files (the safe LSN). See
+//! `FORMAT.md`, "CHECKPOINT". Version 2 keeps the safe LSN in the manifest;
+//! opening a version-1 directory moves it there and removes the file.
 //!
 //! The read side is public so that tools (`skulk verify`) and fuzzers can
 //! check the file without opening an engine; writing it stays internal.
 
 use std::path::Path;
+
+use skulk_format::storage::{FsStorage, Storage};
+use skulk_format::{STAMP_LEN, Stamp};
 
 use crate::layout::Layout;
 use crate::{EngineError, Result};
@@ -14,24 +19,19 @@ pub const CHECKPOINT_FILE_NAME: &str = "CHECKPOINT";
 /// The first four bytes of a checkpoint file.
 pub const CHECKPOINT_MAGIC: [u8; 4] = *b"SKCK";
 const VERSION: u8 = 1;
-/// Length of a checkpoint file: magic (4) + version (1) + reserved (3) +
-/// safe LSN (8) + CRC32 (4).
-pub const CHECKPOINT_LEN: usize = 4 + 1 + 3 + 8 + 4;
-const RESERVED_OFFSET: usize = 5;
-const CRC_OFFSET: usize = CHECKPOINT_LEN - 4;
+/// Length of a checkpoint file: a [`Stamp`] (magic, version, reserved, safe
+/// LSN, CRC-32).
+pub const CHECKPOINT_LEN: usize = STAMP_LEN;
 
 /// Encodes a checkpoint recording `safe_lsn`.
+#[cfg(test)]
 pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
-    let mut out = [0u8; CHECKPOINT_LEN];
-    let (body, crc) = out.split_at_mut(CRC_OFFSET);
-    let (magic, rest) = body.split_at_mut(4);
-    magic.copy_from_slice(&CHECKPOINT_MAGIC);
-    let (version, rest) = rest.split_at_mut(4);
-    version.copy_from_slice(&[VERSION, 0, 0, 0]);
-    rest.copy_from_slice(&safe_lsn.to_le_bytes());
-    let sum = crc32fast::hash(body);
-    crc.copy_from_slice(&sum.to_le_bytes());
-    out
+    Stamp {
+        magic: CHECKPOINT_MAGIC,
+        version: VERSION,
+        value: safe_lsn,
+    }
+    .encode()
 }
 
 /// Decodes the bytes of a checkpoint file into its safe LSN (the WAL records
@@ -40,8 +40,9 @@ pub(crate) fn encode(safe_lsn: u64) -> [u8; CHECKPOINT_LEN] {
 /// `path` only names the file in errors. Any input gives `Ok` or a typed
 /// error, never a panic: a length other than [`CHECKPOINT_LEN`] is
 /// [`EngineError::Corrupt`] at the offset where the bytes end (or where the
-/// extra bytes start), as are a bad magic, nonzero reserved bytes and a bad
-/// CRC32; a version other than 1 is [`EngineError::UnsupportedVersion`].
+/// extra bytes start), as are a bad magic, a bad CRC32 and nonzero reserved
+/// bytes; a version other than 1 (under a good CRC) is
+/// [`EngineError::UnsupportedVersion`].
 pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
     let corrupt = |what, offset| EngineError::Corrupt {
         what,
@@ -54,49 +55,22 @@ pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
             bytes.len().min(CHECKPOINT_LEN) as u64,
         )
     })?;
-    let [
-        m0,
-        m1,
-        m2,
-        m3,
-        version,
-        r0,
-        r1,
-        r2,
-        l0,
-        l1,
-        l2,
-        l3,
-        l4,
-        l5,
-        l6,
-        l7,
-        c0,
-        c1,
-        c2,
-        c3,
-    ] = *fixed;
-    if [m0, m1, m2, m3] != CHECKPOINT_MAGIC {
-        return Err(corrupt("checkpoint magic SKCK", 0));
-    }
-    if version != VERSION {
+    let stamp = Stamp::decode(fixed, CHECKPOINT_MAGIC).map_err(|e| {
+        let what = match e.offset {
+            0 => "checkpoint magic SKCK",
+            5 => "checkpoint reserved bytes (zero)",
+            _ => "checkpoint CRC32",
+        };
+        corrupt(what, e.offset)
+    })?;
+    if stamp.version != VERSION {
         return Err(EngineError::UnsupportedVersion {
             path: path.to_path_buf(),
-            found: u32::from(version),
+            found: u32::from(stamp.version),
             supported: u32::from(VERSION),
         });
     }
-    if [r0, r1, r2] != [0; 3] {
-        return Err(corrupt(
-            "checkpoint reserved bytes (zero)",
-            RESERVED_OFFSET as u64,
-        ));
-    }
-    let stored = u32::from_le_bytes([c0, c1, c2, c3]);
-    if crc32fast::hash(fixed.get(..CRC_OFFSET).unwrap_or_default()) != stored {
-        return Err(corrupt("checkpoint CRC32", CRC_OFFSET as u64));
-    }
-    Ok(u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]))
+    Ok(stamp.value)
 }
 
 /// Reads and decodes the checkpoint file at `path` (a data directory's
@@ -105,22 +79,20 @@ pub fn decode_checkpoint(bytes: &[u8], path: &Path) -> Result<u64> {
 /// here; an engine treats a data directory without one as safe LSN 0
 /// (replay the whole WAL).
 pub fn read_checkpoint(path: &Path) -> Result<u64> {
-    let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+    let storage = FsStorage::new("");
+    let bytes = storage.read(path).map_err(|e| EngineError::io(path, e))?;
     decode_checkpoint(&bytes, path)
 }
 
-/// Reads the safe LSN; `0` (replay everything) when there is no file yet.
-pub(crate) fn load(path: &Path) -> Result<u64> {
-    match std::fs::read(path) {
-        Ok(bytes) => decode_checkpoint(&bytes, path),
+/// Reads the safe LSN of `layout`; `0` (replay everything) when there is
+/// no file yet.
+pub(crate) fn load(layout: &Layout) -> Result<u64> {
+    let path = layout.checkpoint_path();
+    match layout.storage().read(path) {
+        Ok(bytes) => decode_checkpoint(&bytes, &layout.shown(path)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(EngineError::io(path, e)),
+        Err(e) => Err(layout.io(path)(e)),
     }
-}
-
-/// Durably replaces the checkpoint of `layout` with `safe_lsn`.
-pub(crate) fn store(layout: &Layout, safe_lsn: u64) -> Result<()> {
-    layout.write_atomic(&layout.checkpoint_path(), &encode(safe_lsn))
 }
 
 #[cfg(test)]
@@ -161,10 +133,10 @@ mod tests {
         assert_eq!(&bytes[..8], b"SKCK\x01\0\0\0");
         assert_eq!(&bytes[8..16], &7u64.to_le_bytes());
         assert_eq!(bytes[16..], crc32fast::hash(&bytes[..16]).to_le_bytes());
-        let root = Path::new("data");
+        let layout = Layout::new(std::sync::Arc::new(FsStorage::new("data")));
         assert_eq!(
-            Layout::new(root).checkpoint_path(),
-            root.join(CHECKPOINT_FILE_NAME)
+            layout.shown(layout.checkpoint_path()),
+            Path::new("data").join(CHECKPOINT_FILE_NAME)
         );
     }
 
@@ -172,8 +144,8 @@ mod tests {
     fn nonzero_reserved_bytes_are_refused_even_under_a_matching_crc() {
         let mut bytes = encode(9);
         bytes[6] = 1;
-        let crc = crc32fast::hash(&bytes[..CRC_OFFSET]).to_le_bytes();
-        bytes[CRC_OFFSET..].copy_from_slice(&crc);
+        let crc = crc32fast::hash(&bytes[..16]).to_le_bytes();
+        bytes[16..].copy_from_slice(&crc);
         assert!(matches!(
             decode(&bytes, Path::new("c")),
             Err(EngineError::Corrupt { offset: 5, .. })
@@ -184,6 +156,8 @@ mod tests {
     fn newer_versions_are_refused() {
         let mut bytes = encode(1);
         bytes[4] = 2;
+        let crc = crc32fast::hash(&bytes[..16]).to_le_bytes();
+        bytes[16..].copy_from_slice(&crc);
         assert!(matches!(
             decode(&bytes, Path::new("c")),
             Err(EngineError::UnsupportedVersion { found: 2, .. })
@@ -191,17 +165,17 @@ mod tests {
     }
 
     #[test]
-    fn store_then_load_and_read() {
+    fn load_and_read() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new(dir.path());
-        let path = layout.checkpoint_path();
-        assert_eq!(load(&path).unwrap(), 0);
+        let layout = Layout::new(std::sync::Arc::new(FsStorage::new(dir.path())));
+        let path = dir.path().join(CHECKPOINT_FILE_NAME);
+        assert_eq!(load(&layout).unwrap(), 0);
         assert!(matches!(
             read_checkpoint(&path),
             Err(EngineError::Io { .. })
         ));
-        store(&layout, 42).unwrap();
-        assert_eq!(load(&path).unwrap(), 42);
+        std::fs::write(&path, encode(42)).unwrap();
+        assert_eq!(load(&layout).unwrap(), 42);
         assert_eq!(read_checkpoint(&path).unwrap(), 42);
     }
 }

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Tells the current time in nanoseconds since the Unix epoch. Injected with
-/// [`crate::Engine::open_with_clock`] so that tests control retention.
+/// with [`crate::OpenOptions::clock`] so that tests control retention.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Now, in nanoseconds since the Unix epoch.
     fn now_ns(&self) -> i64;

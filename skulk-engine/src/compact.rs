@@ -1,67 +1,174 @@
-//! Compaction: merging a partition's TSM files into one.
+//! Compaction: merging the TSM files inside one time bucket into one file
+//! (`levels.rs`, `FORMAT.md` "Levels").
 //!
-//! The merged file is named after the range of generations it replaces
-//! (`<first>-<last>.tsm`) and published atomically (tmp, fsync, rename,
-//! fsync dir); it then replaces its inputs in memory, and only then are the
-//! inputs unlinked. After a crash between publishing and unlinking, open
-//! finds the inputs covered by the merged file's name and deletes them;
-//! until then both hold the same points, so results are unchanged.
+//! A bucket of level 0 (one partition) is merged once it holds
+//! `compaction_min_files` files. A bucket of a higher level is merged when
+//! it holds two or more files and either data has moved past it (its end
+//! lies at or before the newest partition, and no memtable overlaps it),
+//! or its files are small together ([`SMALL_BYTES`]), or they are many
+//! ([`FANOUT`]). So old data ends in few, large files (their number grows
+//! with the logarithm of the data's age), and sparse data in one.
+//!
+//! A merge writes every file overlapping the bucket into one file of a fresh
+//! generation, published atomically (tmp, fsync, rename, fsync dir); the
+//! manifest then lists it instead of its inputs (and notes the inputs as
+//! removed); only then are the inputs unlinked. A crash before the manifest
+//! leaves an unlisted file of a generation the manifest has not reached
+//! (open deletes it); after it, inputs the manifest notes as removed (open
+//! deletes them).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use skulk_format::{SeriesId, SeriesMeta, TsmWriter};
 
 use crate::Result;
-use crate::engine::{Inner, lock, read, write};
-use crate::flush::{ensure_partition_dir, writer_options};
+use crate::engine::Inner;
+use crate::flush::writer_options;
 use crate::layout::FileGens;
+use crate::levels::{FANOUT, Levels, Span};
+use crate::locks::{exclusive, guard, shared};
 use crate::query::merge::{Columns, merge_sources};
+use crate::state::State;
 use crate::stats::CompactionStats;
+use crate::tombstone::{hidden, remove_hidden};
 use crate::tsm::TsmFile;
 
 /// Series merged in parallel before being written in order.
 const SERIES_PER_BATCH: usize = 64;
+/// Files of a bucket that together hold at most this many bytes are merged
+/// even before data moves past the bucket: rewriting them is cheap, and
+/// sparse data would otherwise stay in many tiny files.
+pub(crate) const SMALL_BYTES: u64 = 1 << 20;
 
-/// Compacts every partition with at least `min_files` (and at least two)
-/// files.
+/// Merges buckets (see the module docs) until none qualifies. Level-0
+/// buckets need `min_files` files (values below 2 mean 2).
 pub(crate) fn compact(inner: &Inner, min_files: usize) -> Result<CompactionStats> {
     let started = Instant::now();
-    let _lifecycle = lock(&inner.lifecycle);
+    let _lifecycle = guard(&inner.lifecycle);
     inner.check_live()?;
-    compact_locked(inner, min_files, started).map_err(|e| inner.durability_error("compaction", e))
-}
-
-fn compact_locked(inner: &Inner, min_files: usize, started: Instant) -> Result<CompactionStats> {
-    let candidates: Vec<(i64, Vec<Arc<TsmFile>>)> = read(&inner.state)
-        .partitions
-        .iter()
-        .filter(|(_, p)| p.files.len() >= min_files.max(2))
-        .map(|(start, p)| (*start, p.files.clone()))
-        .collect();
     let mut stats = CompactionStats::default();
-    for (start, inputs) in candidates {
-        compact_partition(inner, start, &inputs, &mut stats)?;
+    loop {
+        let plan = pick(&shared(&inner.state), &inner.levels, min_files.max(2));
+        let Some((span, inputs)) = plan else {
+            break;
+        };
+        merge(inner, span, &inputs, &mut stats)
+            .map_err(|e| inner.durability_error("compaction", e))?;
     }
+    purge_deleted(inner, &mut stats).map_err(|e| inner.durability_error("compaction", e))?;
     stats.duration = started.elapsed();
     Ok(stats)
 }
 
-fn compact_partition(
+/// Rewrites every file that still holds points a delete hides (each alone,
+/// into a fresh generation no tombstone covers), then drops the tombstones
+/// that hide nothing any more.
+fn purge_deleted(inner: &Inner, stats: &mut CompactionStats) -> Result<()> {
+    let covered: Vec<Arc<TsmFile>> = {
+        let state = shared(&inner.state);
+        state
+            .files
+            .iter()
+            .filter(|f| state.tombstones.iter().any(|t| t.covers_points_of(f)))
+            .cloned()
+            .collect()
+    };
+    for file in covered {
+        merge(inner, file.span, std::slice::from_ref(&file), stats)?;
+    }
+    let spent: Vec<_> = {
+        let state = shared(&inner.state);
+        state
+            .tombstones
+            .iter()
+            .filter(|t| !state.files.iter().any(|f| t.covers_points_of(f)))
+            .cloned()
+            .collect()
+    };
+    if spent.is_empty() {
+        return Ok(());
+    }
+    inner.update_manifest(|m| m.tombstones.retain(|t| !spent.contains(t)))?;
+    let mut state = exclusive(&inner.state);
+    state.tombstones.retain(|t| !spent.contains(t));
+    state.rebuild_catalog();
+    stats.tombstones_dropped += spent.len();
+    Ok(())
+}
+
+/// The first bucket to merge, lowest level and oldest first, with its
+/// files.
+fn pick(state: &State, levels: &Levels, min_files: usize) -> Option<(Span, Vec<Arc<TsmFile>>)> {
+    let newest = state.newest_ts().map(|ts| levels.partition(ts).start);
+    let busy: Vec<Span> = state
+        .memtable_partitions()
+        .iter()
+        .map(|p| levels.partition(p.start()))
+        .collect();
+    for level in 0..=levels.max_level() {
+        let mut buckets: BTreeMap<Span, Vec<Arc<TsmFile>>> = BTreeMap::new();
+        for file in &state.files {
+            let bucket = levels.bucket(level, file.span.start);
+            if bucket.contains(&file.span) {
+                buckets.entry(bucket).or_default().push(Arc::clone(file));
+            }
+        }
+        for (bucket, files) in buckets {
+            if files.len() < 2 {
+                continue;
+            }
+            let due = if level == 0 {
+                files.len() >= min_files
+            } else {
+                let settled = newest.is_some_and(|n| bucket.end <= n)
+                    && !busy.iter().any(|b| b.overlaps(&bucket));
+                let small = files.iter().map(|f| f.size()).sum::<u64>() <= SMALL_BYTES;
+                settled || small || files.len() >= FANOUT as usize
+            };
+            // A file larger than the bucket may overlap it: merge only
+            // buckets no other file reaches into.
+            let alone = state
+                .files
+                .iter()
+                .all(|f| bucket.contains(&f.span) || !bucket.overlaps(&f.span));
+            if due && alone {
+                return Some((bucket, files));
+            }
+        }
+    }
+    None
+}
+
+fn merge(
     inner: &Inner,
-    start: i64,
+    span: Span,
     inputs: &[Arc<TsmFile>],
     stats: &mut CompactionStats,
 ) -> Result<()> {
-    let first = inputs.iter().map(|f| f.gens.first).min().unwrap_or(0);
-    let last = inputs.iter().map(|f| f.gens.last).max().unwrap_or(0);
-    let gens = FileGens { first, last };
-    let path = ensure_partition_dir(inner, start)?.join(gens.file_name());
+    let gen_ = inner.next_gen.fetch_add(1, Ordering::SeqCst);
+    let path = inner.layout.tsm_path(gen_);
     let points = write_merged(inner, &path, inputs)?;
-    let file = Arc::new(TsmFile::open(&path, gens)?);
+    let storage = inner.layout.storage();
+    let file = Arc::new(TsmFile::open(
+        storage.as_ref(),
+        &path,
+        FileGens::single(gen_),
+        span,
+    )?);
+    let gone: Vec<PathBuf> = inputs.iter().map(|f| f.path.clone()).collect();
+    let record = file.record();
+    inner.update_manifest(|m| {
+        m.files.retain(|f| !gone.contains(&f.path));
+        m.files.push(record);
+        m.sort_files();
+        m.next_gen = m.next_gen.max(gen_ + 1);
+        m.removed = gone.clone();
+    })?;
     stats.partitions_compacted += 1;
     stats.files_merged += inputs.len();
     stats.files_written += 1;
@@ -69,17 +176,11 @@ fn compact_partition(
     stats.bytes_before += inputs.iter().map(|f| f.size()).sum::<u64>();
     stats.bytes_after += file.size();
     {
-        let mut state = write(&inner.state);
-        if let Some(p) = state.partitions.get_mut(&start) {
-            p.files
-                .retain(|f| !inputs.iter().any(|i| Arc::ptr_eq(i, f)));
-            p.add_file(file);
-        }
+        let mut state = exclusive(&inner.state);
+        state.remove_files(&gone);
+        state.add_files([file]);
     }
-    for input in inputs {
-        inner.layout.remove_file(&input.path)?;
-    }
-    Ok(())
+    inner.layout.remove_files(&gone)
 }
 
 /// Writes the last-write-wins merge of `inputs` (oldest first) to `path`;
@@ -92,6 +193,7 @@ fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u
         }
     }
     let series: Vec<(SeriesId, &SeriesMeta)> = series.into_iter().collect();
+    let tombstones = &shared(&inner.state).tombstones.clone();
     let storage = Arc::clone(inner.layout.storage());
     let mut writer = TsmWriter::create_in(storage, path, writer_options(inner))?;
     let mut points = 0u64;
@@ -99,7 +201,11 @@ fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u
         let merged: Vec<Columns> = batch
             .par_iter()
             .map(|(id, _)| {
-                let sources = inputs.iter().map(|f| f.read_series(*id).map(|c| vec![c]));
+                let sources = inputs.iter().map(|f| {
+                    let mut cols = f.read_series(*id)?;
+                    remove_hidden(&mut cols, &hidden(tombstones, f.gens.last, *id));
+                    Ok(vec![cols])
+                });
                 Ok(merge_sources(sources.collect::<Result<_>>()?))
             })
             .collect::<Result<_>>()?;

@@ -21,15 +21,18 @@ pub struct EngineConfig {
     /// The write-ahead log: sync mode, group-commit batching, segment size.
     pub wal: skulk_wal::WalConfig,
     /// Length of a time partition: points of one partition share a memtable
-    /// and a folder of TSM files, and retention drops whole partitions.
-    /// Default 24 h.
-    #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
-    pub partition_duration: Duration,
+    /// and the smallest TSM file, and retention drops whole partitions. A
+    /// directory keeps the duration it was created with (its manifest
+    /// records it): opening it with another one is refused, naming both;
+    /// `None` (the key left out) takes the directory's, or 24 h for a new
+    /// one. Default `None`.
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
+    pub partition_duration: Option<Duration>,
     /// Flush once the memtables hold this many points. `0` disables the
-    /// threshold. Default 1,000,000.
+    /// threshold. Default 1,000,000; at most 10^12.
     pub flush_points: u64,
     /// Flush once the memtables hold about this many bytes. `0` disables the
-    /// threshold. Default 64 MiB.
+    /// threshold. Default 64 MiB; at most 1 TiB.
     pub flush_size_bytes: u64,
     /// Flush once the oldest unflushed point was written this long ago.
     /// Default 10 min; `None` or zero (in TOML `flush_age = "0s"`)
@@ -41,15 +44,30 @@ pub struct EngineConfig {
     /// dropped whole. Default: absent, keep everything.
     #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
     pub retention: Option<Duration>,
+    /// Partitions with unflushed points kept in memory at most: beyond
+    /// this many, maintenance flushes all but the newest half of them, so
+    /// that a backfill spread over many partitions keeps memory bounded.
+    /// `0` turns this off (only the flush thresholds and explicit flushes
+    /// write files). Default 256; at most 1,048,576.
+    pub max_active_partitions: usize,
+    /// The longest time span one TSM file may cover once compaction has
+    /// merged old data into coarse files (`FORMAT.md`, "Levels"). `None`
+    /// (the default): a tenth of `retention` when retention is set (so data
+    /// outlives its retention by at most that much: a file is dropped once
+    /// its whole span has expired), else unbounded.
+    #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
+    pub compaction_max_span: Option<Duration>,
     /// Merge a partition's TSM files into one once it has at least this many.
     /// Values below 2 disable automatic compaction (an explicit
     /// [`crate::Engine::compact`] still merges every partition with two or
-    /// more files). Default 4.
+    /// more files). Default 4; at most 10,000.
     pub compaction_min_files: usize,
-    /// Points per compressed block in TSM files. Default 8,192.
+    /// Points per compressed block in TSM files. Default 8,192; 1 to
+    /// `skulk_codec::MAX_BLOCK_POINTS`.
     pub block_points: usize,
     /// Threads that decode blocks in parallel for queries. `0` uses rayon's
-    /// global pool (one thread per core). Default 0.
+    /// global pool (one thread per core). Default 0; at most 256 (every
+    /// open starts them).
     pub query_threads: usize,
     /// Run flushes, compactions and retention automatically in one
     /// background thread (woken by writers crossing a threshold and every
@@ -58,7 +76,7 @@ pub struct EngineConfig {
     /// [`crate::Engine::apply_retention`] is called. Default true.
     pub background: bool,
     /// How often the background thread checks `flush_age` and retention.
-    /// Default 10 s.
+    /// Default 10 s; 1 ms to 24 h.
     #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
     pub maintenance_interval: Duration,
     /// The codecs of the blocks of the TSM files that flushes and
@@ -75,11 +93,13 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             wal: skulk_wal::WalConfig::default(),
-            partition_duration: Duration::from_secs(24 * 3600),
+            partition_duration: None,
             flush_points: 1_000_000,
             flush_size_bytes: 64 << 20,
             flush_age: Some(Duration::from_secs(600)),
             retention: None,
+            max_active_partitions: 256,
+            compaction_max_span: None,
             compaction_min_files: 4,
             block_points: 8192,
             query_threads: 0,
@@ -134,29 +154,128 @@ impl EngineConfig {
         Self::from_toml_str(&text)
     }
 
-    /// Checks values that parse but cannot be used.
-    pub fn validate(&self) -> Result<()> {
-        self.wal.validate()?;
-        let bad = |what: String| Err(EngineError::InvalidArgument(what));
-        let ns = self.partition_duration.as_nanos();
-        if ns == 0 || ns > i64::MAX as u128 {
-            return bad(format!(
-                "partition_duration {:?} must be between 1 ns and about 292 years",
-                self.partition_duration
-            ));
-        }
-        if self.block_points == 0 || self.block_points > skulk_codec::MAX_BLOCK_POINTS {
-            return bad(format!(
-                "block_points {} must be between 1 and {}",
-                self.block_points,
-                skulk_codec::MAX_BLOCK_POINTS
-            ));
-        }
-        if self.maintenance_interval.is_zero() {
-            return bad("maintenance_interval must not be zero".into());
-        }
-        Ok(())
+    /// The longest span a file may cover (see
+    /// [`EngineConfig::compaction_max_span`]).
+    pub(crate) fn max_file_span(&self) -> Option<Duration> {
+        self.compaction_max_span
+            .or_else(|| self.retention.map(|r| r / 10))
     }
+
+    /// Checks that every value is in its range (see each field); the
+    /// error names the key and the range.
+    pub fn validate(&self) -> Result<()> {
+        self.wal.validate().map_err(|e| match e {
+            skulk_wal::WalError::OutOfRange { key, value, range } => EngineError::OutOfRange {
+                key: format!("wal.{key}"),
+                value,
+                range,
+            },
+            other => EngineError::Wal(other),
+        })?;
+        let forever = Duration::from_nanos(i64::MAX as u64);
+        let optional = |key, value: Option<Duration>, min, max, shown| match value {
+            Some(d) => check(key, d, min..=max, shown),
+            None => Ok(()),
+        };
+        optional(
+            "partition_duration",
+            self.partition_duration,
+            Duration::from_nanos(1),
+            forever,
+            "1ns to 292 years",
+        )?;
+        check(
+            "flush_points",
+            self.flush_points,
+            0..=MAX_FLUSH_POINTS,
+            "0 (off) to 10^12",
+        )?;
+        check(
+            "flush_size_bytes",
+            self.flush_size_bytes,
+            0..=MAX_FLUSH_BYTES,
+            "0 (off) to 1 TiB",
+        )?;
+        optional(
+            "flush_age",
+            self.flush_age,
+            Duration::ZERO,
+            forever,
+            "0s (off) to 292 years",
+        )?;
+        optional(
+            "retention",
+            self.retention,
+            Duration::from_nanos(1),
+            forever,
+            "1ns to 292 years",
+        )?;
+        check(
+            "max_active_partitions",
+            self.max_active_partitions,
+            0..=MAX_ACTIVE_PARTITIONS,
+            "0 (off) to 1,048,576",
+        )?;
+        optional(
+            "compaction_max_span",
+            self.compaction_max_span,
+            Duration::from_nanos(1),
+            forever,
+            "1ns to 292 years",
+        )?;
+        check(
+            "compaction_min_files",
+            self.compaction_min_files,
+            0..=MAX_COMPACTION_MIN_FILES,
+            "0 to 10,000 (below 2: off)",
+        )?;
+        check(
+            "block_points",
+            self.block_points,
+            1..=skulk_codec::MAX_BLOCK_POINTS,
+            &format!("1 to {}", skulk_codec::MAX_BLOCK_POINTS),
+        )?;
+        check(
+            "query_threads",
+            self.query_threads,
+            0..=MAX_QUERY_THREADS,
+            "0 (one per core) to 256",
+        )?;
+        check(
+            "maintenance_interval",
+            self.maintenance_interval,
+            Duration::from_millis(1)..=Duration::from_secs(86_400),
+            "1ms to 24h",
+        )
+    }
+}
+
+/// The largest accepted [`EngineConfig::flush_points`].
+pub const MAX_FLUSH_POINTS: u64 = 1_000_000_000_000;
+/// The largest accepted [`EngineConfig::flush_size_bytes`].
+pub const MAX_FLUSH_BYTES: u64 = 1 << 40;
+/// The largest accepted [`EngineConfig::max_active_partitions`].
+pub const MAX_ACTIVE_PARTITIONS: usize = 1 << 20;
+/// The largest accepted [`EngineConfig::compaction_min_files`].
+pub const MAX_COMPACTION_MIN_FILES: usize = 10_000;
+/// The largest accepted [`EngineConfig::query_threads`]: every open starts
+/// that many threads.
+pub const MAX_QUERY_THREADS: usize = 256;
+
+fn check<T: PartialOrd + std::fmt::Debug>(
+    key: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    shown: &str,
+) -> Result<()> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(EngineError::OutOfRange {
+        key: key.to_owned(),
+        value: format!("{value:?}"),
+        range: shown.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -177,7 +296,7 @@ mod tests {
             "partition_duration = \"2h\"\nretention = \"30d\"\nflush_points = 10\nflush_age = \"5s\"",
         )
         .unwrap();
-        assert_eq!(c.partition_duration, Duration::from_secs(7200));
+        assert_eq!(c.partition_duration, Some(Duration::from_secs(7200)));
         assert_eq!(c.retention, Some(Duration::from_secs(30 * 86400)));
         assert_eq!(c.flush_points, 10);
         assert_eq!(c.flush_age, Some(Duration::from_secs(5)));

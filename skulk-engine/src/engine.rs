@@ -2,20 +2,24 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use skulk_format::{DataPoint, SeriesMeta, StdStorage, TimePartition, TsmStorage};
-use skulk_wal::storage::{DirLock, LogDir};
+use skulk_format::storage::StorageLock;
+use skulk_format::{DataPoint, SeriesMeta, TimePartition, TimeRange};
 use skulk_wal::{Wal, WalError};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::layout::Layout;
+use crate::locks::{exclusive, guard, shared};
 use crate::maintenance::Signal;
+use crate::options::OpenOptions;
 use crate::query::{CompiledSelector, Query, SeriesResult, SeriesSelector};
 use crate::state::State;
-use crate::stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
-use crate::{EngineConfig, EngineError, Result};
+use crate::stats::{
+    CompactionStats, DeleteStats, EngineStats, FlushStats, RecoveryStats, RetentionStats,
+};
+use crate::{EngineConfig, EngineError, Failure, Result};
 
 /// An embedded Skulk database over one data directory.
 ///
@@ -33,8 +37,16 @@ pub struct Engine {
 pub(crate) struct Inner {
     pub layout: Layout,
     pub config: EngineConfig,
+    /// The directory's partition duration (its manifest's).
+    pub partition: std::time::Duration,
+    /// The time buckets files cover.
+    pub levels: crate::levels::Levels,
     pub clock: Arc<dyn Clock>,
-    pub wal: Wal,
+    /// The write-ahead log; `None` in a read-only engine.
+    pub wal: Option<Wal>,
+    /// The durable record of the directory (also updated by the WAL when it
+    /// rolls over).
+    pub manifest: Arc<Mutex<crate::manifest::Manifest>>,
     pub state: RwLock<State>,
     /// Writers hold it shared from their WAL append until their points are
     /// in the memtables; flush and retention take it exclusively so that
@@ -44,31 +56,21 @@ pub(crate) struct Inner {
     pub lifecycle: Mutex<()>,
     /// Highest LSN whose points are in the memtables.
     pub applied_lsn: AtomicU64,
+    /// Orders the application of concurrent writes by LSN.
+    pub sequencer: crate::sequencer::Sequencer,
     /// The checkpoint: WAL records up to it are durable in TSM files.
     pub safe_lsn: AtomicU64,
     /// Generation of the next TSM file.
     pub next_gen: AtomicU64,
     pub failed: AtomicBool,
-    pub failure: Mutex<Option<String>>,
-    pub background_error: Mutex<Option<String>>,
+    pub failure: Mutex<Option<Failure>>,
+    pub background_error: Mutex<Option<Failure>>,
     pub pool: Option<rayon::ThreadPool>,
     pub recovery: RecoveryStats,
     pub signal: Signal,
     /// The exclusive lock on `<dir>/LOCK`, released when the engine is
-    /// dropped.
-    pub _lock: DirLock,
-}
-
-pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    /// dropped; `None` in a read-only engine, which takes none.
+    pub _lock: Option<StorageLock>,
 }
 
 const _: () = {
@@ -77,64 +79,52 @@ const _: () = {
 };
 
 impl Engine {
-    /// Opens (creating if needed) the database in `dir` with the system
-    /// clock. Recovers automatically: deletes leftovers of interrupted
-    /// operations, maps the TSM files, replays the WAL past the checkpoint
-    /// into memtables; see [`Engine::recovery_stats`].
+    /// Opens (creating if needed) the database in folder `dir` of the real
+    /// file system, with the system clock. Recovers automatically: deletes
+    /// leftovers of interrupted operations, maps the TSM files, replays the
+    /// WAL past the checkpoint into memtables; see
+    /// [`Engine::recovery_stats`].
     pub fn open(dir: impl AsRef<Path>, config: EngineConfig) -> Result<Engine> {
-        Self::open_with_clock(dir, config, Arc::new(SystemClock))
+        Self::open_with(OpenOptions::new(dir.as_ref())?.config(config))
     }
 
-    /// [`Engine::open`] with the clock retention uses.
-    pub fn open_with_clock(
-        dir: impl AsRef<Path>,
-        config: EngineConfig,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Engine> {
-        Self::start(crate::recovery::open(
-            dir.as_ref(),
-            config,
-            clock,
-            None,
-            Arc::new(StdStorage),
-        )?)
+    /// Opens the database `options` describe: its data directory (on the
+    /// real file system or any [`skulk_format::Storage`]), configuration
+    /// and clock. Recovers as [`Engine::open`] does.
+    pub fn open_with(options: OpenOptions) -> Result<Engine> {
+        Self::start(crate::recovery::open(options)?)
     }
 
-    /// [`Engine::open_with_clock`] with the WAL kept in `wal_dir` instead of
-    /// `<dir>/wal/`: any [`LogDir`], e.g. one that injects I/O faults in
-    /// tests.
-    pub fn open_with_wal_storage(
-        dir: impl AsRef<Path>,
-        config: EngineConfig,
-        clock: Arc<dyn Clock>,
-        wal_dir: Arc<dyn LogDir>,
-    ) -> Result<Engine> {
-        Self::start(crate::recovery::open(
-            dir.as_ref(),
-            config,
-            clock,
-            Some(wal_dir),
-            Arc::new(StdStorage),
-        )?)
+    /// Opens the database `options` describe for reading only: no lock is
+    /// taken and nothing is written, so it works beside a live writer (in
+    /// this or another process) and on a directory the user cannot write.
+    /// It serves a consistent snapshot: the files the manifest lists and
+    /// the WAL records after them, as they were at open (a file a
+    /// compaction removes later stays readable). [`Engine::refresh`] reads
+    /// a newer snapshot. Writing, flushing, compacting and retention fail
+    /// with [`EngineError::ReadOnly`]. The directory must have a manifest
+    /// (open a new or layout-1 directory for writing once).
+    pub fn open_read_only(options: OpenOptions) -> Result<Engine> {
+        Ok(Engine {
+            inner: Arc::new(crate::read_only::open(options)?),
+            worker: None,
+        })
     }
 
-    /// [`Engine::open_with_clock`] with TSM files, the checkpoint and the
-    /// folder syncs of the data directory going through `files` (the WAL
-    /// stays in `<dir>/wal/` on the real file system): any
-    /// [`TsmStorage`], e.g. one that injects I/O faults in tests.
-    pub fn open_with_file_storage(
-        dir: impl AsRef<Path>,
-        config: EngineConfig,
-        clock: Arc<dyn Clock>,
-        files: Arc<dyn TsmStorage>,
-    ) -> Result<Engine> {
-        Self::start(crate::recovery::open(
-            dir.as_ref(),
-            config,
-            clock,
-            None,
-            files,
-        )?)
+    /// True for an engine opened with [`Engine::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.inner.wal.is_none()
+    }
+
+    /// A read-only engine reads the directory again, so that later queries
+    /// see what the writer has made durable (queries under way keep their
+    /// snapshot). A writable engine is always current: nothing to do.
+    pub fn refresh(&self) -> Result<()> {
+        if self.is_read_only() {
+            crate::read_only::refresh(&self.inner)
+        } else {
+            Ok(())
+        }
     }
 
     fn start(inner: Inner) -> Result<Engine> {
@@ -172,25 +162,30 @@ impl Engine {
     /// memtables. A later write of the same series and timestamp replaces
     /// the value. Fails, with nothing applied, on an id collision or a
     /// point whose `series_id` is not its series' id (both checked by the
-    /// WAL before logging: [`EngineError::Wal`]); fails on every call
-    /// after a durability failure (reopen to recover).
+    /// WAL before logging: [`EngineError::Wal`]) and on a series with a
+    /// label key twice ([`EngineError::DuplicateLabel`]); fails on every
+    /// call after a durability failure (reopen to recover).
     pub fn write_batch(&self, points: &[DataPoint]) -> Result<()> {
         if points.is_empty() {
             return Ok(());
         }
+        crate::query::check_labels(points)?;
         self.inner.check_live()?;
         {
-            let _ingest = read(&self.inner.ingest);
-            let lsn = self
-                .inner
-                .wal
-                .append_points(points)
-                .map_err(|e| self.inner.wal_error(e))?;
-            let applied =
-                write(&self.inner.state).insert(points, self.inner.config.partition_duration);
+            let _ingest = shared(&self.inner.ingest);
+            let sequencer = &self.inner.sequencer;
+            let mut assigned = None;
+            let logged = self.inner.wal()?.append_points_then(points, |lsn| {
+                sequencer.register(lsn);
+                assigned = Some(lsn);
+            });
+            // Points reach the memtable in LSN order, as replay applies
+            // them: last write wins by LSN, before a crash and after it.
+            let _turn = assigned.map(|lsn| sequencer.wait_turn(lsn));
+            let lsn = logged.map_err(|e| self.inner.wal_error(e))?;
+            let applied = exclusive(&self.inner.state).insert(points, lsn);
             if let Err(e) = applied {
-                self.inner
-                    .fail(format!("memtable refused logged points: {e}"));
+                self.inner.fail(Failure::new("applying logged points", &e));
                 return Err(e);
             }
             self.inner.applied_lsn.fetch_max(lsn, Ordering::SeqCst);
@@ -209,7 +204,7 @@ impl Engine {
         let Ok(selector) = CompiledSelector::new(selector) else {
             return Vec::new();
         };
-        let state = read(&self.inner.state);
+        let state = shared(&self.inner.state);
         let mut out: Vec<SeriesMeta> = state
             .catalog
             .values()
@@ -224,23 +219,47 @@ impl Engine {
     /// The time partitions that hold data (in memtables or TSM files), in
     /// time order. Reading a large selection partition by partition keeps
     /// memory bounded by one partition's points (as `skulk export` does).
-    pub fn partitions(&self) -> Vec<TimePartition> {
-        read(&self.inner.state)
-            .partitions
-            .values()
-            .map(|p| p.part)
-            .collect()
+    /// Fails only when a file's block cannot be read (it is damaged).
+    pub fn partitions(&self) -> Result<Vec<TimePartition>> {
+        crate::partitions::with_data(&shared(&self.inner.state), self.inner.partition)
     }
 
     /// Writes every memtable to a TSM file per partition, then records the
     /// checkpoint and truncates the WAL through it.
     pub fn flush(&self) -> Result<FlushStats> {
-        crate::flush::flush(&self.inner)
+        crate::flush::flush(&self.inner, crate::flush::Scope::All)
     }
 
-    /// Merges the files of every partition that has two or more into one.
+    /// Merges TSM files: every partition with two or more files, then the
+    /// files inside each coarser time bucket that data has moved past, or
+    /// that are small or many together (`FORMAT.md`, "Levels"), until no
+    /// bucket qualifies.
     pub fn compact(&self) -> Result<CompactionStats> {
         crate::compact::compact(&self.inner, 2)
+    }
+
+    /// Deletes the points of every series `selector` matches in `range`:
+    /// hidden from every query when this returns, durable (the manifest
+    /// records the delete after a flush puts every earlier point into
+    /// files), and physically removed by the next compaction. Points
+    /// written after the call returns are kept; an older value never shows
+    /// through. Fails on an empty range.
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, TimeRange};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// let point = |ts, v| DataPoint::new("cpu", vec![("host".into(), "a".into())], ts, v);
+    /// engine.write_batch(&[point(1, 1.0), point(2, 2.0), point(3, 3.0)])?;
+    /// let cpu = SeriesSelector::metric("cpu");
+    /// engine.delete(&cpu, TimeRange::new(2, 3)?)?;
+    /// let left = engine.query(&Query::raw(cpu, TimeRange::ALL))?;
+    /// assert_eq!(left[0].timestamps, vec![1, 3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn delete(&self, selector: &SeriesSelector, range: TimeRange) -> Result<DeleteStats> {
+        crate::delete::delete(&self.inner, selector, range)
     }
 
     /// Drops every partition that ends at or before `now - retention`
@@ -254,14 +273,24 @@ impl Engine {
         self.inner.stats()
     }
 
-    /// Flushes (unless the engine failed), stops the background thread and
-    /// closes the files.
+    /// Stops the background thread, flushes (which leaves no WAL segment
+    /// whose records are all in files), compacts when automatic compaction
+    /// is on, and closes the files. On an engine that failed earlier
+    /// nothing is written and the failure is returned
+    /// ([`EngineError::Failed`]): what it did not write is still in the WAL
+    /// for the next open.
     pub fn close(mut self) -> Result<()> {
         self.stop_worker();
-        if self.inner.failed.load(Ordering::SeqCst) {
+        if self.is_read_only() {
             return Ok(());
         }
-        self.flush().map(|_| ())
+        self.inner.check_live()?;
+        self.flush()?;
+        let min_files = self.inner.config.compaction_min_files;
+        if min_files >= 2 {
+            crate::compact::compact(&self.inner, min_files)?;
+        }
+        Ok(())
     }
 
     fn stop_worker(&mut self) {
@@ -273,7 +302,7 @@ impl Engine {
     }
 
     fn after_write(&self) -> Result<()> {
-        if !self.inner.flush_due() {
+        if !self.inner.flush_due() && !self.inner.partial_flush_due() {
             return Ok(());
         }
         if self.worker.is_some() && !self.inner.far_behind() {
@@ -303,18 +332,28 @@ impl std::fmt::Debug for Inner {
 }
 
 impl Inner {
+    /// The write-ahead log, or [`EngineError::ReadOnly`].
+    pub fn wal(&self) -> Result<&Wal> {
+        self.wal.as_ref().ok_or(EngineError::ReadOnly)
+    }
+
     /// Fails unless the engine is writable.
     pub fn check_live(&self) -> Result<()> {
+        if self.wal.is_none() {
+            return Err(EngineError::ReadOnly);
+        }
         if self.failed.load(Ordering::SeqCst) {
-            let why = lock(&self.failure).clone().unwrap_or_default();
+            let why = guard(&self.failure)
+                .clone()
+                .unwrap_or_else(|| Failure::plain("unknown".into()));
             return Err(EngineError::Failed(why));
         }
         Ok(())
     }
 
     /// Puts the engine in the read-only failed state.
-    pub fn fail(&self, why: String) {
-        let mut failure = lock(&self.failure);
+    pub fn fail(&self, why: Failure) {
+        let mut failure = guard(&self.failure);
         failure.get_or_insert(why);
         self.failed.store(true, Ordering::SeqCst);
     }
@@ -325,23 +364,44 @@ impl Inner {
     /// `e`.
     pub fn durability_error(&self, what: &str, e: EngineError) -> EngineError {
         if !matches!(e, EngineError::Failed(_)) {
-            self.fail(format!("{what} failed: {e}"));
+            self.fail(Failure::new(what, &e));
         }
         e
     }
 
     /// Converts a WAL error, failing the engine when the WAL is poisoned.
     pub fn wal_error(&self, e: WalError) -> EngineError {
-        if self.wal.is_poisoned() {
-            self.fail(format!("WAL failed: {e}"));
+        let e = EngineError::Wal(e);
+        if self.wal.as_ref().is_some_and(Wal::is_poisoned) {
+            self.fail(Failure::new("WAL", &e));
         }
-        EngineError::Wal(e)
+        e
+    }
+
+    /// Durably replaces the manifest with `change` applied to it. On error
+    /// the manifest in memory is unchanged (the caller fails the engine).
+    pub fn update_manifest(
+        &self,
+        change: impl FnOnce(&mut crate::manifest::Manifest),
+    ) -> Result<()> {
+        let mut current = guard(&self.manifest);
+        let mut next = current.clone();
+        change(&mut next);
+        next.store(&self.layout)?;
+        *current = next;
+        Ok(())
+    }
+
+    /// The first LSN of every WAL segment now.
+    pub fn wal_segment_firsts(&self) -> Vec<u64> {
+        let segments = self.wal.as_ref().map(Wal::segments).unwrap_or_default();
+        segments.iter().map(|(first, _)| *first).collect()
     }
 
     /// True when a flush threshold is crossed.
     pub fn flush_due(&self) -> bool {
         let c = &self.config;
-        let state = read(&self.state);
+        let state = shared(&self.state);
         if state.active_writes == 0 {
             return false;
         }
@@ -351,27 +411,35 @@ impl Inner {
         points || age || bytes
     }
 
+    /// True when the partition manager asks for some memtables to be
+    /// flushed (see [`crate::flush::Scope::Due`]).
+    pub fn partial_flush_due(&self) -> bool {
+        let state = shared(&self.state);
+        state.memtables.stats().active_partitions > 1
+            && !state.memtables.flush_priorities().is_empty()
+    }
+
     /// True when writers have outrun the background flush: memtables took
     /// four times `flush_points`. Writers then flush inline (back-pressure).
     pub fn far_behind(&self) -> bool {
         let limit = self.config.flush_points.saturating_mul(4);
-        limit > 0 && read(&self.state).active_writes >= limit
+        limit > 0 && shared(&self.state).active_writes >= limit
     }
 
     pub fn stats(&self) -> EngineStats {
-        let state = read(&self.state);
-        let files: Vec<_> = state.files().collect();
+        let state = shared(&self.state);
+        let files = &state.files;
         EngineStats {
             series: state.catalog.len(),
-            partitions: state.partitions.len(),
+            partitions: state.memtable_partitions().len(),
             points_in_memory: state.memory_points(),
-            memory_bytes: state.active_bytes(),
+            memory_bytes: state.memory_bytes(),
             files: files.len(),
             bytes_on_disk: files.iter().map(|f| f.size()).sum(),
             points_on_disk: files.iter().map(|f| f.points()).sum(),
             safe_lsn: self.safe_lsn.load(Ordering::SeqCst),
             failed: self.failed.load(Ordering::SeqCst),
-            last_background_error: lock(&self.background_error).clone(),
+            last_background_error: guard(&self.background_error).clone(),
         }
     }
 }

@@ -1,144 +1,196 @@
 //! The data directory: where the WAL, partitions and TSM files live, and the
-//! durable file operations on them. See `FORMAT.md`, "Data directory".
+//! durable file operations on them, all through the storage seam. Paths are
+//! relative to the directory (the storage's root). See `FORMAT.md`, "Data
+//! directory".
 
-use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[cfg(test)]
-use skulk_format::StdStorage;
-use skulk_format::TsmStorage;
+use skulk_format::storage::{EntryKind, Storage, TMP_SUFFIX, parent_of, write_atomic};
 
 use crate::Result;
-use crate::error::IoContext;
+use crate::error::EngineError;
 
-/// Suffix of files being written; leftovers are deleted on open.
-pub(crate) const TMP_SUFFIX: &str = ".tmp";
-/// Suffix of partition folders being dropped; leftovers are deleted on open.
+/// Suffix of partition folders being dropped by earlier versions; leftovers
+/// are deleted on open.
 pub(crate) const DROPPED_SUFFIX: &str = ".dropped";
 const TSM_SUFFIX: &str = ".tsm";
 
-/// Paths inside one data directory, and the storage its files (TSM files,
-/// `CHECKPOINT`, folder syncs; not the WAL) are written through.
+/// The folder of the write-ahead log.
+pub(crate) const WAL_DIR: &str = "wal";
+/// The folder of the time partitions of version-1 directories (files that
+/// came from one stay there until a compaction replaces them).
+pub(crate) const PARTITIONS_DIR: &str = "partitions";
+/// The folder of TSM files.
+pub(crate) const TSM_DIR: &str = "tsm";
+/// The lock file an open engine holds.
+pub(crate) const LOCK_FILE: &str = "LOCK";
+
+/// Paths inside one data directory, and the storage it lives in.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
-    root: PathBuf,
-    storage: Arc<dyn TsmStorage>,
+    storage: Arc<dyn Storage>,
 }
 
 impl Layout {
-    /// The layout of `root` on the real file system.
-    #[cfg(test)]
-    pub fn new(root: &Path) -> Self {
-        Self::with_storage(root, Arc::new(StdStorage))
+    /// The data directory at the root of `storage`.
+    pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self { storage }
     }
 
-    /// The layout of `root`, writing through `storage`.
-    pub fn with_storage(root: &Path, storage: Arc<dyn TsmStorage>) -> Self {
-        Self {
-            root: root.to_path_buf(),
-            storage,
-        }
-    }
-
-    /// Where TSM files and the checkpoint are written.
-    pub fn storage(&self) -> &Arc<dyn TsmStorage> {
+    /// Where every file is read and written.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
     }
 
-    pub fn lock_path(&self) -> PathBuf {
-        self.root.join("LOCK")
-    }
-
+    /// The data directory as messages show it.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.storage.root()
     }
 
-    pub fn wal_dir(&self) -> PathBuf {
-        self.root.join("wal")
+    /// `path` (relative) as messages show it.
+    pub fn shown(&self, path: &Path) -> PathBuf {
+        self.storage.display(path)
     }
 
-    pub fn partitions_dir(&self) -> PathBuf {
-        self.root.join("partitions")
+    /// Maps an I/O error on `path` to [`EngineError::Io`].
+    pub fn io(&self, path: &Path) -> impl FnOnce(io::Error) -> EngineError + use<> {
+        let shown = self.shown(path);
+        move |source| EngineError::Io {
+            path: shown,
+            source,
+        }
     }
 
-    pub fn checkpoint_path(&self) -> PathBuf {
-        self.root.join("CHECKPOINT")
+    pub fn partitions_dir(&self) -> &'static Path {
+        Path::new(PARTITIONS_DIR)
     }
 
-    /// The folder of the partition starting at `start` (decimal nanoseconds).
-    pub fn partition_dir(&self, start: i64) -> PathBuf {
-        self.partitions_dir().join(start.to_string())
+    pub fn checkpoint_path(&self) -> &'static Path {
+        Path::new(crate::checkpoint::CHECKPOINT_FILE_NAME)
     }
 
-    /// Creates the root, `wal/` and `partitions/` if missing, then fsyncs
-    /// the root's parent (when it was created), the root, `wal/` and
-    /// `partitions/`: always, so that entries created by a run that
-    /// crashed before syncing them become durable now.
+    /// Creates `wal/` and `tsm/` if missing, then fsyncs the root, `wal/`
+    /// and `tsm/`: always, so that entries created by a run that crashed
+    /// before syncing them become durable now.
     pub fn create(&self) -> Result<()> {
-        if !self.root.is_dir() {
-            fs::create_dir_all(&self.root).at(&self.root)?;
-            if let Some(parent) = self.root.parent().filter(|p| !p.as_os_str().is_empty()) {
-                self.fsync_dir(parent)?;
-            }
+        for dir in [WAL_DIR, TSM_DIR] {
+            let dir = Path::new(dir);
+            self.storage.create_dir(dir).map_err(self.io(dir))?;
         }
-        for dir in [self.wal_dir(), self.partitions_dir()] {
-            if !dir.is_dir() {
-                fs::create_dir(&dir).at(&dir)?;
-            }
-        }
-        for dir in [self.root.clone(), self.wal_dir(), self.partitions_dir()] {
-            self.fsync_dir(&dir)?;
+        for dir in ["", WAL_DIR, TSM_DIR] {
+            self.fsync_dir(Path::new(dir))?;
         }
         Ok(())
     }
 
-    /// Fsyncs a directory so that names created, renamed or removed in it
-    /// are durable.
+    /// Where the TSM file of generation `gen` is written.
+    pub fn tsm_path(&self, gen_: u64) -> PathBuf {
+        Path::new(TSM_DIR).join(FileGens::single(gen_).file_name())
+    }
+
+    /// True when `path` exists.
+    pub fn exists(&self, path: &Path) -> Result<bool> {
+        skulk_format::storage::exists(self.storage.as_ref(), path).map_err(self.io(path))
+    }
+
+    /// Fsyncs a folder so that names created, renamed or removed in it are
+    /// durable.
     pub fn fsync_dir(&self, dir: &Path) -> Result<()> {
-        self.storage.sync_dir(dir).at(dir)
+        self.storage.sync_dir(dir).map_err(self.io(dir))
     }
 
     /// Writes `bytes` to `path` atomically and durably: `path.tmp`, fsync,
     /// rename, fsync of the folder.
     pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        let tmp = tmp_path(path);
-        {
-            use std::io::Write;
-            let mut f = self.storage.create(&tmp).at(&tmp)?;
-            f.write_all(bytes).at(&tmp)?;
-            f.flush().at(&tmp)?;
-            f.sync().at(&tmp)?;
-        }
-        self.storage.rename(&tmp, path).at(path)?;
-        self.fsync_dir(parent_of(path))
+        write_atomic(self.storage.as_ref(), path, bytes)
+            .map_err(|(path, source)| EngineError::Io { path, source })
     }
 
     /// Removes a file durably (unlink, fsync of the folder).
     pub fn remove_file(&self, path: &Path) -> Result<()> {
-        self.storage.remove(path).at(path)?;
+        self.storage.remove_file(path).map_err(self.io(path))?;
         self.fsync_dir(parent_of(path))
     }
 
-    /// Removes a partition folder as one step: renames it to
-    /// `<start>.dropped` (atomic, durable), then deletes it.
-    pub fn remove_partition_dir(&self, dir: &Path) -> Result<()> {
-        if !dir.exists() {
-            return Ok(());
+    /// Removes files durably: unlinks each, then fsyncs each folder once.
+    /// Missing files are fine (a removal that was done before a crash).
+    pub fn remove_files(&self, paths: &[PathBuf]) -> Result<()> {
+        let mut folders: Vec<&Path> = Vec::new();
+        for path in paths {
+            match self.storage.remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(self.io(path)(e)),
+                _ => {}
+            }
+            let folder = parent_of(path);
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
         }
-        let mut name = dir.file_name().unwrap_or_default().to_os_string();
-        name.push(DROPPED_SUFFIX);
-        let doomed = dir.with_file_name(name);
-        self.storage.rename(dir, &doomed).at(dir)?;
-        let parent = parent_of(dir);
-        self.fsync_dir(parent)?;
-        fs::remove_dir_all(&doomed).at(&doomed)?;
-        self.fsync_dir(parent)
+        for folder in &folders {
+            self.fsync_dir(folder)?;
+        }
+        for folder in folders {
+            if folder.parent() == Some(Path::new(PARTITIONS_DIR)) {
+                self.remove_empty_dir(folder)?;
+            }
+        }
+        Ok(())
     }
-}
 
-fn parent_of(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new("."))
+    /// Removes `dir` if it is empty, then fsyncs its parent. A folder that
+    /// is not empty, or that still holds files open elsewhere (FUSE, NFS),
+    /// is left for later.
+    pub fn remove_empty_dir(&self, dir: &Path) -> Result<()> {
+        match self.storage.remove_dir(dir) {
+            Ok(()) => self.fsync_dir(parent_of(dir)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::NotFound
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(self.io(dir)(e)),
+        }
+    }
+
+    /// The names in folder `dir` with their kinds.
+    pub fn list(&self, dir: &Path) -> Result<Vec<(String, EntryKind)>> {
+        let entries = self.storage.list(dir).map_err(self.io(dir))?;
+        Ok(entries.into_iter().map(|e| (e.name, e.kind)).collect())
+    }
+
+    /// Removes a folder and everything in it (files, then sub-folders, then
+    /// the folder), syncing each folder after its files are gone and the
+    /// parent at the end. Missing is fine. A crash part way leaves a
+    /// folder that lacks some files: only call this for a folder whose
+    /// removal is already recorded (a logged drop, a leftover).
+    pub fn remove_dir_all(&self, dir: &Path) -> Result<()> {
+        let entries = match self.storage.list(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.io(dir)(e)),
+        };
+        let mut removed_files = false;
+        for entry in entries {
+            let path = dir.join(&entry.name);
+            match entry.kind {
+                EntryKind::Dir => self.remove_dir_all(&path)?,
+                EntryKind::File => {
+                    self.storage.remove_file(&path).map_err(self.io(&path))?;
+                    removed_files = true;
+                }
+            }
+        }
+        if removed_files {
+            self.fsync_dir(dir)?;
+        }
+        self.storage.remove_dir(dir).map_err(self.io(dir))?;
+        self.fsync_dir(parent_of(dir))
+    }
 }
 
 /// The name of a TSM file: the range of file generations it holds. A flush
@@ -186,53 +238,51 @@ pub(crate) fn parse_partition_dir(name: &str) -> Option<i64> {
     (start.to_string() == name).then_some(start)
 }
 
-/// `path` with [`TMP_SUFFIX`] appended.
-pub(crate) fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(TMP_SUFFIX);
-    path.with_file_name(name)
-}
-
-/// Deletes leftovers of interrupted operations under the partitions folder
-/// (`*.tmp` files, `*.dropped` folders) and the root; returns how many.
+/// Deletes leftovers of interrupted operations: `*.tmp` files in the root,
+/// `tsm/` and the partition folders of version-1 directories, and their
+/// `*.dropped` folders; returns how many.
 pub(crate) fn remove_leftovers(layout: &Layout) -> Result<usize> {
-    let mut removed = 0;
-    removed += remove_tmp_in(layout, layout.root())?;
+    let mut removed = remove_tmp_in(layout, Path::new(""))?;
+    removed += remove_tmp_in(layout, Path::new(TSM_DIR))?;
     let parts = layout.partitions_dir();
-    for entry in fs::read_dir(&parts).at(&parts)? {
-        let path = entry.at(&parts)?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if name.ends_with(DROPPED_SUFFIX) || name.ends_with(TMP_SUFFIX) {
-            if path.is_dir() {
-                fs::remove_dir_all(&path).at(&path)?;
-            } else {
-                fs::remove_file(&path).at(&path)?;
+    if !layout.exists(parts)? {
+        return Ok(removed);
+    }
+    let mut removed_here = 0;
+    for (name, kind) in layout.list(parts)? {
+        let path = parts.join(&name);
+        let leftover = name.ends_with(DROPPED_SUFFIX) || name.ends_with(TMP_SUFFIX);
+        match (leftover, kind) {
+            (true, EntryKind::Dir) => {
+                layout.remove_dir_all(&path)?;
+                removed += 1;
             }
-            removed += 1;
-        } else if path.is_dir() {
-            removed += remove_tmp_in(layout, &path)?;
+            (true, EntryKind::File) => {
+                layout
+                    .storage()
+                    .remove_file(&path)
+                    .map_err(layout.io(&path))?;
+                removed_here += 1;
+            }
+            (false, EntryKind::Dir) => removed += remove_tmp_in(layout, &path)?,
+            (false, EntryKind::File) => {}
         }
     }
-    if removed > 0 {
-        layout.fsync_dir(&parts)?;
+    if removed_here > 0 {
+        layout.fsync_dir(parts)?;
     }
-    Ok(removed)
+    Ok(removed + removed_here)
 }
 
 fn remove_tmp_in(layout: &Layout, dir: &Path) -> Result<usize> {
     let mut removed = 0;
-    for entry in fs::read_dir(dir).at(dir)? {
-        let path = entry.at(dir)?.path();
-        let is_tmp = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(TMP_SUFFIX));
-        if is_tmp && path.is_file() {
-            fs::remove_file(&path).at(&path)?;
+    for (name, kind) in layout.list(dir)? {
+        if kind == EntryKind::File && name.ends_with(TMP_SUFFIX) {
+            let path = dir.join(name);
+            layout
+                .storage()
+                .remove_file(&path)
+                .map_err(layout.io(&path))?;
             removed += 1;
         }
     }
@@ -244,7 +294,13 @@ fn remove_tmp_in(layout: &Layout, dir: &Path) -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use skulk_format::storage::{FsStorage, tmp_path};
+
     use super::*;
+
+    fn layout(dir: &Path) -> Layout {
+        Layout::new(Arc::new(FsStorage::new(dir)))
+    }
 
     #[test]
     fn file_names_round_trip_and_order() {
@@ -271,33 +327,36 @@ mod tests {
     #[test]
     fn leftovers_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new(dir.path());
+        let layout = layout(dir.path());
         layout.create().unwrap();
-        let part = layout.partition_dir(0);
-        fs::create_dir_all(&part).unwrap();
-        fs::write(part.join("a.tsm.tmp"), b"x").unwrap();
-        fs::write(part.join(FileGens::single(1).file_name()), b"x").unwrap();
-        fs::create_dir_all(layout.partitions_dir().join("7.dropped")).unwrap();
-        fs::write(dir.path().join("CHECKPOINT.tmp"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join(PARTITIONS_DIR)).unwrap();
+        let part = dir.path().join("partitions/0");
+        std::fs::create_dir_all(&part).unwrap();
+        std::fs::write(part.join("a.tsm.tmp"), b"x").unwrap();
+        std::fs::write(part.join(FileGens::single(1).file_name()), b"x").unwrap();
+        std::fs::create_dir_all(dir.path().join("partitions/7.dropped/sub")).unwrap();
+        std::fs::write(dir.path().join("partitions/7.dropped/sub/f"), b"x").unwrap();
+        std::fs::write(dir.path().join("CHECKPOINT.tmp"), b"x").unwrap();
         assert_eq!(remove_leftovers(&layout).unwrap(), 3);
         assert!(part.join(FileGens::single(1).file_name()).exists());
+        assert!(!dir.path().join("partitions/7.dropped").exists());
         assert_eq!(remove_leftovers(&layout).unwrap(), 0);
     }
 
     #[test]
-    fn atomic_writes_and_partition_removal() {
+    fn atomic_writes_and_folder_removal() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        let layout = Layout::new(dir.path());
-        layout.write_atomic(&path, b"one").unwrap();
-        layout.write_atomic(&path, b"two").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"two");
-        assert!(!tmp_path(&path).exists());
-        let part = dir.path().join("5");
-        fs::create_dir(&part).unwrap();
-        fs::write(part.join("x"), b"x").unwrap();
-        layout.remove_partition_dir(&part).unwrap();
-        assert!(!part.exists());
-        assert!(!dir.path().join("5.dropped").exists());
+        let layout = layout(dir.path());
+        let path = Path::new("f");
+        layout.write_atomic(path, b"one").unwrap();
+        layout.write_atomic(path, b"two").unwrap();
+        assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"two");
+        assert!(!dir.path().join(tmp_path(path)).exists());
+        std::fs::create_dir_all(dir.path().join("5/inner")).unwrap();
+        std::fs::write(dir.path().join("5/x"), b"x").unwrap();
+        std::fs::write(dir.path().join("5/inner/y"), b"y").unwrap();
+        layout.remove_dir_all(Path::new("5")).unwrap();
+        assert!(!dir.path().join("5").exists());
+        layout.remove_dir_all(Path::new("5")).unwrap();
     }
 }

@@ -11,8 +11,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use crate::Result;
-use crate::engine::{Inner, lock};
+use crate::engine::Inner;
 use crate::error::IoContext;
+use crate::flush::Scope;
+use crate::locks::guard;
 
 /// Wakes and stops the maintenance thread.
 #[derive(Debug, Default)]
@@ -24,18 +26,18 @@ pub(crate) struct Signal {
 
 impl Signal {
     pub fn wake(&self) {
-        lock(&self.flags).0 = true;
+        guard(&self.flags).0 = true;
         self.cond.notify_one();
     }
 
     pub fn stop(&self) {
-        lock(&self.flags).1 = true;
+        guard(&self.flags).1 = true;
         self.cond.notify_one();
     }
 
     /// Waits for a wake-up, a stop or the timeout; true when stopping.
     fn wait(&self, timeout: std::time::Duration) -> bool {
-        let mut flags = lock(&self.flags);
+        let mut flags = guard(&self.flags);
         if !flags.0 && !flags.1 {
             flags = self
                 .cond
@@ -72,16 +74,26 @@ fn worker(inner: &Inner) {
             result = crate::retention::apply(inner).map(|_| ());
         }
         if let Err(e) = result {
-            *lock(&inner.background_error) = Some(e.to_string());
+            *guard(&inner.background_error) =
+                Some(crate::Failure::new("background maintenance", &e));
         }
     }
 }
 
-/// Flushes when a threshold is crossed, then compacts partitions with at
-/// least `compaction_min_files` files.
+/// Flushes every memtable when a threshold is crossed, or the memtables
+/// the partition manager says are due (partitions left behind by newer
+/// data, too many active), then compacts partitions with at least
+/// `compaction_min_files` files and applies retention.
 pub(crate) fn run_due(inner: &Inner) -> Result<()> {
-    if inner.flush_due() {
-        crate::flush::flush(inner)?;
+    let scope = if inner.flush_due() {
+        Some(Scope::All)
+    } else if inner.partial_flush_due() {
+        Some(Scope::Due)
+    } else {
+        None
+    };
+    if let Some(scope) = scope {
+        crate::flush::flush(inner, scope)?;
         let min_files = inner.config.compaction_min_files;
         if min_files >= 2 {
             crate::compact::compact(inner, min_files)?;

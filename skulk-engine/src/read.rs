@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use skulk_format::{BlockRef, SeriesId, SeriesMeta, TimeRange};
-use skulk_memtable::MemTableSnapshot;
+use skulk_format::{BlockRef, SeriesId, SeriesMeta, TimePartition, TimeRange};
+use skulk_memtable::{MemTableSnapshot, TimeSeriesMemTable};
 
-use crate::engine::{Inner, read};
+use crate::engine::Inner;
+use crate::locks::shared;
 use crate::query::merge::{Columns, merge_sources};
 use crate::query::{CompiledSelector, Query, SeriesResult};
 use crate::state::State;
+use crate::tombstone::{Tombstone, hidden, remove_hidden};
 use crate::tsm::TsmFile;
 use crate::{EngineError, Result};
 
@@ -23,6 +25,18 @@ struct View {
     files: Vec<Arc<TsmFile>>,
     /// Memtables, oldest first: frozen ones by freeze order, then active.
     mems: Vec<MemSource>,
+    /// Deletes hiding points of the files.
+    tombstones: Vec<Tombstone>,
+}
+
+impl View {
+    /// The deleted ranges of series `id` in file `fi`.
+    fn hidden(&self, fi: usize, id: SeriesId) -> Vec<TimeRange> {
+        match self.files.get(fi) {
+            Some(f) if !self.tombstones.is_empty() => hidden(&self.tombstones, f.gens.last, id),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// What a query holds of one memtable.
@@ -44,7 +58,7 @@ pub(crate) fn run(inner: &Inner, query: &Query) -> Result<Vec<SeriesResult>> {
         agg.validate()?;
     }
     let selector = CompiledSelector::new(&query.selector)?;
-    let view = snapshot(&read(&inner.state), &selector, query.range)?;
+    let view = snapshot(&shared(&inner.state), &selector, query.range)?;
     if view.series.is_empty() || query.range.is_empty() {
         return Ok(Vec::new());
     }
@@ -83,38 +97,29 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
             .collect(),
     };
     series.sort_by(|a, b| a.1.cmp(&b.1));
-    let parts = state
-        .partitions
+    let overlaps =
+        |part: &TimePartition| range.overlaps(part.start(), last_ts(part.start(), part.end_ts()));
+    // Files are kept oldest generation first: later ones win.
+    let files: Vec<_> = state
+        .files
+        .iter()
+        .filter(|f| f.overlaps(range))
+        .cloned()
+        .collect();
+    let mut frozen: Vec<_> = state
+        .frozen
         .values()
-        .filter(|p| range.overlaps(p.part.start(), last_ts(p.part.start(), p.part.end_ts())));
-    let mut files = Vec::new();
-    let mut frozen = Vec::new();
+        .flatten()
+        .filter(|f| overlaps(&f.snap.partition()))
+        .cloned()
+        .collect();
     let mut active = Vec::new();
-    for p in parts {
-        files.extend(p.files.iter().filter(|f| f.overlaps(range)).cloned());
-        frozen.extend(p.frozen.iter().cloned());
-        if p.active.is_empty() {
+    for (part, _, table) in state.memtables.partitions() {
+        if table.is_empty() || !overlaps(&part) {
             continue;
         }
-        if series.len() * FEW_SERIES_DIVISOR < p.active.series_count() {
-            let mut runs = HashMap::new();
-            for (id, _) in &series {
-                if let Some(scan) = p.active.scan_series(*id, range) {
-                    let mut cols = Columns::default();
-                    for point in scan {
-                        let (t, v) = point.map_err(EngineError::Memtable)?;
-                        cols.ts.push(t);
-                        cols.vals.push(v);
-                    }
-                    runs.insert(*id, cols);
-                }
-            }
-            active.push(MemSource::Runs(runs));
-        } else {
-            active.push(MemSource::Table(p.active.snapshot()));
-        }
+        active.push(active_source(table, &series, range)?);
     }
-    files.sort_by_key(|f| f.gens);
     frozen.sort_by_key(|f| f.seq);
     let mems = frozen
         .into_iter()
@@ -125,7 +130,33 @@ fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Res
         series,
         files,
         mems,
+        tombstones: state.tombstones.clone(),
     })
+}
+
+/// What a query holds of an active memtable: the selected series' points
+/// when they are few, else a snapshot.
+fn active_source(
+    table: &TimeSeriesMemTable,
+    series: &[(SeriesId, Arc<SeriesMeta>)],
+    range: TimeRange,
+) -> Result<MemSource> {
+    if series.len() * FEW_SERIES_DIVISOR >= table.series_count() {
+        return Ok(MemSource::Table(table.snapshot()));
+    }
+    let mut runs = HashMap::new();
+    for (id, _) in series {
+        if let Some(scan) = table.scan_series(*id, range) {
+            let mut cols = Columns::default();
+            for point in scan {
+                let (t, v) = point.map_err(EngineError::Memtable)?;
+                cols.ts.push(t);
+                cols.vals.push(v);
+            }
+            runs.insert(*id, cols);
+        }
+    }
+    Ok(MemSource::Runs(runs))
 }
 
 /// One block to decode: (series index, file index, block).
@@ -193,6 +224,9 @@ fn read_direct(
     mems: &[Columns],
 ) -> Result<Option<Columns>> {
     let mut pieces: Vec<(i64, i64, u64, Piece)> = Vec::new();
+    if (0..view.files.len()).any(|fi| !view.hidden(fi, id).is_empty()) {
+        return Ok(None);
+    }
     for (fi, f) in view.files.iter().enumerate() {
         for b in f.reader.blocks(id, range) {
             pieces.push((
@@ -245,8 +279,13 @@ fn read_direct(
 /// Decodes series `id` source by source and merges with last-write-wins.
 fn read_merged(view: &View, id: SeriesId, range: TimeRange, mems: Vec<Columns>) -> Result<Columns> {
     let mut sources = Vec::with_capacity(view.files.len() + mems.len());
-    for f in &view.files {
-        let blocks = f.reader.blocks(id, range).map(|b| f.read_block(&b, range));
+    for (fi, f) in view.files.iter().enumerate() {
+        let hidden = view.hidden(fi, id);
+        let blocks = f.reader.blocks(id, range).map(|b| {
+            let mut cols = f.read_block(&b, range)?;
+            remove_hidden(&mut cols, &hidden);
+            Ok(cols)
+        });
         sources.push(blocks.collect::<Result<Vec<_>>>()?);
     }
     sources.extend(mems.into_iter().map(|m| vec![m]));
@@ -269,10 +308,16 @@ fn execute_by_block(view: &View, query: &Query) -> Result<Vec<Option<SeriesResul
         .collect();
     let decoded: Vec<Columns> = tasks
         .par_iter()
-        .map(|(_, fi, block)| match view.files.get(*fi) {
-            Some(file) => file.read_block(block, range),
-            None => Ok(Columns::default()),
-        })
+        .map(
+            |(si, fi, block)| match (view.files.get(*fi), view.series.get(*si)) {
+                (Some(file), Some((id, _))) => {
+                    let mut cols = file.read_block(block, range)?;
+                    remove_hidden(&mut cols, &view.hidden(*fi, *id));
+                    Ok(cols)
+                }
+                _ => Ok(Columns::default()),
+            },
+        )
         .collect::<Result<_>>()?;
     let mut sources = group_by_source(view.series.len(), &tasks, decoded);
     sources

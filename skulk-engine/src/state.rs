@@ -1,5 +1,6 @@
-//! The engine's in-memory state: partitions (memtables and files) and the
-//! series catalog, guarded by one `RwLock` in [`crate::engine::Inner`].
+//! The engine's in-memory state: active memtables (in a `PartitionManager`),
+//! frozen memtables and TSM files per partition, and the series catalog,
+//! guarded by one `RwLock` in [`crate::engine::Inner`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -7,10 +8,14 @@ use std::time::{Duration, Instant};
 
 use skulk_codec::{CodecChoice, CodecId};
 use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition};
-use skulk_memtable::{MemTableOptions, MemTableSnapshot, TimeSeriesMemTable};
+use skulk_memtable::{
+    FrozenPartition, MemTableOptions, MemTableSnapshot, PartitionManager, PartitionManagerConfig,
+    TimeSeriesMemTable,
+};
 
+use crate::tombstone::Tombstone;
 use crate::tsm::TsmFile;
-use crate::{EngineError, Result};
+use crate::{EngineConfig, EngineError, Result};
 
 /// A memtable taken out of service by a flush and not yet in a TSM file;
 /// still read by queries.
@@ -19,17 +24,6 @@ pub(crate) struct Frozen {
     /// Order of freezing: later snapshots hold newer writes.
     pub seq: u64,
     pub snap: MemTableSnapshot,
-}
-
-/// One time partition: its active memtable, frozen memtables being
-/// flushed, and its TSM files.
-#[derive(Debug)]
-pub(crate) struct Partition {
-    pub part: TimePartition,
-    pub active: TimeSeriesMemTable,
-    pub frozen: Vec<Frozen>,
-    /// Ordered by generation: later files hold newer writes.
-    pub files: Vec<Arc<TsmFile>>,
 }
 
 /// Points a memtable series buffers uncompressed, and the size of its
@@ -45,42 +39,44 @@ const MEMTABLE_CODEC: CodecChoice = CodecChoice::Fixed {
     values: CodecId::GorillaValues,
 };
 
-/// An empty memtable for `part`.
-pub(crate) fn memtable(part: TimePartition) -> TimeSeriesMemTable {
+/// The partition manager's settings for an engine's configuration: its
+/// partitions, memtable layout, and the flush priority maintenance acts on
+/// (too many partitions active; the flush thresholds cover size and age).
+fn manager_config(config: &EngineConfig, partition: Duration) -> PartitionManagerConfig {
     let options = MemTableOptions::default()
         .with_tail_points(MEMTABLE_CHUNK_POINTS)
         .with_chunk_points(MEMTABLE_CHUNK_POINTS)
         .with_codec(MEMTABLE_CODEC);
-    TimeSeriesMemTable::with_options(part, options)
-        .unwrap_or_else(|_| TimeSeriesMemTable::new(part))
-}
-
-impl Partition {
-    pub fn new(part: TimePartition) -> Self {
-        Self {
-            part,
-            active: memtable(part),
-            frozen: Vec::new(),
-            files: Vec::new(),
-        }
-    }
-
-    /// Adds a file keeping generation order.
-    pub fn add_file(&mut self, file: Arc<TsmFile>) {
-        let at = self.files.partition_point(|f| f.gens <= file.gens);
-        self.files.insert(at, file);
-    }
+    let active = match config.max_active_partitions {
+        0 => usize::MAX,
+        n => n,
+    };
+    PartitionManagerConfig::default()
+        .with_partition_duration(partition)
+        .with_memtable_options(options)
+        .with_size_threshold(usize::MAX)
+        .with_max_active_partitions(active)
+        .with_age_threshold(Duration::MAX)
 }
 
 /// Everything readers snapshot and writers change.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct State {
-    pub partitions: BTreeMap<i64, Partition>,
+    /// The active memtables: routing of points to partitions, freezing,
+    /// flush priorities.
+    pub memtables: PartitionManager,
+    /// Memtables being flushed, by partition start, each in freeze order.
+    pub frozen: BTreeMap<i64, Vec<Frozen>>,
+    /// The live TSM files, oldest generation first: on equal (series,
+    /// timestamp) a later file wins.
+    pub files: Vec<Arc<TsmFile>>,
+    /// Deletes hiding points of older files (`tombstone.rs`).
+    pub tombstones: Vec<Tombstone>,
     /// Every series with data somewhere, by id.
     pub catalog: HashMap<SeriesId, Arc<SeriesMeta>>,
     /// Sequence number of the next frozen memtable.
     pub next_freeze: u64,
-    /// Points written to active memtables since the last freeze
+    /// Points written to active memtables since the last full freeze
     /// (overwrites included).
     pub active_writes: u64,
     /// When the oldest write still only in active memtables happened.
@@ -88,26 +84,27 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Inserts points into the active memtables of their partitions.
-    pub fn insert(&mut self, points: &[DataPoint], duration: Duration) -> Result<()> {
-        let mut rest = points;
-        while let Some(first) = rest.first() {
-            let part = TimePartition::containing(first.timestamp, duration)?;
-            let run = rest
-                .iter()
-                .position(|p| !part.contains(p.timestamp))
-                .unwrap_or(rest.len());
-            let (now, later) = rest.split_at(run);
-            let partition = self
-                .partitions
-                .entry(part.start())
-                .or_insert_with(|| Partition::new(part));
-            partition
-                .active
-                .insert_batch(now)
-                .map_err(EngineError::Memtable)?;
-            rest = later;
-        }
+    pub fn new(config: &EngineConfig, partition: Duration) -> Result<Self> {
+        let memtables = PartitionManager::new(manager_config(config, partition))
+            .map_err(EngineError::Memtable)?;
+        Ok(Self {
+            memtables,
+            frozen: BTreeMap::new(),
+            files: Vec::new(),
+            tombstones: Vec::new(),
+            catalog: HashMap::new(),
+            next_freeze: 0,
+            active_writes: 0,
+            oldest_active_write: None,
+        })
+    }
+
+    /// Inserts the points of WAL record `lsn` into the active memtables of
+    /// their partitions.
+    pub fn insert(&mut self, points: &[DataPoint], lsn: u64) -> Result<()> {
+        self.memtables
+            .insert_logged(points, lsn)
+            .map_err(EngineError::Memtable)?;
         let mut previous = None;
         for p in points {
             if previous != Some(p.series_id) {
@@ -122,6 +119,57 @@ impl State {
         Ok(())
     }
 
+    /// Makes `taken` memtables frozen snapshots (still read by queries),
+    /// in order.
+    pub fn freeze(&mut self, taken: Vec<FrozenPartition>) {
+        for frozen in taken {
+            if frozen.table.is_empty() {
+                continue;
+            }
+            let seq = self.next_freeze;
+            self.next_freeze += 1;
+            let snap = frozen.table.snapshot();
+            self.frozen
+                .entry(frozen.partition.start())
+                .or_default()
+                .push(Frozen { seq, snap });
+        }
+    }
+
+    /// Removes the frozen memtables with sequence numbers in `seqs` (they
+    /// are in files now).
+    pub fn unfreeze(&mut self, seqs: &[u64]) {
+        for list in self.frozen.values_mut() {
+            list.retain(|f| !seqs.contains(&f.seq));
+        }
+        self.frozen.retain(|_, list| !list.is_empty());
+    }
+
+    /// Adds files, keeping generation order.
+    pub fn add_files(&mut self, files: impl IntoIterator<Item = Arc<TsmFile>>) {
+        for file in files {
+            self.catalog_file(&file);
+            self.files.push(file);
+        }
+        self.files.sort_by_key(|f| (f.gens.last, f.gens.first));
+    }
+
+    /// Removes the files at `paths`.
+    pub fn remove_files(&mut self, paths: &[std::path::PathBuf]) {
+        self.files.retain(|f| !paths.contains(&f.path));
+    }
+
+    /// Drops the memtable points (active and frozen) of partition `part`
+    /// (retention); returns how many there were.
+    pub fn drop_partition(&mut self, part: TimePartition) -> u64 {
+        let active = self.memtables.remove_partition(&part);
+        let mut points = active.as_ref().map_or(0, TimeSeriesMemTable::point_count);
+        if let Some(list) = self.frozen.remove(&part.start()) {
+            points += list.iter().map(|f| f.snap.point_count()).sum::<u64>();
+        }
+        points
+    }
+
     /// Registers the series of a file in the catalog.
     pub fn catalog_file(&mut self, file: &TsmFile) {
         for entry in file.reader.series() {
@@ -131,54 +179,90 @@ impl State {
         }
     }
 
-    /// Rebuilds the catalog from what the partitions hold (after a drop).
+    /// Rebuilds the catalog from what the memtables and files hold (after a
+    /// drop).
     pub fn rebuild_catalog(&mut self) {
-        let mut catalog = HashMap::new();
-        for p in self.partitions.values() {
-            let snaps =
-                std::iter::once(p.active.snapshot()).chain(p.frozen.iter().map(|f| f.snap.clone()));
-            for snap in snaps {
-                for s in snap.series() {
-                    catalog
-                        .entry(s.id())
-                        .or_insert_with(|| Arc::clone(s.meta()));
-                }
+        let mut catalog: HashMap<SeriesId, Arc<SeriesMeta>> = HashMap::new();
+        let snapshots = self
+            .memtables
+            .partitions()
+            .map(|(_, _, table)| table.snapshot())
+            .chain(self.frozen.values().flatten().map(|f| f.snap.clone()));
+        for snap in snapshots {
+            for s in snap.series() {
+                catalog
+                    .entry(s.id())
+                    .or_insert_with(|| Arc::clone(s.meta()));
             }
-            for f in &p.files {
-                for entry in f.reader.series() {
-                    if let Some(known) = self.catalog.get(&entry.id) {
-                        catalog.entry(entry.id).or_insert_with(|| Arc::clone(known));
-                    } else {
-                        catalog
-                            .entry(entry.id)
-                            .or_insert_with(|| Arc::new(entry.meta.clone()));
-                    }
-                }
+        }
+        for f in &self.files {
+            for entry in f.reader.series() {
+                let known = self.catalog.get(&entry.id);
+                catalog.entry(entry.id).or_insert_with(|| match known {
+                    Some(known) => Arc::clone(known),
+                    None => Arc::new(entry.meta.clone()),
+                });
             }
         }
         self.catalog = catalog;
     }
 
+    /// The partitions of the memtables, active and frozen.
+    pub fn memtable_partitions(&self) -> Vec<TimePartition> {
+        let mut all: BTreeMap<i64, TimePartition> = self
+            .memtables
+            .partitions()
+            .map(|(part, _, _)| (part.start(), part))
+            .collect();
+        for list in self.frozen.values() {
+            for f in list {
+                let part = f.snap.partition();
+                all.insert(part.start(), part);
+            }
+        }
+        all.into_values().collect()
+    }
+
+    /// The newest timestamp anywhere, `None` when there is no point.
+    pub fn newest_ts(&self) -> Option<i64> {
+        let files = self
+            .files
+            .iter()
+            .filter(|f| f.points() > 0)
+            .map(|f| f.reader.stats().max_timestamp);
+        let active = self.memtables.stats().newest_timestamp;
+        let frozen = self
+            .frozen
+            .values()
+            .flatten()
+            .filter_map(|f| f.snap.stats().max_timestamp);
+        files.chain(active).chain(frozen).max()
+    }
+
     /// Points in active and frozen memtables (distinct per memtable).
     pub fn memory_points(&self) -> u64 {
-        self.partitions
+        let frozen: u64 = self
+            .frozen
             .values()
-            .map(|p| {
-                p.active.point_count() + p.frozen.iter().map(|f| f.snap.point_count()).sum::<u64>()
-            })
-            .sum()
+            .flatten()
+            .map(|f| f.snap.point_count())
+            .sum();
+        self.memtables.stats().points + frozen
     }
 
     /// Approximate heap bytes of the active memtables.
     pub fn active_bytes(&self) -> u64 {
-        self.partitions
-            .values()
-            .map(|p| p.active.approx_bytes() as u64)
-            .sum()
+        self.memtables.stats().memory_bytes as u64
     }
 
-    /// Every file, in generation order.
-    pub fn files(&self) -> impl Iterator<Item = &Arc<TsmFile>> {
-        self.partitions.values().flat_map(|p| p.files.iter())
+    /// Approximate heap bytes of every memtable, active and frozen.
+    pub fn memory_bytes(&self) -> u64 {
+        let frozen: usize = self
+            .frozen
+            .values()
+            .flatten()
+            .map(|f| f.snap.stats().memory_bytes)
+            .sum();
+        self.active_bytes() + frozen as u64
     }
 }

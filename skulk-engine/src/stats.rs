@@ -25,6 +25,18 @@ pub struct RecoveryStats {
     pub torn_bytes: u64,
     /// Wall time of the whole open.
     pub duration: Duration,
+    /// The directory was of format version 1 (no manifest) and was
+    /// upgraded.
+    pub upgraded: bool,
+    /// Files in the data folders that the manifest does not list and that
+    /// no interrupted operation explains (not its leftovers, not files it
+    /// replaced), relative to the data directory: left alone. Their points
+    /// are not read.
+    pub stray_files: Vec<std::path::PathBuf>,
+    /// Damaged WAL bytes skipped because every record they held is at or
+    /// below the safe LSN (already in the files): nothing was lost, but
+    /// the damage is reported here (and by a directory check).
+    pub wal_damage_skipped: Vec<skulk_wal::SkippedDamage>,
 }
 
 /// What one flush wrote.
@@ -59,8 +71,22 @@ pub struct CompactionStats {
     pub bytes_before: u64,
     /// Bytes of the files written.
     pub bytes_after: u64,
+    /// Deletes whose points are now gone from every file (their
+    /// tombstones dropped).
+    pub tombstones_dropped: usize,
     /// Wall time.
     pub duration: Duration,
+}
+
+/// What one delete did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteStats {
+    /// Series the selector matched.
+    pub series: usize,
+    /// Files holding points the delete hides (compaction rewrites them).
+    pub files_covered: usize,
+    /// The flush that put every earlier point into files first.
+    pub flush: FlushStats,
 }
 
 /// What one retention pass dropped.
@@ -68,9 +94,10 @@ pub struct CompactionStats {
 pub struct RetentionStats {
     /// The cutoff: partitions ending at or before it were dropped.
     pub cutoff_ns: i64,
-    /// Partitions dropped.
+    /// Partitions dropped (with points in memtables or files; a coarse
+    /// file's span counts as one).
     pub partitions_dropped: usize,
-    /// TSM files deleted.
+    /// TSM files deleted (those whose whole span expired).
     pub files_removed: usize,
     /// Points dropped from memtables.
     pub memtable_points_dropped: u64,
@@ -97,6 +124,7 @@ pub struct EngineStats {
     pub safe_lsn: u64,
     /// True once a durability failure made the engine read-only.
     pub failed: bool,
-    /// The last error of the background maintenance thread, if any.
-    pub last_background_error: Option<String>,
+    /// The last error of the background maintenance thread, if any, with
+    /// its I/O error kind.
+    pub last_background_error: Option<crate::Failure>,
 }

@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use skulk_format::{StdStorage, TimePartition, TsmHandle, TsmStorage, TsmWriter, TsmWriterOptions};
+use skulk_format::storage::{FsStorage, Storage};
+use skulk_format::{TimePartition, TsmHandle, TsmWriter, TsmWriterOptions};
 
 use crate::{MemTableSnapshot, Result, TimeSeriesMemTable};
 
@@ -25,28 +26,22 @@ pub struct FlushOutcome {
 
 impl MemTableSnapshot {
     /// Writes every series to a TSM file published atomically at `path`
-    /// (temporary file, fsync, rename, fsync of the directory; see
-    /// [`TsmWriter`]). One series is decoded at a time.
+    /// on the real file system (temporary file, fsync, rename, fsync of the
+    /// directory; see [`TsmWriter`]). One series is decoded at a time.
     pub fn write_tsm(&self, path: &Path, options: TsmWriterOptions) -> Result<FlushOutcome> {
-        self.write_tsm_in(Arc::new(StdStorage), path, options)
+        self.write_tsm_in(Arc::new(FsStorage::new("")), path, options)
     }
 
-    /// [`MemTableSnapshot::write_tsm`] doing every file-system operation
-    /// through `storage` (e.g. to inject faults in tests).
+    /// [`MemTableSnapshot::write_tsm`] with `path` inside `storage` and
+    /// every file-system operation done through it.
     pub fn write_tsm_in(
         &self,
-        storage: Arc<dyn TsmStorage>,
+        storage: Arc<dyn Storage>,
         path: &Path,
         options: TsmWriterOptions,
     ) -> Result<FlushOutcome> {
         let mut writer = TsmWriter::create_in(storage, path, options)?;
-        let (mut series_written, mut points_written) = (0u64, 0u64);
-        for columns in self.columns() {
-            let columns = columns?;
-            writer.write_series(&columns.meta, &columns.timestamps, &columns.values)?;
-            series_written += 1;
-            points_written += columns.timestamps.len() as u64;
-        }
+        let (series_written, points_written) = self.write_series_to(&mut writer)?;
         let handle = writer.finish()?;
         Ok(FlushOutcome {
             handle,
@@ -55,6 +50,20 @@ impl MemTableSnapshot {
             points_written,
             max_lsn: self.stats().max_lsn,
         })
+    }
+
+    /// Writes every series into `writer` (which the caller finishes), one
+    /// decoded at a time; returns the series and points written. Nothing
+    /// here touches a file: `writer` does, through its storage.
+    pub fn write_series_to(&self, writer: &mut TsmWriter) -> Result<(u64, u64)> {
+        let (mut series_written, mut points_written) = (0u64, 0u64);
+        for columns in self.columns() {
+            let columns = columns?;
+            writer.write_series(&columns.meta, &columns.timestamps, &columns.values)?;
+            series_written += 1;
+            points_written += columns.timestamps.len() as u64;
+        }
+        Ok((series_written, points_written))
     }
 }
 

@@ -1,19 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// Bad input never panics (clippy.toml lets unit tests use these).
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
 )]
 
 mod chunk;

@@ -29,7 +29,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use skulk_engine::{Engine, EngineConfig, ManualClock, SyncMode};
+use skulk_engine::{Engine, EngineConfig, ManualClock, OpenOptions, SyncMode};
 use skulk_format::{DataPoint, SeriesMeta, TimePartition};
 
 use crate::engine_suite::{Snapshot, read_engine};
@@ -51,7 +51,7 @@ const RETENTION: Duration = Duration::from_secs(1200);
 /// The engine configuration of the child and of the checking parent.
 pub fn engine_config() -> EngineConfig {
     let mut config = EngineConfig {
-        partition_duration: PARTITION,
+        partition_duration: Some(PARTITION),
         retention: Some(RETENTION),
         flush_points: 2_000,
         flush_age: Some(Duration::from_millis(50)),
@@ -119,8 +119,9 @@ pub fn crash_batch(seed: u64, batch: u64) -> Vec<DataPoint> {
 /// Errors are printed as `ERR <message>`.
 pub fn run_child(dir: &Path, seed: u64, first_batch: u64, last_batch: u64) -> Result<(), String> {
     let clock = Arc::new(ManualClock::new(data_clock(first_batch)));
-    let engine =
-        Engine::open_with_clock(dir, engine_config(), clock.clone()).map_err(|e| e.to_string())?;
+    let engine = OpenOptions::new(dir)
+        .and_then(|o| Engine::open_with(o.config(engine_config()).clock(clock.clone())))
+        .map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     for batch in first_batch..=last_batch {
         clock.set(data_clock(batch));
@@ -338,7 +339,9 @@ fn reopen_and_read(dir: &Path, clock: i64) -> Result<(Snapshot, Duration), Strin
         ..engine_config()
     };
     let clock = Arc::new(ManualClock::new(clock));
-    let engine = Engine::open_with_clock(dir, config, clock).map_err(|e| format!("reopen: {e}"))?;
+    let engine = OpenOptions::new(dir)
+        .and_then(|o| Engine::open_with(o.config(config).clock(clock)))
+        .map_err(|e| format!("reopen: {e}"))?;
     let elapsed = started.elapsed();
     let snapshot = read_engine(&engine)?;
     // Dropped, not closed: the next child recovers from the same state.

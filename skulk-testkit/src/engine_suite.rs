@@ -19,7 +19,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{Engine, EngineConfig, ManualClock, Query, SeriesSelector, SyncMode};
+use skulk_engine::{
+    Engine, EngineConfig, ManualClock, OpenOptions, Query, SeriesSelector, SyncMode,
+};
 use skulk_format::{DataPoint, SeriesMeta, TimePartition, TimeRange};
 
 use crate::generators::SplitMix64;
@@ -65,6 +67,8 @@ pub trait EngineUnderTest: Sized {
     fn compact(&self) -> Result<(), String>;
     /// Sets the clock to `now_ns` and applies retention.
     fn apply_retention(&self, now_ns: i64) -> Result<(), String>;
+    /// Deletes the points of `series` in `range`; `Ok` means acknowledged.
+    fn delete(&self, series: &SeriesMeta, range: TimeRange) -> Result<(), String>;
     /// Reads every point of every series.
     fn read_all(&self) -> Result<Snapshot, String>;
     /// Closes cleanly.
@@ -88,11 +92,12 @@ impl SkulkEngine {
     /// The engine configuration used for `config`.
     pub fn engine_config(config: &ScenarioConfig) -> EngineConfig {
         let mut c = EngineConfig {
-            partition_duration: config.partition_duration,
+            partition_duration: Some(config.partition_duration),
             retention: Some(config.retention),
             flush_points: config.flush_points,
             flush_age: None,
             compaction_min_files: 3,
+            max_active_partitions: 0,
             block_points: 16,
             query_threads: 1,
             background: false,
@@ -116,7 +121,10 @@ fn msg(e: impl std::fmt::Display) -> String {
 impl EngineUnderTest for SkulkEngine {
     fn open(dir: &Path, config: &ScenarioConfig, now_ns: i64) -> Result<Self, String> {
         let clock = Arc::new(ManualClock::new(now_ns));
-        let engine = Engine::open_with_clock(dir, Self::engine_config(config), clock.clone())
+        let engine = OpenOptions::new(dir)
+            .and_then(|o| {
+                Engine::open_with(o.config(Self::engine_config(config)).clock(clock.clone()))
+            })
             .map_err(msg)?;
         Ok(Self { engine, clock })
     }
@@ -136,6 +144,11 @@ impl EngineUnderTest for SkulkEngine {
     fn apply_retention(&self, now_ns: i64) -> Result<(), String> {
         self.clock.set(now_ns);
         self.engine.apply_retention().map(drop).map_err(msg)
+    }
+
+    fn delete(&self, series: &SeriesMeta, range: TimeRange) -> Result<(), String> {
+        let selector = SeriesSelector::Exact(series.clone());
+        self.engine.delete(&selector, range).map(drop).map_err(msg)
     }
 
     fn read_all(&self) -> Result<Snapshot, String> {
@@ -170,6 +183,8 @@ pub enum Op {
     Compact,
     /// Advance the clock by this much, then apply retention.
     Retention(Duration),
+    /// Delete the points of a series in a time range.
+    Delete(Arc<SeriesMeta>, TimeRange),
     /// Close cleanly and reopen.
     Restart,
     /// Drop without closing and reopen.
@@ -200,6 +215,12 @@ impl Model {
                 .map(|p| p.end_ts() > cutoff || p.end_ts() == i64::MAX)
                 .unwrap_or(true)
         });
+    }
+
+    /// Applies a delete.
+    pub fn delete(&mut self, series: &SeriesMeta, range: TimeRange) {
+        self.points
+            .retain(|(meta, ts), _| meta != series || !range.contains(*ts));
     }
 
     /// What the engine must hold.
@@ -252,6 +273,10 @@ pub fn run_scenario<E: EngineUnderTest>(
             }
             Op::Flush => engine.flush().map_err(at)?,
             Op::Compact => engine.compact().map_err(at)?,
+            Op::Delete(series, range) => {
+                engine.delete(series, *range).map_err(at)?;
+                model.delete(series, *range);
+            }
             Op::Retention(advance) => {
                 now = now.saturating_add(i64::try_from(advance.as_nanos()).unwrap_or(i64::MAX));
                 engine.apply_retention(now).map_err(at)?;
@@ -289,7 +314,7 @@ fn op_name(op: &Op) -> String {
 /// A seeded random scenario of `len` operations: mostly writes of 1 to 24
 /// points over 5 series (overwrites, NaN payloads, `-0.0`, extremes of
 /// `f64`), timestamps spread over the live partitions, with flushes,
-/// compactions, retention, restarts and crashes mixed in.
+/// compactions, retention, deletes, restarts and crashes mixed in.
 pub fn random_scenario(seed: u64, len: usize, config: &ScenarioConfig) -> Vec<Op> {
     let mut rng = SplitMix64::new(seed);
     let series: Vec<Arc<SeriesMeta>> = (0..5)
@@ -329,6 +354,13 @@ pub fn random_scenario(seed: u64, len: usize, config: &ScenarioConfig) -> Vec<Op
                 Op::Retention(advance)
             }
             89..=93 => Op::Restart,
+            94..=96 => {
+                let meta = &series[rng.below(series.len() as u64) as usize];
+                let start = now.saturating_sub(ttl) + (rng.below(600) as i64) * (hour / 60);
+                let end = start.saturating_add((1 + rng.below(240) as i64) * (hour / 60));
+                let range = TimeRange::new(start, end).unwrap_or(TimeRange::ALL);
+                Op::Delete(Arc::clone(meta), range)
+            }
             _ => Op::Crash,
         };
         ops.push(op);

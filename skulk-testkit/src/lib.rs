@@ -8,6 +8,8 @@ pub mod corruption;
 pub mod crash;
 pub mod datasets;
 #[cfg(feature = "engine")]
+pub mod dir_sweep;
+#[cfg(feature = "engine")]
 pub mod engine_golden;
 #[cfg(feature = "engine")]
 pub mod engine_suite;
@@ -15,6 +17,7 @@ pub mod format_suite;
 pub mod fuzz;
 pub mod generators;
 pub mod golden;
-pub mod mem_dir;
-pub mod mem_tsm;
+#[cfg(feature = "engine")]
+pub mod power_cut;
+pub mod sim_fs;
 pub mod wal_suite;

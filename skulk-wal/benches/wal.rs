@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use skulk_format::storage::{FsStorage, HookedStorage, SyncHook};
 use skulk_format::{DataPoint, SeriesMeta};
-use skulk_wal::storage::{FsDir, HookedDir, SyncHook};
 use skulk_wal::{SyncMode, Wal, WalConfig};
 
 /// Counts syncs and their total time, to show how many appends share one.
@@ -21,7 +21,7 @@ struct SyncStats {
 }
 
 /// The real log directory, adding each file sync's time to `stats`.
-fn counting_dir(path: &Path, stats: Arc<SyncStats>) -> HookedDir<FsDir> {
+fn counting_dir(path: &Path, stats: Arc<SyncStats>) -> HookedStorage<FsStorage> {
     let hook: Arc<SyncHook> = Arc::new(move |sync: &mut dyn FnMut() -> io::Result<()>| {
         let started = Instant::now();
         let result = sync();
@@ -31,7 +31,7 @@ fn counting_dir(path: &Path, stats: Arc<SyncStats>) -> HookedDir<FsDir> {
             .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         result
     });
-    HookedDir::new(FsDir::open(path).unwrap(), hook)
+    HookedStorage::new(FsStorage::new(path), hook)
 }
 
 const SERIES: usize = 100;
@@ -106,7 +106,7 @@ fn concurrent(writers: usize, budget: Duration) -> (f64, Duration, Duration, f64
     let dir = tempdir();
     let stats = Arc::new(SyncStats::default());
     let counting = counting_dir(dir.path(), Arc::clone(&stats));
-    let (wal, _) = Wal::open_in(Arc::new(counting), config(SyncMode::Fsync)).unwrap();
+    let (wal, _) = Wal::open_in(Arc::new(counting), "", config(SyncMode::Fsync)).unwrap();
     let syncs_before = stats.count.load(Ordering::Relaxed);
     let nanos_before = stats.nanos.load(Ordering::Relaxed);
     let series = series();

@@ -1,17 +1,19 @@
 //! The segment header (`FORMAT.md`, "Segment header") and format version.
 
+use skulk_format::{STAMP_LEN, Stamp};
+
 use crate::Lsn;
 
 /// The segment magic.
 pub const MAGIC: [u8; 4] = *b"SKWL";
-/// Encoded length of a segment header.
-pub const SEGMENT_HEADER_LEN: usize = CRC_AT + 4;
+/// Encoded length of a segment header: a [`Stamp`] whose value is the
+/// segment's first LSN.
+pub const SEGMENT_HEADER_LEN: usize = STAMP_LEN;
 
-const MAGIC_AT: usize = 0;
-const VERSION_AT: usize = MAGIC_AT + 4;
-const RESERVED_AT: usize = VERSION_AT + 1;
-const FIRST_LSN_AT: usize = RESERVED_AT + 3;
-const CRC_AT: usize = FIRST_LSN_AT + 8;
+#[cfg(test)]
+const VERSION_AT: usize = 4;
+#[cfg(test)]
+const CRC_AT: usize = 16;
 
 /// WAL format versions (`FORMAT.md`, "Versions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +21,13 @@ const CRC_AT: usize = FIRST_LSN_AT + 8;
 pub enum WalVersion {
     /// The initial format.
     V1 = 1,
+    /// Every frame carries a synced-through mark.
+    V2 = 2,
 }
 
 impl WalVersion {
     /// The version this build writes (and the newest it reads).
-    pub const CURRENT: WalVersion = WalVersion::V1;
+    pub const CURRENT: WalVersion = WalVersion::V2;
 }
 
 impl TryFrom<u8> for WalVersion {
@@ -32,6 +36,7 @@ impl TryFrom<u8> for WalVersion {
     fn try_from(byte: u8) -> Result<Self, u8> {
         match byte {
             1 => Ok(Self::V1),
+            2 => Ok(Self::V2),
             other => Err(other),
         }
     }
@@ -62,54 +67,32 @@ impl SegmentHeader {
     }
 
     pub(crate) fn encode(&self) -> [u8; SEGMENT_HEADER_LEN] {
-        let mut out = [0u8; SEGMENT_HEADER_LEN];
-        let mut put = |at: usize, bytes: &[u8]| {
-            if let Some(slot) = out.get_mut(at..at + bytes.len()) {
-                slot.copy_from_slice(bytes);
-            }
-        };
-        put(MAGIC_AT, &MAGIC);
-        put(VERSION_AT, &[self.version as u8]);
-        put(FIRST_LSN_AT, &self.first_lsn.to_le_bytes());
-        let crc = crc32fast::hash(out.get(..CRC_AT).unwrap_or_default());
-        if let Some(slot) = out.get_mut(CRC_AT..) {
-            slot.copy_from_slice(&crc.to_le_bytes());
+        Stamp {
+            magic: MAGIC,
+            version: self.version as u8,
+            value: self.first_lsn,
         }
-        out
+        .encode()
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, HeaderError> {
-        let header: [u8; SEGMENT_HEADER_LEN] = bytes
+        let header: &[u8; SEGMENT_HEADER_LEN] = bytes
             .get(..SEGMENT_HEADER_LEN)
             .and_then(|h| h.try_into().ok())
             .ok_or(HeaderError::Corrupt(0, "segment shorter than its header"))?;
-        let get = |at: usize, n: usize| header.get(at..at + n).unwrap_or_default();
-        if get(MAGIC_AT, 4) != MAGIC {
-            return Err(HeaderError::Corrupt(MAGIC_AT as u64, "bad segment magic"));
-        }
-        let stored_crc = get(CRC_AT, 4)
-            .try_into()
-            .map(u32::from_le_bytes)
-            .unwrap_or_default();
-        if stored_crc != crc32fast::hash(get(0, CRC_AT)) {
-            return Err(HeaderError::Corrupt(
-                CRC_AT as u64,
-                "segment header CRC mismatch",
-            ));
-        }
-        let version_byte = get(VERSION_AT, 1).first().copied().unwrap_or_default();
-        let version = WalVersion::try_from(version_byte).map_err(HeaderError::Version)?;
-        if get(RESERVED_AT, 3) != [0; 3] {
-            return Err(HeaderError::Corrupt(
-                RESERVED_AT as u64,
-                "reserved header bytes not zero",
-            ));
-        }
-        let first_lsn = get(FIRST_LSN_AT, 8)
-            .try_into()
-            .map(u64::from_le_bytes)
-            .unwrap_or_default();
-        Ok(Self { version, first_lsn })
+        let stamp = Stamp::decode(header, MAGIC).map_err(|e| {
+            let what = match e.offset {
+                0 => "bad segment magic",
+                16 => "segment header CRC mismatch",
+                _ => "reserved header bytes not zero",
+            };
+            HeaderError::Corrupt(e.offset, what)
+        })?;
+        let version = WalVersion::try_from(stamp.version).map_err(HeaderError::Version)?;
+        Ok(Self {
+            version,
+            first_lsn: stamp.value,
+        })
     }
 }
 
@@ -149,10 +132,11 @@ mod tests {
     #[test]
     fn newer_versions_are_refused() {
         let mut bytes = SegmentHeader::new(1).encode();
-        bytes[VERSION_AT] = 2;
+        bytes[VERSION_AT] = 3;
         let crc = crc32fast::hash(&bytes[..CRC_AT]);
         bytes[CRC_AT..].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(SegmentHeader::decode(&bytes), Err(HeaderError::Version(2)));
+        assert_eq!(SegmentHeader::decode(&bytes), Err(HeaderError::Version(3)));
         assert_eq!(WalVersion::try_from(1), Ok(WalVersion::V1));
+        assert_eq!(WalVersion::try_from(2), Ok(WalVersion::V2));
     }
 }

@@ -1,26 +1,27 @@
 //! `Wal`: the log handle, with group commit.
 
 use std::collections::{HashSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
 use skulk_format::{DataPoint, PointLog, SeriesId, SeriesMeta};
 
 use crate::frame;
-use crate::header::SEGMENT_HEADER_LEN;
+use crate::header::{SEGMENT_HEADER_LEN, WalVersion};
 use crate::pending::Pending;
 use crate::recovery::{Recovery, list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, segment_name};
-use crate::storage::{DirLock, FsDir, LogDir, LogFile};
+use crate::storage::{LogDir, missing_dir};
 use crate::writer::{Writer, create_segment};
-use crate::{Lsn, Result, WalConfig, WalEntry, WalError, WalPoint};
+use crate::{Lsn, Result, SegmentObserver, WalConfig, WalEntry, WalError, WalPoint};
 
 /// A write-ahead log open for appending. `Send + Sync`: share it (e.g. in
 /// an `Arc`) and append from many threads; concurrent appends share one
 /// write and one sync (group commit).
 pub struct Wal {
-    dir: Arc<dyn LogDir>,
+    dir: LogDir,
     config: WalConfig,
     state: Mutex<Pending>,
     /// Wakes writers waiting for their batch to become durable.
@@ -28,8 +29,8 @@ pub struct Wal {
     /// Wakes a committing writer waiting for a fuller batch.
     arrived: Condvar,
     writer: Mutex<Writer>,
-    /// Held while the log is open; see [`LogDir::lock`].
-    _lock: Option<DirLock>,
+    /// Held while the log is open: `LOCK` in its folder.
+    _lock: StorageLock,
 }
 
 impl std::fmt::Debug for Wal {
@@ -57,8 +58,8 @@ impl Wal {
     /// [`WalError::Corrupt`] and changes nothing.
     pub fn open(dir: impl AsRef<Path>, config: WalConfig) -> Result<(Wal, Recovery)> {
         let path = dir.as_ref();
-        let fs = FsDir::create(path).map_err(|e| WalError::io(path, e))?;
-        Self::open_in(Arc::new(fs), config)
+        let fs = FsStorage::create(path).map_err(|e| WalError::io(path, e))?;
+        Self::open_in(Arc::new(fs), "", config)
     }
 
     /// [`Wal::open`], discarding the recovered records.
@@ -69,46 +70,87 @@ impl Wal {
     /// Reads the log in `dir` without changing anything: the torn tail is
     /// reported, not cut.
     pub fn recover(dir: impl AsRef<Path>) -> Result<Recovery> {
-        let path = dir.as_ref();
-        let fs = FsDir::open(path).map_err(|e| WalError::io(path, e))?;
-        scan_dir(&fs)
+        Self::recover_in(Arc::new(FsStorage::new(dir.as_ref())), "")
     }
 
-    /// [`Wal::recover`] on any [`LogDir`].
-    pub fn recover_in(dir: &dyn LogDir) -> Result<Recovery> {
-        scan_dir(dir)
+    /// [`Wal::recover`] on folder `dir` of any [`Storage`].
+    pub fn recover_in(storage: Arc<dyn Storage>, dir: impl Into<PathBuf>) -> Result<Recovery> {
+        Self::recover_covered(storage, dir, 0)
     }
 
-    /// [`Wal::open`] on any [`LogDir`].
+    /// [`Wal::recover_in`], skipping (and reporting, see
+    /// [`Recovery::skipped`]) damage that holds only records with an LSN up
+    /// to `covered_through`: records the caller holds elsewhere.
+    pub fn recover_covered(
+        storage: Arc<dyn Storage>,
+        dir: impl Into<PathBuf>,
+        covered_through: Lsn,
+    ) -> Result<Recovery> {
+        let dir = LogDir::new(storage, dir);
+        if !dir.exists().map_err(|e| WalError::io(dir.path(), e))? {
+            return Err(WalError::io(dir.path(), missing_dir()));
+        }
+        scan_dir(&dir, covered_through)
+    }
+
+    /// [`Wal::open`] on folder `dir` of any [`Storage`] (created when
+    /// missing; its parent must exist).
     ///
-    /// On the real file system ([`crate::storage::FsDir`]) it takes an
-    /// exclusive lock on `LOCK` in the directory, held until the `Wal` is
-    /// dropped; a second open fails with [`WalError::DirectoryInUse`] once
-    /// the lock is still held after [`crate::storage::LOCK_WAIT`].
-    pub fn open_in(dir: Arc<dyn LogDir>, config: WalConfig) -> Result<(Wal, Recovery)> {
+    /// It takes an exclusive lock on `LOCK` in the folder
+    /// ([`Storage::lock`]), held until the `Wal` is dropped; a second open
+    /// fails with [`WalError::DirectoryInUse`] (on the real file system once
+    /// the lock is still held after [`skulk_format::storage::LOCK_WAIT`]).
+    pub fn open_in(
+        storage: Arc<dyn Storage>,
+        dir: impl Into<PathBuf>,
+        config: WalConfig,
+    ) -> Result<(Wal, Recovery)> {
+        Self::open_covered(storage, dir, config, 0)
+    }
+
+    /// [`Wal::open_in`], skipping (and reporting, see
+    /// [`Recovery::skipped`]) damage that holds only records with an LSN up
+    /// to `covered_through`: records the caller holds elsewhere (the
+    /// engine's safe LSN), so that damage to them is no reason to refuse
+    /// the log or to drop the intact records after it.
+    pub fn open_covered(
+        storage: Arc<dyn Storage>,
+        dir: impl Into<PathBuf>,
+        config: WalConfig,
+        covered_through: Lsn,
+    ) -> Result<(Wal, Recovery)> {
         config.validate()?;
+        let dir = LogDir::new(storage, dir);
+        dir.create_dir().map_err(|e| WalError::io(dir.path(), e))?;
         let dir_lock = dir.lock().map_err(|e| match e.kind() {
-            std::io::ErrorKind::WouldBlock => WalError::DirectoryInUse {
-                path: dir.path().to_path_buf(),
-            },
+            std::io::ErrorKind::WouldBlock => WalError::DirectoryInUse { path: dir.path() },
             _ => WalError::io(dir.path(), e),
         })?;
-        remove_tmp_files(dir.as_ref())?;
-        let recovery = scan_dir(dir.as_ref())?;
+        remove_tmp_files(&dir)?;
+        let recovery = scan_dir(&dir, covered_through)?;
         let series = recovery.series()?;
-        let mut segments: VecDeque<_> = list_segments(dir.as_ref())?.into();
-        let (file, seg_bytes) = open_active(dir.as_ref(), &recovery, &mut segments)?;
+        let mut segments: VecDeque<_> = list_segments(&dir)?.into();
+        let (file, seg_bytes) = open_active(&dir, &recovery, &mut segments)?;
         let has_data = seg_bytes > SEGMENT_HEADER_LEN as u64;
+        let seg_first = segments
+            .back()
+            .map_or(recovery.next_lsn(), |(first, _)| *first);
+        let defs = if seg_first == recovery.next_lsn() && !has_data {
+            HashSet::new()
+        } else {
+            active_definitions(&recovery)
+        };
         let pending = Pending::new(
             recovery.next_lsn(),
+            seg_first,
             seg_bytes,
             has_data,
             series,
-            active_definitions(&recovery),
+            defs,
             config.segment_size,
         );
         let wal = Wal {
-            writer: Mutex::new(Writer::new(Arc::clone(&dir), file, segments)),
+            writer: Mutex::new(Writer::new(dir.clone(), file, segments, seg_bytes)),
             dir,
             config,
             state: Mutex::new(pending),
@@ -124,8 +166,8 @@ impl Wal {
         &self.config
     }
 
-    /// The directory the log lives in.
-    pub fn dir(&self) -> &Path {
+    /// The folder the log lives in, as messages show it.
+    pub fn dir(&self) -> PathBuf {
         self.dir.path()
     }
 
@@ -156,6 +198,18 @@ impl Wal {
     /// LSN once durable. Fails on an empty slice or a series id collision
     /// (nothing is logged then).
     pub fn append_points(&self, points: &[DataPoint]) -> Result<Lsn> {
+        self.append_points_then(points, |_| {})
+    }
+
+    /// [`Wal::append_points`], calling `assigned` with the Points record's
+    /// LSN as soon as it is assigned, while no other record can be: callers
+    /// that apply records elsewhere learn their order before waiting for
+    /// durability (and must expect the append to fail after `assigned`).
+    pub fn append_points_then(
+        &self,
+        points: &[DataPoint],
+        assigned: impl FnOnce(Lsn),
+    ) -> Result<Lsn> {
         if points.is_empty() {
             return Err(WalError::InvalidArgument(
                 "append_points needs at least one point".into(),
@@ -182,6 +236,7 @@ impl Wal {
             .map(|p| &p.series)
             .collect();
         let lsn = state.push_points(&metas, &payload);
+        assigned(lsn);
         self.wait_durable(state, lsn)
     }
 
@@ -189,15 +244,19 @@ impl Wal {
     /// poisons the log.
     pub fn sync(&self) -> Result<()> {
         drop(self.lock_live()?);
-        let result = lock(&self.writer).sync(crate::SyncMode::Fsync);
-        if result.is_err() {
-            self.poison();
+        let (result, (first, len)) = {
+            let mut writer = lock(&self.writer);
+            (writer.sync(crate::SyncMode::Fsync), writer.position())
+        };
+        match &result {
+            Ok(()) => lock(&self.state).note_synced(first, len),
+            Err(e) => self.poison(e),
         }
         result
     }
 
-    fn poison(&self) {
-        lock(&self.state).poisoned = true;
+    fn poison(&self, cause: &WalError) {
+        lock(&self.state).poisoned.get_or_insert(cause.poisoned());
         self.done.notify_all();
     }
 
@@ -216,10 +275,44 @@ impl Wal {
             return Ok(0);
         }
         if let Err(e) = writer.sync(crate::SyncMode::Fsync) {
-            self.poison();
+            self.poison(&e);
             return Err(e);
         }
         writer.truncate_through(safe_lsn)
+    }
+
+    /// Has `observer` told about every segment a roll-over creates from now
+    /// on, before any record goes into it; a failure of the observer
+    /// poisons the log like a failed write.
+    pub fn observe(&self, observer: Arc<dyn SegmentObserver>) {
+        lock(&self.writer).observer = Some(observer);
+    }
+
+    /// When every record of the log has an LSN up to `safe_lsn` and is
+    /// written, starts a new, empty segment (without telling the observer:
+    /// the caller records it), so that [`Wal::truncate_through`] can remove
+    /// every segment; returns its first LSN, or `None` when records are
+    /// above `safe_lsn`, queued, or the active segment holds none. A
+    /// failure poisons the log.
+    pub fn roll_if_covered(&self, safe_lsn: Lsn) -> Result<Option<Lsn>> {
+        let mut state = self.lock_live()?;
+        if !state.settled_with_data() || state.next_lsn.saturating_sub(1) > safe_lsn {
+            return Ok(None);
+        }
+        let first = state.next_lsn;
+        let result = lock(&self.writer).start_segment(first);
+        match result {
+            Ok(()) => {
+                state.rolled();
+                Ok(Some(first))
+            }
+            Err(e) => {
+                state.poisoned.get_or_insert(e.poisoned());
+                drop(state);
+                self.done.notify_all();
+                Err(e)
+            }
+        }
     }
 
     /// The segment files, oldest first, as (first LSN, file name).
@@ -235,15 +328,14 @@ impl Wal {
     /// True once a sync or write failed: every append fails until the log
     /// is reopened.
     pub fn is_poisoned(&self) -> bool {
-        lock(&self.state).poisoned
+        lock(&self.state).poisoned.is_some()
     }
 
     fn lock_live(&self) -> Result<MutexGuard<'_, Pending>> {
         let state = lock(&self.state);
-        if state.poisoned {
-            Err(WalError::Poisoned)
-        } else {
-            Ok(state)
+        match &state.poisoned {
+            Some(cause) => Err(cause.poisoned()),
+            None => Ok(state),
         }
     }
 
@@ -257,8 +349,8 @@ impl Wal {
             if state.durable_lsn >= lsn {
                 return Ok(lsn);
             }
-            if state.poisoned {
-                return Err(WalError::Poisoned);
+            if let Some(cause) = &state.poisoned {
+                return Err(cause.poisoned());
             }
             if state.flushing {
                 state = self
@@ -275,7 +367,7 @@ impl Wal {
 
     /// Writes (and syncs) every pending record as one batch. On failure the
     /// log is poisoned and the error returned to this writer; the others
-    /// waiting on the batch get [`WalError::Poisoned`].
+    /// waiting on the batch get [`WalError::Poisoned`] (with its kind).
     fn commit_batch<'a>(
         &'a self,
         mut state: MutexGuard<'a, Pending>,
@@ -285,13 +377,21 @@ impl Wal {
         let chunks = std::mem::take(&mut state.chunks);
         state.records = 0;
         let target = state.next_lsn - 1;
+        let (first, len) = (state.seg_first, state.seg_bytes);
         drop(state);
         let result = lock(&self.writer).commit(chunks, self.config.sync_mode);
         let mut state = lock(&self.state);
         state.flushing = false;
         match &result {
-            Ok(()) => state.durable_lsn = state.durable_lsn.max(target),
-            Err(_) => state.poisoned = true,
+            Ok(()) => {
+                state.durable_lsn = state.durable_lsn.max(target);
+                if self.config.sync_mode != crate::SyncMode::None {
+                    state.note_synced(first, len);
+                }
+            }
+            Err(e) => {
+                state.poisoned.get_or_insert(e.poisoned());
+            }
         }
         self.done.notify_all();
         (state, result)
@@ -352,23 +452,48 @@ fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
 /// Opens the last segment for appending, after cutting its torn tail, or
 /// creates the first one; returns it with its size.
 fn open_active(
-    dir: &dyn LogDir,
+    dir: &LogDir,
     recovery: &Recovery,
     segments: &mut VecDeque<(Lsn, String)>,
-) -> Result<(Box<dyn LogFile>, u64)> {
-    let Some((_, name)) = segments.back() else {
+) -> Result<(Box<dyn WritableFile>, u64)> {
+    let current = recovery
+        .segments()
+        .last()
+        .filter(|s| s.version == WalVersion::CURRENT);
+    let Some(active) = current else {
+        // No segment, or one of an older version (records of this version
+        // go into a segment of this version): start a new one.
+        if let Some((_, name)) = segments.back() {
+            cut_tail(dir, name, recovery)?;
+        }
         let first = recovery.next_lsn();
         segments.push_back((first, segment_name(first)));
         return Ok((create_segment(dir, first)?, SEGMENT_HEADER_LEN as u64));
     };
+    let name = &active.name;
     let path = dir.path().join(name);
     let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
     if let Some(tail) = recovery.tail() {
         file.set_len(tail.valid_len)
             .map_err(|e| WalError::io(&path, e))?;
-        file.sync(false).map_err(|e| WalError::io(&path, e))?;
     }
-    Ok((file, recovery.segments().last().map_or(0, |s| s.len)))
+    // Synced whole, so that the next frame's synced-through mark covers
+    // every record already in it.
+    file.sync(false).map_err(|e| WalError::io(&path, e))?;
+    Ok((file, active.len))
+}
+
+/// Cuts the torn tail off segment `name` of an older version that stays as
+/// it is otherwise.
+fn cut_tail(dir: &LogDir, name: &str, recovery: &Recovery) -> Result<()> {
+    let Some(tail) = recovery.tail() else {
+        return Ok(());
+    };
+    let path = dir.path().join(name);
+    let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
+    file.set_len(tail.valid_len)
+        .map_err(|e| WalError::io(&path, e))?;
+    file.sync(false).map_err(|e| WalError::io(&path, e))
 }
 
 /// The series the active (last) segment defines.
@@ -385,7 +510,7 @@ fn active_definitions(recovery: &Recovery) -> HashSet<SeriesId> {
         .collect()
 }
 
-fn remove_tmp_files(dir: &dyn LogDir) -> Result<()> {
+fn remove_tmp_files(dir: &LogDir) -> Result<()> {
     let names = dir.list().map_err(|e| WalError::io(dir.path(), e))?;
     let tmp: Vec<String> = names
         .into_iter()

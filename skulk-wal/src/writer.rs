@@ -8,29 +8,44 @@ use std::sync::Arc;
 use crate::header::SegmentHeader;
 use crate::pending::Chunk;
 use crate::segment::{SEGMENT_SUFFIX, TMP_SUFFIX, segment_name};
-use crate::storage::{LogDir, LogFile};
-use crate::{Lsn, Result, SyncMode, WalError};
+use skulk_format::storage::WritableFile;
+
+use crate::storage::LogDir;
+use crate::{Lsn, Result, SegmentObserver, SyncMode, WalError};
 
 /// Owns the active segment; only one committing writer uses it at a time.
 pub(crate) struct Writer {
-    dir: Arc<dyn LogDir>,
-    file: Box<dyn LogFile>,
+    dir: LogDir,
+    file: Box<dyn WritableFile>,
     /// Every segment, oldest first, as (first LSN, file name); the last
     /// one is active.
     segments: VecDeque<(Lsn, String)>,
+    /// Told about each segment a roll-over creates.
+    pub observer: Option<Arc<dyn SegmentObserver>>,
+    /// Bytes written to the active segment.
+    len: u64,
 }
 
 impl Writer {
     pub(crate) fn new(
-        dir: Arc<dyn LogDir>,
-        file: Box<dyn LogFile>,
+        dir: LogDir,
+        file: Box<dyn WritableFile>,
         segments: VecDeque<(Lsn, String)>,
+        len: u64,
     ) -> Self {
         Self {
             dir,
             file,
             segments,
+            observer: None,
+            len,
         }
+    }
+
+    /// The active segment: its first LSN and the bytes written to it.
+    pub(crate) fn position(&self) -> (Lsn, u64) {
+        let first = self.segments.back().map_or(0, |(first, _)| *first);
+        (first, self.len)
     }
 
     fn active_path(&self) -> PathBuf {
@@ -51,6 +66,7 @@ impl Writer {
                 self.file
                     .append(&chunk.bytes)
                     .map_err(|e| WalError::io(path, e))?;
+                self.len += chunk.bytes.len() as u64;
             }
         }
         self.sync(mode)
@@ -67,12 +83,25 @@ impl Writer {
     }
 
     /// Fsyncs the active segment (whatever the sync mode: every segment but
-    /// the last is complete on disk) and starts a new one.
+    /// the last is complete on disk), starts a new one and tells the
+    /// observer, before any record goes into it.
     fn roll(&mut self, first_lsn: Lsn) -> Result<()> {
+        self.start_segment(first_lsn)?;
+        if let Some(observer) = &self.observer {
+            observer
+                .segment_created(first_lsn)
+                .map_err(|source| WalError::Observer { first_lsn, source })?;
+        }
+        Ok(())
+    }
+
+    /// Fsyncs the active segment and starts a new, empty one.
+    pub(crate) fn start_segment(&mut self, first_lsn: Lsn) -> Result<()> {
         self.file
             .sync(false)
             .map_err(|e| WalError::io(self.active_path(), e))?;
-        self.file = create_segment(self.dir.as_ref(), first_lsn)?;
+        self.file = create_segment(&self.dir, first_lsn)?;
+        self.len = crate::header::SEGMENT_HEADER_LEN as u64;
         self.segments
             .push_back((first_lsn, segment_name(first_lsn)));
         Ok(())
@@ -116,7 +145,7 @@ impl Writer {
 
 /// Publishes a new, empty segment starting at `first_lsn` and returns it
 /// open for appending: header to `*.wal.tmp`, fsync, rename, fsync dir.
-pub(crate) fn create_segment(dir: &dyn LogDir, first_lsn: Lsn) -> Result<Box<dyn LogFile>> {
+pub(crate) fn create_segment(dir: &LogDir, first_lsn: Lsn) -> Result<Box<dyn WritableFile>> {
     let name = segment_name(first_lsn);
     let tmp = format!("{}{TMP_SUFFIX}", name.trim_end_matches(SEGMENT_SUFFIX));
     let tmp_path = dir.path().join(&tmp);

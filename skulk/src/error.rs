@@ -1,10 +1,10 @@
-//! `TsmError`: one error type over the whole stack.
+//! `Error`: one error type over the whole stack.
 
 /// Any error of the Skulk stack. Each layer's error converts into it with
 /// `?`; `source()` gives the layer's error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum TsmError {
+pub enum Error {
     /// Encoding or decoding a compressed block failed.
     #[error(transparent)]
     Codec(#[from] skulk_codec::CodecError),
@@ -25,5 +25,8 @@ pub enum TsmError {
     Io(#[from] std::io::Error),
 }
 
-/// Shorthand for results whose error is [`TsmError`].
-pub type Result<T, E = TsmError> = std::result::Result<T, E>;
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// [`Error`] under the name the original `skulk` crate gave it.
+pub type TsmError = Error;

@@ -3,7 +3,7 @@
 
 mod error;
 
-pub use error::{Result, TsmError};
+pub use error::{Error, Result, TsmError};
 
 /// The storage primitives: data model, memtables, compressed blocks and
 /// TSM files (the Alopex Skulk crate's `skulk::tsm`).
@@ -17,8 +17,9 @@ pub mod tsm {
         TsmWriter, TsmWriterOptions, VerifyReport,
     };
     pub use skulk_memtable::{
-        FlushOutcome, MemTableOptions, MemTableStats, MemtableError, PartitionFlush,
-        PartitionManager, PartitionManagerConfig, TimeSeriesMemTable,
+        FlushCandidate, FlushOutcome, FlushReason, FrozenPartition, MemTableOptions, MemTableStats,
+        MemtableError, PartitionFlush, PartitionManager, PartitionManagerConfig,
+        TimeSeriesMemTable,
     };
 }
 
@@ -31,13 +32,21 @@ pub mod wal {
 }
 
 /// The engine's lifecycle: open and recover, flush, compact, apply
-/// retention, close (the Alopex Skulk crate's `skulk::lifecycle`).
+/// retention, close (the Alopex Skulk crate's `skulk::lifecycle`), and the
+/// partition lifecycle the engine routes and freezes memtables with.
 pub mod lifecycle {
     pub use skulk_engine::{
         Clock, CompactionStats, Engine, EngineConfig, EngineError, EngineStats, FlushStats,
-        ManualClock, RecoveryStats, RetentionStats, SystemClock,
+        ManualClock, OpenOptions, RecoveryStats, RetentionStats, SystemClock,
+    };
+    pub use skulk_memtable::{
+        FlushCandidate, FlushReason, PartitionFlush, PartitionManager, PartitionManagerConfig,
     };
 }
+
+/// The storage seam every layer does its I/O through: the real file system
+/// ([`storage::FsStorage`]) or any other [`storage::Storage`].
+pub use skulk_format::storage;
 
 /// The whole engine crate: [`lifecycle`] plus queries (`Query`,
 /// `SeriesSelector`, `LabelMatcher`, `Aggregation`, ...).

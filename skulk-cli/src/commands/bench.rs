@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use skulk_engine::{AggregateFn, Aggregation, Engine, EngineConfig, Query, SeriesSelector};
+use skulk_format::storage::Storage;
 use skulk_format::{DataPoint, SeriesMeta, TimeRange};
 
 use super::Context;
@@ -21,8 +22,6 @@ use crate::error::{CliError, Result};
 use crate::ingest::{PointReader, Precision};
 use crate::output::{Table, human_bytes, thousands};
 
-/// Partition length of the bench's engine without `--config`.
-const DEFAULT_PARTITION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Points per `write_batch` call.
 const BATCH: usize = 10_000;
 /// Series generated when no dataset is found and `--generate` is absent.
@@ -61,7 +60,7 @@ pub fn run(ctx: &Context, args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     )
     .map_err(CliError::output)?;
 
-    std::fs::create_dir_all(&ctx.data_dir).map_err(CliError::io(&ctx.data_dir))?;
+    skulk_format::storage::FsStorage::create(&ctx.data_dir).map_err(CliError::io(&ctx.data_dir))?;
     let dir = tempfile::Builder::new()
         .prefix("bench-")
         .tempdir_in(&ctx.data_dir)
@@ -70,7 +69,10 @@ pub fn run(ctx: &Context, args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "engine: partitions of {}, WAL sync {:?}, {} points per block, background maintenance off",
-        humantime::format_duration(config.partition_duration),
+        config.partition_duration.map_or_else(
+            || "24h".to_string(),
+            |d| humantime::format_duration(d).to_string()
+        ),
         config.wal.sync_mode,
         config.block_points
     )
@@ -78,6 +80,7 @@ pub fn run(ctx: &Context, args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     let (read_back, windows) = measure(dir.path(), config, &datasets, &mut phases)?;
 
     write_compression(out, dir.path(), &datasets).map_err(CliError::output)?;
+    write_storage(out, &datasets)?;
     write_phases(out, &phases).map_err(CliError::output)?;
     writeln!(
         out,
@@ -141,19 +144,17 @@ fn measure(
     Ok((read_back, windows))
 }
 
-/// The engine configuration of the bench: the context's, without
-/// background maintenance (so that phases are timed alone), with the
-/// partition length of `--partition-duration`, or 30 days unless a config
-/// file was given.
+/// The engine configuration of the bench: the context's (the engine's
+/// defaults unless a config file was given), without background
+/// maintenance (so that phases are timed alone), with the partition length
+/// of `--partition-duration` when given.
 fn bench_config(ctx: &Context, args: &BenchArgs) -> Result<EngineConfig> {
     let mut config = EngineConfig {
         background: false,
         ..ctx.config.clone()
     };
-    match &args.partition_duration {
-        Some(text) => config.partition_duration = crate::timearg::parse_duration(text)?,
-        None if !ctx.config_given => config.partition_duration = DEFAULT_PARTITION,
-        None => {}
+    if let Some(text) = &args.partition_duration {
+        config.partition_duration = Some(crate::timearg::parse_duration(text)?);
     }
     config.validate()?;
     Ok(config)
@@ -236,6 +237,82 @@ fn write_compression(out: &mut dyn Write, dir: &Path, datasets: &[Dataset]) -> s
         format!("{ratio:.1}x"),
     ]);
     table.write(out)
+}
+
+/// Each dataset alone in a fresh directory with the engine's default
+/// settings, written, closed: the whole directory's bytes (TSM files, WAL,
+/// manifest) against the bytes of the series encoded as one run of
+/// compressed blocks of the default size, and the number of TSM files.
+fn write_storage(out: &mut dyn Write, datasets: &[Dataset]) -> Result<()> {
+    writeln!(
+        out,
+        "\nstorage per dataset (each alone, default settings, after close)"
+    )
+    .map_err(CliError::output)?;
+    let mut table = Table::new(
+        &[
+            "series",
+            "points",
+            "codec bytes",
+            "directory bytes",
+            "ratio",
+            "TSM files",
+        ],
+        &[false, true, true, true, true, true],
+    );
+    let defaults = EngineConfig {
+        background: false,
+        ..EngineConfig::default()
+    };
+    for d in datasets {
+        let dir = tempfile::tempdir().map_err(CliError::io(Path::new("(temp dir)")))?;
+        let engine = Engine::open(dir.path(), defaults.clone())?;
+        for chunk in d.points.chunks(BATCH) {
+            engine.write_batch(chunk)?;
+        }
+        engine.close()?;
+        let (bytes, files) = directory_bytes(dir.path())?;
+        let codec = codec_bytes(&d.points, defaults.block_points)?;
+        table.row(vec![
+            d.name.clone(),
+            thousands(d.points.len() as u64),
+            thousands(codec),
+            thousands(bytes),
+            format!("{:.3}", bytes as f64 / codec.max(1) as f64),
+            thousands(files),
+        ]);
+    }
+    table.write(out).map_err(CliError::output)
+}
+
+/// The bytes of every file under `dir`, and the number of TSM files.
+fn directory_bytes(dir: &Path) -> Result<(u64, u64)> {
+    let storage = crate::disk::storage();
+    let (mut bytes, mut tsm) = (0, 0);
+    for file in crate::disk::files_under(dir, &[])? {
+        bytes += storage.metadata(&file).map_err(CliError::io(&file))?.len;
+        tsm += u64::from(file.extension().is_some_and(|x| x == "tsm"));
+    }
+    Ok((bytes, tsm))
+}
+
+/// The bytes of `points` (one series, last write of a timestamp winning)
+/// as compressed blocks of `block_points` with the adaptive codec choice.
+fn codec_bytes(points: &[DataPoint], block_points: usize) -> Result<u64> {
+    let mut latest: BTreeMap<i64, f64> = BTreeMap::new();
+    for p in points {
+        latest.insert(p.timestamp, p.value);
+    }
+    let ts: Vec<i64> = latest.keys().copied().collect();
+    let vs: Vec<f64> = latest.values().copied().collect();
+    let mut total = 0;
+    for (t, v) in ts.chunks(block_points).zip(vs.chunks(block_points)) {
+        let block =
+            skulk_codec::CompressedBlock::encode_with(t, v, skulk_codec::CodecChoice::Adaptive)
+                .map_err(|e| CliError::Mismatch(format!("encoding a block: {e}")))?;
+        total += block.as_bytes().len() as u64;
+    }
+    Ok(total)
 }
 
 fn write_phases(out: &mut dyn Write, phases: &Phases) -> std::io::Result<()> {

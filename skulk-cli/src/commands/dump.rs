@@ -9,6 +9,7 @@ use skulk_codec::BlockView;
 use skulk_format::{RECORD_FRAMING_LEN, SeriesId, SeriesMeta, TimeRange, TsmReader};
 use skulk_wal::{Lsn, WalEntry};
 
+use crate::disk;
 use crate::error::{CliError, Result};
 use crate::files::{self, FileKind};
 use crate::output::format_value;
@@ -17,18 +18,19 @@ use crate::timefmt::format_time;
 /// Runs `dump`; `limit` is the number of points printed per block or
 /// record (`None`: all).
 pub fn run(path: &Path, limit: Option<usize>, out: &mut dyn Write) -> Result<()> {
-    match files::kind_of(path)? {
-        FileKind::Tsm => dump_tsm(path, limit, out),
+    let bytes = disk::read(path)?;
+    match files::classify(path, &bytes) {
+        FileKind::Tsm => dump_tsm(path, bytes, limit, out),
         FileKind::WalSegment => dump_wal(path, limit, out),
-        FileKind::Other => Err(CliError::Usage(format!(
+        _ => Err(CliError::Usage(format!(
             "{}: neither a TSM file (magic ATSM) nor a WAL segment (NNNN.wal, magic SKWL)",
             path.display()
         ))),
     }
 }
 
-fn dump_tsm(path: &Path, limit: Option<usize>, out: &mut dyn Write) -> Result<()> {
-    let reader = TsmReader::open_named(files::read(path)?, path)?;
+fn dump_tsm(path: &Path, bytes: Vec<u8>, limit: Option<usize>, out: &mut dyn Write) -> Result<()> {
+    let reader = TsmReader::open_named(bytes, path)?;
     let stats = reader.stats();
     writeln!(
         out,

@@ -1,50 +1,46 @@
-//! `skulk export`: the selected points as CSV or line protocol, one time
-//! partition at a time, so memory stays bounded by one partition's selected
-//! points.
+//! `skulk export`: the selected points as line protocol, CSV or NDJSON, one
+//! time partition at a time, so memory stays bounded by one partition's
+//! selected points; gzip-compressed on request.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 use skulk_engine::{Engine, Query, SeriesResult, SeriesSelector};
-use skulk_format::{SeriesMeta, TimeRange};
+use skulk_format::TimeRange;
 
+use super::output_file::with_output;
 use super::{Context, select};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{CliError, Result};
-use crate::ingest::escape;
-use crate::output::{csv_io, format_value};
+use crate::point_writer::{PointWriter, StreamFormat};
 
 /// Runs `export`.
 pub fn run(ctx: &Context, args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let selector = select::selector(&args.select)?;
     let range = select::range(&args.select)?;
     let engine = ctx.open_engine()?;
-    match &args.output {
-        Some(path) => {
-            let file = File::create(path).map_err(CliError::io(path))?;
-            let mut file = BufWriter::new(file);
-            export(&engine, &selector, range, args.format, &mut file)?;
-            let file = file
-                .into_inner()
-                .map_err(|e| CliError::io(path)(e.into_error()))?;
-            file.sync_all().map_err(CliError::io(path))
-        }
-        None => export(&engine, &selector, range, args.format, out),
-    }
+    let format = match args.format {
+        ExportFormat::Csv => StreamFormat::Csv,
+        ExportFormat::LineProtocol => StreamFormat::LineProtocol,
+        ExportFormat::Ndjson => StreamFormat::Ndjson,
+    };
+    with_output(out, &args.output, |out| {
+        stream(&engine, &selector, range, format, out)
+    })
 }
 
-fn export(
+/// Writes the selected points in `format`, partition by partition.
+pub fn stream(
     engine: &Engine,
     selector: &SeriesSelector,
     range: TimeRange,
-    format: ExportFormat,
+    format: StreamFormat,
     out: &mut dyn Write,
 ) -> Result<()> {
-    match format {
-        ExportFormat::Csv => export_csv(engine, selector, range, out),
-        ExportFormat::LineProtocol => export_line_protocol(engine, selector, range, out),
-    }?;
-    out.flush().map_err(CliError::output)
+    let mut writer = PointWriter::new(format, out).map_err(CliError::output)?;
+    for_each_series(engine, selector, range, |r| {
+        writer.series(&r.series, &r.timestamps, &r.values)
+    })?;
+    writer.finish().map_err(CliError::output)
 }
 
 /// The selected points, one time partition at a time (in time order), each
@@ -56,11 +52,18 @@ fn for_each_series(
     range: TimeRange,
     mut f: impl FnMut(&SeriesResult) -> Result<()>,
 ) -> Result<()> {
-    for partition in engine.partitions() {
+    for partition in engine.partitions()? {
         let Some(piece) = intersect(range, partition.range()) else {
             continue;
         };
-        for result in engine.query(&Query::raw(selector.clone(), piece))? {
+        let results = engine.query(&Query::raw(selector.clone(), piece))?;
+        tracing::debug!(
+            partition = partition.start(),
+            series = results.len(),
+            points = results.iter().map(SeriesResult::len).sum::<usize>(),
+            "partition read"
+        );
+        for result in results {
             f(&result)?;
         }
     }
@@ -72,83 +75,4 @@ fn intersect(a: TimeRange, b: TimeRange) -> Option<TimeRange> {
     TimeRange::new(a.start().max(b.start()), a.end().min(b.end()))
         .ok()
         .filter(|r| !r.is_empty())
-}
-
-fn export_csv(
-    engine: &Engine,
-    selector: &SeriesSelector,
-    range: TimeRange,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let fail = |e| CliError::output(csv_io(e));
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["series", "timestamp_ns", "value"])
-        .map_err(fail)?;
-    for_each_series(engine, selector, range, |result| {
-        let key = result.series.to_string();
-        for (ts, v) in result.timestamps.iter().zip(&result.values) {
-            w.write_record([key.as_str(), &ts.to_string(), &format_value(*v)])
-                .map_err(fail)?;
-        }
-        Ok(())
-    })?;
-    w.flush().map_err(CliError::output)
-}
-
-fn export_line_protocol(
-    engine: &Engine,
-    selector: &SeriesSelector,
-    range: TimeRange,
-    out: &mut dyn Write,
-) -> Result<()> {
-    for_each_series(engine, selector, range, |result| {
-        let prefix = line_prefix(&result.series)?;
-        for (ts, v) in result.timestamps.iter().zip(&result.values) {
-            writeln!(out, "{prefix} value={} {ts}", format_value(*v)).map_err(CliError::output)?;
-        }
-        Ok(())
-    })
-}
-
-/// `measurement,tag=value,...` with line-protocol escaping. Labels with an
-/// empty value are left out (line protocol has no empty tag values).
-fn line_prefix(series: &SeriesMeta) -> Result<String> {
-    let has_newline = |s: &str| s.contains(['\n', '\r']);
-    if has_newline(series.metric())
-        || series
-            .labels()
-            .iter()
-            .any(|(k, v)| has_newline(k) || has_newline(v))
-    {
-        return Err(CliError::Usage(format!(
-            "series {series} contains a line break, which line protocol cannot hold; export as CSV"
-        )));
-    }
-    let mut prefix = escape(series.metric()).into_owned();
-    for (key, value) in series.labels().iter().filter(|(_, v)| !v.is_empty()) {
-        prefix.push(',');
-        prefix.push_str(&escape(key));
-        prefix.push('=');
-        prefix.push_str(&escape(value));
-    }
-    Ok(prefix)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_escape_and_parse_back() {
-        let meta = SeriesMeta::new("cpu load", vec![("host".into(), "a,b=c".into())]);
-        let prefix = line_prefix(&meta).unwrap();
-        assert_eq!(prefix, r"cpu\ load,host=a\,b\=c");
-        let mut out = Vec::new();
-        crate::ingest::LineProtocolParser::new(crate::ingest::Precision::Nanoseconds)
-            .parse_line(&format!("{prefix} value=1.5 7"), &mut out)
-            .unwrap();
-        assert_eq!(*out[0].series, meta);
-        let bad = SeriesMeta::new("m", vec![("k".into(), "a\nb".into())]);
-        assert!(line_prefix(&bad).is_err());
-    }
 }

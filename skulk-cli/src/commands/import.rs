@@ -1,4 +1,5 @@
-//! `skulk import`: stream line protocol or CSV into the engine.
+//! `skulk import`: stream line protocol, Prometheus text / OpenMetrics or
+//! CSV into the engine.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -8,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skulk_engine::Engine;
-use skulk_format::{DataPoint, SeriesId, SeriesMeta};
+use skulk_format::{DataPoint, SeriesId};
 
 use super::Context;
-use crate::cli::{ImportArgs, InputFormat};
+use super::import_pipeline::{self as pipeline, Event};
+use crate::cli::{ImportArgs, InputFormat, TimeFormatArg};
 use crate::error::{CliError, Result};
-use crate::ingest::PointReader;
+use crate::ingest::{CsvMapping, CsvOptions, Dialect, PointReader, Precision, TimeFormat};
 use crate::output::{human_bytes, thousands};
 
 /// Bad lines reported one by one under `--skip-bad` before going quiet.
@@ -24,6 +26,7 @@ const REPORTED_BAD_LINES: u64 = 10;
 struct Tally {
     points: u64,
     skipped: u64,
+    exemplars: u64,
     bytes_in: u64,
     series: HashSet<SeriesId>,
 }
@@ -31,6 +34,9 @@ struct Tally {
 /// Runs `import`.
 pub fn run(ctx: &Context, args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
     let labels = parse_labels(&args.labels)?;
+    if args.metric.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        return Err(CliError::Usage("--metric: the metric name is empty".into()));
+    }
     let inputs: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -52,6 +58,11 @@ pub fn run(ctx: &Context, args: &ImportArgs, out: &mut dyn Write) -> Result<()> 
     let flush_started = Instant::now();
     let flushed = engine.flush();
     let flush_time = flush_started.elapsed();
+    tracing::info!(
+        seconds = flush_time.as_secs_f64(),
+        ok = flushed.is_ok(),
+        "flushed"
+    );
     let stats = engine.stats();
     let closed = engine.close();
     print_summary(out, &tally, inputs.len(), elapsed, &stats).map_err(CliError::output)?;
@@ -82,7 +93,7 @@ fn parse_labels(labels: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
+fn open_input(path: &Path) -> Result<(Box<dyn BufRead + Send>, Option<u64>)> {
     if path == Path::new("-") {
         if io::stdin().is_terminal() {
             eprintln!("skulk: reading standard input (end it with Ctrl-D)");
@@ -94,37 +105,97 @@ fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
     }
     let file = File::open(path).map_err(CliError::io(path))?;
     let len = file.metadata().ok().map(|m| m.len());
+    if has_extension(path, "gz") {
+        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file));
+        // The bar follows decompressed bytes: no total to show.
+        return Ok((Box::new(BufReader::with_capacity(1 << 16, gz)), None));
+    }
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), len))
 }
 
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// The path without a `.gz` ending (what the data inside is).
+fn inner_name(path: &Path) -> PathBuf {
+    if has_extension(path, "gz") {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    }
+}
+
 fn format_of(path: &Path, args: &ImportArgs) -> InputFormat {
-    args.format.unwrap_or(
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
-            InputFormat::Csv
-        } else {
-            InputFormat::LineProtocol
-        },
-    )
+    let inner = inner_name(path);
+    let ext = |e| has_extension(&inner, e);
+    args.format.unwrap_or(if ext("csv") {
+        InputFormat::Csv
+    } else if ext("prom") {
+        InputFormat::Prometheus
+    } else if ext("om") || ext("openmetrics") {
+        InputFormat::OpenMetrics
+    } else {
+        InputFormat::LineProtocol
+    })
+}
+
+fn csv_mapping(args: &ImportArgs) -> Option<CsvMapping> {
+    let mapped = args.time_column.is_some()
+        || args.time_format.is_some()
+        || !args.label_columns.is_empty()
+        || !args.value_columns.is_empty();
+    let time_format = match args.time_format.unwrap_or(TimeFormatArg::Auto) {
+        TimeFormatArg::Auto => TimeFormat::Auto,
+        TimeFormatArg::Rfc3339 => TimeFormat::Rfc3339,
+        TimeFormatArg::Seconds => TimeFormat::Epoch(Precision::Seconds),
+        TimeFormatArg::Milliseconds => TimeFormat::Epoch(Precision::Milliseconds),
+        TimeFormatArg::Microseconds => TimeFormat::Epoch(Precision::Microseconds),
+        TimeFormatArg::Nanoseconds => TimeFormat::Epoch(Precision::Nanoseconds),
+    };
+    mapped.then(|| CsvMapping {
+        time_column: args.time_column.clone(),
+        time_format,
+        label_columns: args.label_columns.clone(),
+        value_columns: args.value_columns.clone(),
+    })
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 fn reader_for(
     path: &Path,
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     args: &ImportArgs,
     labels: &[(String, String)],
-) -> PointReader<Box<dyn BufRead>> {
+) -> PointReader<Box<dyn BufRead + Send>> {
     match format_of(path, args) {
         InputFormat::LineProtocol => PointReader::line_protocol(input, args.precision),
+        InputFormat::OpenMetrics => PointReader::openmetrics(input, Dialect::OpenMetrics, now_ns()),
+        InputFormat::Prometheus => PointReader::openmetrics(input, Dialect::Prometheus, now_ns()),
         InputFormat::Csv => {
-            let stem = (path != Path::new("-"))
-                .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            let mapping = csv_mapping(args);
+            let stem = (path != Path::new("-") && mapping.is_none())
+                .then(|| {
+                    inner_name(path)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
                 .flatten();
-            let metric = args.metric.clone().or(stem);
-            let series = metric.map(|m| SeriesMeta::new(m, labels.to_vec()));
-            PointReader::csv(input, series, args.precision)
+            PointReader::csv_with(
+                input,
+                CsvOptions {
+                    metric: args.metric.clone().or(stem),
+                    labels: labels.to_vec(),
+                    precision: args.precision,
+                    mapping,
+                },
+            )
         }
     }
 }
@@ -153,43 +224,44 @@ fn import_input(
     labels: &[(String, String)],
     tally: &mut Tally,
 ) -> Result<()> {
+    let span = tracing::info_span!("input", path = %path.display());
+    let _entered = span.enter();
     let (input, len) = open_input(path)?;
-    let mut reader = reader_for(path, input, args, labels);
+    tracing::debug!(format = ?format_of(path, args), bytes = len, "reading");
+    let reader = reader_for(path, input, args, labels);
     let bar = progress_bar(len, args, path);
     let batch_size = usize::try_from(args.batch_size).unwrap_or(usize::MAX);
-    let mut batch: Vec<DataPoint> = Vec::with_capacity(batch_size.min(1 << 20));
-    let result = loop {
-        let line = match reader.next_line(&mut batch) {
-            Ok(line) => line,
-            Err(e) => break Err(CliError::io(path)(e)),
-        };
-        match line {
-            None => break Ok(()),
-            Some(Ok(())) => {}
-            Some(Err(bad)) if args.skip_bad => {
-                tally.skipped += 1;
-                if tally.skipped <= REPORTED_BAD_LINES {
-                    bar.suspend(|| eprintln!("skulk: skipped {}: {bad}", path.display()));
-                }
-                if tally.skipped == REPORTED_BAD_LINES + 1 {
-                    bar.suspend(|| eprintln!("skulk: further bad lines are counted, not shown"));
-                }
-            }
-            Some(Err(bad)) => {
-                break Err(CliError::BadLine {
-                    path: path.to_path_buf(),
-                    source: bad,
-                });
-            }
+    let (result, read) = pipeline::run(reader, batch_size, args.skip_bad, |event| match event {
+        Event::Batch(mut points, bytes) => {
+            write(engine, &mut points, tally)?;
+            bar.set_position(bytes);
+            Ok(true)
         }
-        if batch.len() >= batch_size {
-            write(engine, &mut batch, tally)?;
-            bar.set_position(reader.bytes_read());
+        Event::Bad(bad) if args.skip_bad => {
+            tally.skipped += 1;
+            if tally.skipped <= REPORTED_BAD_LINES {
+                bar.suspend(|| eprintln!("skulk: skipped {}: {bad}", path.display()));
+            }
+            if tally.skipped == REPORTED_BAD_LINES + 1 {
+                bar.suspend(|| eprintln!("skulk: further bad lines are counted, not shown"));
+            }
+            Ok(true)
         }
-    };
-    // The lines before a bad one are written: they were read successfully.
-    write(engine, &mut batch, tally)?;
-    tally.bytes_in += reader.bytes_read();
+        // The lines before a bad one were written: they read successfully.
+        Event::Bad(bad) => Err(CliError::BadLine {
+            path: path.to_path_buf(),
+            source: bad,
+        }),
+        Event::Failed(e) => Err(CliError::io(path)(e)),
+    });
+    tally.bytes_in += read.bytes;
+    tally.exemplars += read.exemplars;
+    tracing::info!(
+        points = tally.points,
+        skipped = tally.skipped,
+        bytes = read.bytes,
+        "input read"
+    );
     bar.finish_and_clear();
     result
 }
@@ -199,6 +271,7 @@ fn write(engine: &Engine, batch: &mut Vec<DataPoint>, tally: &mut Tally) -> Resu
         return Ok(());
     }
     engine.write_batch(batch)?;
+    tracing::trace!(points = batch.len(), "batch written");
     tally.points += batch.len() as u64;
     tally.series.extend(batch.iter().map(|p| p.series_id));
     batch.clear();
@@ -224,6 +297,9 @@ fn print_summary(
     )?;
     if tally.skipped > 0 {
         writeln!(out, "skipped {} bad line(s)", thousands(tally.skipped))?;
+    }
+    if tally.exemplars > 0 {
+        writeln!(out, "ignored {} exemplar(s)", thousands(tally.exemplars))?;
     }
     if stats.points_on_disk == 0 {
         return writeln!(out, "data directory: no points in TSM files");

@@ -6,10 +6,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use skulk_format::storage::EntryKind;
 use skulk_format::{SeriesMeta, TsmReader};
 
+use super::Context;
+use crate::cli::InspectArgs;
+use crate::datadir::DataDir;
+use crate::disk;
 use crate::error::{CliError, Result};
-use crate::files;
+use crate::files::{self, FileKind};
 use crate::output::{self, OutputFormat, Table, human_bytes, thousands};
 use crate::timefmt::format_time;
 
@@ -57,10 +62,10 @@ impl Summary {
         self.series.values().map(|s| s.blocks).sum()
     }
 
-    fn add(&mut self, path: &Path) -> Result<()> {
-        let reader = TsmReader::open_named(files::read(path)?, path)?;
+    fn add<B: AsRef<[u8]>>(&mut self, reader: &TsmReader<B>) {
         self.file_bytes += reader.stats().file_size;
-        self.files.push(path.to_path_buf());
+        self.files
+            .push(reader.name().map(Path::to_path_buf).unwrap_or_default());
         for entry in reader.series() {
             let bytes: u64 = entry.blocks.iter().map(|b| u64::from(b.len)).sum();
             let min = entry.blocks.iter().map(|b| b.min_ts).min().unwrap_or(0);
@@ -84,26 +89,37 @@ impl Summary {
             s.min_ts = s.min_ts.min(min);
             s.max_ts = s.max_ts.max(max);
         }
-        Ok(())
     }
 }
 
-/// Reads the TSM file at `path`, or every TSM file under the directory
-/// `path`.
+/// Reads the TSM file at `path`; or, for a data directory, the files its
+/// manifest lists; or every TSM file under any other folder (but its
+/// `quarantine/`).
 pub fn summarize(path: &Path) -> Result<Summary> {
-    let paths = if path.is_dir() {
-        files::scan(path)?.tsm
-    } else if path.exists() {
-        vec![path.to_path_buf()]
-    } else {
-        return Err(CliError::Usage(format!(
-            "{}: no such file or directory",
-            path.display()
-        )));
-    };
     let mut summary = Summary::default();
-    for p in &paths {
-        summary.add(p)?;
+    match disk::entry(path)? {
+        None => {
+            return Err(CliError::Usage(format!(
+                "{}: no such file or directory",
+                path.display()
+            )));
+        }
+        Some(EntryKind::File) => summary.add(&TsmReader::open_named(disk::read(path)?, path)?),
+        Some(EntryKind::Dir) => {
+            let dir = DataDir::new(path);
+            if dir.is_data_dir()? {
+                for reader in dir.live_files()? {
+                    summary.add(&reader);
+                }
+            } else {
+                for file in disk::files_under(path, &[files::QUARANTINE_DIR])? {
+                    let bytes = disk::read(&file)?;
+                    if files::classify(&file, &bytes) == FileKind::Tsm {
+                        summary.add(&TsmReader::open_named(bytes, &file)?);
+                    }
+                }
+            }
+        }
     }
     Ok(summary)
 }
@@ -117,9 +133,12 @@ pub fn density(bytes: u64, points: u64) -> (f64, f64) {
     (bpp, RAW_POINT_BYTES / bpp)
 }
 
-/// Runs `inspect`.
-pub fn run(path: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
+/// Runs `inspect`: on a file, a data directory (the files its manifest
+/// lists, read without writing anything) or any folder.
+pub fn run(ctx: &Context, args: &InspectArgs, out: &mut dyn Write) -> Result<()> {
+    let path = ctx.path_or_data_dir(args.path.as_deref());
     let summary = summarize(path)?;
+    let format = args.format;
     match format {
         OutputFormat::Json => output::write_json(out, &to_json(&summary)).map_err(CliError::output),
         OutputFormat::Csv | OutputFormat::Table => {

@@ -5,6 +5,7 @@ use std::io::Write;
 use serde_json::json;
 
 use super::Context;
+use crate::cli::StatsArgs;
 use crate::error::{CliError, Result};
 use crate::output::{self, OutputFormat, Table, human_bytes, thousands};
 
@@ -28,7 +29,8 @@ pub fn compact(ctx: &Context, out: &mut dyn Write) -> Result<()> {
 }
 
 /// Runs `stats`.
-pub fn stats(ctx: &Context, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
+pub fn stats(ctx: &Context, args: &StatsArgs, out: &mut dyn Write) -> Result<()> {
+    let format = args.format;
     let engine = ctx.open_engine()?;
     let s = engine.stats();
     let r = engine.recovery_stats().clone();

@@ -4,19 +4,25 @@ mod bench;
 mod dump;
 mod export;
 mod import;
+mod import_pipeline;
 pub mod inspect;
 mod maintenance;
+mod output_file;
 mod query;
 mod repair;
+mod report;
 mod select;
+mod shell;
 mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use skulk_engine::{Engine, EngineConfig};
+use skulk_format::storage::EntryKind;
 
 use crate::cli::{Cli, Command};
+use crate::disk;
 use crate::error::{CliError, Result};
 
 /// The global options every command sees.
@@ -26,24 +32,41 @@ pub struct Context {
     pub data_dir: PathBuf,
     /// Engine settings (defaults, or the `--config` file).
     pub config: EngineConfig,
-    /// True when the settings came from a `--config` file.
-    pub config_given: bool,
 }
 
 impl Context {
     /// Opens the engine on the data directory, creating it.
     pub fn create_engine(&self) -> Result<Engine> {
+        self.refuse_non_directory()?;
         Ok(Engine::open(&self.data_dir, self.config.clone())?)
     }
 
-    /// Opens the engine on an existing data directory.
-    pub fn open_engine(&self) -> Result<Engine> {
-        if !self.data_dir.is_dir() {
+    /// A data directory path that names something else (a regular file).
+    fn refuse_non_directory(&self) -> Result<()> {
+        if disk::entry(&self.data_dir)? == Some(EntryKind::File) {
+            return Err(CliError::Usage(format!(
+                "data directory {} is a file, not a directory (pass --data-dir)",
+                self.data_dir.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a data directory that does not exist (or is a file).
+    pub fn require_data_dir(&self) -> Result<()> {
+        self.refuse_non_directory()?;
+        if disk::entry(&self.data_dir)?.is_none() {
             return Err(CliError::Usage(format!(
                 "data directory {} does not exist (import data first, or pass --data-dir)",
                 self.data_dir.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Opens the engine on an existing data directory, for writing.
+    pub fn open_engine(&self) -> Result<Engine> {
+        self.require_data_dir()?;
         self.create_engine()
     }
 
@@ -59,20 +82,34 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let ctx = Context {
         data_dir: cli.data_dir,
         config,
-        config_given: cli.config.is_some(),
     };
-    match cli.command {
-        Command::Import(args) => import::run(&ctx, &args, out),
-        Command::Query(args) => query::run(&ctx, &args, out),
-        Command::Export(args) => export::run(&ctx, &args, out),
-        Command::Inspect(args) => {
-            inspect::run(ctx.path_or_data_dir(args.path.as_deref()), args.format, out)
-        }
+    let name = cli.command.name();
+    let span = tracing::info_span!("command", name, data_dir = %ctx.data_dir.display());
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    tracing::debug!(config_file = cli.config.is_some(), "starting");
+    let result = dispatch(&ctx, cli.command, out);
+    match &result {
+        Ok(()) => tracing::info!(seconds = started.elapsed().as_secs_f64(), "done"),
+        Err(e) => tracing::info!(error = %e.one_line(), "failed"),
+    }
+    result
+}
+
+fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> {
+    match command {
+        Command::Import(args) => import::run(ctx, &args, out),
+        Command::Query(args) => query::run(ctx, &args, out),
+        Command::Export(args) => export::run(ctx, &args, out),
+        Command::Inspect(args) => inspect::run(ctx, &args, out),
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
-        Command::Repair(args) => repair::run(&ctx, &args, out),
-        Command::Compact => maintenance::compact(&ctx, out),
-        Command::Stats(args) => maintenance::stats(&ctx, args.format, out),
-        Command::Bench(args) => bench::run(&ctx, &args, out),
+        Command::Repair(args) => repair::run(ctx, &args, out),
+        Command::Compact => maintenance::compact(ctx, out),
+        Command::Stats(args) => maintenance::stats(ctx, &args, out),
+        Command::Report(args) => report::run(ctx, &args, out),
+        Command::Completions(args) => shell::completions(&args, out),
+        Command::Man(args) => shell::man(&args, out),
+        Command::Bench(args) => bench::run(ctx, &args, out),
     }
 }

@@ -1,12 +1,16 @@
 //! Turning `SelectArgs` into an engine selector and time range.
 
-use skulk_engine::{LabelMatcher, MatchOp, SeriesSelector};
+use skulk_engine::{EngineError, LabelMatcher, SeriesSelector, parse_series_key};
 use skulk_format::TimeRange;
 
 use crate::cli::SelectArgs;
 use crate::error::{CliError, Result};
-use crate::selector::{Op, Selector, parse_series_key};
 use crate::timearg::parse_time;
+
+/// A selector text the engine refused, as a usage error (exit status 2).
+fn usage(e: EngineError) -> CliError {
+    CliError::Usage(e.to_string())
+}
 
 /// The series selector the arguments describe (every series when empty).
 pub fn selector(args: &SelectArgs) -> Result<SeriesSelector> {
@@ -20,28 +24,24 @@ pub fn selector(args: &SelectArgs) -> Result<SeriesSelector> {
                 "--exact cannot be combined with --match".into(),
             ));
         }
-        return Ok(SeriesSelector::Exact(parse_series_key(key)?));
+        return Ok(SeriesSelector::Exact(parse_series_key(key).map_err(usage)?));
     }
-    let mut parsed = match &args.selector {
-        Some(text) => Selector::parse(text)?,
-        None => Selector::default(),
+    let mut matchers = match &args.selector {
+        Some(text) => match SeriesSelector::parse(text).map_err(usage)? {
+            SeriesSelector::Matchers(matchers) => matchers,
+            exact @ SeriesSelector::Exact(_) => return Ok(exact),
+        },
+        None => Vec::new(),
     };
-    for m in &args.matchers {
-        parsed.matchers.push(Selector::parse_match_arg(m)?);
+    for text in &args.matchers {
+        let matcher = LabelMatcher::parse(text).map_err(|e| match e {
+            EngineError::InvalidSelector { reason, .. } => {
+                CliError::Usage(format!("invalid --match {text:?}: {reason}"))
+            }
+            other => usage(other),
+        })?;
+        matchers.push(matcher);
     }
-    let matchers = parsed
-        .matchers
-        .into_iter()
-        .map(|m| {
-            let op = match m.op {
-                Op::Equal => MatchOp::Equal,
-                Op::NotEqual => MatchOp::NotEqual,
-                Op::Regex => MatchOp::Regex,
-                Op::NotRegex => MatchOp::NotRegex,
-            };
-            LabelMatcher::new(m.name, op, m.value)
-        })
-        .collect();
     Ok(SeriesSelector::Matchers(matchers))
 }
 

@@ -31,6 +31,22 @@ pub enum LineErrorKind {
         /// The field as written.
         field: String,
     },
+    /// Two tags of a line have the same key.
+    #[error("tag key {key:?} appears twice")]
+    DuplicateTag {
+        /// The key.
+        key: String,
+    },
+    /// Two fields of a line have the same key.
+    #[error("field {field:?} appears twice")]
+    DuplicateField {
+        /// The field key.
+        field: String,
+    },
+    /// A decimal number beyond the range of `f64` (such as `1e400`);
+    /// infinities are written `inf` or `+Inf`.
+    #[error("value {0:?} is out of the range of f64 (write `inf` or `+Inf` for an infinity)")]
+    ValueOutOfRange(String),
     /// A field value is not a number or boolean.
     #[error("field {field:?} has a value that is not a number: {value:?}")]
     BadFieldValue {
@@ -71,9 +87,29 @@ pub enum LineErrorKind {
         /// Number of columns found.
         found: usize,
     },
-    /// A CSV field has an unbalanced or misplaced double quote.
-    #[error("unbalanced or misplaced double quote")]
-    BadQuoting,
+    /// A line after OpenMetrics' `# EOF`.
+    #[error("text after `# EOF`")]
+    AfterEof,
+    /// An exposition sample has no value.
+    #[error("the sample has no value (expected `name{{labels}} value [timestamp]`)")]
+    MissingValue,
+    /// An exposition metric name is not `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    #[error("metric name {0:?} is not [a-zA-Z_:][a-zA-Z0-9_:]*")]
+    BadMetricName(String),
+    /// An exposition label set cannot be read.
+    #[error("bad label set: {0}")]
+    BadLabels(String),
+    /// A CSV row does not have its header's number of columns.
+    #[error("the row has {found} columns, the header {expected}")]
+    RowLength {
+        /// Columns of the row.
+        found: usize,
+        /// Columns of the header.
+        expected: usize,
+    },
+    /// A column named in the CSV mapping is not in the header.
+    #[error("the header has no column {0:?}")]
+    MissingColumn(String),
     /// A two-column CSV row, but no metric name was given.
     #[error("a `timestamp_ns,value` row needs a metric name: pass --metric")]
     MissingMetric,

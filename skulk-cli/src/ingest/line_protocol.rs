@@ -11,11 +11,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use skulk_format::{DataPoint, SeriesMeta};
 
-use super::{LineErrorKind, Precision};
+use super::{KnownSeries, LineErrorKind, Precision};
 
 /// Series kept in the lookup cache before it is cleared (bounds memory).
 const CACHE_LIMIT: usize = 100_000;
@@ -24,7 +23,7 @@ const CACHE_LIMIT: usize = 100_000;
 #[derive(Debug)]
 pub struct LineProtocolParser {
     precision: Precision,
-    cache: HashMap<Box<[u8]>, Arc<SeriesMeta>>,
+    cache: HashMap<Box<[u8]>, KnownSeries>,
     key: Vec<u8>,
 }
 
@@ -60,7 +59,9 @@ impl LineProtocolParser {
         let timestamp = self.timestamp(ts_part.map(|t| t.trim_matches(' ')))?;
         let (measurement, labels) = parse_series(series_part)?;
         let start = out.len();
-        for field in split_unescaped(fields_part, b',', true)? {
+        let fields = split_unescaped(fields_part, b',', true)?;
+        check_unique_fields(&fields)?;
+        for field in fields {
             match self.field_point(series_part, &measurement, &labels, field, timestamp) {
                 Ok(point) => out.push(point),
                 Err(e) => {
@@ -109,22 +110,22 @@ impl LineProtocolParser {
         self.key.push(b' ');
         self.key.extend_from_slice(key.as_bytes());
         let series = match self.cache.get(self.key.as_slice()) {
-            Some(series) => Arc::clone(series),
+            Some(series) => series.clone(),
             None => {
                 let metric = match unescape(key).as_ref() {
                     "value" => measurement.to_string(),
                     other => format!("{measurement}_{other}"),
                 };
-                let series = Arc::new(SeriesMeta::new(metric, labels.to_vec()));
+                let series = KnownSeries::new(SeriesMeta::new(metric, labels.to_vec()));
                 if self.cache.len() >= CACHE_LIMIT {
                     self.cache.clear();
                 }
                 self.cache
-                    .insert(self.key.clone().into_boxed_slice(), Arc::clone(&series));
+                    .insert(self.key.clone().into_boxed_slice(), series.clone());
                 series
             }
         };
-        Ok(DataPoint::for_series(series, timestamp, value))
+        Ok(series.point(timestamp, value))
     }
 }
 
@@ -149,7 +150,11 @@ fn parse_series(part: &str) -> Result<(String, Labels), LineErrorKind> {
     for tag in pieces {
         match split_once_unescaped(tag, b'=', false)? {
             (key, Some(value)) if !key.is_empty() && !value.is_empty() => {
-                labels.push((unescape(key).into_owned(), unescape(value).into_owned()));
+                let key = unescape(key).into_owned();
+                if labels.iter().any(|(k, _)| *k == key) {
+                    return Err(LineErrorKind::DuplicateTag { key });
+                }
+                labels.push((key, unescape(value).into_owned()));
             }
             _ => {
                 return Err(LineErrorKind::BadTag {
@@ -159,6 +164,26 @@ fn parse_series(part: &str) -> Result<(String, Labels), LineErrorKind> {
         }
     }
     Ok((measurement, labels))
+}
+
+/// Refuses a field set that names one field twice (the second would
+/// silently replace the first).
+fn check_unique_fields(fields: &[&str]) -> Result<(), LineErrorKind> {
+    let keys: Vec<Cow<'_, str>> = fields
+        .iter()
+        .map(|f| match split_once_unescaped(f, b'=', false) {
+            Ok((key, _)) => unescape(key),
+            Err(_) => Cow::Borrowed(""),
+        })
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        if !key.is_empty() && keys.get(..i).unwrap_or_default().contains(key) {
+            return Err(LineErrorKind::DuplicateField {
+                field: key.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn parse_field_value(field: &str, text: &str) -> Result<f64, LineErrorKind> {
@@ -188,7 +213,13 @@ fn parse_field_value(field: &str, text: &str) -> Result<f64, LineErrorKind> {
         let n: u64 = uint.parse().map_err(|_| bad())?;
         return exact_f64(i128::from(n)).ok_or_else(inexact);
     }
-    crate::value_text::parse_value(text).ok_or_else(bad)
+    crate::value_text::parse_value(text).ok_or_else(|| {
+        if crate::value_text::is_out_of_range(text) {
+            LineErrorKind::ValueOutOfRange(text.to_string())
+        } else {
+            bad()
+        }
+    })
 }
 
 /// `n` as an `f64` when the conversion is exact.
@@ -380,6 +411,32 @@ mod tests {
             parse("cpu value=9007199254740992i 1").unwrap()[0].value,
             2f64.powi(53)
         );
+    }
+
+    #[test]
+    fn duplicate_tags_and_fields_and_huge_decimals_are_refused() {
+        assert_eq!(
+            parse("cpu,host=a,host=b value=1 1").unwrap_err(),
+            LineErrorKind::DuplicateTag { key: "host".into() }
+        );
+        assert_eq!(
+            parse("cpu value=1,value=2 1").unwrap_err(),
+            LineErrorKind::DuplicateField {
+                field: "value".into()
+            }
+        );
+        assert_eq!(
+            parse(r"cpu a\ b=1,a\ b=2 1").unwrap_err(),
+            LineErrorKind::DuplicateField {
+                field: "a b".into()
+            }
+        );
+        assert_eq!(
+            parse("cpu value=1e400 1").unwrap_err(),
+            LineErrorKind::ValueOutOfRange("1e400".into())
+        );
+        assert_eq!(parse("cpu value=+Inf 1").unwrap()[0].value, f64::INFINITY);
+        assert_eq!(parse("cpu,a=1,b=1 x=1,y=2 1").unwrap().len(), 2);
     }
 
     #[test]

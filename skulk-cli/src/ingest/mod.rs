@@ -1,23 +1,27 @@
-//! Streaming import formats: Influx line protocol and CSV.
+//! Streaming import formats: Influx line protocol, Prometheus text
+//! exposition / OpenMetrics, and CSV.
 //!
 //! Input is read line by line into one bounded buffer; each line becomes
 //! zero or more [`DataPoint`]s or a [`LineError`] saying which line and why.
 //! Nothing here panics on any input.
 
 mod csv;
+mod csv_layout;
 mod error;
 mod line_protocol;
 mod lines;
+mod openmetrics;
 
 use std::io::{self, BufRead};
 
 use skulk_format::{DataPoint, SeriesMeta};
 
-pub use self::csv::CsvParser;
+pub use self::csv::{CsvMapping, CsvOptions, CsvReader, TimeFormat};
 pub use error::{LineError, LineErrorKind};
 pub use line_protocol::LineProtocolParser;
 pub(crate) use line_protocol::escape;
 pub use lines::{DEFAULT_MAX_LINE, Line, LineReader};
+pub use openmetrics::{Dialect, Ignored, OpenMetricsParser};
 
 /// Unit of the timestamps in the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -37,6 +41,46 @@ pub enum Precision {
     Seconds,
 }
 
+/// A series with its id computed once: parsers keep these in their
+/// caches, so a point costs no hashing of its series' labels.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownSeries {
+    meta: std::sync::Arc<SeriesMeta>,
+    id: skulk_format::SeriesId,
+}
+
+impl KnownSeries {
+    pub(crate) fn new(meta: SeriesMeta) -> Self {
+        let id = meta.id();
+        Self {
+            meta: std::sync::Arc::new(meta),
+            id,
+        }
+    }
+
+    /// A point of this series.
+    pub(crate) fn point(&self, timestamp: i64, value: f64) -> DataPoint {
+        DataPoint {
+            series: std::sync::Arc::clone(&self.meta),
+            series_id: self.id,
+            timestamp,
+            value,
+        }
+    }
+}
+
+/// A value cell or sample as text (see [`crate::value_text`]), refused
+/// with the reason: out of the range of `f64`, or not a number.
+pub(crate) fn parse_value(text: &str) -> Result<f64, LineErrorKind> {
+    crate::value_text::parse_value(text).ok_or_else(|| {
+        if crate::value_text::is_out_of_range(text) {
+            LineErrorKind::ValueOutOfRange(text.to_string())
+        } else {
+            LineErrorKind::BadValue(text.to_string())
+        }
+    })
+}
+
 impl Precision {
     /// `raw` in nanoseconds, or `None` when that overflows `i64`.
     pub fn to_nanos(self, raw: i64) -> Option<i64> {
@@ -53,44 +97,92 @@ impl Precision {
 #[derive(Debug)]
 enum Parser {
     LineProtocol(LineProtocolParser),
-    Csv(CsvParser),
+    OpenMetrics(OpenMetricsParser),
 }
 
-/// Reads points from a stream, one line at a time.
+/// Where points come from: lines, or CSV records.
+#[derive(Debug)]
+enum Source<R> {
+    Lines {
+        lines: LineReader<R>,
+        parser: Parser,
+        max_line: usize,
+    },
+    Csv(Box<CsvReader<R>>),
+}
+
+/// Reads points from a stream, one line (or CSV record) at a time.
 #[derive(Debug)]
 pub struct PointReader<R> {
-    lines: LineReader<R>,
-    parser: Parser,
-    max_line: usize,
+    source: Source<R>,
 }
 
 impl<R: BufRead> PointReader<R> {
     /// Reads Influx line protocol.
     pub fn line_protocol(input: R, precision: Precision) -> Self {
-        Self::with_parser(
+        Self::lines(
             input,
             Parser::LineProtocol(LineProtocolParser::new(precision)),
+        )
+    }
+
+    /// Reads the Prometheus text exposition format or OpenMetrics (see
+    /// [`OpenMetricsParser`]); samples without a timestamp get
+    /// `default_ts` (nanoseconds).
+    pub fn openmetrics(input: R, dialect: Dialect, default_ts: i64) -> Self {
+        Self::lines(
+            input,
+            Parser::OpenMetrics(OpenMetricsParser::new(dialect, default_ts)),
         )
     }
 
     /// Reads CSV: `timestamp_ns,value` rows as points of `series`,
     /// `series,timestamp_ns,value` rows as points of the named series.
     pub fn csv(input: R, series: Option<SeriesMeta>, precision: Precision) -> Self {
-        Self::with_parser(input, Parser::Csv(CsvParser::new(series, precision)))
+        let options = CsvOptions {
+            metric: series.as_ref().map(|s| s.metric().to_string()),
+            labels: series.map(|s| s.labels().to_vec()).unwrap_or_default(),
+            precision,
+            mapping: None,
+        };
+        Self::csv_with(input, options)
     }
 
-    fn with_parser(input: R, parser: Parser) -> Self {
+    /// Reads CSV as `options` say (column mapping, metric, labels).
+    pub fn csv_with(input: R, options: CsvOptions) -> Self {
+        Self {
+            source: Source::Csv(Box::new(CsvReader::new(input, options, DEFAULT_MAX_LINE))),
+        }
+    }
+
+    fn lines(input: R, parser: Parser) -> Self {
         let max_line = DEFAULT_MAX_LINE;
         Self {
-            lines: LineReader::new(input, max_line),
-            parser,
-            max_line,
+            source: Source::Lines {
+                lines: LineReader::new(input, max_line),
+                parser,
+                max_line,
+            },
         }
     }
 
     /// Bytes consumed from the input so far.
     pub fn bytes_read(&self) -> u64 {
-        self.lines.bytes_read()
+        match &self.source {
+            Source::Lines { lines, .. } => lines.bytes_read(),
+            Source::Csv(csv) => csv.bytes_read(),
+        }
+    }
+
+    /// What the parser skipped on purpose (OpenMetrics exemplars).
+    pub fn ignored(&self) -> Ignored {
+        match &self.source {
+            Source::Lines {
+                parser: Parser::OpenMetrics(p),
+                ..
+            } => p.ignored(),
+            _ => Ignored::default(),
+        }
     }
 
     /// Parses the next line, appending its points to `out`.
@@ -102,19 +194,26 @@ impl<R: BufRead> PointReader<R> {
         &mut self,
         out: &mut Vec<DataPoint>,
     ) -> io::Result<Option<Result<(), LineError>>> {
-        let max_line = self.max_line;
+        let (lines, parser, max_line) = match &mut self.source {
+            Source::Csv(csv) => return csv.next_record(out),
+            Source::Lines {
+                lines,
+                parser,
+                max_line,
+            } => (lines, parser, *max_line),
+        };
         // The line about to be read; only used when there is one.
-        let line_no = self.lines.line_no() + 1;
-        let line = match self.lines.next_line()? {
+        let line_no = lines.line_no() + 1;
+        let line = match lines.next_line()? {
             None => return Ok(None),
             Some(Line::TooLong) => Err(LineErrorKind::TooLong { limit: max_line }),
             Some(Line::Text(bytes)) => {
                 std::str::from_utf8(bytes).map_err(|_| LineErrorKind::InvalidUtf8)
             }
         };
-        let result = line.and_then(|text| match &mut self.parser {
+        let result = line.and_then(|text| match parser {
             Parser::LineProtocol(p) => p.parse_line(text, out),
-            Parser::Csv(p) => p.parse_line(text, line_no, out),
+            Parser::OpenMetrics(p) => p.parse_line(text, out),
         });
         Ok(Some(result.map_err(|kind| LineError {
             line: line_no,
@@ -168,6 +267,17 @@ mod tests {
             drain(PointReader::line_protocol(input.as_slice(), Precision::Seconds));
             drain(PointReader::csv(input.as_slice(), Some(SeriesMeta::new("m", vec![])), Precision::Milliseconds));
             drain(PointReader::csv(input.as_slice(), None, Precision::Seconds));
+            drain(PointReader::openmetrics(input.as_slice(), Dialect::OpenMetrics, 0));
+            drain(PointReader::openmetrics(input.as_slice(), Dialect::Prometheus, 0));
+            let mapping = CsvMapping { label_columns: vec!["b".into()], ..CsvMapping::default() };
+            let options = CsvOptions { mapping: Some(mapping), ..CsvOptions::default() };
+            drain(PointReader::csv_with(input.as_slice(), options));
+        }
+
+        #[test]
+        fn exposition_like_text_never_panics(input in r#"[a-z_:{}=",#. 0-9eE+\-\\\n]{0,200}"#) {
+            drain(PointReader::openmetrics(input.as_bytes(), Dialect::OpenMetrics, 0));
+            drain(PointReader::openmetrics(input.as_bytes(), Dialect::Prometheus, 0));
         }
 
         #[test]

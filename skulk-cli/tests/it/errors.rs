@@ -72,6 +72,25 @@ fn unknown_config_keys_are_one_clear_line() {
 }
 
 #[test]
+fn an_out_of_range_setting_names_its_key_and_range() {
+    let s = Scratch::new();
+    let config = s.write("skulk.toml", "compaction_min_files = 20000\n");
+    let out = s
+        .skulk(&["--config", config.to_str().unwrap(), "stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = one_line_error(&out.stderr);
+    assert!(
+        err.contains("skulk.toml")
+            && err.contains("compaction_min_files = 20000 is out of range")
+            && err.contains("0 to 10,000"),
+        "{err}"
+    );
+    assert!(!s.data().exists(), "nothing was created");
+}
+
+#[test]
 fn a_valid_config_is_used() {
     let s = Scratch::new();
     let config = s.write(
@@ -90,8 +109,28 @@ fn a_valid_config_is_used() {
     ])
     .assert()
     .success();
-    // One-second partitions: three partitions, three TSM files.
-    assert_eq!(s.tsm_files().len(), 3);
+    // The directory keeps the configured one-second partitions for good.
+    let manifest = crate::support::manifest(&s);
+    assert_eq!(
+        manifest.partition_duration,
+        std::time::Duration::from_secs(1)
+    );
+    let stats = s.ok(&["stats", "-f", "json"]);
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    assert_eq!(stats["points_on_disk"], 3);
+
+    // Another partition duration is refused, naming both values.
+    let other = s.write("other.toml", "partition_duration = \"1h\"\n");
+    let out = s
+        .skulk(&["--config", other.to_str().unwrap(), "query", "m"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a configuration error");
+    let err = one_line_error(&out.stderr);
+    assert!(
+        err.contains("partition_duration") && err.contains("1s") && err.contains("3600s"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,9 +1,15 @@
 //! Integration tests: run the `skulk` binary on real files.
 
+mod damage;
 mod errors;
+mod fuzz_replay;
+mod inputs;
 mod label_names;
+mod losses;
+mod outputs;
 mod repair;
 mod roundtrip;
 mod support;
+mod tooling;
 mod tools;
 mod verify;

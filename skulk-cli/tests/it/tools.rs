@@ -146,9 +146,14 @@ fn verify_finds_corruption_in_a_wal_segment() {
 
 #[test]
 fn stats_and_compact() {
-    let s = imported();
-    let again = s.write("more.lp", "cpu,host=a value=9 9000\n");
-    s.ok(&["import", again.to_str().unwrap()]);
+    let s = Scratch::new();
+    // No compaction on close, so that each import leaves its own file.
+    let config = s.write("skulk.toml", "compaction_min_files = 0\n");
+    let config = config.to_str().unwrap();
+    for (name, text) in [("in.lp", LP), ("more.lp", "cpu,host=a value=9 9000\n")] {
+        let input = s.write(name, text);
+        s.ok(&["--config", config, "import", input.to_str().unwrap()]);
+    }
     assert_eq!(s.tsm_files().len(), 2);
     let stats: Value = serde_json::from_str(&s.ok(&["stats", "-f", "json"])).unwrap();
     assert_eq!(stats["series"], 5);

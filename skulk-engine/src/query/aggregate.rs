@@ -1,5 +1,9 @@
 //! Window aggregation over sorted columns.
 
+use std::fmt;
+use std::str::FromStr;
+
+use super::window::{Baseline, window_partials};
 use crate::{EngineError, Result};
 
 /// What a window aggregation computes per window.
@@ -19,6 +23,137 @@ pub enum AggregateFn {
     First,
     /// Value of the latest point.
     Last,
+    /// The φ-quantile of the window's values, interpolated linearly
+    /// between the two nearest ranks as Prometheus' `quantile_over_time`
+    /// does (values ordered by `f64::total_cmp`, so NaNs sort last).
+    Quantile(Quantile),
+    /// How much a counter grew in the window: the sum of the differences
+    /// between consecutive points, from the last point before the window
+    /// (in the query's range) to the window's last point. A value below
+    /// the previous one is a counter reset, as in Prometheus: the counter
+    /// restarted from zero, so it grew by the new value. No extrapolation:
+    /// the increases of consecutive windows add up to the whole range's.
+    /// A window without a difference (its only point is the range's first)
+    /// has no value.
+    Increase,
+    /// [`AggregateFn::Increase`] per second: the increase divided by the
+    /// window length in seconds.
+    Rate,
+}
+
+/// A quantile φ between 0 and 1 inclusive (compared by its bits, so it is
+/// `Eq` and `Hash`).
+#[derive(Debug, Clone, Copy)]
+pub struct Quantile(f64);
+
+impl Quantile {
+    /// φ, refused unless `0 <= phi <= 1`.
+    pub fn new(phi: f64) -> Result<Self> {
+        if (0.0..=1.0).contains(&phi) {
+            Ok(Self(phi))
+        } else {
+            Err(EngineError::InvalidArgument(format!(
+                "quantile {phi} is not between 0 and 1"
+            )))
+        }
+    }
+
+    /// φ.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl PartialEq for Quantile {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Quantile {}
+
+impl std::hash::Hash for Quantile {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+impl AggregateFn {
+    /// The names [`AggregateFn::from_str`] reads (`quantile(φ)` stands
+    /// for any φ).
+    pub const NAMES: &[&str] = &[
+        "min",
+        "max",
+        "sum",
+        "count",
+        "mean",
+        "first",
+        "last",
+        "quantile(φ)",
+        "increase",
+        "rate",
+    ];
+
+    /// Whether the function reads counters (rate, increase): across series
+    /// it is computed per series first, then summed.
+    pub fn is_counter_fn(self) -> bool {
+        matches!(self, Self::Increase | Self::Rate)
+    }
+}
+
+/// Reads `min`, `max`, `sum`, `count`, `mean` (or `avg`), `first`, `last`,
+/// `increase`, `rate` and `quantile(0.99)`.
+impl FromStr for AggregateFn {
+    type Err = EngineError;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let text = text.trim();
+        let function = match text.to_ascii_lowercase().as_str() {
+            "min" => Self::Min,
+            "max" => Self::Max,
+            "sum" => Self::Sum,
+            "count" => Self::Count,
+            "mean" | "avg" => Self::Mean,
+            "first" => Self::First,
+            "last" => Self::Last,
+            "increase" => Self::Increase,
+            "rate" => Self::Rate,
+            other => {
+                let phi = other
+                    .strip_prefix("quantile(")
+                    .and_then(|rest| rest.strip_suffix(')'))
+                    .ok_or_else(|| {
+                        EngineError::InvalidArgument(format!(
+                            "unknown aggregation {text:?} (expected one of {})",
+                            Self::NAMES.join(", ")
+                        ))
+                    })?;
+                let phi: f64 = phi.trim().parse().map_err(|_| {
+                    EngineError::InvalidArgument(format!("quantile {phi:?} is not a number"))
+                })?;
+                Self::Quantile(Quantile::new(phi)?)
+            }
+        };
+        Ok(function)
+    }
+}
+
+/// Writes the name [`AggregateFn::from_str`] reads.
+impl fmt::Display for AggregateFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Min => f.write_str("min"),
+            Self::Max => f.write_str("max"),
+            Self::Sum => f.write_str("sum"),
+            Self::Count => f.write_str("count"),
+            Self::Mean => f.write_str("mean"),
+            Self::First => f.write_str("first"),
+            Self::Last => f.write_str("last"),
+            Self::Quantile(q) => write!(f, "quantile({:?})", q.get()),
+            Self::Increase => f.write_str("increase"),
+            Self::Rate => f.write_str("rate"),
+        }
+    }
 }
 
 /// Groups points into windows `[k * step_ns, (k + 1) * step_ns)` (aligned to
@@ -47,6 +182,9 @@ impl Aggregation {
                 self.step_ns
             )));
         }
+        if let AggregateFn::Quantile(q) = self.function {
+            Quantile::new(q.get())?;
+        }
         Ok(())
     }
 
@@ -55,80 +193,21 @@ impl Aggregation {
     pub(crate) fn apply(&self, ts: &[i64], vals: &[f64]) -> (Vec<i64>, Vec<f64>) {
         let mut out_ts = Vec::new();
         let mut out_vals = Vec::new();
-        let mut start = 0usize;
-        while start < ts.len() {
-            let window = window_start(ts.get(start).copied().unwrap_or_default(), self.step_ns);
-            let end = start
-                + ts.get(start..)
-                    .unwrap_or_default()
-                    .partition_point(|&t| window_start(t, self.step_ns) == window);
-            let slice = vals.get(start..end).unwrap_or_default();
-            out_ts.push(window);
-            out_vals.push(reduce(self.function, slice));
-            start = end.max(start + 1);
+        for (window, partial) in window_partials(self, ts, vals, Baseline::None) {
+            if let Some(v) = partial.finish(self) {
+                out_ts.push(window);
+                out_vals.push(v);
+            }
         }
         (out_ts, out_vals)
     }
 }
 
 /// The start of the window holding `ts`, clamped at `i64::MIN`.
-fn window_start(ts: i64, step: i64) -> i64 {
+pub(crate) fn window_start(ts: i64, step: i64) -> i64 {
     let floor = i128::from(ts.div_euclid(step)) * i128::from(step);
     i64::try_from(floor).unwrap_or(i64::MIN)
 }
 
-fn reduce(function: AggregateFn, vals: &[f64]) -> f64 {
-    match function {
-        AggregateFn::Min => vals.iter().copied().fold(f64::NAN, f64::min),
-        AggregateFn::Max => vals.iter().copied().fold(f64::NAN, f64::max),
-        AggregateFn::Sum => vals.iter().sum(),
-        AggregateFn::Count => vals.len() as f64,
-        AggregateFn::Mean => vals.iter().sum::<f64>() / vals.len() as f64,
-        AggregateFn::First => vals.first().copied().unwrap_or(f64::NAN),
-        AggregateFn::Last => vals.last().copied().unwrap_or(f64::NAN),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(f: AggregateFn, step: i64, ts: &[i64], vals: &[f64]) -> (Vec<i64>, Vec<f64>) {
-        Aggregation::new(step, f).unwrap().apply(ts, vals)
-    }
-
-    #[test]
-    fn every_function_over_two_windows() {
-        let ts = [0, 3, 9, 10, 15];
-        let vals = [4.0, 1.0, 7.0, 2.0, 6.0];
-        let want = [
-            (AggregateFn::Min, [1.0, 2.0]),
-            (AggregateFn::Max, [7.0, 6.0]),
-            (AggregateFn::Sum, [12.0, 8.0]),
-            (AggregateFn::Count, [3.0, 2.0]),
-            (AggregateFn::Mean, [4.0, 4.0]),
-            (AggregateFn::First, [4.0, 2.0]),
-            (AggregateFn::Last, [7.0, 6.0]),
-        ];
-        for (f, expected) in want {
-            let (wts, wvals) = run(f, 10, &ts, &vals);
-            assert_eq!(wts, vec![0, 10], "{f:?}");
-            assert_eq!(wvals, expected.to_vec(), "{f:?}");
-        }
-    }
-
-    #[test]
-    fn negative_timestamps_align_to_the_epoch_and_empty_windows_are_skipped() {
-        let (wts, wvals) = run(AggregateFn::Count, 10, &[-11, -1, 35], &[0.0; 3]);
-        assert_eq!(wts, vec![-20, -10, 30]);
-        assert_eq!(wvals, vec![1.0, 1.0, 1.0]);
-        let (wts, _) = run(AggregateFn::Count, 7, &[i64::MIN, i64::MAX], &[0.0; 2]);
-        assert_eq!(wts.len(), 2);
-    }
-
-    #[test]
-    fn step_must_be_positive() {
-        assert!(Aggregation::new(0, AggregateFn::Sum).is_err());
-        assert!(Aggregation::new(-5, AggregateFn::Sum).is_err());
-    }
-}
+mod tests;

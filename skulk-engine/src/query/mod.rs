@@ -3,16 +3,25 @@
 //! with (selection, last-write-wins merge, window aggregation).
 
 mod aggregate;
+mod grammar;
+mod grouping;
+mod labels;
+mod matcher;
 pub(crate) mod merge;
-mod selector;
+mod window;
+mod windowed;
 
 use std::sync::Arc;
 
 use skulk_format::{SeriesMeta, TimeRange};
 
-pub use aggregate::{AggregateFn, Aggregation};
-pub(crate) use selector::CompiledSelector;
-pub use selector::{LabelMatcher, METRIC_LABEL, MatchOp, SeriesSelector};
+pub use aggregate::{AggregateFn, Aggregation, Quantile};
+pub use grammar::parse_series_key;
+pub use grouping::{Fill, Grouping, MAX_FILLED_WINDOWS};
+pub(crate) use labels::check_labels;
+pub(crate) use matcher::CompiledSelector;
+pub use matcher::{LabelMatcher, METRIC_LABEL, MatchOp, SeriesSelector};
+pub use windowed::WindowQuery;
 
 /// A read: which series, which time range, and optionally a window
 /// aggregation.

@@ -15,10 +15,11 @@ pub fn quiet_config() -> EngineConfig {
             sync_mode: SyncMode::None,
             ..WalConfig::default()
         },
-        partition_duration: Duration::from_nanos(1000),
+        partition_duration: Some(Duration::from_nanos(1000)),
         flush_points: 0,
         flush_size_bytes: 0,
         flush_age: None,
+        max_active_partitions: 0,
         background: false,
         ..EngineConfig::default()
     }
@@ -63,22 +64,23 @@ pub fn apply(model: &mut Contents, points: &[DataPoint]) {
     }
 }
 
-/// Number of `.tsm` files under `dir`.
+/// Number of `.tsm` files in the data directory `dir` (in `tsm/`, and in
+/// the partition folders of a version-1 directory).
 pub fn tsm_files(dir: &Path) -> usize {
-    let mut n = 0;
-    for part in std::fs::read_dir(dir.join("partitions")).unwrap() {
-        let part = part.unwrap().path();
-        if part.is_dir() {
-            n += std::fs::read_dir(&part)
-                .unwrap()
+    let count = |folder: &Path| {
+        std::fs::read_dir(folder).map_or(0, |entries| {
+            entries
                 .filter(|e| {
-                    e.as_ref()
-                        .unwrap()
-                        .path()
-                        .extension()
-                        .is_some_and(|x| x == "tsm")
+                    let path = e.as_ref().unwrap().path();
+                    path.extension().is_some_and(|x| x == "tsm")
                 })
-                .count();
+                .count()
+        })
+    };
+    let mut n = count(&dir.join("tsm"));
+    if let Ok(parts) = std::fs::read_dir(dir.join("partitions")) {
+        for part in parts {
+            n += count(&part.unwrap().path());
         }
     }
     n

@@ -10,8 +10,7 @@ fn one_file(dir: &std::path::Path) -> std::path::PathBuf {
     let points: Vec<DataPoint> = (0..500).map(|i| pt("m", "a", i, i as f64 * 1.5)).collect();
     engine.write_batch(&points).unwrap();
     engine.close().unwrap();
-    let part = dir.join("partitions").join("0");
-    let file = std::fs::read_dir(&part)
+    let file = std::fs::read_dir(dir.join("tsm"))
         .unwrap()
         .next()
         .unwrap()
@@ -22,16 +21,16 @@ fn one_file(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_damaged_checkpoint_fails_open() {
+fn a_damaged_manifest_fails_open() {
     let dir = tempfile::tempdir().unwrap();
     one_file(dir.path());
-    let path = dir.path().join("CHECKPOINT");
+    let path = dir.path().join("MANIFEST");
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes[10] ^= 1;
+    bytes[30] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
     let err = Engine::open(dir.path(), quiet_config()).unwrap_err();
     assert!(matches!(err, EngineError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().contains("CHECKPOINT"), "{err}");
+    assert!(err.to_string().contains("MANIFEST"), "{err}");
 }
 
 #[test]
@@ -41,7 +40,7 @@ fn a_truncated_tsm_file_fails_open_naming_it() {
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() - 7]).unwrap();
     let err = Engine::open(dir.path(), quiet_config()).unwrap_err();
-    assert!(matches!(err, EngineError::Format(_)), "{err}");
+    assert!(matches!(err, EngineError::FileChanged { .. }), "{err}");
     assert!(
         err.to_string()
             .contains(&file.file_name().unwrap().to_string_lossy().to_string()),

@@ -13,17 +13,20 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock, SyncMode, WalConfig};
+use skulk_engine::{
+    DataPoint, Engine, EngineConfig, ManualClock, OpenOptions, SyncMode, WalConfig,
+};
 
 use crate::common::{contents, pt};
 
 const CHILD_DIR: &str = "SKULK_ENGINE_KILL_CHILD_DIR";
 const CHILD_START: &str = "SKULK_ENGINE_KILL_CHILD_START";
 const POINTS_PER_BATCH: i64 = 20;
-/// The child's clock; with a retention of 1,000 ns the cutoff is 1,500, so
-/// the partition [0, 1000) expires.
-const NOW: i64 = 2500;
-const EXPIRED_BEFORE: i64 = 1000;
+/// The child's clock; with 50 ns partitions and a retention of 50 ns the
+/// cutoff is 75, so the partition [0, 50) expires while later ones (which
+/// a few dozen batches reach) keep their files.
+const NOW: i64 = 125;
+const EXPIRED_BEFORE: i64 = 50;
 const SERIES: i64 = 4;
 
 fn config() -> EngineConfig {
@@ -33,8 +36,8 @@ fn config() -> EngineConfig {
             segment_size: 16 << 10,
             ..WalConfig::default()
         },
-        partition_duration: Duration::from_nanos(1000),
-        retention: Some(Duration::from_nanos(1000)),
+        partition_duration: Some(Duration::from_nanos(50)),
+        retention: Some(Duration::from_nanos(50)),
         flush_points: 400,
         flush_size_bytes: 0,
         flush_age: None,
@@ -61,7 +64,9 @@ fn kill9_child() {
         return;
     };
     let start: i64 = start.parse().unwrap();
-    let engine = Engine::open_with_clock(&dir, config(), Arc::new(ManualClock::new(NOW))).unwrap();
+    let engine = OpenOptions::new(&dir)
+        .and_then(|o| Engine::open_with(o.config(config()).clock(Arc::new(ManualClock::new(NOW)))))
+        .unwrap();
     println!("OPEN");
     for n in start.. {
         engine.write_batch(&batch(n)).unwrap();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock};
+use skulk_engine::{DataPoint, Engine, EngineConfig, EngineError, ManualClock, OpenOptions};
 
 use crate::common::{Contents, apply, contents, copy_dir, pt, quiet_config, tsm_files};
 
@@ -67,11 +67,12 @@ fn a_crash_after_compaction_published_leaves_no_duplicates() {
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     let mut model = Contents::new();
     three_files(&engine, &mut model);
-    copy_dir(&dir.path().join("partitions"), saved.path());
+    copy_dir(&dir.path().join("tsm"), saved.path());
     engine.compact().unwrap();
     drop(engine);
-    // The inputs come back as if the crash hit before they were unlinked.
-    copy_dir(saved.path(), &dir.path().join("partitions"));
+    // The inputs come back as if the crash hit after the manifest recorded
+    // the merge but before they were unlinked.
+    copy_dir(saved.path(), &dir.path().join("tsm"));
     assert_eq!(tsm_files(dir.path()), 4);
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     assert_eq!(engine.recovery_stats().obsolete_files_removed, 3);
@@ -93,26 +94,21 @@ fn a_crash_before_the_checkpoint_replays_without_changing_results() {
     apply(&mut model, &more);
     apply(&mut model, &again);
     drop(engine);
-    // Save the WAL and checkpoint as they were before the next flush.
+    // Save the WAL and manifest as they were before the next flush.
     copy_dir(&dir.path().join("wal"), &saved.path().join("wal"));
-    std::fs::copy(
-        dir.path().join("CHECKPOINT"),
-        saved.path().join("CHECKPOINT"),
-    )
-    .unwrap();
+    std::fs::copy(dir.path().join("MANIFEST"), saved.path().join("MANIFEST")).unwrap();
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     engine.flush().unwrap();
     drop(engine);
-    // Crash between publishing the files and recording the checkpoint.
+    // Crash between publishing the files and recording them in the
+    // manifest: the new files are of generations the manifest has not
+    // reached, and are deleted; the WAL still holds their points.
     std::fs::remove_dir_all(dir.path().join("wal")).unwrap();
     copy_dir(&saved.path().join("wal"), &dir.path().join("wal"));
-    std::fs::copy(
-        saved.path().join("CHECKPOINT"),
-        dir.path().join("CHECKPOINT"),
-    )
-    .unwrap();
+    std::fs::copy(saved.path().join("MANIFEST"), dir.path().join("MANIFEST")).unwrap();
     let engine = Engine::open(dir.path(), quiet_config()).unwrap();
     assert_eq!(engine.recovery_stats().wal_points_replayed, 600);
+    assert_eq!(engine.recovery_stats().leftovers_removed, 3);
     assert_eq!(contents(&engine), model);
     engine.flush().unwrap();
     engine.compact().unwrap();
@@ -130,7 +126,9 @@ fn retention_config() -> EngineConfig {
 fn retention_drops_expired_partitions_from_memory_files_and_wal() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(0));
-    let engine = Engine::open_with_clock(dir.path(), retention_config(), clock.clone()).unwrap();
+    let engine = OpenOptions::new(dir.path())
+        .and_then(|o| Engine::open_with(o.config(retention_config()).clock(clock.clone())))
+        .unwrap();
     let flushed: Vec<DataPoint> = (0..50).map(|i| pt("m", "a", i * 100, i as f64)).collect();
     engine.write_batch(&flushed).unwrap();
     engine.flush().unwrap();
@@ -158,7 +156,9 @@ fn retention_drops_expired_partitions_from_memory_files_and_wal() {
     assert_eq!(contents(&engine), model);
     drop(engine); // crash: the dropped points are still in the WAL
 
-    let engine = Engine::open_with_clock(dir.path(), retention_config(), clock.clone()).unwrap();
+    let engine = OpenOptions::new(dir.path())
+        .and_then(|o| Engine::open_with(o.config(retention_config()).clock(clock.clone())))
+        .unwrap();
     assert_eq!(
         contents(&engine),
         model,
@@ -180,7 +180,9 @@ fn retention_drops_expired_partitions_from_memory_files_and_wal() {
 fn without_retention_nothing_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(i64::MAX));
-    let engine = Engine::open_with_clock(dir.path(), quiet_config(), clock).unwrap();
+    let engine = OpenOptions::new(dir.path())
+        .and_then(|o| Engine::open_with(o.config(quiet_config()).clock(clock)))
+        .unwrap();
     engine.write(&pt("m", "a", 0, 1.0)).unwrap();
     assert_eq!(engine.apply_retention().unwrap().partitions_dropped, 0);
     assert_eq!(contents(&engine).len(), 1);
@@ -248,4 +250,18 @@ fn thresholds_wake_the_background_thread() {
     assert_eq!(contents(&engine).len(), 150);
     assert!(engine.stats().last_background_error.is_none());
     engine.close().unwrap();
+}
+
+#[test]
+fn a_second_open_of_the_directory_fails_until_the_first_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    engine.write(&pt("m", "a", 1, 1.0)).unwrap();
+    match Engine::open(dir.path(), quiet_config()) {
+        Err(EngineError::DirectoryInUse { path }) => assert_eq!(path, dir.path()),
+        other => panic!("expected DirectoryInUse, got {other:?}"),
+    }
+    drop(engine);
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    assert_eq!(contents(&engine).len(), 1);
 }

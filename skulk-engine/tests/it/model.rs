@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock};
+use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock, OpenOptions};
 
 use crate::common::{Contents, apply, contents, pt, quiet_config};
 
@@ -42,7 +42,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn config(query_threads: usize) -> EngineConfig {
     EngineConfig {
         query_threads,
-        partition_duration: Duration::from_nanos(PART as u64),
+        partition_duration: Some(Duration::from_nanos(PART as u64)),
         retention: Some(Duration::from_nanos(TTL as u64)),
         block_points: 7,
         ..quiet_config()
@@ -60,8 +60,11 @@ fn to_points(raw: &[(u8, i64, f64)]) -> Vec<DataPoint> {
 fn run(ops: Vec<Op>, query_threads: usize) {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(0));
-    let open =
-        || Engine::open_with_clock(dir.path(), config(query_threads), clock.clone()).unwrap();
+    let open = || {
+        OpenOptions::new(dir.path())
+            .and_then(|o| Engine::open_with(o.config(config(query_threads)).clock(clock.clone())))
+            .unwrap()
+    };
     let mut engine = Some(open());
     let mut model = Contents::new();
     for op in ops {

@@ -221,11 +221,11 @@ fn narrow_selections_read_only_their_series_from_memtables() {
 fn partitions_are_listed_in_time_order_from_memory_and_files() {
     let dir = tempfile::tempdir().unwrap();
     let config = skulk_engine::EngineConfig {
-        partition_duration: std::time::Duration::from_nanos(1000),
+        partition_duration: Some(std::time::Duration::from_nanos(1000)),
         ..quiet_config()
     };
     let engine = Engine::open(dir.path(), config.clone()).unwrap();
-    assert!(engine.partitions().is_empty());
+    assert!(engine.partitions().unwrap().is_empty());
     engine
         .write_batch(&[crate::common::pt("m", "a", 2500, 1.0)])
         .unwrap();
@@ -238,6 +238,7 @@ fn partitions_are_listed_in_time_order_from_memory_and_files() {
         .unwrap();
     let starts = |e: &Engine| -> Vec<(i64, i64)> {
         e.partitions()
+            .unwrap()
             .iter()
             .map(|p| (p.start(), p.end_ts()))
             .collect()

@@ -9,6 +9,7 @@ use super::footer::{FOOTER_LEN, TsmFooter};
 use super::header::{HEADER_LEN, OFF_MIN_TS, OFF_SERIES_COUNT, TsmHeader};
 use super::index::{SeriesEntry, decode_index};
 use super::stats::TsmStats;
+use crate::storage::{FileBytes, Storage};
 use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
 
 /// Reads a TSM file from its bytes: a `Vec<u8>`, a `memmap2::Mmap` or any
@@ -29,6 +30,19 @@ pub struct TsmReader<B> {
     entries: Vec<SeriesEntry>,
     bloom: BloomFilter,
     stats: TsmStats,
+}
+
+impl TsmReader<FileBytes> {
+    /// Maps file `path` of `storage` ([`Storage::map`]: a memory map on the
+    /// real file system) and opens it; errors name the file.
+    pub fn open_in(storage: &dyn Storage, path: &Path) -> Result<Self> {
+        let shown = storage.display(path);
+        let bytes = storage.map(path).map_err(|source| FormatError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::open_named(bytes, shown)
+    }
 }
 
 impl<B: AsRef<[u8]>> TsmReader<B> {

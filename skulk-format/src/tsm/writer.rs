@@ -2,7 +2,7 @@
 //! atomically (`FORMAT.md`, "TSM file").
 
 use std::collections::HashSet;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,8 +15,8 @@ use super::header::{FLAG_HAS_POINTS, HEADER_LEN, TsmHeader};
 use super::index::{SeriesEntry, encode_index};
 use super::options::TsmWriterOptions;
 use super::stats::{TsmHandle, TsmStats};
-use super::storage::{StdStorage, TsmOutput, TsmStorage};
 use super::version::FormatVersion;
+use crate::storage::{FsStorage, Storage, WritableFile, parent_of, tmp_path};
 use crate::{FormatError, Result, SeriesId, SeriesMeta, Timestamp};
 
 /// Writes one TSM file in a single pass.
@@ -33,12 +33,15 @@ use crate::{FormatError, Result, SeriesId, SeriesMeta, Timestamp};
 /// - The file is written as `<path>.tmp` in the same directory and renamed
 ///   to `path` by `finish` after an fsync; dropping an unfinished writer
 ///   removes the temporary file. An I/O error poisons the writer.
+/// - Every file-system operation goes through a [`Storage`]
+///   ([`TsmWriter::create_in`]); [`TsmWriter::create`] uses the real file
+///   system.
 #[derive(Debug)]
 pub struct TsmWriter {
     path: PathBuf,
     tmp_path: PathBuf,
-    storage: Arc<dyn TsmStorage>,
-    out: Option<BufWriter<Box<dyn TsmOutput>>>,
+    storage: Arc<dyn Storage>,
+    out: Option<BufWriter<Sink>>,
     offset: u64,
     crc: crc32fast::Hasher,
     options: TsmWriterOptions,
@@ -62,31 +65,44 @@ fn invalid(message: String) -> FormatError {
     FormatError::InvalidArgument(message)
 }
 
-impl TsmWriter {
-    /// Starts writing the file that [`TsmWriter::finish`] publishes at
-    /// `path` (replacing any file there).
-    pub fn create(path: impl AsRef<Path>, options: TsmWriterOptions) -> Result<Self> {
-        Self::create_in(Arc::new(StdStorage), path, options)
+/// A [`WritableFile`] as an [`io::Write`] for the buffer in front of it.
+#[derive(Debug)]
+struct Sink(Box<dyn WritableFile>);
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.append(bytes)?;
+        Ok(bytes.len())
     }
 
-    /// As [`TsmWriter::create`], doing all file-system operations through
-    /// `storage` (e.g. to inject faults in tests).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl TsmWriter {
+    /// Starts writing the file that [`TsmWriter::finish`] publishes at
+    /// `path` (replacing any file there) on the real file system.
+    pub fn create(path: impl AsRef<Path>, options: TsmWriterOptions) -> Result<Self> {
+        Self::create_in(Arc::new(FsStorage::new("")), path, options)
+    }
+
+    /// As [`TsmWriter::create`], with `path` inside `storage` and every
+    /// file-system operation done through it.
     pub fn create_in(
-        storage: Arc<dyn TsmStorage>,
+        storage: Arc<dyn Storage>,
         path: impl AsRef<Path>,
         options: TsmWriterOptions,
     ) -> Result<Self> {
         options.validate()?;
         let path = path.as_ref().to_path_buf();
-        let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-        tmp_name.push(".tmp");
-        let tmp_path = path.with_file_name(tmp_name);
+        let tmp_path = tmp_path(&path);
         let io = |source| FormatError::Io {
-            path: tmp_path.clone(),
+            path: storage.display(&tmp_path),
             source,
         };
         let file = storage.create(&tmp_path).map_err(io)?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut out = BufWriter::with_capacity(1 << 20, Sink(file));
         // Placeholder; the real header is written by `finish`.
         out.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
         Ok(Self {
@@ -105,7 +121,7 @@ impl TsmWriter {
         })
     }
 
-    /// The path the file will be published at.
+    /// The path the file will be published at (inside the storage).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -272,7 +288,7 @@ impl TsmWriter {
         if let Err(source) = out.write_all(bytes) {
             self.poisoned = true;
             return Err(FormatError::Io {
-                path: self.tmp_path.clone(),
+                path: self.storage.display(&self.tmp_path),
                 source,
             });
         }
@@ -284,7 +300,15 @@ impl TsmWriter {
     /// Writes the index, bloom filter, header and footer, fsyncs the file,
     /// renames it to its final path and fsyncs the directory. No series
     /// may be open.
-    pub fn finish(mut self) -> Result<TsmHandle> {
+    pub fn finish(self) -> Result<TsmHandle> {
+        self.seal()?.publish()
+    }
+
+    /// Writes the index, bloom filter, header and footer and fsyncs the
+    /// file under its temporary name, without publishing it: the caller
+    /// publishes it ([`SealedTsm::publish`]), or many at once with one
+    /// directory sync per folder ([`publish_all`]). No series may be open.
+    pub fn seal(mut self) -> Result<SealedTsm> {
         self.check_usable()?;
         if let Some(open) = &self.open {
             return Err(invalid(format!(
@@ -311,11 +335,16 @@ impl TsmWriter {
             file_crc: file_crc.finalize(),
         };
         self.write_bytes(&footer.encode())?;
-        self.publish(&header)?;
-        Ok(TsmHandle {
-            path: self.path.clone(),
-            footer,
-            stats,
+        self.write_header_and_sync(&header)?;
+        Ok(SealedTsm {
+            storage: Arc::clone(&self.storage),
+            tmp_path: self.tmp_path.clone(),
+            handle: TsmHandle {
+                path: self.path.clone(),
+                footer,
+                stats,
+            },
+            published: false,
         })
     }
 
@@ -341,35 +370,94 @@ impl TsmWriter {
         Ok((offset, len, crc32fast::hash(&bytes)))
     }
 
-    /// Header in place, fsync, rename, fsync of the directory.
-    fn publish(&mut self, header: &[u8]) -> Result<()> {
+    /// Header in place, then fsync. The temporary file is left for the
+    /// [`SealedTsm`] (which removes it unless published).
+    fn write_header_and_sync(&mut self, header: &[u8]) -> Result<()> {
         self.poisoned = true; // until every step succeeded
-        let tmp_io = |source| FormatError::Io {
-            path: self.tmp_path.clone(),
-            source,
+        let storage = Arc::clone(&self.storage);
+        let on = |path: &Path| {
+            let path = storage.display(path);
+            move |source| FormatError::Io { path, source }
         };
         let out = self.out.take().ok_or(FormatError::Poisoned {
             path: self.path.clone(),
         })?;
-        let mut file = out.into_inner().map_err(|e| tmp_io(e.into_error()))?;
-        file.write_at(0, header).map_err(tmp_io)?;
-        file.sync().map_err(tmp_io)?;
-        drop(file);
-        self.storage
-            .rename(&self.tmp_path, &self.path)
-            .map_err(tmp_io)?;
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let dir_io = |source| FormatError::Io {
-            path: dir.clone(),
-            source,
-        };
-        self.storage.sync_dir(&dir).map_err(dir_io)?;
+        let Sink(mut file) = out
+            .into_inner()
+            .map_err(|e| on(&self.tmp_path)(e.into_error()))?;
+        file.write_at(0, header).map_err(on(&self.tmp_path))?;
+        file.sync(false).map_err(on(&self.tmp_path))?;
         self.poisoned = false;
         Ok(())
     }
+}
+
+/// A TSM file written and fsynced under its temporary name
+/// (`<path>.tmp`), not yet published. Dropping it unpublished removes the
+/// temporary file.
+#[derive(Debug)]
+pub struct SealedTsm {
+    storage: Arc<dyn Storage>,
+    tmp_path: PathBuf,
+    handle: TsmHandle,
+    published: bool,
+}
+
+impl SealedTsm {
+    /// What the file holds and where it will be published.
+    pub fn handle(&self) -> &TsmHandle {
+        &self.handle
+    }
+
+    /// Renames the file into place and fsyncs its folder.
+    pub fn publish(self) -> Result<TsmHandle> {
+        let mut handles = publish_all(vec![self])?;
+        handles.pop().ok_or(FormatError::InvalidArgument(
+            "publishing one file returned none".into(),
+        ))
+    }
+}
+
+impl Drop for SealedTsm {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = self.storage.remove_file(&self.tmp_path);
+        }
+    }
+}
+
+/// Publishes sealed files together: renames each into place, then fsyncs
+/// each folder involved once. On an error, the files not yet renamed are
+/// removed (those renamed stay, like any file whose folder sync failed:
+/// the caller must treat the whole batch as not durable).
+pub fn publish_all(files: Vec<SealedTsm>) -> Result<Vec<TsmHandle>> {
+    let mut folders: Vec<(Arc<dyn Storage>, PathBuf)> = Vec::new();
+    let mut handles = Vec::with_capacity(files.len());
+    for mut file in files {
+        let storage = Arc::clone(&file.storage);
+        storage
+            .rename(&file.tmp_path, &file.handle.path)
+            .map_err(|source| FormatError::Io {
+                path: storage.display(&file.tmp_path),
+                source,
+            })?;
+        file.published = true;
+        let dir = parent_of(&file.handle.path).to_path_buf();
+        let seen = folders
+            .iter()
+            .any(|(s, d)| Arc::ptr_eq(s, &storage) && *d == dir);
+        if !seen {
+            folders.push((storage, dir));
+        }
+        handles.push(file.handle.clone());
+    }
+    for (storage, dir) in folders {
+        storage.sync_dir(&dir).map_err(|source| FormatError::Io {
+            path: storage.display(&dir),
+            source,
+        })?;
+    }
+    Ok(handles)
 }
 
 fn header_of(stats: &TsmStats) -> Result<TsmHeader> {
@@ -399,7 +487,7 @@ impl Drop for TsmWriter {
         // Unfinished (or failed before the rename): remove the temporary file.
         if self.out.is_some() || self.poisoned {
             drop(self.out.take());
-            let _ = self.storage.remove(&self.tmp_path);
+            let _ = self.storage.remove_file(&self.tmp_path);
         }
     }
 }

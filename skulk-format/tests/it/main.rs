@@ -10,8 +10,7 @@
 mod bloom;
 mod common;
 mod corruption;
-mod faults;
-mod golden;
+mod lock;
 mod props;
 mod roundtrip;
 mod writer;

@@ -108,8 +108,9 @@ impl PartitionManagerConfig {
         self.memtable.validate()
     }
 
-    /// The age threshold in nanoseconds, saturating.
-    pub(crate) fn age_threshold_ns(&self) -> i64 {
-        i64::try_from(self.age_threshold.as_nanos()).unwrap_or(i64::MAX)
+    /// The age threshold in nanoseconds (`Duration::MAX` is never
+    /// reached: no two timestamps are that far apart).
+    pub(crate) fn age_threshold_ns(&self) -> i128 {
+        i128::try_from(self.age_threshold.as_nanos()).unwrap_or(i128::MAX)
     }
 }

@@ -1,8 +1,10 @@
 //! Flush policy of the [`PartitionManager`]: priorities and flushing.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use skulk_format::TimePartition;
+use skulk_format::storage::{FsStorage, Storage, exists, parent_of};
 
 use super::{Active, PartitionManager, last_ts};
 use crate::{FlushOutcome, MemtableError, Result, TimeSeriesMemTable};
@@ -110,7 +112,7 @@ impl PartitionManager {
         let behind = self
             .newest
             .map(|n| i128::from(n) - i128::from(last_ts(partition)));
-        if behind.is_some_and(|b| b > i128::from(self.config.age_threshold_ns())) {
+        if behind.is_some_and(|b| b > self.config.age_threshold_ns()) {
             reasons.push(FlushReason::Age);
         }
         if too_many {
@@ -119,12 +121,22 @@ impl PartitionManager {
         reasons
     }
 
-    /// Flushes the oldest active partition into `dir` (created if missing);
-    /// `None` when no partition is active. On error the partition stays
-    /// active and nothing is lost.
+    /// Flushes the oldest active partition into folder `dir` of the real
+    /// file system (created if missing); `None` when no partition is
+    /// active. On error the partition stays active and nothing is lost.
     pub fn flush_oldest(&mut self, dir: impl AsRef<Path>) -> Result<Option<PartitionFlush>> {
+        let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(""));
+        self.flush_oldest_in(&storage, dir)
+    }
+
+    /// [`flush_oldest`](Self::flush_oldest) into folder `dir` of `storage`.
+    pub fn flush_oldest_in(
+        &mut self,
+        storage: &Arc<dyn Storage>,
+        dir: impl AsRef<Path>,
+    ) -> Result<Option<PartitionFlush>> {
         match self.active.keys().next().copied() {
-            Some(partition) => self.flush_partition(partition, dir),
+            Some(partition) => self.flush_partition_in(storage, partition, dir),
             None => Ok(None),
         }
     }
@@ -137,18 +149,32 @@ impl PartitionManager {
             .iter()
             .map(|c| c.partition)
             .collect();
+        let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(""));
         let mut flushed = Vec::with_capacity(due.len());
         for partition in due {
-            flushed.extend(self.flush_partition(partition, dir.as_ref())?);
+            flushed.extend(self.flush_partition_in(&storage, partition, dir.as_ref())?);
         }
         Ok(flushed)
     }
 
-    /// Flushes `partition` into `dir` (created if missing); `None` when it
-    /// is not active. The file name is [`partition_file_name`] with the
-    /// partition's generation, raised past any file already in `dir`.
+    /// Flushes `partition` into folder `dir` of the real file system
+    /// (created if missing); `None` when it is not active. The file name is
+    /// [`partition_file_name`] with the partition's generation, raised past
+    /// any file already in `dir`.
     pub fn flush_partition(
         &mut self,
+        partition: TimePartition,
+        dir: impl AsRef<Path>,
+    ) -> Result<Option<PartitionFlush>> {
+        let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(""));
+        self.flush_partition_in(&storage, partition, dir)
+    }
+
+    /// [`flush_partition`](Self::flush_partition) into folder `dir` of
+    /// `storage`, every file-system operation going through it.
+    pub fn flush_partition_in(
+        &mut self,
+        storage: &Arc<dyn Storage>,
         partition: TimePartition,
         dir: impl AsRef<Path>,
     ) -> Result<Option<PartitionFlush>> {
@@ -156,17 +182,22 @@ impl PartitionManager {
         let Some(active) = self.active.get(&partition) else {
             return Ok(None);
         };
-        create_dir_durably(dir)?;
+        create_dir_durably(storage.as_ref(), dir)?;
+        let io = |path: &Path| {
+            let path = storage.display(path);
+            move |source| MemtableError::Io { path, source }
+        };
         let mut generation = active.generation;
-        while dir
-            .join(partition_file_name(&partition, generation))
-            .exists()
-        {
+        let name = |generation| dir.join(partition_file_name(&partition, generation));
+        while exists(storage.as_ref(), &name(generation)).map_err(io(&name(generation)))? {
             generation += 1;
         }
-        let outcome = active
-            .table
-            .flush(dir.join(partition_file_name(&partition, generation)))?;
+        let path = name(generation);
+        let outcome = active.table.snapshot().write_tsm_in(
+            Arc::clone(storage),
+            &path,
+            skulk_format::TsmWriterOptions::default(),
+        )?;
         self.active.remove(&partition);
         self.flushed.insert(partition, generation + 1);
         self.flushes += 1;
@@ -197,20 +228,32 @@ impl PartitionManager {
     }
 }
 
-/// Creates `dir` (with its parents) when missing, then fsyncs its parent so
-/// that the entry is durable. The parent is synced even when `dir` existed:
-/// a crash between an earlier creation and its sync would otherwise leave
-/// the entry undurable for good.
-fn create_dir_durably(dir: &Path) -> Result<()> {
+/// Creates `dir` (with its parents) when missing, then fsyncs the parent
+/// of each folder created and of `dir`, so that the entries are durable.
+/// `dir`'s parent is synced even when `dir` existed: a crash between an
+/// earlier creation and its sync would otherwise leave the entry undurable
+/// for good.
+fn create_dir_durably(storage: &dyn Storage, dir: &Path) -> Result<()> {
     let io = |path: &Path| {
-        let path = path.to_path_buf();
+        let path = storage.display(path);
         move |source| MemtableError::Io { path, source }
     };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::File::open(parent)
-            .and_then(|f| f.sync_all())
-            .map_err(io(parent))?;
+    let mut missing = Vec::new();
+    for folder in dir.ancestors() {
+        if folder.as_os_str().is_empty() || exists(storage, folder).map_err(io(folder))? {
+            break;
+        }
+        missing.push(folder);
+    }
+    let mut parents = vec![parent_of(dir)];
+    for folder in missing.iter().rev() {
+        storage.create_dir(folder).map_err(io(folder))?;
+        parents.push(parent_of(folder));
+    }
+    parents.sort();
+    parents.dedup();
+    for parent in parents {
+        storage.sync_dir(parent).map_err(io(parent))?;
     }
     Ok(())
 }

@@ -174,30 +174,73 @@ impl PartitionManager {
         groups: &[(TimePartition, Vec<usize>)],
     ) -> Result<()> {
         for (partition, members) in groups {
-            for point in members.iter().filter_map(|&i| points.get(i)) {
-                self.apply(*partition, point)?;
-            }
+            self.apply_group(*partition, members.iter().filter_map(|&i| points.get(i)))?;
         }
         Ok(())
     }
 
-    /// Inserts a validated point into `partition`.
-    fn apply(&mut self, partition: TimePartition, point: &DataPoint) -> Result<()> {
+    /// Inserts validated points of `partition`.
+    fn apply_group<'a>(
+        &mut self,
+        partition: TimePartition,
+        points: impl Iterator<Item = &'a DataPoint>,
+    ) -> Result<()> {
         let options = *self.config.memtable_options();
         let flushed = &self.flushed;
         let active = self.active.entry(partition).or_insert_with(|| Active {
             table: TimeSeriesMemTable::build(partition, options),
             generation: flushed.get(&partition).copied().unwrap_or(0),
         });
-        self.writes += 1;
-        if active.generation > 0 {
-            self.late_writes += 1;
+        for point in points {
+            self.writes += 1;
+            if active.generation > 0 {
+                self.late_writes += 1;
+            }
+            self.newest = Some(
+                self.newest
+                    .map_or(point.timestamp, |n| n.max(point.timestamp)),
+            );
+            active.table.apply(point)?;
         }
-        self.newest = Some(
-            self.newest
-                .map_or(point.timestamp, |n| n.max(point.timestamp)),
-        );
-        active.table.apply(point)
+        Ok(())
+    }
+
+    /// Inserts one validated point into `partition`.
+    fn apply(&mut self, partition: TimePartition, point: &DataPoint) -> Result<()> {
+        self.apply_group(partition, std::iter::once(point))
+    }
+
+    /// Inserts the points of log record `lsn`, which the caller has already
+    /// logged (the engine logs outside the manager, so that concurrent
+    /// writers share one WAL sync), and notes `lsn` in every memtable they
+    /// reach (see [`min_active_lsn`](Self::min_active_lsn)). All points are
+    /// validated first: on a validation error nothing is inserted.
+    pub fn insert_logged(&mut self, points: &[DataPoint], lsn: u64) -> Result<()> {
+        let groups = self.validate_batch(points)?;
+        let applied = self.apply_groups(points, &groups);
+        for (partition, _) in &groups {
+            if let Some(active) = self.active.get_mut(partition) {
+                active.table.note_lsn(lsn);
+            }
+        }
+        applied
+    }
+
+    /// Takes every active memtable out, oldest first (see
+    /// [`take_partition`](Self::take_partition)).
+    pub fn take_all(&mut self) -> Vec<FrozenPartition> {
+        let partitions: Vec<TimePartition> = self.active.keys().copied().collect();
+        partitions
+            .into_iter()
+            .filter_map(|p| self.take_partition(p))
+            .collect()
+    }
+
+    /// Forgets `partition` (its active memtable, if any, and its flush
+    /// generation), e.g. when retention dropped it; returns the memtable.
+    pub fn remove_partition(&mut self, partition: &TimePartition) -> Option<TimeSeriesMemTable> {
+        self.flushed.remove(partition);
+        self.active.remove(partition).map(|a| a.table)
     }
 
     /// The active memtable of `partition`, if any.

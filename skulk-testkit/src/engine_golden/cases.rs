@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skulk_engine::{Engine, ManualClock, RecoveryStats};
+use skulk_engine::{Engine, ManualClock, OpenOptions, RecoveryStats};
 use skulk_format::SeriesMeta;
 
 use super::{golden_engine_config, point, run_script};
@@ -44,6 +44,68 @@ pub(super) const INTERRUPTED_CLEANUP_FILES: &[&str] = &[
     "wal/0000000000000004.wal",
     "wal/000000000000000c.wal",
 ];
+
+/// Every file of `crash_with_wal_tail`, layout 2.
+pub(super) const CRASH_WITH_WAL_TAIL_V2_FILES: &[&str] = &[
+    "MANIFEST",
+    "tsm/0000000000000007-0000000000000007.tsm",
+    "tsm/0000000000000008-0000000000000008.tsm",
+    "tsm/0000000000000009-0000000000000009.tsm",
+    "wal/000000000000000d.wal",
+    "wal/0000000000000013.wal",
+];
+
+/// Every file of `interrupted_cleanup`, layout 2.
+pub(super) const INTERRUPTED_CLEANUP_V2_FILES: &[&str] = &[
+    "MANIFEST",
+    "tsm/0000000000000002-0000000000000002.tsm",
+    "tsm/0000000000000007-0000000000000007.tsm",
+    "tsm/0000000000000008-0000000000000008.tsm",
+    "tsm/0000000000000009-0000000000000009.tsm",
+    "tsm/000000000000000a-000000000000000a.tsm",
+    "tsm/000000000000000b-000000000000000b.tsm.tmp",
+    "wal/000000000000000d.wal",
+    "wal/0000000000000013.wal",
+];
+
+/// What opening `crash_with_wal_tail` of layout 2 must report.
+///
+/// * The three TSM files the manifest lists: the compactions of P0 (gen 7,
+///   604 bytes) and P1 (gen 8, 380 bytes), the flush of step 9 (gen 9,
+///   227 bytes): the bytes of layout 1's files, under new generations.
+/// * Safe LSN 12: each flush rolled the WAL over to an empty segment once
+///   every record was in files, so the last flush left segment 13 (`0xd`)
+///   alone, and every earlier segment was removed. The writes after it
+///   filled that segment, so the last two records went to segment 19
+///   (`0x13`).
+/// * Replayed: records 13 to 21, the eight records (seven points, the drop
+///   of Pm1) of layout 1 and the definition of mem again in segment 0x13.
+pub(super) fn crash_with_wal_tail_v2_recovery() -> RecoveryStats {
+    RecoveryStats {
+        safe_lsn: 12,
+        // Segment 0x13 defines mem again before its point.
+        wal_records_replayed: 9,
+        upgraded: false,
+        ..crash_with_wal_tail_recovery()
+    }
+}
+
+/// What opening `interrupted_cleanup` of layout 2 must report: as for
+/// `crash_with_wal_tail`, but with two leftovers removed (the file of
+/// generation 10, which the manifest had not reached, and the `.tmp`), the
+/// stray `2-2` reported and left alone, and the torn last record cut (72 bytes: the
+/// version-2 frame header is 8 bytes longer), one
+/// record and two points fewer replayed.
+pub(super) fn interrupted_cleanup_v2_recovery() -> RecoveryStats {
+    RecoveryStats {
+        leftovers_removed: 2,
+        wal_records_replayed: 8,
+        wal_points_replayed: 5,
+        torn_bytes: (skulk_wal::FRAME_HEADER_LEN + 4 + 2 * 24 - TORN_CUT) as u64,
+        stray_files: vec!["tsm/0000000000000002-0000000000000002.tsm".into()],
+        ..crash_with_wal_tail_v2_recovery()
+    }
+}
 
 /// Bytes cut off the last WAL segment by `interrupted_cleanup`.
 const TORN_CUT: usize = 5;
@@ -145,51 +207,68 @@ pub(super) fn crash_with_wal_tail_recovery() -> RecoveryStats {
         partitions_dropped: 1,
         torn_bytes: 0,
         duration: Duration::ZERO,
+        upgraded: true,
+        stray_files: Vec::new(),
+        wal_damage_skipped: Vec::new(),
     }
 }
 
-/// `interrupted_cleanup`: `crash_with_wal_tail` plus what interrupted
-/// operations leave behind, each built from a file the engine wrote:
+/// `interrupted_cleanup` of layout 2: `crash_with_wal_tail` plus what
+/// interrupted operations leave behind, each built from a file the engine
+/// wrote:
 ///
-/// * an input of the compaction into `2-5` not unlinked yet:
-///   `2-2.tsm` in P0 (the first flush's file of P0);
-/// * a partition dropped by retention but only renamed:
-///   `<Pm1>.dropped/` holding the first flush's file of Pm1;
-/// * a flush interrupted while writing: the first half of the file a
-///   flush of P1 would write next, as `8-8.tsm.tmp`;
+/// * a flush that published its file but crashed before the manifest
+///   recorded it: the file a further flush writes, placed under the
+///   generation the manifest says comes next;
+/// * a flush interrupted while writing: the first half of that file as a
+///   `.tmp`;
+/// * a stray: a copy of the first flush's file of P0, under its own (old)
+///   generation 2, which the manifest neither lists nor notes as removed
+///   (its compaction was recorded, and a later flush's manifest no longer
+///   mentions it);
 /// * a torn write: the last 5 bytes of the last WAL segment cut, so the
-///   script's last write (record 17) is lost.
-pub(super) fn interrupted_cleanup(dir: &Path) -> Result<(), String> {
-    let script = crash_with_wal_tail();
-    let first_flush = scratch()?;
-    let prefix = script
-        .get(..2)
-        .ok_or("the script starts with a write and a flush")?;
-    run_script(first_flush.path(), START_NS, prefix)?;
-    let (pm1, p0, p1) = (T0 - HOUR, T0, T0 + HOUR);
-    let flushed = |g: u64| format!("{g:016x}-{g:016x}.tsm");
-    let from = |part: i64, g: u64| {
-        first_flush
-            .path()
-            .join(format!("partitions/{part}/{}", flushed(g)))
-    };
-    let p0_input = format!("partitions/{p0}/{}", flushed(2));
-    copy(&from(p0, 2), &dir.join(p0_input))?;
-    let pm1_dropped = format!("partitions/{pm1}.dropped/{}", flushed(1));
-    copy(&from(pm1, 1), &dir.join(pm1_dropped))?;
-
-    let next_flush = scratch()?;
-    run_script(next_flush.path(), START_NS, &script)?;
+///   script's last write (its last record) is lost.
+pub(super) fn interrupted_cleanup_v2(dir: &Path) -> Result<(), String> {
+    let manifest = read(&dir.join("MANIFEST"))?;
+    let manifest = skulk_engine::decode_manifest(&manifest, Path::new("MANIFEST"))
+        .map_err(|e| e.to_string())?;
+    let next = scratch()?;
+    run_script(next.path(), START_NS, &crash_with_wal_tail())?;
     let clock = Arc::new(ManualClock::new(START_NS + HOUR));
-    let engine = Engine::open_with_clock(next_flush.path(), golden_engine_config(), clock)
+    let engine = OpenOptions::new(next.path())
+        .and_then(|o| Engine::open_with(o.config(golden_engine_config()).clock(clock)))
         .map_err(|e| format!("reopen: {e}"))?;
-    engine.close().map_err(|e| format!("close: {e}"))?;
-    let name = format!("partitions/{p1}/{}", flushed(8));
-    let whole = read(&next_flush.path().join(&name))?;
+    engine.flush().map_err(|e| format!("flush: {e}"))?;
+    let written = engine.stats().files;
+    drop(engine);
+    let name = |g: u64| format!("tsm/{g:016x}-{g:016x}.tsm");
+    let newest = (0..=manifest.next_gen + written as u64)
+        .rev()
+        .map(name)
+        .find(|n| next.path().join(n).exists())
+        .ok_or("the further flush wrote no file")?;
+    let whole = read(&next.path().join(newest))?;
+    write(&dir.join(name(manifest.next_gen)), &whole)?;
     let half = whole.get(..whole.len() / 2).unwrap_or_default();
-    write(&dir.join(format!("{name}.tmp")), half)?;
-
-    let last = dir.join("wal/000000000000000c.wal");
+    write(
+        &dir.join(format!("{}.tmp", name(manifest.next_gen + 1))),
+        half,
+    )?;
+    let first = scratch()?;
+    let prefix = crash_with_wal_tail();
+    run_script(
+        first.path(),
+        START_NS,
+        prefix.get(..2).ok_or("a short script")?,
+    )?;
+    copy(&first.path().join(name(2)), &dir.join(name(2)))?;
+    let mut segments: Vec<_> = std::fs::read_dir(dir.join("wal"))
+        .map_err(|e| format!("wal: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wal"))
+        .collect();
+    segments.sort();
+    let last = segments.pop().ok_or("no WAL segment")?;
     let bytes = read(&last)?;
     let kept = bytes
         .get(..bytes.len().saturating_sub(TORN_CUT))
@@ -197,7 +276,7 @@ pub(super) fn interrupted_cleanup(dir: &Path) -> Result<(), String> {
     write(&last, kept)
 }
 
-/// What opening `interrupted_cleanup` must report: as for
+/// What opening `interrupted_cleanup` (layout 1) must report: as for
 /// `crash_with_wal_tail`, but with the obsolete `2-2` file and two
 /// leftovers (the `.tmp` file and the `.dropped` folder) removed, the torn
 /// record 17 cut (a frame header and a payload of a count and two points,
@@ -209,7 +288,7 @@ pub(super) fn interrupted_cleanup_recovery() -> RecoveryStats {
         leftovers_removed: 2,
         wal_records_replayed: 7,
         wal_points_replayed: 5,
-        torn_bytes: (skulk_wal::FRAME_HEADER_LEN + 4 + 2 * 24 - TORN_CUT) as u64,
+        torn_bytes: (skulk_wal::FRAME_HEADER_LEN_V1 + 4 + 2 * 24 - TORN_CUT) as u64,
         ..crash_with_wal_tail_recovery()
     }
 }

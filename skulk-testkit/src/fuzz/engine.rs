@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use skulk_engine::{
-    CHECKPOINT_LEN, CHECKPOINT_MAGIC, CODEC_CHOICE_NAMES, EngineConfig, EngineError, SyncMode,
-    WalConfig, decode_checkpoint,
+    CHECKPOINT_LEN, CHECKPOINT_MAGIC, CODEC_CHOICE_NAMES, EngineConfig, EngineError, FileRecord,
+    Manifest, SyncMode, WalConfig, decode_checkpoint, decode_manifest,
 };
 
 use super::input::Input;
@@ -115,6 +115,94 @@ pub fn engine_checkpoint(data: &[u8]) {
     }
 }
 
+/// The engine's `MANIFEST` decoder ([`decode_manifest`]).
+///
+/// - The input as a file: never a panic; it decodes only to a manifest
+///   that encodes back to exactly the input (nothing else is accepted);
+///   otherwise `Corrupt` naming the file at an offset inside it, or
+///   `UnsupportedVersion`.
+/// - A manifest built from the input (sizes, generations, spans, paths,
+///   segments), encoded: it decodes back to itself; then damaged in one
+///   place (offset, XOR mask, or a cut): always refused.
+pub fn engine_manifest(data: &[u8]) {
+    let path = Path::new("fuzz/MANIFEST");
+    match decode_manifest(data, path) {
+        Ok(manifest) => assert_eq!(manifest.to_bytes(), data, "accepted a non-canonical file"),
+        Err(EngineError::Corrupt {
+            path: p, offset, ..
+        }) => {
+            assert_eq!(p, path, "the error names another file");
+            assert!(offset <= data.len() as u64, "offset {offset} past the end");
+        }
+        Err(EngineError::UnsupportedVersion { found, .. }) => assert_ne!(found, 1),
+        Err(other) => panic!("unexpected error kind: {other}"),
+    }
+    let mut input = Input(data);
+    let manifest = manifest_from(&mut input);
+    let mut bytes = manifest.to_bytes();
+    let decoded = decode_manifest(&bytes, path).unwrap_or_else(|e| panic!("round trip: {e}"));
+    assert_eq!(decoded, manifest, "round trip");
+    let (at, mask, cut) = (input.u16(), input.u8(), input.u8());
+    let at = usize::from(at) % bytes.len();
+    if cut % 4 == 0 {
+        bytes.truncate(at);
+    } else if mask != 0 {
+        if let Some(byte) = bytes.get_mut(at) {
+            *byte ^= mask;
+        }
+    } else {
+        return;
+    }
+    assert!(
+        decode_manifest(&bytes, path).is_err(),
+        "damage at {at} accepted"
+    );
+}
+
+/// A valid manifest whose fields come from `input`.
+fn manifest_from(input: &mut Input<'_>) -> Manifest {
+    let partition = 1 + u64::from(input.u16());
+    let mut manifest = Manifest::new(Duration::from_nanos(partition));
+    manifest.sequence = u64::from(input.u8());
+    manifest.safe_lsn = u64::from(input.u16());
+    let files = usize::from(input.u8() % 5);
+    for i in 0..files {
+        let first = 1 + u64::from(input.u8());
+        let last = first + u64::from(input.u8() % 4);
+        let start = i64::from(input.u16()) * partition as i64 - 1_000_000;
+        let span = partition as i64 * (1 + i64::from(input.u8() % 8));
+        let points = u64::from(input.u8());
+        let (min_ts, max_ts) = if points == 0 {
+            (i64::MAX, i64::MIN)
+        } else {
+            (start, start + span - 1)
+        };
+        manifest.files.push(FileRecord {
+            path: format!("tsm/{i}-{first:x}.tsm").into(),
+            first_gen: first,
+            last_gen: last,
+            span_start: start,
+            span_end: start + span,
+            size: u64::from(input.u16()),
+            file_crc: u32::from(input.u16()),
+            points,
+            min_ts,
+            max_ts,
+        });
+        manifest.next_gen = manifest.next_gen.max(last + 1);
+    }
+    let mut lsn = 0;
+    for _ in 0..input.u8() % 4 {
+        lsn += 1 + u64::from(input.u8());
+        manifest.wal_segments.push(lsn);
+    }
+    if input.u8() % 2 == 1 {
+        manifest.retention_cutoff = Some(-i64::from(input.u16()));
+        manifest.removed.push("tsm/old.tsm".into());
+    }
+    manifest
+}
+
 /// `duration` as humantime text that names every nanosecond.
 fn duration_text(d: Duration) -> String {
     format!("\"{}s {}ns\"", d.as_secs(), d.subsec_nanos())
@@ -130,6 +218,8 @@ pub fn config_toml(config: &EngineConfig) -> String {
         flush_size_bytes,
         flush_age,
         retention,
+        max_active_partitions,
+        compaction_max_span,
         compaction_min_files,
         block_points,
         query_threads,
@@ -155,8 +245,11 @@ pub fn config_toml(config: &EngineConfig) -> String {
         .iter()
         .find(|(_, choice)| choice == codec)
         .map_or("adaptive", |(name, _)| name);
-    let top: [(&str, String); 11] = [
-        ("partition_duration", duration_text(*partition_duration)),
+    let top: [(&str, String); 13] = [
+        (
+            "partition_duration",
+            partition_duration.map(duration_text).unwrap_or_default(),
+        ),
         ("flush_points", flush_points.to_string()),
         ("flush_size_bytes", flush_size_bytes.to_string()),
         // `None` is written as zero, which is how TOML turns it off.
@@ -167,6 +260,11 @@ pub fn config_toml(config: &EngineConfig) -> String {
         (
             "retention",
             retention.map(duration_text).unwrap_or_default(),
+        ),
+        ("max_active_partitions", max_active_partitions.to_string()),
+        (
+            "compaction_max_span",
+            compaction_max_span.map(duration_text).unwrap_or_default(),
         ),
         ("compaction_min_files", compaction_min_files.to_string()),
         ("block_points", block_points.to_string()),
@@ -213,6 +311,7 @@ pub fn engine_config(data: &[u8]) {
             }
         }
         Err(EngineError::Config(_) | EngineError::InvalidArgument(_)) => {}
+        Err(EngineError::OutOfRange { .. }) => {}
         Err(EngineError::Wal(skulk_wal::WalError::InvalidArgument(_))) => {}
         Err(other) => panic!("unexpected error kind: {other}"),
     }

@@ -8,7 +8,7 @@ use skulk_format::{TimeRange, TsmReader, TsmWriter, TsmWriterOptions};
 
 use super::input::{Input, damage, series_from};
 use crate::format_suite::{TsmContents, read_contents};
-use crate::mem_tsm::MemTsmStorage;
+use crate::sim_fs::SimFs;
 
 /// A TSM file from arbitrary bytes: open, list every series, read every
 /// block and every series, verify. A block that reads must hold what the
@@ -72,8 +72,8 @@ pub fn format_tsm_roundtrip(data: &[u8]) {
         },
         bloom_false_positive_rate: 0.01,
     };
-    let storage = MemTsmStorage::new();
-    let path = std::path::Path::new("fuzz/roundtrip.tsm");
+    let storage = SimFs::labelled("fuzz");
+    let path = std::path::Path::new("roundtrip.tsm");
     let mut writer = TsmWriter::create_in(Arc::new(storage.clone()), path, options)
         .unwrap_or_else(|e| panic!("create: {e}"));
     for s in &series {

@@ -9,11 +9,10 @@
 //! test `tests/it/fuzz_replay.rs` feeds every file of `fuzz/corpus/<name>/`
 //! and `bad_data/<name>/` through the same function, so a crash found once
 //! stays fixed without cargo-fuzz.
+//!
+//! The command-line tool's targets (`cli_*`) live in `skulk_cli::fuzzing`
+//! and are replayed by skulk-cli's own tests.
 
-#[cfg(feature = "cli")]
-mod cli;
-#[cfg(feature = "cli")]
-mod cli_args;
 mod codec;
 #[cfg(feature = "engine")]
 mod engine;
@@ -21,13 +20,11 @@ mod format;
 mod input;
 mod wal;
 
-#[cfg(feature = "cli")]
-pub use cli::cli_import;
-#[cfg(feature = "cli")]
-pub use cli_args::{cli_selector, cli_time, matcher_text, selector_text};
 pub use codec::{codec_block, codec_decode, codec_roundtrip};
 #[cfg(feature = "engine")]
-pub use engine::{checkpoint_bytes, config_toml, engine_checkpoint, engine_config};
+pub use engine::{
+    checkpoint_bytes, config_toml, engine_checkpoint, engine_config, engine_manifest,
+};
 pub use format::{format_tsm_reader, format_tsm_roundtrip};
 pub use wal::{records_bit_eq, wal_recovery, wal_roundtrip};
 
@@ -47,16 +44,12 @@ pub const TARGETS: &[Target] = &[
     ("wal_recovery", wal_recovery),
     ("format_tsm_roundtrip", format_tsm_roundtrip),
     ("wal_roundtrip", wal_roundtrip),
-    #[cfg(feature = "cli")]
-    ("cli_import", cli_import),
-    #[cfg(feature = "cli")]
-    ("cli_selector", cli_selector),
-    #[cfg(feature = "cli")]
-    ("cli_time", cli_time),
     #[cfg(feature = "engine")]
     ("engine_checkpoint", engine_checkpoint),
     #[cfg(feature = "engine")]
     ("engine_config", engine_config),
+    #[cfg(feature = "engine")]
+    ("engine_manifest", engine_manifest),
 ];
 
 /// Runs the target called `name`; `false` when there is none.

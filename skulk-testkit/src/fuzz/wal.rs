@@ -8,16 +8,16 @@ use skulk_wal::{Lsn, Wal, WalConfig, WalEntry};
 
 use super::WAL_SEGMENT_NAME;
 use super::input::{Input, damage, series_from};
-use crate::mem_dir::MemDir;
+use crate::sim_fs::SimFs;
 
 /// A WAL segment from arbitrary bytes, recovered read-only, then opened for
 /// writing (which cuts a torn tail) and recovered again: both recoveries
 /// must agree on the records, LSNs must increase, and the second must find
 /// no torn tail.
 pub fn wal_recovery(data: &[u8]) {
-    let dir = MemDir::new("fuzz-wal");
-    dir.insert(WAL_SEGMENT_NAME, data.to_vec());
-    let Ok(first) = Wal::recover_in(&dir) else {
+    let dir = SimFs::labelled("fuzz-wal");
+    dir.put(WAL_SEGMENT_NAME, data);
+    let Ok(first) = Wal::recover_in(Arc::new(dir.clone()), "") else {
         return;
     };
     assert!(
@@ -31,7 +31,7 @@ pub fn wal_recovery(data: &[u8]) {
     let _ = first.series();
     let _ = first.data_points();
     let _ = first.last_checkpoint();
-    let Ok((wal, reopened)) = Wal::open_in(Arc::new(dir.clone()), WalConfig::default()) else {
+    let Ok((wal, reopened)) = Wal::open_in(Arc::new(dir.clone()), "", WalConfig::default()) else {
         return;
     };
     drop(wal);
@@ -39,7 +39,8 @@ pub fn wal_recovery(data: &[u8]) {
         records_bit_eq(reopened.records(), first.records()),
         "open and recover disagree"
     );
-    let again = Wal::recover_in(&dir).unwrap_or_else(|e| panic!("recovery after open: {e}"));
+    let again = Wal::recover_in(Arc::new(dir.clone()), "")
+        .unwrap_or_else(|e| panic!("recovery after open: {e}"));
     assert!(
         records_bit_eq(again.records(), first.records()),
         "the cut changed the records"
@@ -72,8 +73,8 @@ pub fn records_bit_eq(a: &[(Lsn, WalEntry)], b: &[(Lsn, WalEntry)]) -> bool {
 pub fn wal_roundtrip(data: &[u8]) {
     let mut input = Input(data);
     let damage_input = input.bytes::<4>();
-    let dir = MemDir::new("fuzz-wal");
-    let Ok((wal, _)) = Wal::open_in(Arc::new(dir.clone()), WalConfig::default()) else {
+    let dir = SimFs::labelled("fuzz-wal");
+    let Ok((wal, _)) = Wal::open_in(Arc::new(dir.clone()), "", WalConfig::default()) else {
         panic!("opening an empty log failed");
     };
     let mut last_start = 0;
@@ -102,13 +103,14 @@ pub fn wal_roundtrip(data: &[u8]) {
     let Some(mut bytes) = dir.get(WAL_SEGMENT_NAME) else {
         return;
     };
-    let full = Wal::recover_in(&dir).unwrap_or_else(|e| panic!("the undamaged log fails: {e}"));
+    let full = Wal::recover_in(Arc::new(dir.clone()), "")
+        .unwrap_or_else(|e| panic!("the undamaged log fails: {e}"));
     let full = full.records();
     let Some(done) = damage(&mut Input(&damage_input), &mut bytes) else {
         return;
     };
-    dir.insert(WAL_SEGMENT_NAME, bytes);
-    if let Ok(got) = Wal::recover_in(&dir) {
+    dir.put(WAL_SEGMENT_NAME, &bytes);
+    if let Ok(got) = Wal::recover_in(Arc::new(dir.clone()), "") {
         let got = got.records();
         let identical = records_bit_eq(got, full);
         // Recovery may cut a torn tail: after a truncation, or when a flip

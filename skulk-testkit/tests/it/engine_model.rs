@@ -1,6 +1,7 @@
 //! Skulk's engine against the in-memory model: seeded random scenarios of
 //! writes, flushes, compactions, retention, clean restarts and crashes.
 
+use skulk_format::{SeriesMeta, TimeRange};
 use skulk_testkit::engine_suite::{Op, ScenarioConfig, SkulkEngine, random_scenario, run_scenario};
 
 #[test]
@@ -51,6 +52,7 @@ fn scenarios_exercise_every_kind_of_operation() {
     assert!(has(|o| matches!(o, Op::Retention(_))));
     assert!(has(|o| matches!(o, Op::Restart)));
     assert!(has(|o| matches!(o, Op::Crash)));
+    assert!(has(|o| matches!(o, Op::Delete(..))));
 }
 
 #[test]
@@ -81,6 +83,9 @@ fn the_runner_notices_a_lost_write() {
         fn apply_retention(&self, now: i64) -> Result<(), String> {
             self.0.apply_retention(now)
         }
+        fn delete(&self, series: &SeriesMeta, range: TimeRange) -> Result<(), String> {
+            self.0.delete(series, range)
+        }
         fn read_all(&self) -> Result<skulk_testkit::engine_suite::Snapshot, String> {
             self.0.read_all()
         }
@@ -93,4 +98,43 @@ fn the_runner_notices_a_lost_write() {
     let dir = tempfile::tempdir().unwrap();
     let result = run_scenario::<Forgetful>(dir.path(), &config, &ops);
     assert!(result.is_err_and(|e| e.contains("engine holds")));
+}
+
+#[test]
+fn the_runner_notices_an_ignored_delete() {
+    /// Skulk's engine, except that it acknowledges deletes without doing them.
+    struct Deaf(SkulkEngine);
+    impl skulk_testkit::engine_suite::EngineUnderTest for Deaf {
+        fn open(dir: &std::path::Path, c: &ScenarioConfig, now: i64) -> Result<Self, String> {
+            Ok(Self(SkulkEngine::open(dir, c, now)?))
+        }
+        fn write_batch(&self, points: &[skulk_format::DataPoint]) -> Result<(), String> {
+            self.0.write_batch(points)
+        }
+        fn flush(&self) -> Result<(), String> {
+            self.0.flush()
+        }
+        fn compact(&self) -> Result<(), String> {
+            self.0.compact()
+        }
+        fn apply_retention(&self, now: i64) -> Result<(), String> {
+            self.0.apply_retention(now)
+        }
+        fn delete(&self, _: &SeriesMeta, _: TimeRange) -> Result<(), String> {
+            Ok(())
+        }
+        fn read_all(&self) -> Result<skulk_testkit::engine_suite::Snapshot, String> {
+            self.0.read_all()
+        }
+        fn close(self) -> Result<(), String> {
+            self.0.close()
+        }
+    }
+    let config = ScenarioConfig::default();
+    let found = (0..20).any(|seed| {
+        let ops = random_scenario(seed, 80, &config);
+        let dir = tempfile::tempdir().unwrap();
+        run_scenario::<Deaf>(dir.path(), &config, &ops).is_err_and(|e| e.contains("Delete"))
+    });
+    assert!(found, "no scenario caught the ignored delete");
 }

@@ -8,6 +8,9 @@ mod codec_v2;
 mod codec_vectors;
 #[cfg(feature = "engine")]
 mod crash_harness;
+mod dir_sweep;
+#[cfg(feature = "engine")]
+mod engine;
 #[cfg(feature = "engine")]
 mod engine_golden;
 #[cfg(feature = "engine")]
@@ -15,4 +18,7 @@ mod engine_model;
 mod format_conformance;
 mod fuzz_replay;
 mod tsm_corruption;
+mod tsm_faults;
+mod tsm_golden;
+mod wal;
 mod wal_corruption;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use skulk_format::{DataPoint, TimePartition};
 use skulk_testkit::corruption::{ErrorText, Mutation, SweepConfig, Verdict, sweep};
 use skulk_testkit::fuzz::records_bit_eq;
-use skulk_testkit::mem_dir::MemDir;
+use skulk_testkit::sim_fs::SimFs;
 use skulk_wal::{Lsn, MIN_SEGMENT_SIZE, SyncMode, Wal, WalConfig, WalEntry};
 
 type Records = Vec<(Lsn, WalEntry)>;
@@ -27,9 +27,9 @@ fn config(segment_size: u64) -> WalConfig {
 
 /// A log with series definitions, points with special values, a retention
 /// drop and a checkpoint.
-fn write_log(segment_size: u64) -> MemDir {
-    let dir = MemDir::new("sweep-wal");
-    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), config(segment_size)).unwrap();
+fn write_log(segment_size: u64) -> SimFs {
+    let dir = SimFs::labelled("sweep-wal");
+    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), "", config(segment_size)).unwrap();
     let host = |h: &str| vec![("host".to_string(), h.to_string())];
     let batches = [
         vec![
@@ -58,9 +58,10 @@ fn write_log(segment_size: u64) -> MemDir {
     dir
 }
 
-fn segments(dir: &MemDir) -> Vec<(String, Vec<u8>)> {
-    dir.snapshot()
+fn segments(dir: &SimFs) -> Vec<(String, Vec<u8>)> {
+    dir.files()
         .into_iter()
+        .map(|(path, bytes)| (path.display().to_string(), bytes))
         .filter(|(name, _)| name.ends_with(".wal"))
         .collect()
 }
@@ -71,14 +72,11 @@ fn recover_with(
     name: &str,
     bytes: &[u8],
 ) -> Result<Records, ErrorText> {
-    let dir = MemDir::new("sweep-wal");
+    let dir = SimFs::labelled("sweep-wal");
     for (n, b) in segments {
-        dir.insert(
-            n.clone(),
-            if n == name { bytes.to_vec() } else { b.clone() },
-        );
+        dir.put(n, if n == name { bytes } else { b });
     }
-    let recovery = Wal::recover_in(&dir).map_err(ErrorText::of)?;
+    let recovery = Wal::recover_in(Arc::new(dir.clone()), "").map_err(ErrorText::of)?;
     recovery.data_points().map_err(ErrorText::of)?;
     Ok(recovery.into_records())
 }
@@ -155,7 +153,7 @@ fn every_truncation_and_byte_flip_of_a_single_segment_is_an_error_or_a_clean_cut
 fn damage_to_an_earlier_segment_is_always_an_error() {
     let dir = write_log(MIN_SEGMENT_SIZE);
     // More batches after a reopen, so that the log spans several segments.
-    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), config(MIN_SEGMENT_SIZE)).unwrap();
+    let (wal, _) = Wal::open_in(Arc::new(dir.clone()), "", config(MIN_SEGMENT_SIZE)).unwrap();
     for i in 0..8 {
         let labels = vec![("batch".to_string(), (i % 3).to_string())];
         wal.append_points(&[DataPoint::new("more", labels, i, f64::from(i as u8))])

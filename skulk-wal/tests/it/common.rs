@@ -1,9 +1,7 @@
 //! Helpers shared by the integration tests.
 
-use std::time::Duration;
-
-use skulk_format::{DataPoint, SeriesMeta, TimePartition};
-use skulk_wal::{Lsn, SyncMode, WalConfig, WalEntry, WalPoint};
+use skulk_format::DataPoint;
+use skulk_wal::{Lsn, SyncMode, WalConfig, WalEntry};
 
 /// A small deterministic generator (xorshift64*), so failures replay.
 pub struct Rng(u64);
@@ -23,10 +21,6 @@ impl Rng {
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
     }
 }
 
@@ -96,53 +90,8 @@ pub fn sample_points(rng: &mut Rng, n: usize, series: u64) -> Vec<DataPoint> {
         .collect()
 }
 
-/// One of each entry type.
-pub fn every_entry_type() -> Vec<WalEntry> {
-    let meta = SeriesMeta::new("mem", labels(&[("host", "ä"), ("empty", "")]));
-    vec![
-        WalEntry::series_def(meta.clone()),
-        WalEntry::series_def(SeriesMeta::new("", vec![])),
-        WalEntry::Points(
-            SPECIAL_VALUES
-                .iter()
-                .chain([odd_nan()].iter())
-                .enumerate()
-                .map(|(i, &value)| WalPoint {
-                    series_id: meta.id(),
-                    timestamp: [i64::MIN, i64::MAX, 0, -1][i % 4],
-                    value,
-                })
-                .collect(),
-        ),
-        WalEntry::DropPartition(TimePartition::new(i64::MIN, Duration::from_secs(3600)).unwrap()),
-        WalEntry::DropPartition(
-            TimePartition::containing(i64::MAX, Duration::from_nanos(7)).unwrap(),
-        ),
-        WalEntry::Checkpoint { safe_lsn: 0 },
-        WalEntry::Checkpoint { safe_lsn: u64::MAX },
-    ]
-}
-
-/// Equality that compares floats by bits.
-pub fn entry_bit_eq(a: &WalEntry, b: &WalEntry) -> bool {
-    match (a, b) {
-        (WalEntry::Points(x), WalEntry::Points(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.bit_eq(q))
-        }
-        _ => a == b,
-    }
-}
-
-/// Asserts both lists hold the same LSNs and bit-equal entries.
-pub fn assert_records_eq(got: &[(Lsn, WalEntry)], want: &[(Lsn, WalEntry)]) {
-    assert_eq!(got.len(), want.len(), "record count");
-    for ((lg, eg), (lw, ew)) in got.iter().zip(want) {
-        assert_eq!(lg, lw);
-        assert!(entry_bit_eq(eg, ew), "record {lg}: {eg:?} != {ew:?}");
-    }
-}
-
-/// Asserts `got` is a prefix of `want`.
+/// Asserts `got` is a prefix of `want`: the same LSNs and entries, floats
+/// compared by their bits.
 pub fn assert_prefix(got: &[(Lsn, WalEntry)], want: &[(Lsn, WalEntry)]) {
     assert!(
         got.len() <= want.len(),
@@ -150,5 +99,14 @@ pub fn assert_prefix(got: &[(Lsn, WalEntry)], want: &[(Lsn, WalEntry)]) {
         got.len(),
         want.len()
     );
-    assert_records_eq(got, &want[..got.len()]);
+    for ((lg, eg), (lw, ew)) in got.iter().zip(want) {
+        assert_eq!(lg, lw);
+        let same = match (eg, ew) {
+            (WalEntry::Points(x), WalEntry::Points(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.bit_eq(q))
+            }
+            _ => eg == ew,
+        };
+        assert!(same, "record {lg}: {eg:?} != {ew:?}");
+    }
 }

@@ -1,14 +1,10 @@
-//! The integration tests of skulk-wal: one binary, one module per concern.
+//! The integration tests of skulk-wal on the real file system: one binary,
+//! one module per concern. The tests that run on the simulated disk (power
+//! loss, failing syncs, torn tails, truncation, group commit) and the golden
+//! segments live in skulk-testkit (`tests/it/wal/`), which owns the
+//! simulated file system.
 
 mod common;
-mod concurrency;
-mod golden;
 mod kill9;
 mod lock;
-mod poison;
-mod power_loss;
 mod repair;
-mod roundtrip;
-mod sim;
-mod torn;
-mod truncate;

@@ -2,6 +2,9 @@
 
 use skulk::{DataPoint, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp, TsmError};
 
+/// The seed's name still works.
+const _: fn(TsmError) -> skulk::Error = |e| e;
+
 #[test]
 fn original_paths_name_the_same_types() {
     let point: skulk::tsm::DataPoint = DataPoint::new("m", vec![], 1, 2.0);
@@ -27,4 +30,16 @@ fn every_layer_error_converts_into_tsm_error() {
     assert!(partition.is_err());
     let wal = skulk::Wal::recover("/nonexistent/skulk/wal").map_err(TsmError::from);
     assert!(matches!(wal, Err(TsmError::Wal(_))));
+}
+
+#[test]
+fn the_partition_lifecycle_is_reachable_where_the_seed_put_it() {
+    use skulk::lifecycle::{PartitionManager, PartitionManagerConfig};
+    let mut manager = PartitionManager::new(PartitionManagerConfig::default()).unwrap();
+    manager
+        .insert(&DataPoint::new("m", vec![], 1_000, 1.0))
+        .unwrap();
+    assert_eq!(manager.stats().points, 1);
+    let same: skulk::tsm::PartitionManager = manager;
+    drop(same);
 }

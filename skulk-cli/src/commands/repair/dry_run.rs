@@ -1,87 +1,109 @@
-//! A log directory that reads the real one and keeps every change in
-//! memory, so that `repair --dry-run` runs the same WAL repair and reports
-//! exactly what it would do, without changing a byte on disk.
+//! A data directory that reads the real one and keeps every change in
+//! memory, so that `repair --dry-run` runs the same WAL repair, checks the
+//! directory as the repair would leave it, and reports exactly what it
+//! would do, without changing a byte on disk.
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use skulk_wal::storage::{FsDir, LogDir, LogFile};
+use skulk_format::storage::{
+    DirEntry, EntryKind, FileBytes, FsStorage, Metadata, Storage, StorageLock, WritableFile,
+};
 
-/// What happened to one file name, in memory only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happened to one file, in memory only.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
     /// The file was removed.
     Removed,
-    /// The real file, cut (or extended with zeros) to this length.
-    Resized(u64),
-    /// A new file of this length; its bytes are not kept.
-    Created(u64),
+    /// The file's whole content now (a new file, or a real one changed).
+    Written(Vec<u8>),
 }
 
-type Changes = Arc<Mutex<BTreeMap<String, Change>>>;
+type Changes = Arc<Mutex<BTreeMap<PathBuf, Change>>>;
 
-fn changes(map: &Changes) -> MutexGuard<'_, BTreeMap<String, Change>> {
+fn changes(map: &Changes) -> MutexGuard<'_, BTreeMap<PathBuf, Change>> {
     map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The real directory underneath, and the changes made "on top" of it.
-///
-/// Files created here (the repair's backup copies) keep only their length:
-/// reading one back is an error, which the WAL repair never does.
+/// The real directory underneath, and the changes made "on top" of it:
+/// every file written, renamed or cut is kept whole in memory (a WAL and
+/// its backups: small). Folders cannot be created or removed.
 #[derive(Debug)]
 pub struct DryRunDir {
-    real: FsDir,
+    real: FsStorage,
     changes: Changes,
 }
 
 impl DryRunDir {
-    /// The existing log directory at `path`, read-only.
+    /// The existing directory at `path`, read-only.
     pub fn open(path: &Path) -> io::Result<Self> {
+        let real = FsStorage::new(path);
+        if real.metadata(Path::new(""))?.kind != EntryKind::Dir {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
+        }
         Ok(Self {
-            real: FsDir::open(path)?,
+            real,
             changes: Changes::default(),
         })
     }
 
-    fn change(&self, name: &str) -> Option<Change> {
-        changes(&self.changes).get(name).copied()
+    fn change(&self, path: &Path) -> Option<Change> {
+        changes(&self.changes).get(path).cloned()
     }
 
-    fn file(&self, name: &str, len: u64) -> Box<dyn LogFile> {
+    /// Sets the content of `path` and returns it open for writing.
+    fn file(&self, path: &Path, bytes: Vec<u8>) -> Box<dyn WritableFile> {
+        changes(&self.changes).insert(path.to_owned(), Change::Written(bytes));
         Box::new(DryRunFile {
-            name: name.to_owned(),
-            len,
+            path: path.to_owned(),
             changes: Arc::clone(&self.changes),
         })
     }
 }
 
-/// An open file of a [`DryRunDir`]: appends and truncations change only
-/// its recorded length.
+/// An open file of a [`DryRunDir`]: every write changes its bytes in
+/// memory.
+#[derive(Debug)]
 struct DryRunFile {
-    name: String,
-    len: u64,
+    path: PathBuf,
     changes: Changes,
 }
 
 impl DryRunFile {
-    fn record(&self) {
+    fn edit<T>(&self, f: impl FnOnce(&mut Vec<u8>) -> io::Result<T>) -> io::Result<T> {
         let mut map = changes(&self.changes);
-        let change = match map.get(&self.name) {
-            Some(Change::Created(_)) => Change::Created(self.len),
-            _ => Change::Resized(self.len),
-        };
-        map.insert(self.name.clone(), change);
+        match map.get_mut(&self.path) {
+            Some(Change::Written(bytes)) => f(bytes),
+            _ => Err(not_found(&self.path)),
+        }
     }
 }
 
-impl LogFile for DryRunFile {
-    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.len += bytes.len() as u64;
-        self.record();
-        Ok(())
+impl WritableFile for DryRunFile {
+    fn append(&mut self, more: &[u8]) -> io::Result<()> {
+        self.edit(|bytes| {
+            bytes.extend_from_slice(more);
+            Ok(())
+        })
+    }
+
+    fn write_at(&mut self, offset: u64, new: &[u8]) -> io::Result<()> {
+        self.edit(|bytes| {
+            let at = usize::try_from(offset).map_err(io::Error::other)?;
+            let end = at.saturating_add(new.len());
+            if bytes.len() < end {
+                bytes.resize(end, 0);
+            }
+            if let Some(range) = bytes.get_mut(at..end) {
+                range.copy_from_slice(new);
+            }
+            Ok(())
+        })
     }
 
     fn sync(&mut self, _data_only: bool) -> io::Result<()> {
@@ -89,78 +111,116 @@ impl LogFile for DryRunFile {
     }
 
     fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.len = len;
-        self.record();
-        Ok(())
+        self.edit(|bytes| {
+            bytes.resize(usize::try_from(len).map_err(io::Error::other)?, 0);
+            Ok(())
+        })
     }
 }
 
-fn not_found(name: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, format!("{name}: no such file"))
+fn not_found(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("{}: no such file", path.display()),
+    )
 }
 
-impl LogDir for DryRunDir {
-    fn path(&self) -> &Path {
-        self.real.path()
+fn refused(what: &str, path: &Path) -> io::Error {
+    io::Error::other(format!("a dry run cannot {what} {}", path.display()))
+}
+
+impl Storage for DryRunDir {
+    fn root(&self) -> &Path {
+        self.real.root()
     }
 
-    fn list(&self) -> io::Result<Vec<String>> {
-        let mut names = self.real.list()?;
+    fn list(&self, dir: &Path) -> io::Result<Vec<DirEntry>> {
+        let mut entries = self.real.list(dir)?;
         let map = changes(&self.changes);
-        names.retain(|n| map.get(n) != Some(&Change::Removed));
-        for (name, change) in map.iter() {
-            if matches!(change, Change::Created(_)) && !names.contains(name) {
-                names.push(name.clone());
+        entries.retain(|e| map.get(&dir.join(&e.name)) != Some(&Change::Removed));
+        for (path, change) in map.iter() {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let here = path.parent() == Some(dir);
+            if here
+                && matches!(change, Change::Written(_))
+                && !entries.iter().any(|e| e.name == name)
+            {
+                entries.push(DirEntry {
+                    name: name.to_owned(),
+                    kind: EntryKind::File,
+                });
             }
         }
-        Ok(names)
+        Ok(entries)
     }
 
-    fn read(&self, name: &str) -> io::Result<Vec<u8>> {
-        match self.change(name) {
-            None => self.real.read(name),
-            Some(Change::Removed) => Err(not_found(name)),
-            Some(Change::Resized(len)) => {
-                let mut bytes = self.real.read(name)?;
-                bytes.resize(usize::try_from(len).map_err(io::Error::other)?, 0);
-                Ok(bytes)
-            }
-            Some(Change::Created(_)) => Err(io::Error::other(format!(
-                "{name}: a dry run keeps no copy of the files it would create"
-            ))),
+    fn metadata(&self, path: &Path) -> io::Result<Metadata> {
+        match self.change(path) {
+            None => self.real.metadata(path),
+            Some(Change::Removed) => Err(not_found(path)),
+            Some(Change::Written(bytes)) => Ok(Metadata {
+                kind: EntryKind::File,
+                len: bytes.len() as u64,
+            }),
         }
     }
 
-    fn create(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
-        changes(&self.changes).insert(name.to_owned(), Change::Created(0));
-        Ok(self.file(name, 0))
-    }
-
-    fn open_append(&self, name: &str) -> io::Result<Box<dyn LogFile>> {
-        let len = match self.change(name) {
-            None => std::fs::metadata(self.real.path().join(name))?.len(),
-            Some(Change::Removed) => return Err(not_found(name)),
-            Some(Change::Resized(len) | Change::Created(len)) => len,
-        };
-        Ok(self.file(name, len))
-    }
-
-    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
-        Err(io::Error::other(format!(
-            "a dry run cannot rename {from} to {to}"
-        )))
-    }
-
-    fn remove(&self, name: &str) -> io::Result<()> {
-        if self.change(name) == Some(Change::Removed) {
-            return Err(not_found(name));
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.change(path) {
+            None => self.real.read(path),
+            Some(Change::Removed) => Err(not_found(path)),
+            Some(Change::Written(bytes)) => Ok(bytes),
         }
-        changes(&self.changes).insert(name.to_owned(), Change::Removed);
+    }
+
+    fn map(&self, path: &Path) -> io::Result<FileBytes> {
+        self.read(path).map(FileBytes::from)
+    }
+
+    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        Ok(self.file(path, Vec::new()))
+    }
+
+    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        let bytes = self.read(path)?;
+        Ok(self.file(path, bytes))
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let bytes = self.read(from)?;
+        let mut map = changes(&self.changes);
+        map.insert(from.to_owned(), Change::Removed);
+        map.insert(to.to_owned(), Change::Written(bytes));
         Ok(())
     }
 
-    fn sync_dir(&self) -> io::Result<()> {
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.metadata(path)?;
+        changes(&self.changes).insert(path.to_owned(), Change::Removed);
         Ok(())
+    }
+
+    fn create_dir(&self, dir: &Path) -> io::Result<()> {
+        match self.real.metadata(dir) {
+            Ok(meta) if meta.kind == EntryKind::Dir => Ok(()),
+            _ => Err(refused("create", dir)),
+        }
+    }
+
+    fn remove_dir(&self, dir: &Path) -> io::Result<()> {
+        Err(refused("remove", dir))
+    }
+
+    fn sync_dir(&self, _dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn lock(&self, _path: &Path) -> io::Result<StorageLock> {
+        // `repair` holds the data directory's lock already.
+        Ok(StorageLock::new(()))
     }
 }
 
@@ -174,19 +234,31 @@ mod tests {
         std::fs::write(tmp.path().join("a"), b"abcdef").unwrap();
         std::fs::write(tmp.path().join("b"), b"xyz").unwrap();
         let dir = DryRunDir::open(tmp.path()).unwrap();
-        dir.open_append("a").unwrap().set_len(2).unwrap();
-        assert_eq!(dir.read("a").unwrap(), b"ab");
-        dir.remove("b").unwrap();
-        assert!(dir.read("b").is_err() && dir.remove("b").is_err());
-        dir.create("c").unwrap().append(b"1234").unwrap();
-        let mut names = dir.list().unwrap();
+        let p = Path::new;
+        dir.open_append(p("a")).unwrap().set_len(2).unwrap();
+        assert_eq!(dir.read(p("a")).unwrap(), b"ab");
+        dir.remove_file(p("b")).unwrap();
+        assert!(dir.read(p("b")).is_err() && dir.remove_file(p("b")).is_err());
+        dir.create(p("c")).unwrap().append(b"1234").unwrap();
+        let mut names: Vec<String> = dir
+            .list(p(""))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         names.sort();
         assert_eq!(names, ["a", "c"]);
-        assert!(dir.read("c").is_err());
-        assert!(dir.rename("a", "d").is_err());
+        assert_eq!(dir.read(p("c")).unwrap(), b"1234");
+        dir.rename(p("c"), p("d")).unwrap();
+        assert!(dir.read(p("c")).is_err());
+        assert_eq!(dir.read(p("d")).unwrap(), b"1234");
+        let mut a = dir.open_append(p("a")).unwrap();
+        a.write_at(1, b"XYZ").unwrap();
+        assert_eq!(dir.read(p("a")).unwrap(), b"aXYZ");
+        assert!(dir.create_dir(p("new")).is_err());
         // Nothing on disk changed.
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"abcdef");
         assert_eq!(std::fs::read(tmp.path().join("b")).unwrap(), b"xyz");
-        assert!(!tmp.path().join("c").exists());
+        assert!(!tmp.path().join("c").exists() && !tmp.path().join("d").exists());
     }
 }

@@ -1,119 +1,95 @@
-//! The TSM step of `repair`: every published `*.tsm` file under
-//! `partitions/` that fails to open or to verify is moved, never deleted,
-//! to `quarantine/<partition>/<file>`, where the engine does not look.
+//! The TSM step of `repair`: every data file the directory check found
+//! damaged (corrupt, or not the file the manifest recorded) is moved,
+//! never deleted, to `quarantine/`, where the engine does not look:
+//! `tsm/<file>` to `quarantine/<file>`, a layout-1
+//! `partitions/<start>/<file>` to `quarantine/<start>/<file>`. Strays and
+//! leftovers are left alone.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
+use skulk_engine::{DirectoryReport, FileStatus};
 use skulk_format::TsmReader;
+use skulk_format::storage::{Storage, parent_of};
 
+use crate::datadir::{DataDir, PARTITIONS_DIR, TSM_DIR};
 use crate::error::{CliError, Result};
-use crate::files;
 
 /// The folder, in the data directory, that quarantined files are moved to.
 pub use crate::files::QUARANTINE_DIR;
 
-/// One TSM file that failed its checks.
+/// One data file moved (or, in a dry run, to be moved) to quarantine.
 #[derive(Debug)]
-pub struct Bad {
-    /// Where it was.
+pub struct Moved {
+    /// Where it was, relative to the data directory.
     pub from: PathBuf,
-    /// Where it was (or, in a dry run, would be) moved.
+    /// Where it went, relative to the data directory.
     pub to: PathBuf,
-    /// The typed error, on one line.
+    /// What is wrong with it, on one line.
     pub why: String,
+    /// The series its index names, when the index can still be read.
+    pub series: Option<Vec<String>>,
 }
 
-/// What the TSM step found.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Files that opened and verified.
-    pub ok: usize,
-    /// Files that did not.
-    pub bad: Vec<Bad>,
+/// True for a path in the folders that hold TSM files.
+pub fn is_data_file(path: &Path) -> bool {
+    path.starts_with(TSM_DIR) || path.starts_with(PARTITIONS_DIR)
 }
 
-/// Checks every `partitions/<start>/*.tsm` file of `data_dir` and, unless
-/// `dry_run`, moves each bad one to quarantine durably.
-pub fn run(data_dir: &Path, dry_run: bool) -> Result<Outcome> {
-    let mut outcome = Outcome::default();
-    for file in published_files(&data_dir.join("partitions"))? {
-        match check(&file) {
-            Ok(()) => outcome.ok += 1,
-            Err(why) => {
-                let to = destination(data_dir, &file)?;
-                if !dry_run {
-                    move_durably(&file, &to)?;
-                }
-                outcome.bad.push(Bad {
-                    from: file,
-                    to,
-                    why,
-                });
-            }
-        }
-    }
-    Ok(outcome)
-}
-
-/// Every `*.tsm` file directly inside a partition folder (a decimal start
-/// time, as the engine names them), sorted.
-fn published_files(partitions: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    if !partitions.is_dir() {
-        return Ok(found);
-    }
-    for part in fs::read_dir(partitions).map_err(CliError::io(partitions))? {
-        let part = part.map_err(CliError::io(partitions))?.path();
-        let is_partition = part
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.parse::<i64>().ok().filter(|s| s.to_string() == n))
-            .is_some();
-        if !is_partition || !part.is_dir() {
+/// Moves every damaged data file of `report` to quarantine, durably
+/// (unless `dry`).
+pub fn run(data: &DataDir, report: &DirectoryReport, dry: bool) -> Result<Vec<Moved>> {
+    let storage = data.storage();
+    let mut moved = Vec::new();
+    for file in &report.files {
+        let damaged = matches!(file.status, FileStatus::Corrupt | FileStatus::Changed);
+        if !damaged || !is_data_file(&file.path) {
             continue;
         }
-        for entry in fs::read_dir(&part).map_err(CliError::io(&part))? {
-            let entry = entry.map_err(CliError::io(&part))?;
-            let path = entry.path();
-            let is_file = entry.file_type().map_err(CliError::io(&path))?.is_file();
-            if is_file && path.extension().is_some_and(|e| e == "tsm") {
-                found.push(path);
-            }
+        let to = destination(data, &file.path)?;
+        let series = series_of(storage.as_ref(), &file.path);
+        if !dry {
+            move_durably(data, &file.path, &to)?;
         }
+        moved.push(Moved {
+            from: file.path.clone(),
+            to,
+            why: file.detail.clone(),
+            series,
+        });
     }
-    found.sort();
-    Ok(found)
+    Ok(moved)
 }
 
-/// Opens and verifies one file: `Err` with the typed error on one line.
-fn check(path: &Path) -> std::result::Result<(), String> {
-    let bytes = files::read(path).map_err(|e| e.one_line())?;
-    TsmReader::open_named(bytes, path)
-        .and_then(|reader| reader.verify())
-        .map(|_| ())
-        .map_err(|e| CliError::from(e).one_line())
+/// The series keys in the index of the TSM file at `path`, if it opens.
+pub fn series_of(storage: &dyn Storage, path: &Path) -> Option<Vec<String>> {
+    let reader = TsmReader::open_in(storage, path).ok()?;
+    Some(reader.series().map(|e| e.meta.to_string()).collect())
 }
 
-/// `quarantine/<partition>/<file>`, with `.<n>` appended when a file of
-/// that name is already there (from an earlier repair).
-fn destination(data_dir: &Path, file: &Path) -> Result<PathBuf> {
-    let (Some(name), Some(partition)) =
-        (file.file_name(), file.parent().and_then(|p| p.file_name()))
-    else {
-        return Err(CliError::Usage(format!(
-            "{}: not inside a partition folder",
-            file.display()
-        )));
-    };
-    let folder = data_dir.join(QUARANTINE_DIR).join(partition);
-    let first = folder.join(name);
+/// Where a data file goes in quarantine, before any `.<n>` suffix.
+pub fn quarantined(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default();
+    let quarantine = Path::new(QUARANTINE_DIR);
+    match path
+        .strip_prefix(PARTITIONS_DIR)
+        .ok()
+        .and_then(Path::parent)
+    {
+        Some(partition) => quarantine.join(partition).join(name),
+        None => quarantine.join(name),
+    }
+}
+
+/// [`quarantined`], with `.<n>` appended when a file of that name is
+/// already there (from an earlier repair).
+fn destination(data: &DataDir, file: &Path) -> Result<PathBuf> {
+    let first = quarantined(file);
     let mut candidate = first.clone();
     let mut n = 1u32;
-    while candidate.exists() {
-        let mut numbered = name.to_os_string();
+    while data.entry(&candidate)?.is_some() {
+        let mut numbered = first.file_name().unwrap_or_default().to_os_string();
         numbered.push(format!(".{n}"));
-        candidate = folder.join(numbered);
+        candidate = first.with_file_name(numbered);
         n += 1;
     }
     Ok(candidate)
@@ -121,37 +97,30 @@ fn destination(data_dir: &Path, file: &Path) -> Result<PathBuf> {
 
 /// Creates the destination folders (fsyncing each parent of a new one),
 /// renames the file, then fsyncs the destination and source folders.
-fn move_durably(from: &Path, to: &Path) -> Result<()> {
-    let Some(folder) = to.parent() else {
-        return Err(CliError::Usage(format!("{}: no folder", to.display())));
-    };
-    create_dirs(folder)?;
-    fs::rename(from, to).map_err(CliError::io(from))?;
-    sync_dir(folder)?;
-    match from.parent() {
-        Some(source) => sync_dir(source),
-        None => Ok(()),
-    }
+fn move_durably(data: &DataDir, from: &Path, to: &Path) -> Result<()> {
+    let storage = data.storage();
+    let io = |path: &Path| CliError::io(data.shown(path));
+    create_dirs(data, parent_of(to))?;
+    storage.rename(from, to).map_err(io(from))?;
+    storage.sync_dir(parent_of(to)).map_err(io(parent_of(to)))?;
+    storage
+        .sync_dir(parent_of(from))
+        .map_err(io(parent_of(from)))
 }
 
-fn create_dirs(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
+fn create_dirs(data: &DataDir, dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() || data.entry(dir)?.is_some() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent() {
-        create_dirs(parent)?;
-    }
-    fs::create_dir(dir).map_err(CliError::io(dir))?;
-    match dir.parent() {
-        Some(parent) => sync_dir(parent),
-        None => Ok(()),
-    }
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    fs::File::open(dir)
-        .and_then(|f| f.sync_all())
-        .map_err(CliError::io(dir))
+    let parent = parent_of(dir);
+    create_dirs(data, parent)?;
+    let storage = data.storage();
+    storage
+        .create_dir(dir)
+        .map_err(CliError::io(data.shown(dir)))?;
+    storage
+        .sync_dir(parent)
+        .map_err(CliError::io(data.shown(parent)))
 }
 
 #[cfg(test)]
@@ -161,25 +130,32 @@ mod tests {
     #[test]
     fn destinations_never_overwrite() {
         let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("partitions/0/a.tsm");
-        let first = destination(tmp.path(), &file).unwrap();
-        assert_eq!(first, tmp.path().join("quarantine/0/a.tsm"));
-        create_dirs(first.parent().unwrap()).unwrap();
-        fs::write(&first, b"x").unwrap();
-        let second = destination(tmp.path(), &file).unwrap();
-        assert_eq!(second, tmp.path().join("quarantine/0/a.tsm.1"));
+        let data = DataDir::new(tmp.path());
+        let file = Path::new("tsm/a.tsm");
+        let first = destination(&data, file).unwrap();
+        assert_eq!(first, Path::new("quarantine/a.tsm"));
+        create_dirs(&data, parent_of(&first)).unwrap();
+        std::fs::write(tmp.path().join(&first), b"x").unwrap();
+        let second = destination(&data, file).unwrap();
+        assert_eq!(second, Path::new("quarantine/a.tsm.1"));
+        assert_eq!(
+            quarantined(Path::new("partitions/-86400/b.tsm")),
+            Path::new("quarantine/-86400/b.tsm")
+        );
     }
 
     #[test]
-    fn only_files_in_partition_folders_are_checked() {
+    fn a_move_keeps_the_bytes() {
         let tmp = tempfile::tempdir().unwrap();
-        let parts = tmp.path().join("partitions");
-        for dir in ["0", "-86400", "007", "5.dropped"] {
-            fs::create_dir_all(parts.join(dir)).unwrap();
-            fs::write(parts.join(dir).join("a.tsm"), b"x").unwrap();
-        }
-        fs::write(parts.join("0/b.tsm.tmp"), b"x").unwrap();
-        let found = published_files(&parts).unwrap();
-        assert_eq!(found, [parts.join("-86400/a.tsm"), parts.join("0/a.tsm")]);
+        std::fs::create_dir_all(tmp.path().join("partitions/0")).unwrap();
+        std::fs::write(tmp.path().join("partitions/0/a.tsm"), b"abc").unwrap();
+        let data = DataDir::new(tmp.path());
+        let from = Path::new("partitions/0/a.tsm");
+        move_durably(&data, from, &quarantined(from)).unwrap();
+        assert!(!tmp.path().join(from).exists());
+        assert_eq!(
+            std::fs::read(tmp.path().join("quarantine/0/a.tsm")).unwrap(),
+            b"abc"
+        );
     }
 }

@@ -1,0 +1,7 @@
+//! Fuzz target `cli_openmetrics`: see `skulk_cli::fuzzing::cli_openmetrics`
+//! for the input layout and the checked contract.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    skulk_cli::fuzzing::cli_openmetrics(data);
+});
