@@ -50,6 +50,9 @@ pub enum Command {
     /// corruption and quarantine bad TSM files, keeping every original;
     /// losses only with `--accept-loss`.
     Repair(RepairArgs),
+    /// Delete the points of the selected series in a time range (hidden
+    /// at once; `compact` reclaims the space).
+    Delete(DeleteArgs),
     /// Merge each partition's TSM files into one.
     Compact,
     /// Print engine statistics.
@@ -75,6 +78,7 @@ impl Command {
             Self::Dump(_) => "dump",
             Self::Verify(_) => "verify",
             Self::Repair(_) => "repair",
+            Self::Delete(_) => "delete",
             Self::Compact => "compact",
             Self::Stats(_) => "stats",
             Self::Report(_) => "report",
@@ -189,6 +193,15 @@ pub struct SelectArgs {
     /// End of the time range, exclusive (ns, RFC 3339, `now`).
     #[arg(long, allow_hyphen_values = true)]
     pub end: Option<String>,
+}
+
+/// Arguments of `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Which series and when (a selector or `--match` is required; without
+    /// `--start`/`--end` every point of the series goes).
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// Where text output goes (shared by `query` and `export`).

@@ -1,13 +1,38 @@
-//! `skulk compact` and `skulk stats`.
+//! `skulk delete`, `skulk compact` and `skulk stats`.
 
 use std::io::Write;
 
 use serde_json::json;
 
 use super::Context;
-use crate::cli::StatsArgs;
+use crate::cli::{DeleteArgs, StatsArgs};
 use crate::error::{CliError, Result};
 use crate::output::{self, OutputFormat, Table, human_bytes, thousands};
+
+/// Runs `delete`: refuses to run without a selector (deleting everything
+/// takes `'{__name__=~".+"}'`, spelled out).
+pub fn delete(ctx: &Context, args: &DeleteArgs, out: &mut dyn Write) -> Result<()> {
+    let select = &args.select;
+    if select.selector.is_none() && select.matchers.is_empty() {
+        return Err(CliError::Usage(
+            "delete needs a SELECTOR or --match (every series: '{__name__=~\".+\"}')".into(),
+        ));
+    }
+    let selector = super::select::selector(select)?;
+    let range = super::select::range(select)?;
+    let engine = ctx.open_engine()?;
+    let stats = engine.delete(&selector, range)?;
+    engine.close()?;
+    writeln!(
+        out,
+        "deleted the points of {} series in [{}, {}): hidden now; {} file(s) hold them until `skulk compact`",
+        stats.series,
+        range.start(),
+        range.end(),
+        stats.files_covered,
+    )
+    .map_err(CliError::output)
+}
 
 /// Runs `compact`.
 pub fn compact(ctx: &Context, out: &mut dyn Write) -> Result<()> {

@@ -105,6 +105,7 @@ fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> 
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),
         Command::Repair(args) => repair::run(ctx, &args, out),
+        Command::Delete(args) => maintenance::delete(ctx, &args, out),
         Command::Compact => maintenance::compact(ctx, out),
         Command::Stats(args) => maintenance::stats(ctx, &args, out),
         Command::Report(args) => report::run(ctx, &args, out),

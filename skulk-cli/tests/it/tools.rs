@@ -193,3 +193,25 @@ fn bench_with_generated_data_reports_and_checks() {
     let left: Vec<_> = std::fs::read_dir(s.data()).unwrap().collect();
     assert!(left.is_empty());
 }
+
+#[test]
+fn delete_hides_points_at_once_and_compact_reclaims_them() {
+    let s = Scratch::new();
+    let input = s.write("in.lp", LP);
+    s.ok(&["import", input.to_str().unwrap()]);
+    let before = s.ok(&["export"]);
+    let text = s.ok(&["delete", "cpu", "-m", "host=a", "--start", "2000"]);
+    assert!(text.contains("2 series"), "{text}");
+    let after = s.ok(&["export"]);
+    let gone: Vec<&str> = before.lines().filter(|l| !after.contains(*l)).collect();
+    assert_eq!(gone.len(), 2, "{before}\n{after}");
+    assert!(
+        gone.iter()
+            .all(|l| l.contains("host=a") && !l.ends_with(" 1000")),
+        "only host=a from 2000 on went: {gone:?}"
+    );
+    s.ok(&["compact"]);
+    assert_eq!(s.ok(&["export"]), after, "the same after compaction");
+    let refused = s.skulk(&["delete"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "a delete needs a selector");
+}

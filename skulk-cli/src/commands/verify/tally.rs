@@ -21,6 +21,9 @@ pub enum Mark {
     Changed,
     /// Not listed and not read.
     Stray,
+    /// The WAL ends in records that do not check out: an interrupted
+    /// write, or damage to the newest records (the next open cuts them).
+    Torn,
     /// Worth knowing, needs nothing (leftovers the next open deletes,
     /// quarantined files, repair backups).
     Note,
@@ -35,6 +38,7 @@ impl Mark {
             FileStatus::Missing => Mark::Missing,
             FileStatus::Changed => Mark::Changed,
             FileStatus::Stray => Mark::Stray,
+            FileStatus::TornTail => Mark::Torn,
             FileStatus::Leftover => Mark::Note,
         }
     }
@@ -46,6 +50,7 @@ impl Mark {
             Mark::Missing => "MISSING",
             Mark::Changed => "CHANGED",
             Mark::Stray => "STRAY",
+            Mark::Torn => "TORN",
             Mark::Note => "note",
         }
     }
@@ -58,7 +63,7 @@ impl Mark {
 /// The lines printed so far and what they found.
 #[derive(Debug, Default)]
 pub struct Tally {
-    counts: [usize; 6],
+    counts: [usize; 7],
     problems: Vec<String>,
 }
 
@@ -109,6 +114,7 @@ impl Tally {
             (Mark::Missing, "missing"),
             (Mark::Changed, "changed"),
             (Mark::Stray, "stray"),
+            (Mark::Torn, "torn"),
             (Mark::Note, "note(s)"),
         ] {
             let n = self.count(mark);
