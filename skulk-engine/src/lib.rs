@@ -16,6 +16,7 @@ mod config;
 mod engine;
 mod error;
 mod flush;
+mod index;
 mod layout;
 mod levels;
 mod locks;

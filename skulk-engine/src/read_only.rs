@@ -142,7 +142,7 @@ fn attempt(
             TsmFile::open(storage.as_ref(), &record.path, record.gens(), span).map_err(moved_on)?;
         files.push(Arc::new(file));
     }
-    state.add_files(files);
+    state.add_files(files).map_err(Attempt::Fail)?;
     let recovery = match Wal::recover_in(Arc::clone(storage), WAL_DIR) {
         Ok(recovery) => recovery,
         Err(e @ (WalError::Io { .. } | WalError::Corrupt { .. })) => {

@@ -48,7 +48,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     let mut state = State::new(&config, partition)?;
     let files = open_listed(&layout, &manifest, &mut stats)?;
     sweep_unlisted(&layout, &mut manifest, &mut stats)?;
-    state.add_files(files);
+    state.add_files(files)?;
 
     let storage = Arc::clone(layout.storage());
     let (wal, recovery) = Wal::open_in(storage, WAL_DIR, config.wal.clone())?;
