@@ -7,6 +7,7 @@ mod label_names;
 mod outputs;
 mod repair;
 mod roundtrip;
+mod series_index;
 mod support;
 mod tooling;
 mod tools;
