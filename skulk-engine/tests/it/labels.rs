@@ -248,3 +248,136 @@ fn retention_forgets_dropped_series() {
     );
     assert_eq!(engine.stats().series, 1);
 }
+
+mod reopen {
+    //! The index a reopen rebuilds answers every selection as the one the
+    //! writes built did, and as a scan of every series written does, with
+    //! data in memtables (from the WAL), in flushed files and in compacted
+    //! ones, for a writer and a read-only engine.
+
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use skulk_engine::{DataPoint, Engine, LabelMatcher, MatchOp, OpenOptions, SeriesMeta};
+
+    use super::sel;
+    use crate::common::quiet_config;
+
+    const NAMES: &[&str] = &["host", "dc", "", "a b"];
+    const VALUES: &[&str] = &["", "a", "ab", "b", "h12", "h120", "x\ny"];
+    const PATTERNS: &[&str] = &["a.*", "ab|b", "h12.*", "", "a|", "[ab]", ".+", "h1(2|20)"];
+
+    fn series() -> impl Strategy<Value = SeriesMeta> {
+        let label = (0..NAMES.len(), 0..VALUES.len())
+            .prop_map(|(n, v)| (NAMES[n].to_string(), VALUES[v].to_string()));
+        (0..3usize, proptest::collection::vec(label, 0..3))
+            .prop_map(|(m, labels)| SeriesMeta::new(["cpu", "mem", "x"][m], labels))
+    }
+
+    fn matcher() -> impl Strategy<Value = LabelMatcher> {
+        let op = prop_oneof![
+            Just(MatchOp::Equal),
+            Just(MatchOp::NotEqual),
+            Just(MatchOp::Regex),
+            Just(MatchOp::NotRegex),
+        ];
+        (0..NAMES.len() + 1, op, 0..VALUES.len(), 0..PATTERNS.len()).prop_map(|(n, op, v, p)| {
+            let name = NAMES.get(n).copied().unwrap_or("__name__");
+            let value = match op {
+                MatchOp::Equal | MatchOp::NotEqual => VALUES[v],
+                MatchOp::Regex | MatchOp::NotRegex => PATTERNS[p],
+            };
+            LabelMatcher::new(name, op, value)
+        })
+    }
+
+    /// What `matchers` pick from `all`, by testing each series.
+    fn scan(all: &BTreeSet<SeriesMeta>, matchers: &[LabelMatcher]) -> Vec<SeriesMeta> {
+        let accepts = |m: &LabelMatcher, s: &SeriesMeta| {
+            let value = if m.name == "__name__" {
+                s.metric()
+            } else {
+                s.label(&m.name).unwrap_or("")
+            };
+            let re = || regex::Regex::new(&format!("^(?:{})$", m.value)).unwrap();
+            match m.op {
+                MatchOp::Equal => value == m.value,
+                MatchOp::NotEqual => value != m.value,
+                MatchOp::Regex => re().is_match(value),
+                MatchOp::NotRegex => !re().is_match(value),
+            }
+        };
+        all.iter()
+            .filter(|s| matchers.iter().all(|m| accepts(m, s)))
+            .cloned()
+            .collect()
+    }
+
+    type Answers = Vec<(Vec<SeriesMeta>, Vec<String>, Vec<String>)>;
+
+    fn answers(engine: &Engine, queries: &[Vec<LabelMatcher>]) -> Answers {
+        queries
+            .iter()
+            .map(|q| {
+                let s = sel(q.clone());
+                (
+                    engine.find_series(&s).unwrap(),
+                    engine.label_names(&s).unwrap(),
+                    engine.label_values("host", &s).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn write(engine: &Engine, batch: &[SeriesMeta], ts: i64) {
+        let points: Vec<DataPoint> = batch
+            .iter()
+            .map(|m| DataPoint::for_series(Arc::new(m.clone()), ts, 1.0))
+            .collect();
+        engine.write_batch(&points).unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn a_reopened_index_answers_as_a_scan(
+            batches in proptest::collection::vec(proptest::collection::vec(series(), 1..12), 1..5),
+            queries in proptest::collection::vec(proptest::collection::vec(matcher(), 1..3), 1..8),
+            compact in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let all: BTreeSet<SeriesMeta> = batches.iter().flatten().cloned().collect();
+            let expected: Vec<Vec<SeriesMeta>> = queries.iter().map(|q| scan(&all, q)).collect();
+            let before = {
+                let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+                let last = batches.len() - 1;
+                for (i, batch) in batches.iter().enumerate() {
+                    // Partitions of 1,000 ns: each batch its own.
+                    write(&engine, batch, i as i64 * 1000);
+                    if i < last {
+                        engine.flush().unwrap();
+                    }
+                }
+                if compact {
+                    engine.compact().unwrap();
+                }
+                let before = answers(&engine, &queries);
+                for (got, want) in before.iter().zip(&expected) {
+                    prop_assert_eq!(&got.0, want);
+                }
+                before
+                // Dropped without closing: the last batch is in the WAL only.
+            };
+            let reader = Engine::open_read_only(OpenOptions::new(dir.path()).unwrap().config(quiet_config())).unwrap();
+            prop_assert_eq!(&answers(&reader, &queries), &before);
+            drop(reader);
+            let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+            prop_assert_eq!(&answers(&engine, &queries), &before);
+            engine.flush().unwrap();
+            engine.close().unwrap();
+            let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+            prop_assert_eq!(&answers(&engine, &queries), &before);
+        }
+    }
+}
