@@ -43,6 +43,11 @@ pub enum FileStatus {
     Stray,
     /// Left by an interrupted operation; the next open deletes it.
     Leftover,
+    /// The WAL ends in a record that does not check out and is followed
+    /// by nothing that proves it was synced: a write a crash interrupted
+    /// (never acknowledged), or damage to the newest records. The next
+    /// open cuts it; reported because the two cannot be told apart.
+    TornTail,
 }
 
 impl FileStatus {
@@ -50,7 +55,11 @@ impl FileStatus {
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            FileStatus::Corrupt | FileStatus::Missing | FileStatus::Changed | FileStatus::Stray
+            FileStatus::Corrupt
+                | FileStatus::Missing
+                | FileStatus::Changed
+                | FileStatus::Stray
+                | FileStatus::TornTail
         )
     }
 }
@@ -126,7 +135,18 @@ fn check_manifest(layout: &Layout, report: &mut DirectoryReport) -> Option<Manif
             report.push(MANIFEST_FILE_NAME, FileStatus::Ok, detail);
             Some(m)
         }
-        Ok(None) => None,
+        Ok(None) => {
+            match crate::upgrade::orphaned_tsm_files(layout) {
+                Ok(0) => {}
+                Ok(n) => report.push(
+                    MANIFEST_FILE_NAME,
+                    FileStatus::Missing,
+                    format!("gone, with {n} files in tsm/: the directory does not open without it"),
+                ),
+                Err(e) => report.push(TSM_DIR, FileStatus::Corrupt, one_line(&e)),
+            }
+            None
+        }
         Err(e) => {
             report.push(MANIFEST_FILE_NAME, FileStatus::Corrupt, one_line(&e));
             None
@@ -261,20 +281,45 @@ fn check_unlisted(
 
 fn check_wal(layout: &Layout, manifest: Option<&Manifest>, report: &mut DirectoryReport) {
     let wal = Path::new(WAL_DIR);
-    match Wal::recover_in(Arc::clone(layout.storage()), WAL_DIR) {
+    let covered = manifest.map_or(0, |m| m.safe_lsn);
+    match Wal::recover_covered(Arc::clone(layout.storage()), WAL_DIR, covered) {
         Ok(recovery) => {
-            let mut detail = format!(
+            let detail = format!(
                 "{} segment(s), {} records",
                 recovery.segments().len(),
                 recovery.records().len()
             );
-            if recovery.torn_bytes() > 0 {
-                detail.push_str(&format!(
-                    ", torn tail of {} bytes (an interrupted write; cut on the next open)",
-                    recovery.torn_bytes()
-                ));
-            }
             report.push(wal, FileStatus::Ok, detail);
+            if recovery.torn_bytes() > 0 {
+                let last = recovery
+                    .segments()
+                    .last()
+                    .map(|s| (wal.join(&s.name), s.len));
+                let (path, at) = last.unwrap_or_else(|| (wal.to_path_buf(), 0));
+                let after = recovery.last_lsn().unwrap_or(covered);
+                report.push(
+                    path,
+                    FileStatus::TornTail,
+                    format!(
+                        "its last {} bytes, from offset {at}, do not check out: records after \
+                         LSN {after} that a crash interrupted (never acknowledged) or that were \
+                         damaged; the next open cuts them",
+                        recovery.torn_bytes()
+                    ),
+                );
+            }
+            for skipped in recovery.skipped() {
+                let name = skipped.segment.file_name().unwrap_or_default();
+                report.push(
+                    wal.join(name),
+                    FileStatus::Corrupt,
+                    format!(
+                        "{} damaged bytes at offset {} held LSNs {}..={}, all already in the \
+                         files: nothing lost (skipped on open; `skulk repair` rewrites the segment)",
+                        skipped.len, skipped.offset, skipped.first_lsn, skipped.last_lsn
+                    ),
+                );
+            }
             if let Some(m) = manifest
                 && let Err(e) = crate::recovery::check_segments(layout, m, &recovery)
             {

@@ -28,10 +28,10 @@ pub struct EngineConfig {
     #[serde(deserialize_with = "skulk_wal::duration::deserialize_option")]
     pub partition_duration: Option<Duration>,
     /// Flush once the memtables hold this many points. `0` disables the
-    /// threshold. Default 1,000,000.
+    /// threshold. Default 1,000,000; at most 10^12.
     pub flush_points: u64,
     /// Flush once the memtables hold about this many bytes. `0` disables the
-    /// threshold. Default 64 MiB.
+    /// threshold. Default 64 MiB; at most 1 TiB.
     pub flush_size_bytes: u64,
     /// Flush once the oldest unflushed point was written this long ago.
     /// Default 10 min; `None` or zero (in TOML `flush_age = "0s"`)
@@ -47,7 +47,7 @@ pub struct EngineConfig {
     /// this many, maintenance flushes all but the newest half of them, so
     /// that a backfill spread over many partitions keeps memory bounded.
     /// `0` turns this off (only the flush thresholds and explicit flushes
-    /// write files). Default 256.
+    /// write files). Default 256; at most 1,048,576.
     pub max_active_partitions: usize,
     /// The longest time span one TSM file may cover once compaction has
     /// merged old data into coarse files (`FORMAT.md`, "Levels"). `None`
@@ -59,12 +59,14 @@ pub struct EngineConfig {
     /// Merge a partition's TSM files into one once it has at least this many.
     /// Values below 2 disable automatic compaction (an explicit
     /// [`crate::Engine::compact`] still merges every partition with two or
-    /// more files). Default 4.
+    /// more files). Default 4; at most 10,000.
     pub compaction_min_files: usize,
-    /// Points per compressed block in TSM files. Default 8,192.
+    /// Points per compressed block in TSM files. Default 8,192; 1 to
+    /// `skulk_codec::MAX_BLOCK_POINTS`.
     pub block_points: usize,
     /// Threads that decode blocks in parallel for queries. `0` uses rayon's
-    /// global pool (one thread per core). Default 0.
+    /// global pool (one thread per core). Default 0; at most 256 (every
+    /// open starts them).
     pub query_threads: usize,
     /// Run flushes, compactions and retention automatically in one
     /// background thread (woken by writers crossing a threshold and every
@@ -73,7 +75,7 @@ pub struct EngineConfig {
     /// [`crate::Engine::apply_retention`] is called. Default true.
     pub background: bool,
     /// How often the background thread checks `flush_age` and retention.
-    /// Default 10 s.
+    /// Default 10 s; 1 ms to 24 h.
     #[serde(deserialize_with = "skulk_wal::duration::deserialize")]
     pub maintenance_interval: Duration,
 }
@@ -127,30 +129,121 @@ impl EngineConfig {
             .or_else(|| self.retention.map(|r| r / 10))
     }
 
-    /// Checks values that parse but cannot be used.
+    /// Checks that every value is in its range (see each field); the
+    /// error names the key and the range.
     pub fn validate(&self) -> Result<()> {
-        self.wal.validate()?;
-        let bad = |what: String| Err(EngineError::InvalidArgument(what));
-        if let Some(duration) = self.partition_duration {
-            let ns = duration.as_nanos();
-            if ns == 0 || ns > i64::MAX as u128 {
-                return bad(format!(
-                    "partition_duration {duration:?} must be between 1 ns and about 292 years"
-                ));
-            }
-        }
-        if self.block_points == 0 || self.block_points > skulk_codec::MAX_BLOCK_POINTS {
-            return bad(format!(
-                "block_points {} must be between 1 and {}",
-                self.block_points,
-                skulk_codec::MAX_BLOCK_POINTS
-            ));
-        }
-        if self.maintenance_interval.is_zero() {
-            return bad("maintenance_interval must not be zero".into());
-        }
-        Ok(())
+        self.wal.validate().map_err(|e| match e {
+            skulk_wal::WalError::OutOfRange { key, value, range } => EngineError::OutOfRange {
+                key: format!("wal.{key}"),
+                value,
+                range,
+            },
+            other => EngineError::Wal(other),
+        })?;
+        let forever = Duration::from_nanos(i64::MAX as u64);
+        let optional = |key, value: Option<Duration>, min, max, shown| match value {
+            Some(d) => check(key, d, min..=max, shown),
+            None => Ok(()),
+        };
+        optional(
+            "partition_duration",
+            self.partition_duration,
+            Duration::from_nanos(1),
+            forever,
+            "1ns to 292 years",
+        )?;
+        check(
+            "flush_points",
+            self.flush_points,
+            0..=MAX_FLUSH_POINTS,
+            "0 (off) to 10^12",
+        )?;
+        check(
+            "flush_size_bytes",
+            self.flush_size_bytes,
+            0..=MAX_FLUSH_BYTES,
+            "0 (off) to 1 TiB",
+        )?;
+        optional(
+            "flush_age",
+            self.flush_age,
+            Duration::ZERO,
+            forever,
+            "0s (off) to 292 years",
+        )?;
+        optional(
+            "retention",
+            self.retention,
+            Duration::from_nanos(1),
+            forever,
+            "1ns to 292 years",
+        )?;
+        check(
+            "max_active_partitions",
+            self.max_active_partitions,
+            0..=MAX_ACTIVE_PARTITIONS,
+            "0 (off) to 1,048,576",
+        )?;
+        optional(
+            "compaction_max_span",
+            self.compaction_max_span,
+            Duration::from_nanos(1),
+            forever,
+            "1ns to 292 years",
+        )?;
+        check(
+            "compaction_min_files",
+            self.compaction_min_files,
+            0..=MAX_COMPACTION_MIN_FILES,
+            "0 to 10,000 (below 2: off)",
+        )?;
+        check(
+            "block_points",
+            self.block_points,
+            1..=skulk_codec::MAX_BLOCK_POINTS,
+            &format!("1 to {}", skulk_codec::MAX_BLOCK_POINTS),
+        )?;
+        check(
+            "query_threads",
+            self.query_threads,
+            0..=MAX_QUERY_THREADS,
+            "0 (one per core) to 256",
+        )?;
+        check(
+            "maintenance_interval",
+            self.maintenance_interval,
+            Duration::from_millis(1)..=Duration::from_secs(86_400),
+            "1ms to 24h",
+        )
     }
+}
+
+/// The largest accepted [`EngineConfig::flush_points`].
+pub const MAX_FLUSH_POINTS: u64 = 1_000_000_000_000;
+/// The largest accepted [`EngineConfig::flush_size_bytes`].
+pub const MAX_FLUSH_BYTES: u64 = 1 << 40;
+/// The largest accepted [`EngineConfig::max_active_partitions`].
+pub const MAX_ACTIVE_PARTITIONS: usize = 1 << 20;
+/// The largest accepted [`EngineConfig::compaction_min_files`].
+pub const MAX_COMPACTION_MIN_FILES: usize = 10_000;
+/// The largest accepted [`EngineConfig::query_threads`]: every open starts
+/// that many threads.
+pub const MAX_QUERY_THREADS: usize = 256;
+
+fn check<T: PartialOrd + std::fmt::Debug>(
+    key: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    shown: &str,
+) -> Result<()> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(EngineError::OutOfRange {
+        key: key.to_owned(),
+        value: format!("{value:?}"),
+        range: shown.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::options::OpenOptions;
 use crate::query::{CompiledSelector, Query, SeriesResult, SeriesSelector};
 use crate::state::State;
 use crate::stats::{CompactionStats, EngineStats, FlushStats, RecoveryStats, RetentionStats};
-use crate::{EngineConfig, EngineError, Result};
+use crate::{EngineConfig, EngineError, Failure, Result};
 
 /// An embedded Skulk database over one data directory.
 ///
@@ -54,13 +54,15 @@ pub(crate) struct Inner {
     pub lifecycle: Mutex<()>,
     /// Highest LSN whose points are in the memtables.
     pub applied_lsn: AtomicU64,
+    /// Orders the application of concurrent writes by LSN.
+    pub sequencer: crate::sequencer::Sequencer,
     /// The checkpoint: WAL records up to it are durable in TSM files.
     pub safe_lsn: AtomicU64,
     /// Generation of the next TSM file.
     pub next_gen: AtomicU64,
     pub failed: AtomicBool,
-    pub failure: Mutex<Option<String>>,
-    pub background_error: Mutex<Option<String>>,
+    pub failure: Mutex<Option<Failure>>,
+    pub background_error: Mutex<Option<Failure>>,
     pub pool: Option<rayon::ThreadPool>,
     pub recovery: RecoveryStats,
     pub signal: Signal,
@@ -169,15 +171,19 @@ impl Engine {
         self.inner.check_live()?;
         {
             let _ingest = shared(&self.inner.ingest);
-            let lsn = self
-                .inner
-                .wal()?
-                .append_points(points)
-                .map_err(|e| self.inner.wal_error(e))?;
+            let sequencer = &self.inner.sequencer;
+            let mut assigned = None;
+            let logged = self.inner.wal()?.append_points_then(points, |lsn| {
+                sequencer.register(lsn);
+                assigned = Some(lsn);
+            });
+            // Points reach the memtable in LSN order, as replay applies
+            // them: last write wins by LSN, before a crash and after it.
+            let _turn = assigned.map(|lsn| sequencer.wait_turn(lsn));
+            let lsn = logged.map_err(|e| self.inner.wal_error(e))?;
             let applied = exclusive(&self.inner.state).insert(points, lsn);
             if let Err(e) = applied {
-                self.inner
-                    .fail(format!("memtable refused logged points: {e}"));
+                self.inner.fail(Failure::new("applying logged points", &e));
                 return Err(e);
             }
             self.inner.applied_lsn.fetch_max(lsn, Ordering::SeqCst);
@@ -361,14 +367,16 @@ impl Inner {
             return Err(EngineError::ReadOnly);
         }
         if self.failed.load(Ordering::SeqCst) {
-            let why = guard(&self.failure).clone().unwrap_or_default();
+            let why = guard(&self.failure)
+                .clone()
+                .unwrap_or_else(|| Failure::plain("unknown".into()));
             return Err(EngineError::Failed(why));
         }
         Ok(())
     }
 
     /// Puts the engine in the read-only failed state.
-    pub fn fail(&self, why: String) {
+    pub fn fail(&self, why: Failure) {
         let mut failure = guard(&self.failure);
         failure.get_or_insert(why);
         self.failed.store(true, Ordering::SeqCst);
@@ -380,17 +388,18 @@ impl Inner {
     /// `e`.
     pub fn durability_error(&self, what: &str, e: EngineError) -> EngineError {
         if !matches!(e, EngineError::Failed(_)) {
-            self.fail(format!("{what} failed: {e}"));
+            self.fail(Failure::new(what, &e));
         }
         e
     }
 
     /// Converts a WAL error, failing the engine when the WAL is poisoned.
     pub fn wal_error(&self, e: WalError) -> EngineError {
+        let e = EngineError::Wal(e);
         if self.wal.as_ref().is_some_and(Wal::is_poisoned) {
-            self.fail(format!("WAL failed: {e}"));
+            self.fail(Failure::new("WAL", &e));
         }
-        EngineError::Wal(e)
+        e
     }
 
     /// Durably replaces the manifest with `change` applied to it. On error

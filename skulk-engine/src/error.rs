@@ -107,15 +107,26 @@ pub enum EngineError {
         /// The repeated label key.
         label: String,
     },
+    /// A configuration value outside the range it may take.
+    #[error("{key} = {value} is out of range: it must be {range}")]
+    OutOfRange {
+        /// The setting, as written in TOML (`wal.batch_size`).
+        key: String,
+        /// The value given.
+        value: String,
+        /// What it may be.
+        range: String,
+    },
     /// An argument or configuration value that cannot be used.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     /// A durability failure happened earlier (a failed sync or write of the
-    /// WAL, a TSM file, the checkpoint or a folder, during a write, flush,
+    /// WAL, a TSM file, the manifest or a folder, during a write, flush,
     /// compaction or retention); the engine is read-only until it is
-    /// reopened (recovery then replays what is really on disk).
+    /// reopened (recovery then replays what is really on disk). The first
+    /// failure keeps its I/O error kind and path ([`EngineError::io_kind`]).
     #[error("engine is read-only after an earlier durability failure ({0}); reopen it")]
-    Failed(String),
+    Failed(Failure),
     /// The write-ahead log failed.
     #[error(transparent)]
     Wal(#[from] skulk_wal::WalError),
@@ -130,7 +141,77 @@ pub enum EngineError {
     Codec(#[from] skulk_codec::CodecError),
 }
 
+/// The first failure that put an engine in the failed state (or the last
+/// error of its background maintenance), kept with its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What failed and why, as one line.
+    pub message: String,
+    /// The kind of the I/O error behind it, if it was one: tells a full
+    /// disk (`StorageFull`) from a failing one or a missing permission.
+    pub kind: Option<std::io::ErrorKind>,
+    /// The file or folder it happened on, when known.
+    pub path: Option<PathBuf>,
+}
+
+impl Failure {
+    /// `what` failed with `error`.
+    pub(crate) fn new(what: &str, error: &EngineError) -> Self {
+        Self {
+            message: format!("{what} failed: {error}"),
+            kind: error.io_kind(),
+            path: error.path().map(PathBuf::from),
+        }
+    }
+
+    /// A failure without an error behind it.
+    pub(crate) fn plain(message: String) -> Self {
+        Self {
+            message,
+            kind: None,
+            path: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl EngineError {
+    /// The kind of the I/O error behind this error, if any: also for the
+    /// errors of an engine (or WAL) that an I/O error put in the failed
+    /// state, so that a full disk stays distinguishable from EIO or a
+    /// permission error on every later call.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Self::Io { source, .. } => Some(source.kind()),
+            Self::Wal(e) => e.io_kind(),
+            Self::Format(skulk_format::FormatError::Io { source, .. }) => Some(source.kind()),
+            Self::Failed(failure) => failure.kind,
+            _ => None,
+        }
+    }
+
+    /// The file or folder the error happened on, when it names one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Io { path, .. }
+            | Self::Corrupt { path, .. }
+            | Self::UnsupportedVersion { path, .. }
+            | Self::MissingFile { path, .. }
+            | Self::FileChanged { path, .. }
+            | Self::DirectoryInUse { path }
+            | Self::Wal(skulk_wal::WalError::Io { path, .. })
+            | Self::Format(skulk_format::FormatError::Io { path, .. }) => Some(path),
+            Self::Wal(skulk_wal::WalError::Corrupt { segment, .. }) => Some(segment),
+            Self::Failed(failure) => failure.path.as_deref(),
+            _ => None,
+        }
+    }
+
     /// An [`EngineError::Io`] on `path`.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

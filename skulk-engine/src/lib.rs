@@ -30,6 +30,7 @@ mod read;
 mod read_only;
 mod recovery;
 mod retention;
+mod sequencer;
 mod state;
 mod stats;
 mod tsm;
@@ -40,9 +41,12 @@ pub use checkpoint::{
     CHECKPOINT_FILE_NAME, CHECKPOINT_LEN, CHECKPOINT_MAGIC, decode_checkpoint, read_checkpoint,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::EngineConfig;
+pub use config::{
+    EngineConfig, MAX_ACTIVE_PARTITIONS, MAX_COMPACTION_MIN_FILES, MAX_FLUSH_BYTES,
+    MAX_FLUSH_POINTS, MAX_QUERY_THREADS,
+};
 pub use engine::Engine;
-pub use error::{EngineError, Result};
+pub use error::{EngineError, Failure, Result};
 pub use losses::{LOSSES_FILE_NAME, Loss, accept_losses};
 pub use manifest::{
     FileRecord, MANIFEST_FILE_NAME, MANIFEST_MAGIC, MANIFEST_VERSION, Manifest, decode_manifest,

@@ -105,10 +105,11 @@ fn series_of(layout: &Layout, record: &FileRecord) -> String {
 /// Listed WAL segments gone while they may hold records above the safe
 /// LSN: taken out of the list.
 fn lost_segments(layout: &Layout, manifest: &mut Manifest) -> Result<Vec<Loss>> {
-    let recovery = match Wal::recover_in(Arc::clone(layout.storage()), WAL_DIR) {
-        Ok(recovery) => recovery,
-        Err(_) => return Ok(Vec::new()),
-    };
+    let recovery =
+        match Wal::recover_covered(Arc::clone(layout.storage()), WAL_DIR, manifest.safe_lsn) {
+            Ok(recovery) => recovery,
+            Err(_) => return Ok(Vec::new()),
+        };
     let missing = crate::recovery::missing_segments(manifest, &recovery);
     if !missing.is_empty() {
         // What is not there now is either accepted as lost or was covered.

@@ -74,7 +74,8 @@ fn worker(inner: &Inner) {
             result = crate::retention::apply(inner).map(|_| ());
         }
         if let Err(e) = result {
-            *guard(&inner.background_error) = Some(e.to_string());
+            *guard(&inner.background_error) =
+                Some(crate::Failure::new("background maintenance", &e));
         }
     }
 }

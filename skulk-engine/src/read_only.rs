@@ -64,6 +64,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         state: RwLock::new(snap.state),
         ingest: RwLock::new(()),
         lifecycle: Mutex::new(()),
+        sequencer: Default::default(),
         applied_lsn: AtomicU64::new(snap.applied),
         failed: AtomicBool::new(false),
         failure: Mutex::new(None),
@@ -143,7 +144,7 @@ fn attempt(
         files.push(Arc::new(file));
     }
     state.add_files(files).map_err(Attempt::Fail)?;
-    let recovery = match Wal::recover_in(Arc::clone(storage), WAL_DIR) {
+    let recovery = match Wal::recover_covered(Arc::clone(storage), WAL_DIR, manifest.safe_lsn) {
         Ok(recovery) => recovery,
         Err(e @ (WalError::Io { .. } | WalError::Corrupt { .. })) => {
             return Err(moved_on(EngineError::Wal(e)));

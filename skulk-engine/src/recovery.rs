@@ -15,7 +15,7 @@ use crate::engine::Inner;
 use crate::layout::{self, FileGens, LOCK_FILE, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
 use crate::levels::{Levels, Span};
 use crate::maintenance::Signal;
-use crate::manifest::{FileRecord, Manifest, ManifestObserver};
+use crate::manifest::{FileRecord, MANIFEST_FILE_NAME, Manifest, ManifestObserver};
 use crate::options::OpenOptions;
 use crate::state::State;
 use crate::stats::RecoveryStats;
@@ -51,8 +51,12 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     state.add_files(files)?;
 
     let storage = Arc::clone(layout.storage());
-    let (wal, recovery) = Wal::open_in(storage, WAL_DIR, config.wal.clone())?;
+    // Damage to records the files already hold is no reason to refuse the
+    // log: it is skipped and reported.
+    let (wal, recovery) =
+        Wal::open_covered(storage, WAL_DIR, config.wal.clone(), manifest.safe_lsn)?;
     stats.torn_bytes = recovery.torn_bytes();
+    stats.wal_damage_skipped = recovery.skipped().to_vec();
     check_segments(&layout, &manifest, &recovery)?;
     let last = recovery.next_lsn().saturating_sub(1);
     // The WAL lost a tail that files already hold: lower the safe LSN, so
@@ -91,6 +95,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
         state: RwLock::new(state),
         ingest: RwLock::new(()),
         lifecycle: Mutex::new(()),
+        sequencer: Default::default(),
         applied_lsn: AtomicU64::new(applied),
         safe_lsn: AtomicU64::new(safe_lsn),
         next_gen: AtomicU64::new(next_gen),
@@ -137,6 +142,16 @@ fn load_or_create(
     if let Some(manifest) = Manifest::load(layout)? {
         check_settings(&manifest, config)?;
         return Ok(manifest);
+    }
+    let orphans = upgrade::orphaned_tsm_files(layout)?;
+    if orphans > 0 {
+        return Err(EngineError::MissingFile {
+            path: layout.shown(Path::new(MANIFEST_FILE_NAME)),
+            holds: format!(
+                "the list of the directory's files ({orphans} in tsm/) and its settings; \
+                 restore it from a backup"
+            ),
+        });
     }
     let partition = config.partition_duration.unwrap_or(DEFAULT_PARTITION);
     let mut manifest = if upgrade::is_v1(layout)? {
@@ -369,16 +384,23 @@ pub(crate) fn replay(
             WalEntry::Points(points) => {
                 let resolved = points
                     .iter()
-                    .map(|p| match series.get(&p.series_id) {
-                        Some(meta) => Ok(DataPoint::for_series(
-                            Arc::clone(meta),
-                            p.timestamp,
-                            p.value,
-                        )),
-                        None => Err(WalError::UnknownSeries {
-                            lsn: *lsn,
-                            series: p.series_id,
-                        }),
+                    // A definition in skipped (covered) damage: the files
+                    // know the series.
+                    .map(|p| {
+                        let meta = match series.get(&p.series_id) {
+                            Some(meta) => Some(Arc::clone(meta)),
+                            None => state
+                                .index
+                                .get(p.series_id)
+                                .map(|r| Arc::new(state.index.meta(r))),
+                        };
+                        match meta {
+                            Some(meta) => Ok(DataPoint::for_series(meta, p.timestamp, p.value)),
+                            None => Err(WalError::UnknownSeries {
+                                lsn: *lsn,
+                                series: p.series_id,
+                            }),
+                        }
                     })
                     .collect::<Result<Vec<_>, WalError>>()?;
                 state.insert(&resolved, *lsn)?;

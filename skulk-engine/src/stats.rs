@@ -33,6 +33,10 @@ pub struct RecoveryStats {
     /// replaced), relative to the data directory: left alone. Their points
     /// are not read.
     pub stray_files: Vec<std::path::PathBuf>,
+    /// Damaged WAL bytes skipped because every record they held is at or
+    /// below the safe LSN (already in the files): nothing was lost, but
+    /// the damage is reported here (and by a directory check).
+    pub wal_damage_skipped: Vec<skulk_wal::SkippedDamage>,
 }
 
 /// What one flush wrote.
@@ -108,6 +112,7 @@ pub struct EngineStats {
     pub safe_lsn: u64,
     /// True once a durability failure made the engine read-only.
     pub failed: bool,
-    /// The last error of the background maintenance thread, if any.
-    pub last_background_error: Option<String>,
+    /// The last error of the background maintenance thread, if any, with
+    /// its I/O error kind.
+    pub last_background_error: Option<crate::Failure>,
 }

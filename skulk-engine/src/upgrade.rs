@@ -12,7 +12,7 @@ use skulk_format::TimePartition;
 use skulk_format::storage::EntryKind;
 
 use crate::checkpoint::CHECKPOINT_FILE_NAME;
-use crate::layout::{self, FileGens, Layout, PARTITIONS_DIR, WAL_DIR};
+use crate::layout::{self, FileGens, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
 use crate::levels::Span;
 use crate::manifest::Manifest;
 use crate::stats::RecoveryStats;
@@ -30,6 +30,17 @@ pub(crate) fn is_v1(layout: &Layout) -> Result<bool> {
         .list(wal)?
         .iter()
         .any(|(name, kind)| *kind == EntryKind::File && name.ends_with(".wal")))
+}
+
+/// The files in `tsm/`, which only a version-2 directory has: without its
+/// manifest such a directory has lost the record of what it holds (and the
+/// WAL records those files hold are gone), so it is not a new directory.
+pub(crate) fn orphaned_tsm_files(layout: &Layout) -> Result<usize> {
+    let tsm = Path::new(TSM_DIR);
+    if !layout.exists(tsm)? {
+        return Ok(0);
+    }
+    Ok(layout.list(tsm)?.len())
 }
 
 /// The manifest of the version-1 directory `layout`, whose partitions are

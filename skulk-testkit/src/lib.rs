@@ -8,6 +8,8 @@ pub mod corruption;
 pub mod crash;
 pub mod datasets;
 #[cfg(feature = "engine")]
+pub mod dir_sweep;
+#[cfg(feature = "engine")]
 pub mod engine_golden;
 #[cfg(feature = "engine")]
 pub mod engine_suite;

@@ -106,6 +106,14 @@ const V1_LAZY_DEFS_FILES: &[&str] = &[
     "000000000000000b.wal",
 ];
 
+/// The segments of the v2 cases (today's writer: 8 more bytes per frame
+/// for the synced-through mark, so the last segment starts earlier).
+const V2_FILES: &[&str] = &[
+    "0000000000000001.wal",
+    "0000000000000006.wal",
+    "000000000000000a.wal",
+];
+
 /// Every golden WAL log.
 pub fn golden_wal_logs() -> Vec<GoldenWal> {
     vec![
@@ -113,7 +121,7 @@ pub fn golden_wal_logs() -> Vec<GoldenWal> {
             case: "clean",
             version: 1,
             files: V1_FILES,
-            expected: v1_clean,
+            expected: clean_log,
         },
         GoldenWal {
             case: "torn",
@@ -125,7 +133,19 @@ pub fn golden_wal_logs() -> Vec<GoldenWal> {
             case: "clean_lazy_defs",
             version: 1,
             files: V1_LAZY_DEFS_FILES,
-            expected: v1_clean,
+            expected: clean_log,
+        },
+        GoldenWal {
+            case: "clean",
+            version: 2,
+            files: V2_FILES,
+            expected: clean_log,
+        },
+        GoldenWal {
+            case: "torn",
+            version: 2,
+            files: V2_FILES,
+            expected: v2_torn,
         },
     ]
 }
@@ -143,9 +163,9 @@ fn cpu(host: &str, ts: i64, value: f64) -> DataPoint {
     )
 }
 
-/// The `clean` (and `clean_lazy_defs`) case: five batches, a drop of the
+/// Every clean case (any version): five batches, a drop of the
 /// hour at 0, a checkpoint.
-fn v1_clean() -> WalContents {
+fn clean_log() -> WalContents {
     WalContents {
         batches: vec![
             vec![
@@ -173,19 +193,27 @@ fn v1_clean() -> WalContents {
     }
 }
 
-/// The `torn` case: the last 5 bytes cut, so the checkpoint is a torn tail.
+/// The v1 `torn` case: the last 5 bytes cut, so the checkpoint is a torn
+/// tail.
 fn v1_torn() -> WalContents {
-    let clean = v1_clean();
-    WalContents {
-        checkpoints: Vec::new(),
-        torn_bytes: TORN_RECORD_LEN - 5,
-        ..clean
-    }
+    torn(skulk_wal::FRAME_HEADER_LEN_V1)
 }
 
-/// Encoded length of the checkpoint record of the golden logs: a frame
-/// header plus its 8-byte payload (the safe LSN).
-const TORN_RECORD_LEN: u64 = skulk_wal::FRAME_HEADER_LEN as u64 + 8;
+/// The v2 `torn` case: the last 5 bytes cut, so the checkpoint is a torn
+/// tail.
+fn v2_torn() -> WalContents {
+    torn(skulk_wal::FRAME_HEADER_LEN)
+}
+
+/// The clean log with its checkpoint record (a frame header plus its
+/// 8-byte payload) cut 5 bytes short.
+fn torn(frame_header_len: usize) -> WalContents {
+    WalContents {
+        checkpoints: Vec::new(),
+        torn_bytes: frame_header_len as u64 + 8 - 5,
+        ..clean_log()
+    }
+}
 
 /// Reads every golden log with `read` and compares it with its expected
 /// contents. Returns the number of logs checked or the first difference.

@@ -37,16 +37,16 @@ pub enum SyncMode {
 pub struct WalConfig {
     /// Group commit: a committing writer waits (at most `batch_timeout`)
     /// until this many records are pending before it writes and syncs them.
-    /// Default 128. Must be at least 1.
+    /// Default 128; 1 to 1,000,000.
     pub batch_size: usize,
     /// Group commit: how long a committing writer waits for `batch_size`
     /// records. Default 0: no waiting; writers that arrive while a sync is
-    /// running still share the next one.
+    /// running still share the next one. At most 10 s.
     #[serde(deserialize_with = "crate::duration::deserialize")]
     pub batch_timeout: Duration,
     /// A segment is rolled over when the next record would make it larger
     /// than this many bytes (a single larger record gets a segment of its
-    /// own). Default 64 MiB. Must be at least 256. Each segment also holds
+    /// own). Default 64 MiB; 256 bytes to 16 GiB. Each segment also holds
     /// a definition of every series it has points of (about 40 bytes plus
     /// the labels, once per series per segment), so keep it well above the
     /// definitions of a typical batch.
@@ -72,19 +72,49 @@ impl Default for WalConfig {
 impl WalConfig {
     /// Checks the limits documented on each field.
     pub fn validate(&self) -> Result<()> {
-        if self.batch_size == 0 {
-            return Err(WalError::InvalidArgument(
-                "wal batch_size must be at least 1".into(),
-            ));
-        }
-        if self.segment_size < MIN_SEGMENT_SIZE {
-            return Err(WalError::InvalidArgument(format!(
-                "wal segment_size {} is below the minimum of {MIN_SEGMENT_SIZE} bytes",
-                self.segment_size
-            )));
-        }
-        Ok(())
+        check(
+            "batch_size",
+            self.batch_size,
+            1..=MAX_BATCH_SIZE,
+            "1 to 1,000,000 records",
+        )?;
+        check(
+            "batch_timeout",
+            self.batch_timeout,
+            Duration::ZERO..=MAX_BATCH_TIMEOUT,
+            "0 to 10s",
+        )?;
+        check(
+            "segment_size",
+            self.segment_size,
+            MIN_SEGMENT_SIZE..=MAX_SEGMENT_SIZE,
+            "256 bytes to 16 GiB",
+        )
     }
+}
+
+/// The largest accepted [`WalConfig::batch_size`].
+pub const MAX_BATCH_SIZE: usize = 1_000_000;
+/// The longest accepted [`WalConfig::batch_timeout`]: every commit may wait
+/// this long.
+pub const MAX_BATCH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest accepted [`WalConfig::segment_size`].
+pub const MAX_SEGMENT_SIZE: u64 = 16 << 30;
+
+fn check<T: PartialOrd + std::fmt::Debug>(
+    key: &'static str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    shown: &str,
+) -> Result<()> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(WalError::OutOfRange {
+        key,
+        value: format!("{value:?}"),
+        range: shown.to_owned(),
+    })
 }
 
 #[cfg(test)]

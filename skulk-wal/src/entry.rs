@@ -49,6 +49,13 @@ pub enum WalEntry {
         /// The last LSN made durable elsewhere.
         safe_lsn: Lsn,
     },
+    /// Written only by [`crate::repair`] in place of damaged records it
+    /// could not save: the records from this record's LSN to `last_lsn`
+    /// are lost. Replay skips it; the next record has LSN `last_lsn + 1`.
+    Lost {
+        /// The last LSN lost.
+        last_lsn: Lsn,
+    },
 }
 
 /// Record type bytes (`FORMAT.md`, "Record payloads"). Zero is never valid.
@@ -57,6 +64,7 @@ pub(crate) mod record_type {
     pub const POINTS: u8 = 2;
     pub const DROP_PARTITION: u8 = 3;
     pub const CHECKPOINT: u8 = 4;
+    pub const LOST: u8 = 5;
 }
 
 /// Encoded size of one point in a Points payload.
@@ -78,6 +86,7 @@ impl WalEntry {
             Self::Points(_) => record_type::POINTS,
             Self::DropPartition(_) => record_type::DROP_PARTITION,
             Self::Checkpoint { .. } => record_type::CHECKPOINT,
+            Self::Lost { .. } => record_type::LOST,
         }
     }
 
@@ -117,6 +126,7 @@ impl WalEntry {
                 out.extend_from_slice(&partition.duration_ns().to_le_bytes());
             }
             Self::Checkpoint { safe_lsn } => out.extend_from_slice(&safe_lsn.to_le_bytes()),
+            Self::Lost { last_lsn } => out.extend_from_slice(&last_lsn.to_le_bytes()),
         }
     }
 
@@ -142,6 +152,9 @@ impl WalEntry {
             }
             record_type::CHECKPOINT => Self::Checkpoint {
                 safe_lsn: cur.u64()?,
+            },
+            record_type::LOST => Self::Lost {
+                last_lsn: cur.u64()?,
             },
             _ => return Err(DecodeError::at(0, "unknown record type")),
         };
@@ -231,6 +244,7 @@ mod tests {
                 TimePartition::new(-5, std::time::Duration::from_secs(9)).unwrap(),
             ),
             WalEntry::Checkpoint { safe_lsn: u64::MAX },
+            WalEntry::Lost { last_lsn: 17 },
         ];
         for entry in &entries {
             let back = round_trip(entry);

@@ -55,10 +55,18 @@ pub enum WalError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// A previous sync failed: the log refuses writes until it is reopened,
-    /// which replays what really is on disk.
-    #[error("the WAL is failed after a sync error and refuses writes; reopen it to recover")]
-    Poisoned,
+    /// A previous write or sync failed: the log refuses writes until it is
+    /// reopened, which replays what really is on disk. Keeps the kind of
+    /// the first failure ([`WalError::io_kind`]).
+    #[error(
+        "the WAL is failed after an earlier error ({cause}) and refuses writes; reopen it to recover"
+    )]
+    Poisoned {
+        /// The first failure, as text.
+        cause: String,
+        /// Its I/O error kind, when it was an I/O error.
+        kind: Option<std::io::ErrorKind>,
+    },
     /// Two different series hash to the same id. The point was not logged.
     #[error("series id collision on {id}: {existing} and {new} hash to the same id")]
     SeriesCollision {
@@ -84,6 +92,16 @@ pub enum WalError {
         /// The log directory.
         path: PathBuf,
     },
+    /// A configuration value outside the range it may take.
+    #[error("{key} = {value} is out of range: it must be {range}")]
+    OutOfRange {
+        /// The setting.
+        key: &'static str,
+        /// The value given.
+        value: String,
+        /// What it may be.
+        range: String,
+    },
     /// An argument that cannot be used (a bad configuration, an oversized
     /// record).
     #[error("invalid argument: {0}")]
@@ -94,6 +112,34 @@ pub enum WalError {
 pub type Result<T, E = WalError> = std::result::Result<T, E>;
 
 impl WalError {
+    /// The kind of the I/O error behind this one, also after the log was
+    /// poisoned by it: tells a full disk from a failing one or a missing
+    /// permission.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Self::Io { source, .. } => Some(source.kind()),
+            Self::Poisoned { kind, .. } => *kind,
+            Self::Observer { source, .. } => source
+                .downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
+            _ => None,
+        }
+    }
+
+    /// The error later calls get once this one poisoned the log.
+    pub(crate) fn poisoned(&self) -> Self {
+        match self {
+            Self::Poisoned { cause, kind } => Self::Poisoned {
+                cause: cause.clone(),
+                kind: *kind,
+            },
+            other => Self::Poisoned {
+                cause: other.to_string(),
+                kind: other.io_kind(),
+            },
+        }
+    }
+
     /// Wraps an I/O error with the path it happened on.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

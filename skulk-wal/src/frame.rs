@@ -1,12 +1,17 @@
 //! Record framing (`FORMAT.md`, "Record frame"): length, masked CRC, type,
-//! LSN, payload. What the payload means is `entry.rs`'s business.
+//! LSN, in version 2 the synced-through mark, payload. What the payload
+//! means is `entry.rs`'s business.
 
 use crate::Lsn;
 #[cfg(test)]
 use crate::WalEntry;
+use crate::header::WalVersion;
 
-/// Bytes before the payload: length, CRC, type, LSN.
-pub const FRAME_HEADER_LEN: usize = LEN_AT + 4 + 4 + 1 + 8;
+/// Bytes before the payload in a version-1 segment: length, CRC, type, LSN.
+pub const FRAME_HEADER_LEN_V1: usize = LSN_AT + 8;
+/// Bytes before the payload in a version-2 segment (the version written
+/// today): length, CRC, type, LSN, synced-through mark.
+pub const FRAME_HEADER_LEN: usize = SYNCED_AT + 8;
 /// The largest payload a record may carry (128 MiB).
 pub const MAX_PAYLOAD_LEN: usize = 128 << 20;
 
@@ -14,8 +19,8 @@ const LEN_AT: usize = 0;
 const CRC_AT: usize = LEN_AT + 4;
 const TYPE_AT: usize = CRC_AT + 4;
 const LSN_AT: usize = TYPE_AT + 1;
-const PAYLOAD_AT: usize = LSN_AT + 8;
-const _: () = assert!(PAYLOAD_AT == FRAME_HEADER_LEN);
+const SYNCED_AT: usize = LSN_AT + 8;
+const _: () = assert!(FRAME_HEADER_LEN_V1 == 17 && FRAME_HEADER_LEN == 25);
 
 const MASK_DELTA: u32 = 0xa282_ead8;
 
@@ -25,25 +30,38 @@ pub(crate) fn mask(crc: u32) -> u32 {
     crc.rotate_right(15).wrapping_add(MASK_DELTA)
 }
 
-/// The CRC of a frame: length, type, LSN, payload (the stored CRC field is
-/// skipped).
-fn frame_crc(header: &[u8; FRAME_HEADER_LEN], payload: &[u8]) -> u32 {
+/// Bytes before the payload in a segment of `version`.
+pub(crate) fn header_len(version: WalVersion) -> usize {
+    match version {
+        WalVersion::V1 => FRAME_HEADER_LEN_V1,
+        WalVersion::V2 => FRAME_HEADER_LEN,
+    }
+}
+
+/// The CRC of a frame: every header byte but the stored CRC, then the
+/// payload.
+fn frame_crc(header: &[u8], payload: &[u8]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(header.get(LEN_AT..CRC_AT).unwrap_or_default());
-    hasher.update(header.get(TYPE_AT..PAYLOAD_AT).unwrap_or_default());
+    hasher.update(header.get(TYPE_AT..).unwrap_or_default());
     hasher.update(payload);
     mask(hasher.finalize())
 }
 
-/// Appends the frame of `entry` with `lsn` to `out`. Fails (and leaves
-/// `out` as it was) when the payload is empty or larger than
-/// [`MAX_PAYLOAD_LEN`].
+/// Appends the version-2 frame of `entry` with `lsn` and mark `synced` to
+/// `out`. Fails (and leaves `out` as it was) when the payload is empty or
+/// larger than [`MAX_PAYLOAD_LEN`].
 #[cfg(test)]
-pub(crate) fn encode(out: &mut Vec<u8>, lsn: Lsn, entry: &WalEntry) -> Result<(), &'static str> {
+pub(crate) fn encode(
+    out: &mut Vec<u8>,
+    lsn: Lsn,
+    entry: &WalEntry,
+    synced: u64,
+) -> Result<(), &'static str> {
     let mut payload = Vec::new();
     entry.encode_payload(&mut payload);
     check_payload_len(payload.len())?;
-    encode_parts(out, lsn, entry.record_type(), &payload);
+    encode_parts(out, lsn, entry.record_type(), &payload, synced);
     Ok(())
 }
 
@@ -55,12 +73,15 @@ pub(crate) fn check_payload_len(len: usize) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Appends a frame around an already encoded, length-checked payload.
-pub(crate) fn encode_parts(out: &mut Vec<u8>, lsn: Lsn, kind: u8, payload: &[u8]) {
+/// Appends a version-2 frame around an already encoded, length-checked
+/// payload: `synced` is how many bytes of the segment were durable before
+/// this frame was written (its synced-through mark).
+pub(crate) fn encode_parts(out: &mut Vec<u8>, lsn: Lsn, kind: u8, payload: &[u8], synced: u64) {
     let mut header = [0u8; FRAME_HEADER_LEN];
     put(&mut header, LEN_AT, &(payload.len() as u32).to_le_bytes());
     put(&mut header, TYPE_AT, &[kind]);
     put(&mut header, LSN_AT, &lsn.to_le_bytes());
+    put(&mut header, SYNCED_AT, &synced.to_le_bytes());
     let crc = frame_crc(&header, payload);
     put(&mut header, CRC_AT, &crc.to_le_bytes());
     out.reserve(FRAME_HEADER_LEN + payload.len());
@@ -68,13 +89,13 @@ pub(crate) fn encode_parts(out: &mut Vec<u8>, lsn: Lsn, kind: u8, payload: &[u8]
     out.extend_from_slice(payload);
 }
 
-fn put(header: &mut [u8; FRAME_HEADER_LEN], at: usize, bytes: &[u8]) {
+fn put(header: &mut [u8], at: usize, bytes: &[u8]) {
     if let Some(slot) = header.get_mut(at..at + bytes.len()) {
         slot.copy_from_slice(bytes);
     }
 }
 
-fn field<const N: usize>(header: &[u8; FRAME_HEADER_LEN], at: usize) -> [u8; N] {
+fn field<const N: usize>(header: &[u8], at: usize) -> [u8; N] {
     header
         .get(at..at + N)
         .and_then(|s| s.try_into().ok())
@@ -88,6 +109,9 @@ pub(crate) struct Frame<'a> {
     pub kind: u8,
     /// The LSN stored in the frame.
     pub lsn: Lsn,
+    /// Bytes of the segment durable before the frame was written (0 in
+    /// version 1, which has no mark).
+    pub synced: u64,
     /// The payload.
     pub payload: &'a [u8],
     /// Total encoded length, header included.
@@ -103,14 +127,12 @@ pub(crate) enum FrameError {
     Bad(&'static str),
 }
 
-/// Reads the frame at the start of `bytes`.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
-    let header: [u8; FRAME_HEADER_LEN] = bytes
-        .get(..FRAME_HEADER_LEN)
-        .and_then(|h| h.try_into().ok())
-        .ok_or(FrameError::Incomplete)?;
-    let payload_len = u32::from_le_bytes(field(&header, LEN_AT)) as usize;
-    let kind = field::<1>(&header, TYPE_AT)[0];
+/// Reads the frame at the start of `bytes`, in a segment of `version`.
+pub(crate) fn decode(bytes: &[u8], version: WalVersion) -> Result<Frame<'_>, FrameError> {
+    let len = header_len(version);
+    let header = bytes.get(..len).ok_or(FrameError::Incomplete)?;
+    let payload_len = u32::from_le_bytes(field(header, LEN_AT)) as usize;
+    let kind = field::<1>(header, TYPE_AT)[0];
     if kind == 0 {
         return Err(FrameError::Bad("record type 0 (zero-filled or torn tail)"));
     }
@@ -118,17 +140,21 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
         return Err(FrameError::Bad("record length out of range"));
     }
     let payload = bytes
-        .get(FRAME_HEADER_LEN..FRAME_HEADER_LEN + payload_len)
+        .get(len..len + payload_len)
         .ok_or(FrameError::Incomplete)?;
-    if u32::from_le_bytes(field(&header, CRC_AT)) != frame_crc(&header, payload) {
+    if u32::from_le_bytes(field(header, CRC_AT)) != frame_crc(header, payload) {
         return Err(FrameError::Bad("record CRC mismatch"));
     }
-    let lsn = u64::from_le_bytes(field(&header, LSN_AT));
+    let synced = match version {
+        WalVersion::V1 => 0,
+        WalVersion::V2 => u64::from_le_bytes(field(header, SYNCED_AT)),
+    };
     Ok(Frame {
         kind,
-        lsn,
+        lsn: u64::from_le_bytes(field(header, LSN_AT)),
+        synced,
         payload,
-        len: FRAME_HEADER_LEN + payload_len,
+        len: len + payload_len,
     })
 }
 
@@ -138,24 +164,29 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let mut out = Vec::new();
-        encode(&mut out, 42, &WalEntry::Checkpoint { safe_lsn: 7 }).unwrap();
+        encode(&mut out, 42, &WalEntry::Checkpoint { safe_lsn: 7 }, 1234).unwrap();
         out
     }
 
     #[test]
     fn a_frame_round_trips() {
         let bytes = sample();
-        let frame = decode(&bytes).unwrap();
+        let frame = decode(&bytes, WalVersion::V2).unwrap();
         assert_eq!((frame.kind, frame.lsn, frame.len), (4, 42, bytes.len()));
-        assert_eq!(frame.payload, 7u64.to_le_bytes());
+        assert_eq!(
+            (frame.synced, frame.payload),
+            (1234, &7u64.to_le_bytes()[..])
+        );
     }
 
     #[test]
     fn an_all_zero_frame_is_never_valid() {
-        assert_eq!(
-            decode(&[0; 64]),
-            Err(FrameError::Bad("record type 0 (zero-filled or torn tail)"))
-        );
+        for version in [WalVersion::V1, WalVersion::V2] {
+            assert_eq!(
+                decode(&[0; 64], version),
+                Err(FrameError::Bad("record type 0 (zero-filled or torn tail)"))
+            );
+        }
         // Even with a nonzero type, a zero CRC never matches an empty-ish frame.
         assert_ne!(mask(crc32fast::hash(&[0; 13])), 0);
     }
@@ -165,7 +196,7 @@ mod tests {
         let bytes = sample();
         for len in 0..bytes.len() {
             assert_eq!(
-                decode(&bytes[..len]),
+                decode(&bytes[..len], WalVersion::V2),
                 Err(FrameError::Incomplete),
                 "prefix {len}"
             );
@@ -175,8 +206,31 @@ mod tests {
                 let mut bad = bytes.clone();
                 bad[i] ^= 1 << bit;
                 // A flipped length may make the frame look longer than the input.
-                assert!(decode(&bad).is_err(), "flip byte {i} bit {bit}");
+                assert!(
+                    decode(&bad, WalVersion::V2).is_err(),
+                    "flip byte {i} bit {bit}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn a_version_1_frame_has_no_mark() {
+        // The version-1 layout: the version-2 header without its mark.
+        let mut v1 = vec![8, 0, 0, 0, 0, 0, 0, 0, 4];
+        v1.extend_from_slice(&42u64.to_le_bytes());
+        let payload = 7u64.to_le_bytes();
+        let crc = {
+            let mut h = crc32fast::Hasher::new();
+            h.update(&v1[..4]);
+            h.update(&v1[8..]);
+            h.update(&payload);
+            mask(h.finalize())
+        };
+        v1[4..8].copy_from_slice(&crc.to_le_bytes());
+        v1.extend_from_slice(&payload);
+        let frame = decode(&v1, WalVersion::V1).unwrap();
+        assert_eq!((frame.lsn, frame.synced, frame.len), (42, 0, 25));
+        assert!(decode(&v1, WalVersion::V2).is_err());
     }
 }

@@ -21,11 +21,13 @@ const CRC_AT: usize = 16;
 pub enum WalVersion {
     /// The initial format.
     V1 = 1,
+    /// Every frame carries a synced-through mark.
+    V2 = 2,
 }
 
 impl WalVersion {
     /// The version this build writes (and the newest it reads).
-    pub const CURRENT: WalVersion = WalVersion::V1;
+    pub const CURRENT: WalVersion = WalVersion::V2;
 }
 
 impl TryFrom<u8> for WalVersion {
@@ -34,6 +36,7 @@ impl TryFrom<u8> for WalVersion {
     fn try_from(byte: u8) -> Result<Self, u8> {
         match byte {
             1 => Ok(Self::V1),
+            2 => Ok(Self::V2),
             other => Err(other),
         }
     }
@@ -129,10 +132,11 @@ mod tests {
     #[test]
     fn newer_versions_are_refused() {
         let mut bytes = SegmentHeader::new(1).encode();
-        bytes[VERSION_AT] = 2;
+        bytes[VERSION_AT] = 3;
         let crc = crc32fast::hash(&bytes[..CRC_AT]);
         bytes[CRC_AT..].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(SegmentHeader::decode(&bytes), Err(HeaderError::Version(2)));
+        assert_eq!(SegmentHeader::decode(&bytes), Err(HeaderError::Version(3)));
         assert_eq!(WalVersion::try_from(1), Ok(WalVersion::V1));
+        assert_eq!(WalVersion::try_from(2), Ok(WalVersion::V2));
     }
 }

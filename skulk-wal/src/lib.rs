@@ -27,13 +27,17 @@ mod writer;
 /// and growing by one per record.
 pub type Lsn = u64;
 
-pub use config::{MIN_SEGMENT_SIZE, SyncMode, WalConfig};
+pub use config::{
+    MAX_BATCH_SIZE, MAX_BATCH_TIMEOUT, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE, SyncMode, WalConfig,
+};
 pub use entry::{WalEntry, WalPoint};
 pub use error::{Result, WalError};
-pub use frame::{FRAME_HEADER_LEN, MAX_PAYLOAD_LEN};
+pub use frame::{FRAME_HEADER_LEN, FRAME_HEADER_LEN_V1, MAX_PAYLOAD_LEN};
 pub use header::{SEGMENT_HEADER_LEN, WalVersion};
-pub use recovery::{Recovery, SegmentInfo};
-pub use repair::{RepairCut, RepairReport, repair, repair_in};
+pub use recovery::{Recovery, SegmentInfo, SkippedDamage};
+pub use repair::{
+    DroppedPoints, LostLsns, Repair, RepairReport, RepairedDamage, repair, repair_in,
+};
 pub use storage::LOCK_FILE;
 pub use wal::Wal;
 

@@ -10,7 +10,7 @@ use skulk_format::{SeriesId, SeriesMeta};
 use crate::entry::record_type;
 use crate::frame::{self, FRAME_HEADER_LEN};
 use crate::header::SEGMENT_HEADER_LEN;
-use crate::{Lsn, WalEntry};
+use crate::{Lsn, WalEntry, WalError};
 
 /// Bytes to write: to the current segment, or to a new segment starting
 /// at `new_segment`.
@@ -34,14 +34,20 @@ pub(crate) struct Pending {
     pub records: usize,
     /// A writer is committing a batch.
     pub flushing: bool,
-    /// A sync failed: refuse everything.
-    pub poisoned: bool,
+    /// A write or sync failed: refuse everything with this error.
+    pub poisoned: Option<WalError>,
     /// Every series the log has seen (for collision checks).
     pub series: HashMap<SeriesId, Arc<SeriesMeta>>,
     /// The series the active segment defines.
     active_defs: HashSet<SeriesId>,
     /// Size the active segment will have once `chunks` are written.
-    seg_bytes: u64,
+    pub seg_bytes: u64,
+    /// First LSN of the active segment (as the queue sees it: a roll-over
+    /// queued in `chunks` has already started a new one).
+    pub seg_first: Lsn,
+    /// Bytes of that segment known durable: the synced-through mark of the
+    /// next frame.
+    seg_synced: u64,
     /// The active segment holds a record other than its leading series
     /// definitions.
     seg_has_data: bool,
@@ -51,6 +57,7 @@ pub(crate) struct Pending {
 impl Pending {
     pub(crate) fn new(
         next_lsn: Lsn,
+        seg_first: Lsn,
         seg_bytes: u64,
         seg_has_data: bool,
         series: HashMap<SeriesId, Arc<SeriesMeta>>,
@@ -63,12 +70,23 @@ impl Pending {
             chunks: Vec::new(),
             records: 0,
             flushing: false,
-            poisoned: false,
+            poisoned: None,
             series,
             active_defs,
             seg_bytes,
+            seg_first,
+            // Opening syncs the active segment whole.
+            seg_synced: seg_bytes,
             seg_has_data,
             segment_size,
+        }
+    }
+
+    /// Notes that the segment starting at `first` is durable up to `len`
+    /// bytes (a sync returned).
+    pub(crate) fn note_synced(&mut self, first: Lsn, len: u64) {
+        if first == self.seg_first {
+            self.seg_synced = self.seg_synced.max(len);
         }
     }
 
@@ -90,7 +108,7 @@ impl Pending {
             self.chunks.push(Chunk::default());
         }
         if let Some(chunk) = self.chunks.last_mut() {
-            frame::encode_parts(&mut chunk.bytes, lsn, kind, payload);
+            frame::encode_parts(&mut chunk.bytes, lsn, kind, payload, self.seg_synced);
         }
         self.seg_bytes += (FRAME_HEADER_LEN + payload.len()) as u64;
         self.records += 1;
@@ -103,9 +121,12 @@ impl Pending {
         self.seg_has_data && self.chunks.is_empty() && !self.flushing
     }
 
-    /// Notes that a new, empty segment became the active one.
+    /// Notes that a new, empty segment (its header synced) became the
+    /// active one.
     pub(crate) fn rolled(&mut self) {
+        self.seg_first = self.next_lsn;
         self.seg_bytes = SEGMENT_HEADER_LEN as u64;
+        self.seg_synced = self.seg_bytes;
         self.seg_has_data = false;
         self.active_defs.clear();
     }
@@ -118,9 +139,7 @@ impl Pending {
             new_segment: Some(self.next_lsn),
             bytes: Vec::new(),
         });
-        self.seg_bytes = SEGMENT_HEADER_LEN as u64;
-        self.seg_has_data = false;
-        self.active_defs.clear();
+        self.rolled();
     }
 
     /// Queues an explicit series definition (already registered in

@@ -20,6 +20,26 @@ pub struct SegmentInfo {
     pub first_lsn: Lsn,
     /// Its size in bytes after any torn tail was cut.
     pub len: u64,
+    /// Its format version.
+    pub version: WalVersion,
+}
+
+/// Damaged bytes of a segment that recovery skipped because every record
+/// they held has an LSN the caller said is durable elsewhere (see
+/// [`crate::Wal::open_covered`]): nothing was lost, but the damage is
+/// reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedDamage {
+    /// The segment file.
+    pub segment: PathBuf,
+    /// Where the damaged bytes start.
+    pub offset: u64,
+    /// How many bytes were skipped.
+    pub len: u64,
+    /// The first LSN they held.
+    pub first_lsn: Lsn,
+    /// The last LSN they held (below `first_lsn` when they held none).
+    pub last_lsn: Lsn,
 }
 
 /// The torn tail found at the end of the last segment.
@@ -38,6 +58,7 @@ pub struct Recovery {
     segments: Vec<SegmentInfo>,
     next_lsn: Lsn,
     tail: Option<Tail>,
+    skipped: Vec<SkippedDamage>,
 }
 
 impl Recovery {
@@ -65,6 +86,11 @@ impl Recovery {
     /// The LSN the next appended record gets.
     pub fn next_lsn(&self) -> Lsn {
         self.next_lsn
+    }
+
+    /// Damage skipped because the records it held are durable elsewhere.
+    pub fn skipped(&self) -> &[SkippedDamage] {
+        &self.skipped
     }
 
     /// The segments, oldest first.
@@ -158,20 +184,54 @@ pub(crate) fn list_segments(dir: &LogDir) -> Result<Vec<(Lsn, String)>> {
     Ok(segments)
 }
 
-/// Reads every segment of `dir` without changing anything.
-pub(crate) fn scan_dir(dir: &LogDir) -> Result<Recovery> {
+/// Reads every segment of `dir` without changing anything; damage holding
+/// only records with LSN `<= covered` is skipped (and reported).
+pub(crate) fn scan_dir(dir: &LogDir, covered: Lsn) -> Result<Recovery> {
     let segments = list_segments(dir)?;
     let mut recovery = Recovery {
         records: Vec::new(),
         segments: Vec::new(),
         next_lsn: 1,
         tail: None,
+        skipped: Vec::new(),
     };
     let count = segments.len();
-    for (index, (named_lsn, name)) in segments.into_iter().enumerate() {
+    for (index, (named_lsn, name)) in segments.iter().cloned().enumerate() {
         let path = dir.path().join(&name);
         let bytes = dir.read(&name).map_err(|e| WalError::io(&path, e))?;
-        let seg = segment::scan(&bytes, named_lsn).map_err(|e| header_error(&path, e))?;
+        let seg = match segment::scan(&bytes, named_lsn, covered) {
+            Ok(seg) => seg,
+            Err(e) => {
+                // A segment whose header is damaged: skipped whole when the
+                // next segment shows that everything it held is covered.
+                let next = segments.get(index + 1).map(|(lsn, _)| *lsn);
+                match next.filter(|next| next.saturating_sub(1) <= covered) {
+                    Some(next) => {
+                        recovery.skipped.push(SkippedDamage {
+                            segment: path,
+                            offset: 0,
+                            len: bytes.len() as u64,
+                            first_lsn: named_lsn,
+                            last_lsn: next.saturating_sub(1),
+                        });
+                        recovery.next_lsn = next;
+                        continue;
+                    }
+                    None => return Err(header_error(&path, e)),
+                }
+            }
+        };
+        if index > 0 && seg.first_lsn > recovery.next_lsn && seg.first_lsn - 1 <= covered {
+            // A whole segment is gone, but everything it held is covered.
+            recovery.skipped.push(SkippedDamage {
+                segment: dir.path().join(segment::segment_name(recovery.next_lsn)),
+                offset: 0,
+                len: 0,
+                first_lsn: recovery.next_lsn,
+                last_lsn: seg.first_lsn - 1,
+            });
+            recovery.next_lsn = seg.first_lsn;
+        }
         if index > 0 && seg.first_lsn != recovery.next_lsn {
             let what = "segment does not continue the LSNs of the previous one";
             return Err(WalError::Corrupt {
@@ -206,11 +266,21 @@ fn add_segment(
             torn_bytes: seg.file_len - seg.valid_len,
         });
     }
-    recovery.next_lsn = seg.next_lsn();
+    recovery.next_lsn = seg.next_lsn;
+    recovery
+        .skipped
+        .extend(seg.skipped.iter().map(|s| SkippedDamage {
+            segment: path.clone(),
+            offset: s.offset,
+            len: s.len,
+            first_lsn: s.first_lsn,
+            last_lsn: s.last_lsn,
+        }));
     recovery.segments.push(SegmentInfo {
         name,
         first_lsn: seg.first_lsn,
         len: seg.valid_len,
+        version: seg.version,
     });
     recovery.records.extend(seg.records);
     Ok(())

@@ -1,16 +1,18 @@
 //! One segment file: its name and a scan of its records (`FORMAT.md`,
 //! "Segment" and "Reading: torn tail versus corruption").
 
-use crate::frame::{self, FRAME_HEADER_LEN, FrameError, MAX_PAYLOAD_LEN};
-use crate::header::{HeaderError, SEGMENT_HEADER_LEN, SegmentHeader};
+use crate::frame::{self, FrameError, MAX_PAYLOAD_LEN};
+use crate::header::{HeaderError, SEGMENT_HEADER_LEN, SegmentHeader, WalVersion};
 use crate::{Lsn, WalEntry};
 
 /// Suffix of a segment file name.
 pub(crate) const SEGMENT_SUFFIX: &str = ".wal";
 /// Suffix of a segment being created.
 pub(crate) const TMP_SUFFIX: &str = ".wal.tmp";
-/// Sector size assumed by the torn-write rule.
+/// Sector size assumed by the version-1 torn-write rule.
 const SECTOR: usize = 512;
+/// The highest record type a frame may carry.
+const MAX_KIND: u8 = 5;
 
 /// `<first_lsn as 16 hex digits>.wal`.
 pub(crate) fn segment_name(first_lsn: Lsn) -> String {
@@ -26,41 +28,65 @@ pub(crate) fn parse_segment_name(name: &str) -> Option<Lsn> {
         .flatten()
 }
 
-/// The first bad record of a segment.
+/// The first bad record of a segment that could not be skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Damage {
     /// Where the bad record (or header field) starts.
     pub offset: u64,
     /// What is wrong with it.
     pub what: &'static str,
-    /// True when the damage can be a torn write: no valid record follows
-    /// it, or lost (zeroed) sectors lie between it and the next valid one.
+    /// True when the damage can be a torn write (see `FORMAT.md`).
     pub tearable: bool,
 }
 
-/// What a segment holds, up to its first bad record.
+/// Damaged bytes that were skipped because every record they held is at or
+/// below the LSN the caller said is covered elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    pub offset: u64,
+    pub len: u64,
+    /// The LSNs the skipped bytes held (`first > last` when none).
+    pub first_lsn: Lsn,
+    pub last_lsn: Lsn,
+}
+
+/// What a segment holds, up to its first bad record that could not be
+/// skipped.
 #[derive(Debug)]
 pub(crate) struct ScannedSegment {
     pub first_lsn: Lsn,
+    pub version: WalVersion,
     pub records: Vec<(Lsn, WalEntry)>,
     /// End of the last good record (the header's end when there is none).
     pub valid_len: u64,
     /// The file's size.
     pub file_len: u64,
     pub damage: Option<Damage>,
+    pub skipped: Vec<Skipped>,
+    /// The LSN the next record must carry.
+    pub next_lsn: Lsn,
 }
 
-impl ScannedSegment {
-    /// The LSN the next record must carry.
-    pub(crate) fn next_lsn(&self) -> Lsn {
-        self.records
-            .last()
-            .map_or(self.first_lsn, |(lsn, _)| lsn + 1)
+/// A reader of one segment's frames, for `scan` and `repair`.
+pub(crate) struct Scan<'a> {
+    bytes: &'a [u8],
+    version: WalVersion,
+}
+
+impl<'a> Scan<'a> {
+    /// Reads the frames of `bytes` (a whole segment) as `version` frames.
+    pub(crate) fn new(bytes: &'a [u8], version: WalVersion) -> Self {
+        Self { bytes, version }
     }
 }
 
-/// Scans a segment whose file name says it starts at `named_lsn`.
-pub(crate) fn scan(bytes: &[u8], named_lsn: Lsn) -> Result<ScannedSegment, HeaderError> {
+/// Scans a segment whose file name says it starts at `named_lsn`; damage
+/// holding only records with LSN `<= covered` is skipped.
+pub(crate) fn scan(
+    bytes: &[u8],
+    named_lsn: Lsn,
+    covered: Lsn,
+) -> Result<ScannedSegment, HeaderError> {
     let header = SegmentHeader::decode(bytes)?;
     if header.first_lsn != named_lsn {
         return Err(HeaderError::Corrupt(
@@ -68,75 +94,151 @@ pub(crate) fn scan(bytes: &[u8], named_lsn: Lsn) -> Result<ScannedSegment, Heade
             "segment header and file name disagree on first LSN",
         ));
     }
+    let scan = Scan::new(bytes, header.version);
     let mut seg = ScannedSegment {
         first_lsn: header.first_lsn,
+        version: header.version,
         records: Vec::new(),
         valid_len: SEGMENT_HEADER_LEN as u64,
         file_len: bytes.len() as u64,
         damage: None,
+        skipped: Vec::new(),
+        next_lsn: header.first_lsn,
     };
     let mut pos = SEGMENT_HEADER_LEN;
     while pos < bytes.len() {
-        let rest = bytes.get(pos..).unwrap_or_default();
-        let expected = seg.next_lsn();
-        let what = match frame::decode(rest) {
-            Ok(f) if f.lsn != expected => "record LSN out of sequence",
-            Ok(f) => match WalEntry::decode_payload(f.kind, f.payload) {
-                Ok(entry) => {
-                    seg.records.push((f.lsn, entry));
-                    pos += f.len;
-                    seg.valid_len = pos as u64;
-                    continue;
+        match scan.record_at(pos, seg.next_lsn) {
+            Ok((entry, lsn, len)) => {
+                seg.next_lsn = match &entry {
+                    WalEntry::Lost { last_lsn } => last_lsn.saturating_add(1),
+                    _ => lsn + 1,
+                };
+                seg.records.push((lsn, entry));
+                pos += len;
+                seg.valid_len = pos as u64;
+            }
+            Err(what) => match scan.next_valid_frame(pos + 1, seg.next_lsn) {
+                Some((next, lsn)) if lsn.saturating_sub(1) <= covered => {
+                    seg.skipped.push(Skipped {
+                        offset: pos as u64,
+                        len: (next - pos) as u64,
+                        first_lsn: seg.next_lsn,
+                        last_lsn: lsn.saturating_sub(1),
+                    });
+                    seg.next_lsn = lsn;
+                    pos = next;
                 }
-                Err(e) => e.what,
+                later => {
+                    seg.damage = Some(Damage {
+                        offset: pos as u64,
+                        what,
+                        tearable: scan.tearable(pos, later),
+                    });
+                    break;
+                }
             },
-            Err(FrameError::Incomplete) => "record runs past the end of the segment",
-            Err(FrameError::Bad(what)) => what,
-        };
-        let tearable = tearable(bytes, pos, expected);
-        seg.damage = Some(Damage {
-            offset: pos as u64,
-            what,
-            tearable,
-        });
-        break;
+        }
     }
     Ok(seg)
 }
 
-/// Whether damage at `at` can be a torn write (`FORMAT.md`): no valid
-/// frame follows it, or the bytes up to the next valid frame show a lost
-/// sector (zeros from `at` to the end of its sector, or a whole aligned
-/// zero sector).
-fn tearable(bytes: &[u8], at: usize, expected: Lsn) -> bool {
-    let Some(next) = next_valid_frame(bytes, at + 1, expected) else {
-        return true;
-    };
-    let sector_end = (at / SECTOR + 1) * SECTOR;
-    let lost_lead = sector_end <= next
-        && bytes
-            .get(at..sector_end)
-            .is_some_and(|lead| lead.iter().all(|&b| b == 0));
-    lost_lead || has_zero_sector(bytes, at, next)
-}
+impl Scan<'_> {
+    /// The record at `pos`, which must carry LSN `expected`: (entry, LSN,
+    /// frame length), or what is wrong.
+    pub(crate) fn record_at(
+        &self,
+        pos: usize,
+        expected: Lsn,
+    ) -> Result<(WalEntry, Lsn, usize), &'static str> {
+        let rest = self.bytes.get(pos..).unwrap_or_default();
+        let f = match frame::decode(rest, self.version) {
+            Ok(f) => f,
+            Err(FrameError::Incomplete) => return Err("record runs past the end of the segment"),
+            Err(FrameError::Bad(what)) => return Err(what),
+        };
+        if f.lsn != expected {
+            return Err("record LSN out of sequence");
+        }
+        if f.synced > pos as u64 {
+            return Err("synced-through mark beyond the record's own offset");
+        }
+        let entry = WalEntry::decode_payload(f.kind, f.payload).map_err(|e| e.what)?;
+        if let WalEntry::Lost { last_lsn } = entry
+            && last_lsn < f.lsn
+        {
+            return Err("lost range ends before it starts");
+        }
+        Ok((entry, f.lsn, f.len))
+    }
 
-/// The first offset from `from` on where a frame with a good CRC and an LSN
-/// of at least `min_lsn` starts.
-fn next_valid_frame(bytes: &[u8], from: usize, min_lsn: Lsn) -> Option<usize> {
-    let max_records = (bytes.len() / FRAME_HEADER_LEN) as u64;
-    (from..bytes.len().saturating_sub(FRAME_HEADER_LEN)).find(|&p| {
-        let rest = bytes.get(p..).unwrap_or_default();
-        let plausible = rest.get(8).is_some_and(|&t| (1..=4).contains(&t))
-            && rest
-                .get(..4)
-                .and_then(|b| b.try_into().ok())
-                .map(u32::from_le_bytes)
-                .is_some_and(|len| {
-                    len > 0 && (len as usize) <= MAX_PAYLOAD_LEN.min(rest.len() - FRAME_HEADER_LEN)
-                });
-        plausible
-            && frame::decode(rest).is_ok_and(|f| f.lsn >= min_lsn && f.lsn - min_lsn < max_records)
-    })
+    /// Whether damage at `at` (with the next valid frame at `next`, if any)
+    /// can be a torn write (`FORMAT.md`): nothing valid follows it, or the
+    /// bytes up to the next valid frame look like sectors that never
+    /// reached the disk (zeros) and, in version 2, no later frame says they
+    /// had been synced.
+    pub(crate) fn tearable(&self, at: usize, next: Option<(usize, Lsn)>) -> bool {
+        let Some((next, lsn)) = next else {
+            return true;
+        };
+        let sector_end = (at / SECTOR + 1) * SECTOR;
+        let lost_lead = sector_end <= next
+            && self
+                .bytes
+                .get(at..sector_end)
+                .is_some_and(|lead| lead.iter().all(|&b| b == 0));
+        let lost_sectors = lost_lead || has_zero_sector(self.bytes, at, next);
+        match self.version {
+            WalVersion::V1 => lost_sectors,
+            // A later frame records how far the segment was synced before
+            // it: bytes below that were durable, so damage there is not a
+            // torn write, whatever it looks like.
+            WalVersion::V2 => lost_sectors && self.max_mark_from(next, lsn) <= at as u64,
+        }
+    }
+
+    /// The highest synced-through mark of the valid frames from `from` on
+    /// (the first of which carries LSN `lsn`).
+    fn max_mark_from(&self, from: usize, lsn: Lsn) -> u64 {
+        let mut mark = 0;
+        let mut pos = from;
+        while let Some((at, _)) = self.next_valid_frame(pos, lsn) {
+            let rest = self.bytes.get(at..).unwrap_or_default();
+            let Ok(f) = frame::decode(rest, self.version) else {
+                break;
+            };
+            if f.synced <= at as u64 {
+                mark = mark.max(f.synced);
+            }
+            pos = at + f.len;
+        }
+        mark
+    }
+
+    /// The first offset from `from` on where a frame with a good CRC and an
+    /// LSN of at least `min_lsn` starts, with its LSN.
+    pub(crate) fn next_valid_frame(&self, from: usize, min_lsn: Lsn) -> Option<(usize, Lsn)> {
+        let header = frame::header_len(self.version);
+        let bytes = self.bytes;
+        let max_records = (bytes.len() / header) as u64;
+        (from..bytes.len().saturating_sub(header)).find_map(|p| {
+            let rest = bytes.get(p..).unwrap_or_default();
+            let plausible = rest.get(8).is_some_and(|&t| (1..=MAX_KIND).contains(&t))
+                && rest
+                    .get(..4)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_le_bytes)
+                    .is_some_and(|len| {
+                        len > 0 && (len as usize) <= MAX_PAYLOAD_LEN.min(rest.len() - header)
+                    });
+            if !plausible {
+                return None;
+            }
+            frame::decode(rest, self.version)
+                .ok()
+                .filter(|f| f.lsn >= min_lsn && f.lsn - min_lsn < max_records.max(1) * 2)
+                .map(|f| (p, f.lsn))
+        })
+    }
 }
 
 /// True when a whole aligned sector in `[from, to)` is all zeros.

@@ -97,3 +97,12 @@ fn parent(path: &Path) -> &Path {
 pub(crate) fn missing_dir() -> io::Error {
     io::Error::new(io::ErrorKind::NotFound, "WAL directory not found")
 }
+
+impl LogDir {
+    /// Replaces file `name` with `bytes` atomically: a temporary file,
+    /// fsynced, renamed over it, the folder fsynced.
+    pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        skulk_format::storage::write_atomic(self.storage.as_ref(), &self.file(name), bytes)
+            .map_err(|(_, e)| e)
+    }
+}

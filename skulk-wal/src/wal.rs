@@ -9,7 +9,7 @@ use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
 use skulk_format::{DataPoint, PointLog, SeriesId, SeriesMeta};
 
 use crate::frame;
-use crate::header::SEGMENT_HEADER_LEN;
+use crate::header::{SEGMENT_HEADER_LEN, WalVersion};
 use crate::pending::Pending;
 use crate::recovery::{Recovery, list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, segment_name};
@@ -75,11 +75,22 @@ impl Wal {
 
     /// [`Wal::recover`] on folder `dir` of any [`Storage`].
     pub fn recover_in(storage: Arc<dyn Storage>, dir: impl Into<PathBuf>) -> Result<Recovery> {
+        Self::recover_covered(storage, dir, 0)
+    }
+
+    /// [`Wal::recover_in`], skipping (and reporting, see
+    /// [`Recovery::skipped`]) damage that holds only records with an LSN up
+    /// to `covered_through`: records the caller holds elsewhere.
+    pub fn recover_covered(
+        storage: Arc<dyn Storage>,
+        dir: impl Into<PathBuf>,
+        covered_through: Lsn,
+    ) -> Result<Recovery> {
         let dir = LogDir::new(storage, dir);
         if !dir.exists().map_err(|e| WalError::io(dir.path(), e))? {
             return Err(WalError::io(dir.path(), missing_dir()));
         }
-        scan_dir(&dir)
+        scan_dir(&dir, covered_through)
     }
 
     /// [`Wal::open`] on folder `dir` of any [`Storage`] (created when
@@ -94,6 +105,20 @@ impl Wal {
         dir: impl Into<PathBuf>,
         config: WalConfig,
     ) -> Result<(Wal, Recovery)> {
+        Self::open_covered(storage, dir, config, 0)
+    }
+
+    /// [`Wal::open_in`], skipping (and reporting, see
+    /// [`Recovery::skipped`]) damage that holds only records with an LSN up
+    /// to `covered_through`: records the caller holds elsewhere (the
+    /// engine's safe LSN), so that damage to them is no reason to refuse
+    /// the log or to drop the intact records after it.
+    pub fn open_covered(
+        storage: Arc<dyn Storage>,
+        dir: impl Into<PathBuf>,
+        config: WalConfig,
+        covered_through: Lsn,
+    ) -> Result<(Wal, Recovery)> {
         config.validate()?;
         let dir = LogDir::new(storage, dir);
         dir.create_dir().map_err(|e| WalError::io(dir.path(), e))?;
@@ -102,21 +127,30 @@ impl Wal {
             _ => WalError::io(dir.path(), e),
         })?;
         remove_tmp_files(&dir)?;
-        let recovery = scan_dir(&dir)?;
+        let recovery = scan_dir(&dir, covered_through)?;
         let series = recovery.series()?;
         let mut segments: VecDeque<_> = list_segments(&dir)?.into();
         let (file, seg_bytes) = open_active(&dir, &recovery, &mut segments)?;
         let has_data = seg_bytes > SEGMENT_HEADER_LEN as u64;
+        let seg_first = segments
+            .back()
+            .map_or(recovery.next_lsn(), |(first, _)| *first);
+        let defs = if seg_first == recovery.next_lsn() && !has_data {
+            HashSet::new()
+        } else {
+            active_definitions(&recovery)
+        };
         let pending = Pending::new(
             recovery.next_lsn(),
+            seg_first,
             seg_bytes,
             has_data,
             series,
-            active_definitions(&recovery),
+            defs,
             config.segment_size,
         );
         let wal = Wal {
-            writer: Mutex::new(Writer::new(dir.clone(), file, segments)),
+            writer: Mutex::new(Writer::new(dir.clone(), file, segments, seg_bytes)),
             dir,
             config,
             state: Mutex::new(pending),
@@ -164,6 +198,18 @@ impl Wal {
     /// LSN once durable. Fails on an empty slice or a series id collision
     /// (nothing is logged then).
     pub fn append_points(&self, points: &[DataPoint]) -> Result<Lsn> {
+        self.append_points_then(points, |_| {})
+    }
+
+    /// [`Wal::append_points`], calling `assigned` with the Points record's
+    /// LSN as soon as it is assigned, while no other record can be: callers
+    /// that apply records elsewhere learn their order before waiting for
+    /// durability (and must expect the append to fail after `assigned`).
+    pub fn append_points_then(
+        &self,
+        points: &[DataPoint],
+        assigned: impl FnOnce(Lsn),
+    ) -> Result<Lsn> {
         if points.is_empty() {
             return Err(WalError::InvalidArgument(
                 "append_points needs at least one point".into(),
@@ -190,6 +236,7 @@ impl Wal {
             .map(|p| &p.series)
             .collect();
         let lsn = state.push_points(&metas, &payload);
+        assigned(lsn);
         self.wait_durable(state, lsn)
     }
 
@@ -197,15 +244,19 @@ impl Wal {
     /// poisons the log.
     pub fn sync(&self) -> Result<()> {
         drop(self.lock_live()?);
-        let result = lock(&self.writer).sync(crate::SyncMode::Fsync);
-        if result.is_err() {
-            self.poison();
+        let (result, (first, len)) = {
+            let mut writer = lock(&self.writer);
+            (writer.sync(crate::SyncMode::Fsync), writer.position())
+        };
+        match &result {
+            Ok(()) => lock(&self.state).note_synced(first, len),
+            Err(e) => self.poison(e),
         }
         result
     }
 
-    fn poison(&self) {
-        lock(&self.state).poisoned = true;
+    fn poison(&self, cause: &WalError) {
+        lock(&self.state).poisoned.get_or_insert(cause.poisoned());
         self.done.notify_all();
     }
 
@@ -224,7 +275,7 @@ impl Wal {
             return Ok(0);
         }
         if let Err(e) = writer.sync(crate::SyncMode::Fsync) {
-            self.poison();
+            self.poison(&e);
             return Err(e);
         }
         writer.truncate_through(safe_lsn)
@@ -256,7 +307,7 @@ impl Wal {
                 Ok(Some(first))
             }
             Err(e) => {
-                state.poisoned = true;
+                state.poisoned.get_or_insert(e.poisoned());
                 drop(state);
                 self.done.notify_all();
                 Err(e)
@@ -277,15 +328,14 @@ impl Wal {
     /// True once a sync or write failed: every append fails until the log
     /// is reopened.
     pub fn is_poisoned(&self) -> bool {
-        lock(&self.state).poisoned
+        lock(&self.state).poisoned.is_some()
     }
 
     fn lock_live(&self) -> Result<MutexGuard<'_, Pending>> {
         let state = lock(&self.state);
-        if state.poisoned {
-            Err(WalError::Poisoned)
-        } else {
-            Ok(state)
+        match &state.poisoned {
+            Some(cause) => Err(cause.poisoned()),
+            None => Ok(state),
         }
     }
 
@@ -299,8 +349,8 @@ impl Wal {
             if state.durable_lsn >= lsn {
                 return Ok(lsn);
             }
-            if state.poisoned {
-                return Err(WalError::Poisoned);
+            if let Some(cause) = &state.poisoned {
+                return Err(cause.poisoned());
             }
             if state.flushing {
                 state = self
@@ -317,7 +367,7 @@ impl Wal {
 
     /// Writes (and syncs) every pending record as one batch. On failure the
     /// log is poisoned and the error returned to this writer; the others
-    /// waiting on the batch get [`WalError::Poisoned`].
+    /// waiting on the batch get [`WalError::Poisoned`] (with its kind).
     fn commit_batch<'a>(
         &'a self,
         mut state: MutexGuard<'a, Pending>,
@@ -327,13 +377,21 @@ impl Wal {
         let chunks = std::mem::take(&mut state.chunks);
         state.records = 0;
         let target = state.next_lsn - 1;
+        let (first, len) = (state.seg_first, state.seg_bytes);
         drop(state);
         let result = lock(&self.writer).commit(chunks, self.config.sync_mode);
         let mut state = lock(&self.state);
         state.flushing = false;
         match &result {
-            Ok(()) => state.durable_lsn = state.durable_lsn.max(target),
-            Err(_) => state.poisoned = true,
+            Ok(()) => {
+                state.durable_lsn = state.durable_lsn.max(target);
+                if self.config.sync_mode != crate::SyncMode::None {
+                    state.note_synced(first, len);
+                }
+            }
+            Err(e) => {
+                state.poisoned.get_or_insert(e.poisoned());
+            }
         }
         self.done.notify_all();
         (state, result)
@@ -398,19 +456,44 @@ fn open_active(
     recovery: &Recovery,
     segments: &mut VecDeque<(Lsn, String)>,
 ) -> Result<(Box<dyn WritableFile>, u64)> {
-    let Some((_, name)) = segments.back() else {
+    let current = recovery
+        .segments()
+        .last()
+        .filter(|s| s.version == WalVersion::CURRENT);
+    let Some(active) = current else {
+        // No segment, or one of an older version (records of this version
+        // go into a segment of this version): start a new one.
+        if let Some((_, name)) = segments.back() {
+            cut_tail(dir, name, recovery)?;
+        }
         let first = recovery.next_lsn();
         segments.push_back((first, segment_name(first)));
         return Ok((create_segment(dir, first)?, SEGMENT_HEADER_LEN as u64));
     };
+    let name = &active.name;
     let path = dir.path().join(name);
     let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
     if let Some(tail) = recovery.tail() {
         file.set_len(tail.valid_len)
             .map_err(|e| WalError::io(&path, e))?;
-        file.sync(false).map_err(|e| WalError::io(&path, e))?;
     }
-    Ok((file, recovery.segments().last().map_or(0, |s| s.len)))
+    // Synced whole, so that the next frame's synced-through mark covers
+    // every record already in it.
+    file.sync(false).map_err(|e| WalError::io(&path, e))?;
+    Ok((file, active.len))
+}
+
+/// Cuts the torn tail off segment `name` of an older version that stays as
+/// it is otherwise.
+fn cut_tail(dir: &LogDir, name: &str, recovery: &Recovery) -> Result<()> {
+    let Some(tail) = recovery.tail() else {
+        return Ok(());
+    };
+    let path = dir.path().join(name);
+    let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
+    file.set_len(tail.valid_len)
+        .map_err(|e| WalError::io(&path, e))?;
+    file.sync(false).map_err(|e| WalError::io(&path, e))
 }
 
 /// The series the active (last) segment defines.

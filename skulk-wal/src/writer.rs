@@ -22,6 +22,8 @@ pub(crate) struct Writer {
     segments: VecDeque<(Lsn, String)>,
     /// Told about each segment a roll-over creates.
     pub observer: Option<Arc<dyn SegmentObserver>>,
+    /// Bytes written to the active segment.
+    len: u64,
 }
 
 impl Writer {
@@ -29,13 +31,21 @@ impl Writer {
         dir: LogDir,
         file: Box<dyn WritableFile>,
         segments: VecDeque<(Lsn, String)>,
+        len: u64,
     ) -> Self {
         Self {
             dir,
             file,
             segments,
             observer: None,
+            len,
         }
+    }
+
+    /// The active segment: its first LSN and the bytes written to it.
+    pub(crate) fn position(&self) -> (Lsn, u64) {
+        let first = self.segments.back().map_or(0, |(first, _)| *first);
+        (first, self.len)
     }
 
     fn active_path(&self) -> PathBuf {
@@ -56,6 +66,7 @@ impl Writer {
                 self.file
                     .append(&chunk.bytes)
                     .map_err(|e| WalError::io(path, e))?;
+                self.len += chunk.bytes.len() as u64;
             }
         }
         self.sync(mode)
@@ -90,6 +101,7 @@ impl Writer {
             .sync(false)
             .map_err(|e| WalError::io(self.active_path(), e))?;
         self.file = create_segment(&self.dir, first_lsn)?;
+        self.len = crate::header::SEGMENT_HEADER_LEN as u64;
         self.segments
             .push_back((first_lsn, segment_name(first_lsn)));
         Ok(())

@@ -126,7 +126,7 @@ fn repair_wal(
     match result {
         Ok(report) => {
             print_wal_report(&report, wal, dry, out)?;
-            Ok(report.cut.is_some() || report.torn_bytes > 0)
+            Ok(!report.is_clean())
         }
         Err(e @ skulk_wal::WalError::Io { .. }) => Err(e.into()),
         Err(e) => {
@@ -144,26 +144,38 @@ fn print_wal_report(r: &RepairReport, wal: &Path, dry: bool, out: &mut dyn Write
     } else {
         ("cut", "kept")
     };
-    if r.cut.is_none() && r.torn_bytes == 0 {
-        return say(out, "WAL: no corruption, nothing to cut");
+    if r.is_clean() {
+        return say(out, "WAL: no corruption, nothing to repair");
     }
-    if let Some(c) = &r.cut {
+    for d in &r.damage {
+        let lost = match d.lost {
+            skulk_wal::LostLsns::Nothing => "no record lost".to_owned(),
+            skulk_wal::LostLsns::Range { first, last } if d.covered => {
+                format!("records {first}..={last}, all already in TSM files")
+            }
+            skulk_wal::LostLsns::Range { first, last } => {
+                format!("records {first}..={last} LOST")
+            }
+        };
         say(
             out,
             &format!(
-                "WAL: corrupt record in {} at byte {} ({}): {cut} the log there",
-                c.segment.display(),
-                c.offset,
-                c.what
+                "WAL: {} damaged bytes in {} at byte {} ({}): {lost}",
+                d.len,
+                d.segment.display(),
+                d.offset,
+                d.what
             ),
         )?;
+    }
+    for d in &r.dropped_points {
         say(
             out,
             &format!(
-                "WAL: dropped {} from there on ({} readable record(s) in removed segments; \
-                 records after the cut in its own segment cannot be counted)",
-                human_bytes(r.dropped_bytes),
-                thousands(r.dropped_records as u64),
+                "WAL: record {}: {} point(s) of series {:016x} LOST (its definition was damaged)",
+                d.lsn,
+                thousands(d.points),
+                d.series.0
             ),
         )?;
     }
@@ -171,9 +183,16 @@ fn print_wal_report(r: &RepairReport, wal: &Path, dry: bool, out: &mut dyn Write
         say(
             out,
             &format!(
-                "WAL: torn tail of {} byte(s) at the end of the log: {cut} (as opening would)",
-                r.torn_bytes
+                "WAL: torn tail of {} at the end of the log: {cut} (as opening would)",
+                human_bytes(r.torn_bytes)
             ),
+        )?;
+    }
+    if !r.rewritten_segments.is_empty() {
+        let verb = if dry { "would rewrite" } else { "rewrote" };
+        say(
+            out,
+            &format!("WAL: {verb} segment(s) {}", r.rewritten_segments.join(", ")),
         )?;
     }
     if !r.removed_segments.is_empty() {

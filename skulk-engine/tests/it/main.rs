@@ -6,6 +6,7 @@ mod config;
 mod corruption;
 mod crash;
 mod e2e;
+mod failure;
 mod labels;
 mod lifecycle;
 mod manifest;

@@ -52,6 +52,7 @@ pub(super) const CRASH_WITH_WAL_TAIL_V2_FILES: &[&str] = &[
     "tsm/0000000000000008-0000000000000008.tsm",
     "tsm/0000000000000009-0000000000000009.tsm",
     "wal/000000000000000d.wal",
+    "wal/0000000000000013.wal",
 ];
 
 /// Every file of `interrupted_cleanup`, layout 2.
@@ -64,6 +65,7 @@ pub(super) const INTERRUPTED_CLEANUP_V2_FILES: &[&str] = &[
     "tsm/000000000000000a-000000000000000a.tsm",
     "tsm/000000000000000b-000000000000000b.tsm.tmp",
     "wal/000000000000000d.wal",
+    "wal/0000000000000013.wal",
 ];
 
 /// What opening `crash_with_wal_tail` of layout 2 must report.
@@ -73,12 +75,16 @@ pub(super) const INTERRUPTED_CLEANUP_V2_FILES: &[&str] = &[
 ///   227 bytes): the bytes of layout 1's files, under new generations.
 /// * Safe LSN 12: each flush rolled the WAL over to an empty segment once
 ///   every record was in files, so the last flush left segment 13 (`0xd`)
-///   alone, and every earlier segment was removed.
-/// * Replayed: records 13 to 20, the same eight records (seven points, the
-///   drop of Pm1) as in layout 1.
+///   alone, and every earlier segment was removed. The writes after it
+///   filled that segment, so the last two records went to segment 19
+///   (`0x13`).
+/// * Replayed: records 13 to 21, the eight records (seven points, the drop
+///   of Pm1) of layout 1 and the definition of mem again in segment 0x13.
 pub(super) fn crash_with_wal_tail_v2_recovery() -> RecoveryStats {
     RecoveryStats {
         safe_lsn: 12,
+        // Segment 0x13 defines mem again before its point.
+        wal_records_replayed: 9,
         upgraded: false,
         ..crash_with_wal_tail_recovery()
     }
@@ -87,12 +93,13 @@ pub(super) fn crash_with_wal_tail_v2_recovery() -> RecoveryStats {
 /// What opening `interrupted_cleanup` of layout 2 must report: as for
 /// `crash_with_wal_tail`, but with two leftovers removed (the file of
 /// generation 10, which the manifest had not reached, and the `.tmp`), the
-/// stray `2-2` reported and left alone, and the torn last record cut (64 bytes), one
+/// stray `2-2` reported and left alone, and the torn last record cut (72 bytes: the
+/// version-2 frame header is 8 bytes longer), one
 /// record and two points fewer replayed.
 pub(super) fn interrupted_cleanup_v2_recovery() -> RecoveryStats {
     RecoveryStats {
         leftovers_removed: 2,
-        wal_records_replayed: 7,
+        wal_records_replayed: 8,
         wal_points_replayed: 5,
         torn_bytes: (skulk_wal::FRAME_HEADER_LEN + 4 + 2 * 24 - TORN_CUT) as u64,
         stray_files: vec!["tsm/0000000000000002-0000000000000002.tsm".into()],
@@ -202,6 +209,7 @@ pub(super) fn crash_with_wal_tail_recovery() -> RecoveryStats {
         duration: Duration::ZERO,
         upgraded: true,
         stray_files: Vec::new(),
+        wal_damage_skipped: Vec::new(),
     }
 }
 
@@ -280,7 +288,7 @@ pub(super) fn interrupted_cleanup_recovery() -> RecoveryStats {
         leftovers_removed: 2,
         wal_records_replayed: 7,
         wal_points_replayed: 5,
-        torn_bytes: (skulk_wal::FRAME_HEADER_LEN + 4 + 2 * 24 - TORN_CUT) as u64,
+        torn_bytes: (skulk_wal::FRAME_HEADER_LEN_V1 + 4 + 2 * 24 - TORN_CUT) as u64,
         ..crash_with_wal_tail_recovery()
     }
 }

@@ -303,6 +303,7 @@ pub fn engine_config(data: &[u8]) {
             }
         }
         Err(EngineError::Config(_) | EngineError::InvalidArgument(_)) => {}
+        Err(EngineError::OutOfRange { .. }) => {}
         Err(EngineError::Wal(skulk_wal::WalError::InvalidArgument(_))) => {}
         Err(other) => panic!("unexpected error kind: {other}"),
     }

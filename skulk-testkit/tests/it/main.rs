@@ -3,6 +3,7 @@
 mod codec_golden;
 #[cfg(feature = "engine")]
 mod crash_harness;
+mod dir_sweep;
 #[cfg(feature = "engine")]
 mod engine;
 #[cfg(feature = "engine")]

@@ -1,9 +1,13 @@
 //! Opening refuses corruption and changes nothing; `repair` copies the
-//! originals aside, cuts at the corruption and reports what it dropped.
+//! originals aside, keeps every record that checks out, puts a Lost record
+//! in place of what the damage swallowed and reports it.
 
 use std::fs;
 
-use skulk_wal::{SyncMode, Wal, WalEntry, WalError, repair};
+use std::sync::Arc;
+
+use skulk_format::storage::FsStorage;
+use skulk_wal::{Repair, RepairReport, SyncMode, Wal, WalEntry, WalError, repair};
 
 use crate::common::{self, Rng, assert_prefix};
 
@@ -29,7 +33,7 @@ fn segment_files(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
-fn corruption_fails_open_untouched_and_repair_cuts_there() {
+fn corruption_fails_open_untouched_and_repair_keeps_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let records = build(dir.path());
     let names = segment_files(dir.path());
@@ -61,56 +65,77 @@ fn corruption_fails_open_untouched_and_repair_cuts_there() {
     assert_eq!(segment_files(dir.path()), names);
 
     let report = repair(dir.path()).unwrap();
-    let cut = report.cut.clone().unwrap();
-    assert!(cut.segment.ends_with(victim));
-    assert_eq!(cut.offset, *offset);
-    assert_eq!(report.removed_segments.len(), names.len() - 2);
-    assert!(report.dropped_records > 0 && report.dropped_bytes > 0);
-    assert_eq!(report.backups.len(), names.len() - 1);
-    // The backups hold the (damaged) originals, byte for byte.
+    assert_eq!(report.damage.len(), 1, "{report:?}");
+    let damage = &report.damage[0];
+    assert!(damage.segment.ends_with(victim));
+    assert_eq!(damage.offset, *offset);
+    assert!(!damage.covered);
+    assert_eq!(report.lost_lsns().len(), 1);
+    assert_eq!(report.rewritten_segments, vec![victim.clone()]);
+    assert!(report.removed_segments.is_empty());
+    assert_eq!(report.backups.len(), 1);
+    // The backup holds the (damaged) original, byte for byte.
     let backup = dir.path().join(&report.backups[0]);
     assert_eq!(fs::read(backup).unwrap(), bytes);
 
     let (wal, recovery) = Wal::open(dir.path(), common::config(SyncMode::Fsync)).unwrap();
-    assert_prefix(recovery.records(), &records);
+    assert_repaired(&records, recovery.records(), &report);
     assert_eq!(recovery.next_lsn(), report.next_lsn);
-    assert!(recovery.records().len() < records.len());
+    assert_eq!(recovery.next_lsn(), records.last().unwrap().0 + 1);
     recovery.data_points().unwrap();
-    // Opening re-defined the series whose definitions were cut away.
     let lsn = wal.append(&WalEntry::Checkpoint { safe_lsn: 0 }).unwrap();
-    assert!(lsn >= report.next_lsn);
+    assert_eq!(lsn, report.next_lsn);
     drop(wal);
     wal_truncated_resolves(dir.path());
 }
 
 #[test]
-fn repair_of_a_clean_or_torn_log() {
+fn every_single_byte_flip_is_repaired_without_losing_other_records() {
     let dir = tempfile::tempdir().unwrap();
     let records = build(dir.path());
-    let report = repair(dir.path()).unwrap();
-    assert_eq!(report.cut, None);
-    assert_eq!(report.torn_bytes, 0);
-    assert!(report.backups.is_empty());
-
-    let last = dir.path().join(segment_files(dir.path()).last().unwrap());
-    let len = fs::metadata(&last).unwrap().len();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&last)
-        .unwrap()
-        .set_len(len - 3)
-        .unwrap();
-    let report = repair(dir.path()).unwrap();
-    assert!(report.torn_bytes > 0);
-    assert_eq!(report.backups.len(), 1);
-    let recovery = Wal::recover(dir.path()).unwrap();
-    assert_eq!(recovery.torn_bytes(), 0);
-    assert_prefix(recovery.records(), &records);
-    assert_eq!(recovery.records().len(), records.len() - 1);
+    let names = segment_files(dir.path());
+    let victim = dir.path().join(&names[1]);
+    let original = fs::read(&victim).unwrap();
+    let mut rng = Rng::new(11);
+    for _ in 0..40 {
+        let at = rng.below(original.len() as u64) as usize;
+        let mut bytes = original.clone();
+        bytes[at] ^= 1 << rng.below(8);
+        fs::write(&victim, &bytes).unwrap();
+        let report = repair(dir.path()).unwrap();
+        let recovery = Wal::recover(dir.path()).unwrap();
+        assert_repaired(&records, recovery.records(), &report);
+        recovery.data_points().unwrap();
+        for backup in &report.backups {
+            fs::remove_file(dir.path().join(backup)).unwrap();
+        }
+    }
+    fs::write(&victim, &original).unwrap();
+    assert!(repair(dir.path()).unwrap().is_clean());
 }
 
 #[test]
-fn a_bad_header_removes_the_segment() {
+fn a_lost_segment_becomes_a_lost_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = build(dir.path());
+    let names = segment_files(dir.path());
+    fs::remove_file(dir.path().join(&names[2])).unwrap();
+    assert!(matches!(
+        Wal::recover(dir.path()),
+        Err(WalError::Corrupt { .. })
+    ));
+    let report = repair(dir.path()).unwrap();
+    let first = u64::from_str_radix(&names[2][..16], 16).unwrap();
+    let next = u64::from_str_radix(&names[3][..16], 16).unwrap();
+    assert_eq!(report.lost_lsns(), vec![(first, next - 1)]);
+    assert_eq!(report.rewritten_segments, vec![names[1].clone()]);
+    let recovery = Wal::recover(dir.path()).unwrap();
+    assert_repaired(&records, recovery.records(), &report);
+    recovery.data_points().unwrap();
+}
+
+#[test]
+fn a_bad_header_is_rewritten_and_its_records_kept() {
     let dir = tempfile::tempdir().unwrap();
     let records = build(dir.path());
     let names = segment_files(dir.path());
@@ -123,9 +148,105 @@ fn a_bad_header_removes_the_segment() {
         Err(WalError::Corrupt { offset: 0, .. })
     ));
     let report = repair(dir.path()).unwrap();
-    assert_eq!(report.removed_segments.len(), names.len() - 2);
-    assert_eq!(segment_files(dir.path()), names[..2].to_vec());
-    assert_prefix(Wal::recover(dir.path()).unwrap().records(), &records);
+    assert!(report.lost_lsns().is_empty(), "{report:?}");
+    assert!(!report.lost_data());
+    assert_eq!(report.damage.len(), 1);
+    assert_eq!(segment_files(dir.path()), names);
+    let recovery = Wal::recover(dir.path()).unwrap();
+    assert_eq!(recovery.records().len(), records.len());
+    assert_prefix(recovery.records(), &records);
+}
+
+#[test]
+fn covered_damage_is_skipped_by_open_and_reported_as_covered_by_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = build(dir.path());
+    let names = segment_files(dir.path());
+    let covered = u64::from_str_radix(&names[2][..16], 16).unwrap() - 1;
+    let path = dir.path().join(&names[1]);
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[60] ^= 0x20;
+    fs::write(&path, &bytes).unwrap();
+
+    let storage = Arc::new(FsStorage::new(dir.path()));
+    let recovery = Wal::recover_covered(storage.clone(), "", covered).unwrap();
+    let skipped = recovery.skipped();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0].segment.ends_with(&names[1]));
+    assert!(skipped[0].last_lsn <= covered);
+    // The control: one LSN less covered, and the damage is refused.
+    let less = skipped[0].last_lsn - 1;
+    assert!(matches!(
+        Wal::recover_covered(storage.clone(), "", less),
+        Err(WalError::Corrupt { .. })
+    ));
+    // Every record outside the skipped bytes is there.
+    let kept: Vec<_> = records
+        .iter()
+        .filter(|(lsn, _)| *lsn < skipped[0].first_lsn || *lsn > skipped[0].last_lsn)
+        .cloned()
+        .collect();
+    assert_eq!(recovery.records().len(), kept.len());
+    assert_eq!(recovery.next_lsn(), records.last().unwrap().0 + 1);
+
+    let report = Repair::new(storage, "").covered(covered).run().unwrap();
+    assert_eq!(report.damage.len(), 1);
+    assert!(report.damage[0].covered);
+    assert!(!report.lost_data());
+    assert!(report.lost_lsns().is_empty());
+}
+
+#[test]
+fn repair_refuses_a_log_that_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, _) = Wal::open(dir.path(), common::config(SyncMode::Fsync)).unwrap();
+    assert!(matches!(repair(dir.path()), Err(WalError::Io { .. })));
+    drop(wal);
+    assert!(repair(dir.path()).unwrap().is_clean());
+}
+
+/// Checks a repaired log against what was written: every record outside
+/// the lost ranges is there, bit for bit, but for the points the report
+/// says were dropped; each lost range is one Lost record.
+fn assert_repaired(written: &[(u64, WalEntry)], got: &[(u64, WalEntry)], report: &RepairReport) {
+    let lost = report.lost_lsns();
+    let in_lost = |lsn: u64| lost.iter().any(|&(a, b)| (a..=b).contains(&lsn));
+    let got: std::collections::HashMap<u64, &WalEntry> = got.iter().map(|(l, e)| (*l, e)).collect();
+    for &(first, last) in &lost {
+        assert_eq!(got.get(&first), Some(&&WalEntry::Lost { last_lsn: last }));
+    }
+    for (lsn, entry) in written.iter().filter(|(lsn, _)| !in_lost(*lsn)) {
+        let found = got
+            .get(lsn)
+            .unwrap_or_else(|| panic!("record {lsn} missing"));
+        let dropped: Vec<_> = report
+            .dropped_points
+            .iter()
+            .filter(|d| d.lsn == *lsn)
+            .collect();
+        match (entry, found) {
+            (WalEntry::Points(want), WalEntry::Points(have)) => {
+                let kept: Vec<_> = want
+                    .iter()
+                    .filter(|p| dropped.iter().all(|d| d.series != p.series_id))
+                    .collect();
+                assert_eq!(kept.len(), have.len(), "record {lsn}");
+                assert!(kept.iter().zip(have.iter()).all(|(a, b)| a.bit_eq(b)));
+                let gone: u64 = dropped.iter().map(|d| d.points).sum();
+                assert_eq!(gone as usize, want.len() - have.len());
+            }
+            (WalEntry::Points(want), WalEntry::Lost { last_lsn }) => {
+                assert_eq!(last_lsn, lsn);
+                let gone: u64 = dropped.iter().map(|d| d.points).sum();
+                assert_eq!(gone as usize, want.len(), "record {lsn}");
+            }
+            _ => assert_eq!(entry, *found, "record {lsn}"),
+        }
+    }
+    assert_eq!(
+        got.len(),
+        written.len() - lost.iter().map(|(a, b)| b - a).sum::<u64>() as usize
+    );
 }
 
 /// After dropping every segment but the active one, points still resolve.
@@ -146,13 +267,13 @@ fn a_newer_format_version_is_refused_not_repaired() {
     let names = segment_files(dir.path());
     let path = dir.path().join(&names[0]);
     let mut bytes = fs::read(&path).unwrap();
-    bytes[4] = 2;
+    bytes[4] = 3;
     let crc = crc32_ieee(&bytes[..16]);
     bytes[16..20].copy_from_slice(&crc.to_le_bytes());
     fs::write(&path, &bytes).unwrap();
     let err = Wal::recover(dir.path()).unwrap_err();
     assert!(
-        matches!(&err, WalError::UnsupportedVersion { found: 2, supported: 1, segment } if segment.ends_with(&names[0])),
+        matches!(&err, WalError::UnsupportedVersion { found: 3, supported: 2, segment } if segment.ends_with(&names[0])),
         "{err:?}"
     );
     assert!(matches!(

@@ -75,17 +75,26 @@ fn every_failure_in(step: fn(&Engine) -> skulk_engine::Result<()>, ops: OpSet) {
             let engine = prepare(&disk, &mut acked);
             disk.arm(Fault::once(ops, nth, error));
             let failed = step(&engine);
-            assert!(failed.is_err(), "{ops:?} #{nth}: the step must fail");
+            let FaultError::Os(code) = error else {
+                unreachable!()
+            };
+            let kind = std::io::Error::from_raw_os_error(code).kind();
+            let failed = failed.expect_err("the step must fail");
+            assert_eq!(failed.io_kind(), Some(kind), "{ops:?} #{nth}: {failed}");
             assert!(
                 engine.stats().failed,
                 "{ops:?} #{nth}: engine still writable"
             );
             disk.clear_faults();
-            assert!(matches!(
-                engine.write_batch(&batch(900)),
-                Err(EngineError::Failed(_))
-            ));
-            assert!(matches!(engine.flush(), Err(EngineError::Failed(_))));
+            // Every later call keeps the kind (and the path) of the failure.
+            for later in [
+                engine.write_batch(&batch(900)).unwrap_err(),
+                engine.flush().unwrap_err(),
+            ] {
+                assert!(matches!(later, EngineError::Failed(_)), "{later:?}");
+                assert_eq!(later.io_kind(), Some(kind), "{ops:?} #{nth}: {later}");
+                assert_eq!(later.path(), failed.path(), "{ops:?} #{nth}: {later}");
+            }
             assert_eq!(&read_engine(&engine).unwrap(), acked.snapshot());
             drop(engine);
             let engine = open(&disk);

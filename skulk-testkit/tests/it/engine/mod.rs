@@ -3,5 +3,6 @@
 //! and failing operations.
 
 mod faults;
+mod fuse;
 mod power;
 mod read_only;

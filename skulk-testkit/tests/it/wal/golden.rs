@@ -1,16 +1,16 @@
-//! Golden WAL segments of format version 1 (`skulk-testkit/vectors/wal/v1`,
-//! see the README there). Written once with `SKULK_WRITE_GOLDEN=1 cargo test
-//! -p skulk-wal --test it golden` (which only creates a missing case),
+//! Golden WAL segments (`skulk-testkit/vectors/wal/v<version>`, see the
+//! READMEs there). Written once with `SKULK_WRITE_GOLDEN=1 cargo test -p
+//! skulk-testkit --test it golden` (which only creates a missing case),
 //! never regenerated.
 //!
-//! * `clean` and `torn` were written by the first writer, which began every
-//!   segment with a definition of every series the log knew. Today's writer
-//!   places definitions differently, so these are read-compatibility cases:
-//!   today's reader must still decode them to their records.
-//! * `clean_lazy_defs` was written by today's writer (each segment defines
-//!   only the series it uses, just before their first points there). It is
-//!   read back like the others, and a fresh write of the same log must
-//!   reproduce every one of its files byte for byte.
+//! * Version 1 (`v1/`): `clean` and `torn` were written by the first writer,
+//!   which began every segment with a definition of every series the log
+//!   knew; `clean_lazy_defs` by the writer that defines in each segment
+//!   only the series it uses. Today's writer writes version 2, so all three
+//!   are read-compatibility cases: today's reader must still decode them.
+//! * Version 2 (`v2/`): `clean` was written by today's writer; it reads back
+//!   and a fresh write of the same log reproduces every file byte for byte.
+//!   `torn` is `clean` with the last 5 bytes cut.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -26,6 +26,10 @@ const TORN_CUT: u64 = 5;
 const CLEAN_RECORDS: &str = "1:def 2:def 3:points 4:points 5:points 6:def 7:def 8:def 9:def \
     10:points 11:def 12:def 13:def 14:def 15:points 16:drop 17:checkpoint";
 
+/// The records of the version-2 `clean` case, as `lsn:kind`.
+const V2_RECORDS: &str = "1:def 2:def 3:points 4:points 5:points 6:def 7:points 8:def 9:points \
+    10:drop 11:checkpoint";
+
 /// The records of the `clean_lazy_defs` case, as `lsn:kind`.
 const LAZY_RECORDS: &str = "1:def 2:def 3:points 4:points 5:points 6:def 7:points 8:def 9:points \
     10:drop 11:checkpoint";
@@ -40,20 +44,23 @@ fn kind(entry: &WalEntry) -> &'static str {
     }
 }
 
+/// Every append synced, so that each frame's synced-through mark is its
+/// own offset.
 fn config() -> WalConfig {
     WalConfig {
-        sync_mode: SyncMode::None,
+        sync_mode: SyncMode::Fsync,
         segment_size: 512,
         ..WalConfig::default()
     }
 }
 
-/// The golden case called `name` (listed in `skulk_testkit::wal_suite`).
-fn case(name: &str) -> GoldenWal {
+/// The golden case called `name` of format `version` (listed in
+/// `skulk_testkit::wal_suite`).
+fn case(name: &str, version: u8) -> GoldenWal {
     golden_wal_logs()
         .into_iter()
-        .find(|g| g.case == name)
-        .unwrap_or_else(|| panic!("no golden WAL case {name}"))
+        .find(|g| g.case == name && g.version == version)
+        .unwrap_or_else(|| panic!("no golden WAL case v{version}/{name}"))
 }
 
 /// Writes the golden log: its batches, then its drops, then its
@@ -83,22 +90,31 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Writes a case once: never touches an existing file.
-fn write_once(case: &Path) {
-    if !files_in(case).is_empty() {
-        return;
+/// Writes the version-2 cases once: never touches an existing file.
+fn write_once(clean: &Path, torn: &Path) {
+    for dir in [clean, torn] {
+        if !files_in(dir).is_empty() {
+            return;
+        }
     }
     let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), &(self::case("clean_lazy_defs").expected)());
-    std::fs::create_dir_all(case).unwrap();
+    write_log(tmp.path(), &(self::case("clean", 2).expected)());
     let names = files_in(tmp.path());
-    for name in &names {
-        std::fs::copy(tmp.path().join(name), case.join(name)).unwrap();
+    for dir in [clean, torn] {
+        std::fs::create_dir_all(dir).unwrap();
+        for name in &names {
+            std::fs::copy(tmp.path().join(name), dir.join(name)).unwrap();
+        }
     }
+    let last = torn.join(names.last().unwrap());
+    let len = std::fs::metadata(&last).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    file.set_len(len - TORN_CUT).unwrap();
     println!(
-        "wrote {} golden WAL segments to {}",
+        "wrote {} golden WAL segments to {} and {}",
         names.len(),
-        case.display()
+        clean.display(),
+        torn.display()
     );
 }
 
@@ -140,16 +156,16 @@ fn record_kinds(recovery: &skulk_wal::Recovery) -> String {
 }
 
 /// The folder of the golden cases. Under `SKULK_WRITE_GOLDEN=1`, first
-/// creates the `clean_lazy_defs` case if it is missing (`clean` and `torn`
-/// are not written any more: today's writer cannot reproduce them). The
-/// writing happens once per test run, and every test gets the folder from
-/// here, so the tests running in parallel wait until it is done before
-/// they read any golden file.
+/// creates the version-2 cases if they are missing (older versions are
+/// not written any more: today's writer cannot produce them). The writing
+/// happens once per test run, and every test gets the folder from here, so
+/// the tests running in parallel wait until it is done before they read
+/// any golden file.
 fn golden_root() -> PathBuf {
     static ONCE: Once = Once::new();
-    let lazy = case("clean_lazy_defs").dir();
-    write_missing_once(&ONCE, || write_once(&lazy));
-    lazy.parent().unwrap().to_path_buf()
+    let (clean, torn) = (case("clean", 2).dir(), case("torn", 2).dir());
+    write_missing_once(&ONCE, || write_once(&clean, &torn));
+    clean.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
 #[test]
@@ -158,32 +174,41 @@ fn every_golden_wal_file_is_listed() {
     for golden in golden_wal_logs() {
         check_listed(&golden.dir(), golden.files);
     }
-    let mut cases: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().into_string().unwrap())
-        .collect();
+    let mut cases: Vec<String> = Vec::new();
+    for version in std::fs::read_dir(&root).unwrap() {
+        let version = version.unwrap();
+        if !version.path().is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(version.path()).unwrap() {
+            let case = case.unwrap();
+            if case.path().is_dir() {
+                cases.push(format!(
+                    "{}/{}",
+                    version.file_name().into_string().unwrap(),
+                    case.file_name().into_string().unwrap()
+                ));
+            }
+        }
+    }
     cases.sort();
     assert_eq!(
         cases,
-        ["clean", "clean_lazy_defs", "torn"],
+        [
+            "v1/clean",
+            "v1/clean_lazy_defs",
+            "v1/torn",
+            "v2/clean",
+            "v2/torn"
+        ],
         "a case has no test"
     );
 }
 
-/// The first writer's segments: today's reader still decodes them.
-#[test]
-fn golden_v1_segments_of_the_first_writer_still_read_back() {
-    golden_root();
-    let (clean_case, torn_case) = (case("clean"), case("torn"));
+/// `torn` is `clean` with the last segment cut [`TORN_CUT`] bytes short,
+/// and reads back as `clean` without its last record.
+fn check_torn(clean_case: &GoldenWal, torn_case: &GoldenWal) {
     let clean = Wal::recover(clean_case.dir()).unwrap();
-    assert_eq!(clean.torn_bytes(), 0);
-    assert_eq!(clean.segments().len(), clean_case.files.len());
-    assert_eq!(record_kinds(&clean), CLEAN_RECORDS);
-    check_contents(&clean_case.dir(), &clean_case);
-
-    // `torn` is `clean` with the last segment cut short.
     for (i, name) in torn_case.files.iter().enumerate() {
         let clean = std::fs::read(clean_case.dir().join(name)).unwrap();
         let torn = std::fs::read(torn_case.dir().join(name)).unwrap();
@@ -198,39 +223,84 @@ fn golden_v1_segments_of_the_first_writer_still_read_back() {
     let torn = Wal::recover(torn_case.dir()).unwrap();
     assert!(torn.torn_bytes() > 0);
     assert_eq!(torn.records().len() + 1, clean.records().len());
-    check_contents(&torn_case.dir(), &torn_case);
-
-    // Segment headers did not change.
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), &(clean_case.expected)());
-    let first = clean_case.files[0];
-    let golden = std::fs::read(clean_case.dir().join(first)).unwrap();
-    let today = std::fs::read(tmp.path().join(first)).unwrap();
-    let header = skulk_wal::SEGMENT_HEADER_LEN;
-    assert_eq!(today[..header], golden[..header], "{first}");
+    check_contents(&torn_case.dir(), torn_case);
 }
 
-/// Today's writer's segments read back, and a fresh write of the same log
+/// The version-1 segments: today's reader still decodes them.
+#[test]
+fn golden_v1_segments_still_read_back() {
+    golden_root();
+    let (clean_case, torn_case) = (case("clean", 1), case("torn", 1));
+    let clean = Wal::recover(clean_case.dir()).unwrap();
+    assert_eq!(clean.torn_bytes(), 0);
+    assert_eq!(clean.segments().len(), clean_case.files.len());
+    assert!(
+        clean
+            .segments()
+            .iter()
+            .all(|s| s.version == skulk_wal::WalVersion::V1)
+    );
+    assert_eq!(record_kinds(&clean), CLEAN_RECORDS);
+    check_contents(&clean_case.dir(), &clean_case);
+    check_torn(&clean_case, &torn_case);
+
+    let lazy = case("clean_lazy_defs", 1);
+    let recovery = Wal::recover(lazy.dir()).unwrap();
+    assert_eq!(recovery.torn_bytes(), 0);
+    assert_eq!(recovery.segments().len(), lazy.files.len());
+    assert_eq!(record_kinds(&recovery), LAZY_RECORDS);
+    check_contents(&lazy.dir(), &lazy);
+}
+
+/// A version-1 log opened by today's writer continues in a new version-2
+/// segment and keeps every record.
+#[test]
+fn a_v1_log_continues_in_a_v2_segment() {
+    golden_root();
+    let lazy = case("clean_lazy_defs", 1);
+    let tmp = tempfile::tempdir().unwrap();
+    for name in lazy.files {
+        std::fs::copy(lazy.dir().join(name), tmp.path().join(name)).unwrap();
+    }
+    let (wal, recovery) = Wal::open(tmp.path(), config()).unwrap();
+    let before = recovery.records().len();
+    let lsn = wal.append(&WalEntry::Checkpoint { safe_lsn: 1 }).unwrap();
+    drop(wal);
+    let after = Wal::recover(tmp.path()).unwrap();
+    assert_eq!(after.records().len(), before + 1);
+    assert_eq!(after.last_lsn(), Some(lsn));
+    let last = after.segments().last().unwrap();
+    assert_eq!(last.version, skulk_wal::WalVersion::V2);
+    assert_eq!(last.first_lsn, lsn);
+    assert!(
+        after.segments()[..lazy.files.len()]
+            .iter()
+            .all(|s| s.version == skulk_wal::WalVersion::V1)
+    );
+}
+
+/// Today's segments read back, and a fresh write of the same log
 /// reproduces every file byte for byte.
 #[test]
-fn golden_v1_segments_of_todays_writer_are_reproduced_exactly() {
+fn golden_v2_segments_are_reproduced_exactly() {
     golden_root();
-    let lazy = case("clean_lazy_defs");
-    let case = lazy.dir();
+    let clean_case = case("clean", 2);
+    let case = clean_case.dir();
     let golden = Wal::recover(&case).unwrap();
     assert_eq!(golden.torn_bytes(), 0);
-    assert_eq!(golden.segments().len(), lazy.files.len());
-    assert_eq!(record_kinds(&golden), LAZY_RECORDS);
-    check_contents(&case, &lazy);
+    assert_eq!(golden.segments().len(), clean_case.files.len());
+    assert_eq!(record_kinds(&golden), V2_RECORDS);
+    check_contents(&case, &clean_case);
+    check_torn(&clean_case, &self::case("torn", 2));
 
     let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), &(lazy.expected)());
+    write_log(tmp.path(), &(clean_case.expected)());
     assert_eq!(
         files_in(tmp.path()),
-        lazy.files,
+        clean_case.files,
         "segment names of a fresh write"
     );
-    for name in lazy.files {
+    for name in clean_case.files {
         let want = std::fs::read(case.join(name)).unwrap();
         let got = std::fs::read(tmp.path().join(name)).unwrap();
         if let Some(at) = (0..want.len().max(got.len())).find(|&i| want.get(i) != got.get(i)) {

@@ -41,6 +41,14 @@ fn hammer(wal: &Wal) -> Vec<Vec<Result<u64, WalError>>> {
 fn check_poisoned(wal: &Wal, results: &[Vec<Result<u64, WalError>>]) -> Vec<u64> {
     let mut acked = Vec::new();
     let mut io_errors = 0;
+    let kind = results
+        .iter()
+        .flatten()
+        .find_map(|r| match r {
+            Err(WalError::Io { source, .. }) => Some(source.kind()),
+            _ => None,
+        })
+        .expect("one writer sees the I/O error");
     for thread in results {
         let first_err = thread
             .iter()
@@ -60,14 +68,24 @@ fn check_poisoned(wal: &Wal, results: &[Vec<Result<u64, WalError>>]) -> Vec<u64>
         io_errors, 1,
         "the committing writer sees the I/O error, the others Poisoned"
     );
+    // Every later error keeps the kind of the first one.
+    for r in results.iter().flatten() {
+        if let Err(e) = r {
+            assert_eq!(e.io_kind(), Some(kind), "{e}");
+        }
+    }
     assert!(wal.is_poisoned());
     let p = DataPoint::new("p", vec![], 0, 0.0);
-    assert!(matches!(wal.append_points(&[p]), Err(WalError::Poisoned)));
-    assert!(matches!(
-        wal.truncate_through(u64::MAX),
-        Err(WalError::Poisoned)
-    ));
-    assert!(matches!(wal.sync(), Err(WalError::Poisoned)));
+    let later = [
+        wal.append_points(&[p]).map(|_| ()),
+        wal.truncate_through(u64::MAX).map(|_| ()),
+        wal.sync(),
+    ];
+    for result in later {
+        let e = result.unwrap_err();
+        assert!(matches!(e, WalError::Poisoned { .. }), "{e:?}");
+        assert_eq!(e.io_kind(), Some(kind), "{e}");
+    }
     acked
 }
 

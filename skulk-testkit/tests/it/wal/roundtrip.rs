@@ -108,7 +108,10 @@ fn config_is_validated_on_open() {
     };
     assert!(matches!(
         Wal::open(dir.path(), config),
-        Err(WalError::InvalidArgument(_))
+        Err(WalError::OutOfRange {
+            key: "segment_size",
+            ..
+        })
     ));
     assert!(matches!(
         Wal::recover(dir.path().join("missing")),

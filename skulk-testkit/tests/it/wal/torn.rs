@@ -8,10 +8,21 @@ use skulk_wal::{FRAME_HEADER_LEN, Lsn, SEGMENT_HEADER_LEN, SyncMode, Wal, WalEnt
 use super::common::{self, Rng, assert_prefix, assert_records_eq};
 use super::sim::SimDir;
 
-/// A log of `batches` point records (plus definitions) on a simulated disk.
+/// A log of `batches` point records (plus definitions) on a simulated disk,
+/// never synced.
 fn build(batches: usize, segment_size: u64) -> (SimDir, Vec<(Lsn, WalEntry)>) {
+    build_synced(batches, segment_size, SyncMode::None)
+}
+
+/// A log of `batches` point records (plus definitions) on a simulated disk,
+/// written under `sync_mode`.
+fn build_synced(
+    batches: usize,
+    segment_size: u64,
+    sync_mode: SyncMode,
+) -> (SimDir, Vec<(Lsn, WalEntry)>) {
     let sim = SimDir::new();
-    let config = common::small_segments(SyncMode::None, segment_size);
+    let config = common::small_segments(sync_mode, segment_size);
     let (wal, _) = Wal::open_in(sim.storage(), "", config).unwrap();
     let mut rng = Rng::new(11);
     for _ in 0..batches {
@@ -176,6 +187,44 @@ fn lost_sectors_before_a_valid_record_are_a_torn_tail_but_garbage_is_corruption(
     assert!(recovery.torn_bytes() > 0);
     assert_prefix(recovery.records(), &records);
     assert!(recovery.records().len() >= kept.len().saturating_sub(8));
+}
+
+/// A zeroed page in the middle of the last segment looks like sectors that
+/// never reached the disk. Under a syncing mode the records after it carry
+/// a synced-through mark beyond it, so it cannot be a torn write: opening
+/// reports corruption naming the segment and the offset instead of cutting
+/// the log there. Unsynced (the control), the same damage is a torn tail.
+#[test]
+fn a_zeroed_page_that_was_synced_is_corruption_not_a_torn_tail() {
+    for (sync_mode, synced) in [(SyncMode::Fsync, true), (SyncMode::None, false)] {
+        let (sim, records) = build_synced(400, 1 << 20, sync_mode);
+        let files = sim.files();
+        let (name, bytes) = &files[0];
+        assert!(bytes.len() > 3 * 4096, "{} bytes", bytes.len());
+        let page = bytes.len() / 2 / 4096 * 4096;
+        let mut zeroed = bytes.clone();
+        zeroed[page..page + 4096].fill(0);
+        let first_damaged = record_offsets(bytes)
+            .into_iter()
+            .filter(|&at| at <= page)
+            .max()
+            .unwrap();
+        let disk = SimDir::with_files(&[(name.clone(), zeroed)]);
+        let result = Wal::recover_in(disk.storage(), "");
+        if synced {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(&err, WalError::Corrupt { segment, offset, .. }
+                    if segment.ends_with(name) && *offset == first_damaged as u64),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(name.as_str()), "{err}");
+        } else {
+            let recovery = result.unwrap();
+            assert_eq!(recovery.torn_bytes(), (bytes.len() - first_damaged) as u64);
+            assert_prefix(recovery.records(), &records);
+        }
+    }
 }
 
 proptest! {
