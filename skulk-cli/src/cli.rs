@@ -59,6 +59,10 @@ pub enum Command {
     Stats(StatsArgs),
     /// Cardinality: series per metric, values per label, the top label pairs.
     Report(ReportArgs),
+    /// Label names of the selected series, or the values of one label.
+    Labels(LabelsArgs),
+    /// Series the selector picks, from the series index.
+    Series(SeriesArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page, or write one per command with `--dir`.
@@ -82,6 +86,8 @@ impl Command {
             Self::Compact => "compact",
             Self::Stats(_) => "stats",
             Self::Report(_) => "report",
+            Self::Labels(_) => "labels",
+            Self::Series(_) => "series",
             Self::Completions(_) => "completions",
             Self::Man(_) => "man",
             Self::Bench(_) => "bench",
@@ -380,6 +386,39 @@ pub struct ReportArgs {
     #[arg(long, default_value_t = 10)]
     pub top: usize,
     /// Output format (`table` or `json`; `csv` prints the table).
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `labels`.
+#[derive(Debug, Args)]
+pub struct LabelsArgs {
+    /// Which series (default: every series); times are ignored.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Print the values of this label instead of the label names
+    /// (`__name__`: the metric names).
+    #[arg(long, value_name = "NAME")]
+    pub values: Option<String>,
+    /// Output format: one per line (`table`), a JSON array, or CSV.
+    #[arg(long, short, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `series`.
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// Which series (default: every series); times are ignored.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Print at most this many series (the count is printed in full).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print only how many series the selector picks.
+    #[arg(long)]
+    pub count: bool,
+    /// Output format: one series key per line (`table`), JSON objects with
+    /// the metric and labels, or CSV.
     #[arg(long, short, default_value = "table")]
     pub format: OutputFormat,
 }

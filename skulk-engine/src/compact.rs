@@ -178,7 +178,7 @@ fn merge(
     {
         let mut state = exclusive(&inner.state);
         state.remove_files(&gone);
-        state.add_files([file]);
+        state.add_files([file])?;
     }
     inner.layout.remove_files(&gone)
 }

@@ -74,12 +74,12 @@ pub(crate) fn delete(
 /// The ids of the known series `selector` matches, sorted.
 fn matching(inner: &Inner, selector: &CompiledSelector) -> Vec<SeriesId> {
     let state = shared(&inner.state);
-    let mut ids: Vec<SeriesId> = state
-        .catalog
-        .iter()
-        .filter(|(_, meta)| selector.matches(meta))
-        .map(|(id, _)| *id)
+    let index = &state.index;
+    let mut ids: Vec<SeriesId> = crate::index::select(index, selector)
+        .into_iter()
+        .filter_map(|r| index.id(r))
         .collect();
     ids.sort_unstable();
+    ids.dedup();
     ids
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 use skulk_format::storage::StorageLock;
-use skulk_format::{DataPoint, SeriesMeta, TimePartition, TimeRange};
+use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition, TimeRange};
 use skulk_wal::{Wal, WalError};
 
 use crate::clock::Clock;
@@ -199,21 +199,61 @@ impl Engine {
     }
 
     /// The series `selector` picks that hold data, sorted by metric and
-    /// labels. An invalid regular expression selects nothing.
+    /// labels. An invalid regular expression selects nothing (see
+    /// [`Engine::find_series`], which reports it).
     pub fn list_series(&self, selector: &SeriesSelector) -> Vec<SeriesMeta> {
-        let Ok(selector) = CompiledSelector::new(selector) else {
-            return Vec::new();
-        };
+        self.find_series(selector).unwrap_or_default()
+    }
+
+    /// The series `selector` picks that hold data, sorted by metric and
+    /// labels, answered from the series index (see the crate documentation
+    /// for the matchers' semantics); an invalid regular expression is an
+    /// [`EngineError::InvalidArgument`].
+    pub fn find_series(&self, selector: &SeriesSelector) -> Result<Vec<SeriesMeta>> {
+        let selector = CompiledSelector::new(selector)?;
         let state = shared(&self.inner.state);
-        let mut out: Vec<SeriesMeta> = state
-            .catalog
-            .values()
-            .filter(|m| selector.matches(m))
-            .map(|m| SeriesMeta::clone(m))
-            .collect();
+        let index = &state.index;
+        let selected = crate::index::select(index, &selector);
+        let mut out: Vec<SeriesMeta> = selected.into_iter().map(|r| index.meta(r)).collect();
         drop(state);
         out.sort();
-        out
+        Ok(out)
+    }
+
+    /// The ids of the series `selector` picks, ascending by id: the
+    /// selection alone, without building any series' metadata.
+    pub fn series_ids(&self, selector: &SeriesSelector) -> Result<Vec<SeriesId>> {
+        let selector = CompiledSelector::new(selector)?;
+        let state = shared(&self.inner.state);
+        let index = &state.index;
+        let selected = crate::index::select(index, &selector);
+        let mut out: Vec<SeriesId> = selected.into_iter().filter_map(|r| index.id(r)).collect();
+        drop(state);
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// The label names of the series `selector` picks, sorted, each once;
+    /// `__name__` stands for the metric name, as in Prometheus.
+    pub fn label_names(&self, selector: &SeriesSelector) -> Result<Vec<String>> {
+        let selector = CompiledSelector::new(selector)?;
+        let state = shared(&self.inner.state);
+        let selected = selection(&state.index, &selector);
+        Ok(crate::index::label_names(&state.index, selected.as_deref()))
+    }
+
+    /// The values label `name` takes in the series `selector` picks,
+    /// sorted, each once; `__name__` gives the metric names. Series without
+    /// the label add nothing.
+    pub fn label_values(&self, name: &str, selector: &SeriesSelector) -> Result<Vec<String>> {
+        let selector = CompiledSelector::new(selector)?;
+        let state = shared(&self.inner.state);
+        let selected = selection(&state.index, &selector);
+        Ok(crate::index::label_values(
+            &state.index,
+            name,
+            selected.as_deref(),
+        ))
     }
 
     /// The time partitions that hold data (in memtables or TSM files), in
@@ -312,6 +352,16 @@ impl Engine {
             crate::maintenance::run_due(&self.inner)
         }
     }
+}
+
+/// The series `selector` picks, `None` when it picks them all without
+/// condition (no matcher).
+fn selection(
+    index: &crate::index::SeriesIndex,
+    selector: &CompiledSelector,
+) -> Option<Vec<crate::index::SeriesRef>> {
+    let all = selector.exact().is_none() && selector.matchers().is_empty();
+    (!all).then(|| crate::index::select(index, selector))
 }
 
 impl Drop for Engine {
@@ -430,10 +480,11 @@ impl Inner {
         let state = shared(&self.state);
         let files = &state.files;
         EngineStats {
-            series: state.catalog.len(),
+            series: state.index.len(),
             partitions: state.memtable_partitions().len(),
             points_in_memory: state.memory_points(),
             memory_bytes: state.memory_bytes(),
+            index_bytes: state.index.heap_bytes() as u64,
             files: files.len(),
             bytes_on_disk: files.iter().map(|f| f.size()).sum(),
             points_on_disk: files.iter().map(|f| f.points()).sum(),

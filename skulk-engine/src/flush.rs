@@ -100,7 +100,7 @@ pub(crate) fn flush_locked(inner: &Inner, scope: Scope) -> Result<FlushStats> {
             .flat_map(|g| g.frozen.iter().map(|f| f.seq))
             .collect();
         state.unfreeze(&seqs);
-        state.add_files(opened);
+        state.add_files(opened)?;
     }
     if advance {
         inner.safe_lsn.store(safe_lsn, Ordering::SeqCst);

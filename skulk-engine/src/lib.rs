@@ -17,6 +17,7 @@ mod delete;
 mod engine;
 mod error;
 mod flush;
+mod index;
 mod layout;
 mod levels;
 mod locks;

@@ -78,24 +78,11 @@ fn last_ts(start: i64, end_ts: i64) -> i64 {
 }
 
 fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Result<View> {
-    let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = match selector.exact() {
-        Some(meta) => {
-            let id = meta.id();
-            state
-                .catalog
-                .get(&id)
-                .filter(|m| ***m == *meta)
-                .map(|m| (id, Arc::clone(m)))
-                .into_iter()
-                .collect()
-        }
-        None => state
-            .catalog
-            .iter()
-            .filter(|(_, m)| selector.matches(m))
-            .map(|(id, m)| (*id, Arc::clone(m)))
-            .collect(),
-    };
+    let index = &state.index;
+    let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = crate::index::select(index, selector)
+        .into_iter()
+        .filter_map(|r| Some((index.id(r)?, Arc::new(index.meta(r)))))
+        .collect();
     series.sort_by(|a, b| a.1.cmp(&b.1));
     let overlaps =
         |part: &TimePartition| range.overlaps(part.start(), last_ts(part.start(), part.end_ts()));

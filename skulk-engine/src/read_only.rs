@@ -143,7 +143,7 @@ fn attempt(
             TsmFile::open(storage.as_ref(), &record.path, record.gens(), span).map_err(moved_on)?;
         files.push(Arc::new(file));
     }
-    state.add_files(files);
+    state.add_files(files).map_err(Attempt::Fail)?;
     state.tombstones = manifest.tombstones.clone();
     let recovery = match Wal::recover_covered(Arc::clone(storage), WAL_DIR, manifest.safe_lsn) {
         Ok(recovery) => recovery,

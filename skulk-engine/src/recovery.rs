@@ -48,7 +48,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     let mut state = State::new(&config, partition)?;
     let files = open_listed(&layout, &manifest, &mut stats)?;
     sweep_unlisted(&layout, &mut manifest, &mut stats)?;
-    state.add_files(files);
+    state.add_files(files)?;
     state.tombstones = manifest.tombstones.clone();
 
     let storage = Arc::clone(layout.storage());
@@ -387,19 +387,22 @@ pub(crate) fn replay(
                     .iter()
                     // A definition in skipped (covered) damage: the files
                     // know the series.
-                    .map(
-                        |p| match series.get(&p.series_id).or(state.catalog.get(&p.series_id)) {
-                            Some(meta) => Ok(DataPoint::for_series(
-                                Arc::clone(meta),
-                                p.timestamp,
-                                p.value,
-                            )),
+                    .map(|p| {
+                        let meta = match series.get(&p.series_id) {
+                            Some(meta) => Some(Arc::clone(meta)),
+                            None => state
+                                .index
+                                .get(p.series_id)
+                                .map(|r| Arc::new(state.index.meta(r))),
+                        };
+                        match meta {
+                            Some(meta) => Ok(DataPoint::for_series(meta, p.timestamp, p.value)),
                             None => Err(WalError::UnknownSeries {
                                 lsn: *lsn,
                                 series: p.series_id,
                             }),
-                        },
-                    )
+                        }
+                    })
                     .collect::<Result<Vec<_>, WalError>>()?;
                 state.insert(&resolved, *lsn)?;
                 stats.wal_points_replayed += resolved.len() as u64;

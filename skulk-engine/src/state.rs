@@ -1,18 +1,20 @@
 //! The engine's in-memory state: active memtables (in a `PartitionManager`),
-//! frozen memtables and TSM files per partition, and the series catalog,
-//! guarded by one `RwLock` in [`crate::engine::Inner`].
+//! frozen memtables and TSM files per partition, and the series catalog
+//! with its inverted index, guarded by one `RwLock` in
+//! [`crate::engine::Inner`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use skulk_codec::{CodecChoice, CodecId};
-use skulk_format::{DataPoint, SeriesId, SeriesMeta, TimePartition};
+use skulk_format::{DataPoint, SeriesId, TimePartition};
 use skulk_memtable::{
     FrozenPartition, MemTableOptions, MemTableSnapshot, PartitionManager, PartitionManagerConfig,
     TimeSeriesMemTable,
 };
 
+use crate::index::SeriesIndex;
 use crate::tombstone::Tombstone;
 use crate::tsm::TsmFile;
 use crate::{EngineConfig, EngineError, Result};
@@ -72,8 +74,8 @@ pub(crate) struct State {
     pub files: Vec<Arc<TsmFile>>,
     /// Deletes hiding points of older files (`tombstone.rs`).
     pub tombstones: Vec<Tombstone>,
-    /// Every series with data somewhere, by id.
-    pub catalog: HashMap<SeriesId, Arc<SeriesMeta>>,
+    /// Every series with data somewhere: the catalog and inverted index.
+    pub index: SeriesIndex,
     /// Sequence number of the next frozen memtable.
     pub next_freeze: u64,
     /// Points written to active memtables since the last full freeze
@@ -92,7 +94,7 @@ impl State {
             frozen: BTreeMap::new(),
             files: Vec::new(),
             tombstones: Vec::new(),
-            catalog: HashMap::new(),
+            index: SeriesIndex::default(),
             next_freeze: 0,
             active_writes: 0,
             oldest_active_write: None,
@@ -108,9 +110,7 @@ impl State {
         let mut previous = None;
         for p in points {
             if previous != Some(p.series_id) {
-                self.catalog
-                    .entry(p.series_id)
-                    .or_insert_with(|| Arc::clone(&p.series));
+                self.index.insert(p.series_id, &p.series)?;
                 previous = Some(p.series_id);
             }
         }
@@ -145,13 +145,19 @@ impl State {
         self.frozen.retain(|_, list| !list.is_empty());
     }
 
-    /// Adds files, keeping generation order.
-    pub fn add_files(&mut self, files: impl IntoIterator<Item = Arc<TsmFile>>) {
+    /// Adds files, keeping generation order, and their series to the
+    /// catalog. Fails only when the catalog would pass its limits (2^32
+    /// series or distinct strings); the files are added all the same.
+    pub fn add_files(&mut self, files: impl IntoIterator<Item = Arc<TsmFile>>) -> Result<()> {
+        let mut outcome = Ok(());
         for file in files {
-            self.catalog_file(&file);
+            if outcome.is_ok() {
+                outcome = self.catalog_file(&file);
+            }
             self.files.push(file);
         }
         self.files.sort_by_key(|f| (f.gens.last, f.gens.first));
+        outcome
     }
 
     /// Removes the files at `paths`.
@@ -171,40 +177,30 @@ impl State {
     }
 
     /// Registers the series of a file in the catalog.
-    pub fn catalog_file(&mut self, file: &TsmFile) {
-        for entry in file.reader.series() {
-            self.catalog
-                .entry(entry.id)
-                .or_insert_with(|| Arc::new(entry.meta.clone()));
-        }
+    pub fn catalog_file(&mut self, file: &TsmFile) -> Result<()> {
+        crate::index::import_file(&mut self.index, &file.reader)
     }
 
-    /// Rebuilds the catalog from what the memtables and files hold (after a
-    /// drop).
+    /// Keeps in the catalog only the series that memtables or files still
+    /// hold (after a drop).
     pub fn rebuild_catalog(&mut self) {
-        let mut catalog: HashMap<SeriesId, Arc<SeriesMeta>> = HashMap::new();
+        let mut alive: HashSet<SeriesId> = HashSet::new();
         let snapshots = self
             .memtables
             .partitions()
             .map(|(_, _, table)| table.snapshot())
             .chain(self.frozen.values().flatten().map(|f| f.snap.clone()));
         for snap in snapshots {
-            for s in snap.series() {
-                catalog
-                    .entry(s.id())
-                    .or_insert_with(|| Arc::clone(s.meta()));
-            }
+            alive.extend(snap.series().iter().map(|s| s.id()));
         }
         for f in &self.files {
-            for entry in f.reader.series() {
-                let known = self.catalog.get(&entry.id);
-                catalog.entry(entry.id).or_insert_with(|| match known {
-                    Some(known) => Arc::clone(known),
-                    None => Arc::new(entry.meta.clone()),
-                });
-            }
+            alive.extend(f.reader.series_ids());
         }
-        self.catalog = catalog;
+        // Keeping fewer series never passes the catalog's limits; should it
+        // fail all the same, the old catalog (a superset) stays.
+        if let Ok(kept) = self.index.retained(|id| alive.contains(&id)) {
+            self.index = kept;
+        }
     }
 
     /// The partitions of the memtables, active and frozen.

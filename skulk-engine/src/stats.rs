@@ -114,6 +114,8 @@ pub struct EngineStats {
     pub points_in_memory: u64,
     /// Approximate heap bytes of the memtables.
     pub memory_bytes: u64,
+    /// Approximate heap bytes of the series catalog and its index.
+    pub index_bytes: u64,
     /// TSM files.
     pub files: usize,
     /// Bytes of the TSM files.

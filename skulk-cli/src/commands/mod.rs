@@ -6,12 +6,14 @@ mod export;
 mod import;
 mod import_pipeline;
 pub mod inspect;
+mod labels;
 mod maintenance;
 mod output_file;
 mod query;
 mod repair;
 mod report;
 mod select;
+mod series;
 mod shell;
 mod verify;
 
@@ -109,6 +111,8 @@ fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> 
         Command::Compact => maintenance::compact(ctx, out),
         Command::Stats(args) => maintenance::stats(ctx, &args, out),
         Command::Report(args) => report::run(ctx, &args, out),
+        Command::Labels(args) => labels::run(ctx, &args, out),
+        Command::Series(args) => series::run(ctx, &args, out),
         Command::Completions(args) => shell::completions(&args, out),
         Command::Man(args) => shell::man(&args, out),
         Command::Bench(args) => bench::run(ctx, &args, out),

@@ -9,6 +9,7 @@ mod losses;
 mod outputs;
 mod repair;
 mod roundtrip;
+mod series_index;
 mod support;
 mod tooling;
 mod tools;

@@ -3,6 +3,7 @@
 
 use skulk_format::SeriesMeta;
 
+use crate::index::RegexPlan;
 use crate::{EngineError, Result};
 
 /// The label name that matchers use for the metric name.
@@ -102,7 +103,17 @@ pub(crate) struct CompiledMatcher {
 #[derive(Debug)]
 enum Test {
     Equal(String, bool),
-    Regex(regex::Regex, bool),
+    Regex(regex::Regex, bool, RegexPlan),
+}
+
+/// The values whose postings an index reads for a matcher's test (before
+/// any negation): these strings, the values under these prefixes, or every
+/// value. Candidates are tested again; see [`CompiledMatcher::test`].
+#[derive(Debug)]
+pub(crate) enum Candidates<'a> {
+    Exact(&'a [String]),
+    Prefixes(&'a [String]),
+    Any,
 }
 
 impl CompiledSelector {
@@ -117,6 +128,14 @@ impl CompiledSelector {
         })
     }
 
+    /// The matchers of a matcher selector (none for an exact one).
+    pub fn matchers(&self) -> &[CompiledMatcher] {
+        match self {
+            Self::Exact(_) => &[],
+            Self::Matchers(ms) => ms,
+        }
+    }
+
     /// The one series an exact selector names.
     pub fn exact(&self) -> Option<&SeriesMeta> {
         match self {
@@ -126,6 +145,7 @@ impl CompiledSelector {
     }
 
     /// True when `meta` is selected.
+    #[cfg(test)]
     pub fn matches(&self, meta: &SeriesMeta) -> bool {
         match self {
             Self::Exact(want) => want == meta,
@@ -143,7 +163,7 @@ impl CompiledMatcher {
                 let re = regex::Regex::new(&format!("^(?:{})$", m.value)).map_err(|e| {
                     EngineError::InvalidArgument(format!("bad regex for label {}: {e}", m.name))
                 })?;
-                Test::Regex(re, m.op == MatchOp::Regex)
+                Test::Regex(re, m.op == MatchOp::Regex, RegexPlan::of(&m.value))
             }
         };
         Ok(Self {
@@ -152,15 +172,49 @@ impl CompiledMatcher {
         })
     }
 
+    #[cfg(test)]
     fn matches(&self, meta: &SeriesMeta) -> bool {
         let value = if self.name == METRIC_LABEL {
             meta.metric()
         } else {
             meta.label(&self.name).unwrap_or("")
         };
+        self.accepts(value)
+    }
+
+    /// The label name (`__name__` for the metric).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// True when the matcher accepts a series whose label has `value` (the
+    /// empty value for a missing label).
+    pub fn accepts(&self, value: &str) -> bool {
+        self.test(value) == self.positive()
+    }
+
+    /// The comparison before negation: equality or the regex match.
+    pub fn test(&self, value: &str) -> bool {
         match &self.test {
-            Test::Equal(want, positive) => (value == want) == *positive,
-            Test::Regex(re, positive) => re.is_match(value) == *positive,
+            Test::Equal(want, _) => value == want,
+            Test::Regex(re, _, _) => re.is_match(value),
+        }
+    }
+
+    /// False for `!=` and `!~`.
+    pub fn positive(&self) -> bool {
+        match &self.test {
+            Test::Equal(_, positive) | Test::Regex(_, positive, _) => *positive,
+        }
+    }
+
+    /// The values [`CompiledMatcher::test`] may accept.
+    pub fn candidates(&self) -> Candidates<'_> {
+        match &self.test {
+            Test::Equal(want, _) => Candidates::Exact(std::slice::from_ref(want)),
+            Test::Regex(_, _, RegexPlan::Exact(set)) => Candidates::Exact(set),
+            Test::Regex(_, _, RegexPlan::Prefixes(p)) => Candidates::Prefixes(p),
+            Test::Regex(_, _, RegexPlan::Any) => Candidates::Any,
         }
     }
 }

@@ -19,7 +19,7 @@ pub use aggregate::{AggregateFn, Aggregation, Quantile};
 pub use grammar::parse_series_key;
 pub use grouping::{Fill, Grouping, MAX_FILLED_WINDOWS};
 pub(crate) use labels::check_labels;
-pub(crate) use matcher::CompiledSelector;
+pub(crate) use matcher::{Candidates, CompiledMatcher, CompiledSelector};
 pub use matcher::{LabelMatcher, METRIC_LABEL, MatchOp, SeriesSelector};
 pub use windowed::WindowQuery;
 

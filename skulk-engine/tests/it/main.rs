@@ -8,6 +8,7 @@ mod crash;
 mod delete;
 mod e2e;
 mod failure;
+mod labels;
 mod lifecycle;
 mod manifest;
 mod model;

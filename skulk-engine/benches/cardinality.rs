@@ -1,0 +1,336 @@
+//! High cardinality: a TSBS-like generator (hosts x 10 metrics, each
+//! series with the metric name and 9 host labels: hostname, region,
+//! datacenter, rack, os, arch, team, service, service_environment), one
+//! point per series, at 100k and 1M series. Measures:
+//!
+//! - ingest of new series (series/s, one point each, batches of 10,000);
+//! - disk bytes per point of the flushed directory;
+//! - reopen of the flushed directory and the anonymous resident memory it
+//!   adds (`RssAnon` of a fresh process before and after `Engine::open`,
+//!   per series; file-backed mapped pages are not counted), against the
+//!   engine's own estimate of the index heap (`EngineStats::index_bytes`);
+//! - selection from the index: one series by equality matchers, a
+//!   selective regex (`hostname=~"host_12.*"`), a negative matcher, and
+//!   `label_values`, each the median of many runs.
+//!
+//! `cargo bench -p skulk-engine --bench cardinality`; `SKULK_CARDINALITY`
+//! sets the series counts (comma-separated, default `100000,1000000`).
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use skulk_engine::{
+    DataPoint, Engine, EngineConfig, LabelMatcher, SeriesMeta, SeriesSelector, SyncMode, WalConfig,
+};
+
+const METRICS: &[&str] = &[
+    "cpu_usage_user",
+    "cpu_usage_system",
+    "cpu_usage_idle",
+    "cpu_usage_nice",
+    "cpu_usage_iowait",
+    "cpu_usage_irq",
+    "cpu_usage_softirq",
+    "cpu_usage_steal",
+    "cpu_usage_guest",
+    "cpu_usage_guest_nice",
+];
+const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+];
+const START_NS: i64 = 1_700_000_000_000_000_000;
+const BATCH: usize = 10_000;
+const REOPEN_ENV: &str = "SKULK_CARDINALITY_REOPEN";
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        wal: WalConfig {
+            sync_mode: SyncMode::None,
+            ..WalConfig::default()
+        },
+        flush_points: 0,
+        flush_size_bytes: 0,
+        flush_age: None,
+        background: false,
+        ..EngineConfig::default()
+    }
+}
+
+/// Series `i`: host `i / 10`, metric `i % 10`.
+fn series(i: usize) -> SeriesMeta {
+    let host = i / METRICS.len();
+    let region = host % REGIONS.len();
+    let labels = vec![
+        ("hostname".to_string(), format!("host_{host}")),
+        ("region".to_string(), REGIONS[region].to_string()),
+        (
+            "datacenter".to_string(),
+            format!("{}{}", REGIONS[region], ["a", "b", "c"][host / 9 % 3]),
+        ),
+        ("rack".to_string(), (host / 27 % 100).to_string()),
+        (
+            "os".to_string(),
+            ["Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"][host % 3].to_string(),
+        ),
+        ("arch".to_string(), ["x64", "x86"][host % 2].to_string()),
+        (
+            "team".to_string(),
+            ["SF", "NYC", "LON", "CHI"][host % 4].to_string(),
+        ),
+        ("service".to_string(), (host % 20).to_string()),
+        (
+            "service_environment".to_string(),
+            ["production", "staging", "test"][host % 3].to_string(),
+        ),
+    ];
+    SeriesMeta::new(METRICS[i % METRICS.len()], labels)
+}
+
+/// `(RssAnon, VmHWM)` of this process in bytes.
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("RssAnon:"), field("VmHWM:"))
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            _ => e.metadata().map_or(0, |m| m.len()),
+        })
+        .sum()
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+/// The median time of `runs` calls of `f`, and its last result.
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        last = Some(f());
+        times.push(started.elapsed());
+    }
+    (median(times), last.expect("at least one run"))
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+/// Child process: opens the directory, reports time and memory.
+fn reopen(dir: &str) {
+    let (before, _) = memory();
+    let started = Instant::now();
+    let engine = Engine::open(dir, config()).expect("open");
+    let took = started.elapsed();
+    let (after, hwm) = memory();
+    let stats = engine.stats();
+    println!(
+        "{} {} {} {} {}",
+        took.as_nanos(),
+        after.saturating_sub(before),
+        hwm,
+        stats.series,
+        stats.index_bytes
+    );
+}
+
+fn run(total: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), config()).expect("open");
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut ingest = Duration::ZERO;
+    for start in (0..total).step_by(BATCH) {
+        batch.clear();
+        batch.extend(
+            (start..(start + BATCH).min(total))
+                .map(|i| DataPoint::for_series(Arc::new(series(i)), START_NS, i as f64)),
+        );
+        let started = Instant::now();
+        engine.write_batch(&batch).expect("write");
+        ingest += started.elapsed();
+    }
+    drop(batch);
+    let started = Instant::now();
+    engine.flush().expect("flush");
+    let flush = started.elapsed();
+    engine.close().expect("close");
+    let disk = dir_bytes(dir.path());
+
+    let out = Command::new(std::env::current_exe().expect("current exe"))
+        .env(REOPEN_ENV, dir.path())
+        .output()
+        .expect("reopen child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let [reopen_ns, rss, hwm, reopened, index_bytes] = fields[..] else {
+        panic!(
+            "reopen child: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    assert_eq!(reopened as usize, total, "series after reopen");
+
+    let engine = Engine::open(dir.path(), config()).expect("open");
+    let hosts = total / METRICS.len();
+    let probe = hosts / 2 + 12_345 % hosts.max(1);
+    let one = SeriesSelector::Matchers(vec![
+        LabelMatcher::equal("__name__", "cpu_usage_idle"),
+        LabelMatcher::equal("hostname", format!("host_{probe}")),
+    ]);
+    let host = SeriesSelector::Matchers(vec![LabelMatcher::equal(
+        "hostname",
+        format!("host_{probe}"),
+    )]);
+    let regex = SeriesSelector::Matchers(vec![LabelMatcher::regex("hostname", "host_12.*")]);
+    let regex_metric = SeriesSelector::Matchers(vec![
+        LabelMatcher::equal("__name__", "cpu_usage_user"),
+        LabelMatcher::regex("hostname", "host_12.*"),
+    ]);
+    let narrow = SeriesSelector::Matchers(vec![
+        LabelMatcher::equal("region", "eu-west-1"),
+        LabelMatcher::equal("rack", "7"),
+        LabelMatcher::not_equal("os", "Ubuntu16.10"),
+        LabelMatcher::equal("__name__", "cpu_usage_user"),
+    ]);
+    let unanchored = SeriesSelector::Matchers(vec![
+        LabelMatcher::equal("__name__", "cpu_usage_user"),
+        LabelMatcher::regex("hostname", ".*_12.*"),
+    ]);
+    let every = SeriesSelector::Matchers(Vec::new());
+    let name_sel =
+        SeriesSelector::Matchers(vec![LabelMatcher::equal("__name__", "cpu_usage_user")]);
+
+    println!(
+        "\n## {total} series ({hosts} hosts x {} metrics, 9 labels each), 1 point each\n",
+        METRICS.len()
+    );
+    println!("| measure | value |\n|---|---:|");
+    println!(
+        "| ingest of new series | {:.0} k series/s ({:.2} s) |",
+        total as f64 / ingest.as_secs_f64() / 1e3,
+        ingest.as_secs_f64()
+    );
+    println!("| flush | {:.2} s |", flush.as_secs_f64());
+    println!(
+        "| disk per point (one point per series) | {:.1} B ({} MB) |",
+        disk as f64 / total as f64,
+        disk / 1_000_000
+    );
+    println!(
+        "| reopen of the flushed directory | {:.3} s |",
+        reopen_ns as f64 / 1e9
+    );
+    println!(
+        "| RssAnon added by the reopen, per series | {:.0} B ({} MB; peak RSS {} MB) |",
+        rss as f64 / total as f64,
+        rss / 1_000_000,
+        hwm / 1_000_000
+    );
+    println!(
+        "| index heap estimate per series | {:.0} B |",
+        index_bytes as f64 / total as f64
+    );
+    let runs = 101;
+    let cases: [(&str, &SeriesSelector); 6] = [
+        (
+            "one series: `__name__=\"cpu_usage_idle\", hostname=\"host_N\"`",
+            &one,
+        ),
+        ("one host: `hostname=\"host_N\"`", &host),
+        ("`hostname=~\"host_12.*\"`", &regex),
+        (
+            "`__name__=\"cpu_usage_user\", hostname=~\"host_12.*\"`",
+            &regex_metric,
+        ),
+        (
+            "`region=, rack=, os!=, __name__=` (4 matchers, none left)",
+            &narrow,
+        ),
+        (
+            "`__name__=\"cpu_usage_user\", hostname=~\".*_12.*\"` (scan)",
+            &unanchored,
+        ),
+    ];
+    for (name, selector) in cases {
+        let (ids, n) = time(runs, || engine.series_ids(selector).expect("ids").len());
+        let (found, _) = time(runs, || engine.find_series(selector).expect("find").len());
+        println!(
+            "| select {name}: {n} series | {} ids, {} with metadata |",
+            us(ids),
+            us(found)
+        );
+    }
+    let (all, n) = time(5, || engine.series_ids(&every).expect("all").len());
+    println!(
+        "| select every series (no matcher): {n} ids | {} |",
+        us(all)
+    );
+    let (names, n) = time(runs, || engine.label_names(&every).expect("names").len());
+    println!("| `label_names()`: {n} names | {} |", us(names));
+    let (values, n) = time(11, || {
+        engine
+            .label_values("hostname", &every)
+            .expect("values")
+            .len()
+    });
+    println!("| `label_values(hostname)`: {n} values | {} |", us(values));
+    let (values, n) = time(11, || {
+        engine
+            .label_values("rack", &name_sel)
+            .expect("values")
+            .len()
+    });
+    println!(
+        "| `label_values(rack, __name__=\"cpu_usage_user\")`: {n} values | {} |",
+        us(values)
+    );
+}
+
+fn main() {
+    if let Ok(dir) = std::env::var(REOPEN_ENV) {
+        reopen(&dir);
+        return;
+    }
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let counts: Vec<usize> = std::env::var("SKULK_CARDINALITY")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    for total in counts {
+        run(total);
+    }
+}

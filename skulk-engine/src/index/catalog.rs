@@ -1,0 +1,378 @@
+//! The series catalog and its inverted index: every series by number, its
+//! metric and labels as interned pairs, and per pair the sorted numbers of
+//! the series carrying it (its postings).
+
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use skulk_format::{SeriesId, SeriesMeta};
+
+use super::postings::SeriesRef;
+use super::symbols::{Sym, Symbols};
+use super::values::Values;
+use crate::query::METRIC_LABEL;
+use crate::{EngineError, Result};
+
+/// A label name as the index keys it: a symbol, or [`METRIC`].
+pub(crate) type NameKey = u32;
+/// The number of an interned (name, value) pair.
+pub(crate) type PairId = u32;
+
+/// The name key of the metric name (`__name__` in matchers). No symbol
+/// takes it, so a label literally named `__name__` stays apart from it.
+pub(crate) const METRIC: NameKey = u32::MAX;
+
+/// One (name, value) pair and the series carrying it.
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub name: NameKey,
+    pub value: Sym,
+    /// Ascending: series are numbered in order of arrival and appended.
+    pub postings: Vec<SeriesRef>,
+}
+
+/// Every series the engine knows, interned, with postings per pair.
+///
+/// Memory per series: its id (8 bytes) and slot in the id table (about 6
+/// to 11), its pair numbers (4 bytes per label plus 4 for the metric), the
+/// start of its pairs (4), and one postings entry per pair (4 bytes each,
+/// plus the spare capacity of growing lists); strings are held once each.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SeriesIndex {
+    symbols: Symbols,
+    ids: Vec<SeriesId>,
+    by_id: HashTable<SeriesRef>,
+    /// `starts[r]..starts[r + 1]` are series `r`'s pairs in `labels`.
+    starts: Vec<u32>,
+    /// Per series: its metric pair, then its label pairs by name.
+    labels: Vec<PairId>,
+    pairs: Vec<Pair>,
+    pair_table: HashTable<PairId>,
+    names: HashMap<NameKey, Values>,
+    hasher: DefaultHashBuilder,
+}
+
+fn too_many(what: &str) -> EngineError {
+    EngineError::InvalidArgument(format!("the series index holds more than 2^32 {what}"))
+}
+
+impl SeriesIndex {
+    /// Number of series.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The number of series `id`, if known.
+    pub fn get(&self, id: SeriesId) -> Option<SeriesRef> {
+        let ids = &self.ids;
+        self.by_id
+            .find(self.hasher.hash_one(id.0), |&r| {
+                ids.get(r as usize) == Some(&id)
+            })
+            .copied()
+    }
+
+    /// True when series `id` is known.
+    pub fn contains(&self, id: SeriesId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// The id of series `r`.
+    pub fn id(&self, r: SeriesRef) -> Option<SeriesId> {
+        self.ids.get(r as usize).copied()
+    }
+
+    /// Adds series `meta` (whose id is `id`) unless known; returns its
+    /// number.
+    pub fn insert(&mut self, id: SeriesId, meta: &SeriesMeta) -> Result<SeriesRef> {
+        if let Some(r) = self.get(id) {
+            return Ok(r);
+        }
+        let mut pairs = Vec::with_capacity(meta.labels().len() + 1);
+        pairs.push(self.pair(METRIC, meta.metric())?);
+        for (name, value) in meta.labels() {
+            let name = self.name_key(name)?;
+            pairs.push(self.pair(name, value)?);
+        }
+        self.insert_pairs(id, &pairs)
+    }
+
+    /// Adds series `id` with its pairs (the metric pair first, then label
+    /// pairs by name) unless known; returns its number.
+    pub fn insert_pairs(&mut self, id: SeriesId, pairs: &[PairId]) -> Result<SeriesRef> {
+        if let Some(r) = self.get(id) {
+            return Ok(r);
+        }
+        let r = SeriesRef::try_from(self.ids.len())
+            .ok()
+            .filter(|&r| r < u32::MAX)
+            .ok_or_else(|| too_many("series"))?;
+        let end = u32::try_from(self.labels.len() + pairs.len()).map_err(|_| too_many("labels"))?;
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        for &p in pairs {
+            if let Some(pair) = self.pairs.get_mut(p as usize) {
+                pair.postings.push(r);
+            }
+        }
+        self.labels.extend_from_slice(pairs);
+        self.starts.push(end);
+        self.ids.push(id);
+        let (ids, hasher) = (&self.ids, &self.hasher);
+        self.by_id
+            .insert_unique(hasher.hash_one(id.0), r, |&other| {
+                hasher.hash_one(ids.get(other as usize).map_or(0, |i| i.0))
+            });
+        Ok(r)
+    }
+
+    /// The name key of label `name` (interned).
+    pub fn name_key(&mut self, name: &str) -> Result<NameKey> {
+        let sym = self.symbols.intern(name)?;
+        if sym == METRIC {
+            return Err(too_many("strings"));
+        }
+        Ok(sym)
+    }
+
+    /// The number of pair (`name`, `value`), interned.
+    pub fn pair(&mut self, name: NameKey, value: &str) -> Result<PairId> {
+        let value = self.symbols.intern(value)?;
+        let hash = self.hasher.hash_one((name, value));
+        let pairs = &self.pairs;
+        let found = self.pair_table.find(hash, |&p| {
+            pairs
+                .get(p as usize)
+                .is_some_and(|pair| pair.name == name && pair.value == value)
+        });
+        if let Some(&p) = found {
+            return Ok(p);
+        }
+        let p = PairId::try_from(self.pairs.len()).map_err(|_| too_many("pairs"))?;
+        self.pairs.push(Pair {
+            name,
+            value,
+            postings: Vec::new(),
+        });
+        let (pairs, hasher) = (&self.pairs, &self.hasher);
+        self.pair_table.insert_unique(hash, p, |&other| {
+            let pair = pairs.get(other as usize);
+            hasher.hash_one(pair.map_or((0, 0), |x| (x.name, x.value)))
+        });
+        let values = self.names.entry(name).or_default();
+        values.add(p, &self.pairs, &self.symbols);
+        Ok(p)
+    }
+
+    /// The name key a matcher on `name` reads: [`METRIC`] for `__name__`.
+    pub fn query_name(&self, name: &str) -> Option<NameKey> {
+        if name == METRIC_LABEL {
+            Some(METRIC)
+        } else {
+            self.symbols.get(name)
+        }
+    }
+
+    /// The text of a name key.
+    pub fn name_text(&self, name: NameKey) -> &str {
+        if name == METRIC {
+            METRIC_LABEL
+        } else {
+            self.symbols.resolve(name)
+        }
+    }
+
+    /// The pair with number `p`.
+    pub fn pair_at(&self, p: PairId) -> Option<&Pair> {
+        self.pairs.get(p as usize)
+    }
+
+    /// The text of a pair's value.
+    pub fn value_text(&self, pair: &Pair) -> &str {
+        self.symbols.resolve(pair.value)
+    }
+
+    /// The series carrying `name` = `value`.
+    pub fn postings(&self, name: NameKey, value: &str) -> &[SeriesRef] {
+        let Some(value) = self.symbols.get(value) else {
+            return &[];
+        };
+        let pairs = &self.pairs;
+        let hash = self.hasher.hash_one((name, value));
+        self.pair_table
+            .find(hash, |&p| {
+                pairs
+                    .get(p as usize)
+                    .is_some_and(|pair| pair.name == name && pair.value == value)
+            })
+            .and_then(|&p| pairs.get(p as usize))
+            .map_or(&[], |pair| pair.postings.as_slice())
+    }
+
+    /// The values of `name`, each a pair.
+    pub fn values(&self, name: NameKey) -> Option<&Values> {
+        self.names.get(&name)
+    }
+
+    /// The pairs of `values` whose value starts with `prefix`.
+    pub fn with_prefix<'a>(
+        &'a self,
+        values: &'a Values,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = PairId> + 'a {
+        values.with_prefix(prefix, &self.pairs, &self.symbols)
+    }
+
+    /// Every name key.
+    pub fn name_keys(&self) -> impl Iterator<Item = NameKey> + '_ {
+        self.names.keys().copied()
+    }
+
+    /// The pairs of series `r`: its metric pair, then its labels by name.
+    pub fn series_pairs(&self, r: SeriesRef) -> &[PairId] {
+        let i = r as usize;
+        let (Some(&start), Some(&end)) = (self.starts.get(i), self.starts.get(i + 1)) else {
+            return &[];
+        };
+        self.labels
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The metadata of series `r`.
+    pub fn meta(&self, r: SeriesRef) -> SeriesMeta {
+        let mut metric = "";
+        let mut labels = Vec::new();
+        for pair in self.series_pairs(r).iter().filter_map(|&p| self.pair_at(p)) {
+            let value = self.value_text(pair);
+            if pair.name == METRIC {
+                metric = value;
+            } else {
+                labels.push((self.name_text(pair.name).to_string(), value.to_string()));
+            }
+        }
+        SeriesMeta::new(metric, labels)
+    }
+
+    /// Sorts every name's values (after a bulk import) and gives back
+    /// spare capacity.
+    pub fn compact(&mut self) {
+        for values in self.names.values_mut() {
+            values.settle(&self.pairs, &self.symbols);
+        }
+        for pair in &mut self.pairs {
+            pair.postings.shrink_to_fit();
+        }
+        self.symbols.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.labels.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+    }
+
+    /// A new index of the series `keep` accepts, numbered afresh.
+    pub fn retained(&self, keep: impl Fn(SeriesId) -> bool) -> Result<SeriesIndex> {
+        let mut out = SeriesIndex::default();
+        let mut pairs = Vec::new();
+        for (r, &id) in self.ids.iter().enumerate() {
+            if !keep(id) {
+                continue;
+            }
+            pairs.clear();
+            for pair in self
+                .series_pairs(r as SeriesRef)
+                .iter()
+                .filter_map(|&p| self.pair_at(p))
+            {
+                let name = match pair.name {
+                    METRIC => METRIC,
+                    name => out.name_key(self.symbols.resolve(name))?,
+                };
+                pairs.push(out.pair(name, self.value_text(pair))?);
+            }
+            out.insert_pairs(id, &pairs)?;
+        }
+        out.compact();
+        Ok(out)
+    }
+
+    /// Heap bytes held (capacities).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let postings: usize = self
+            .pairs
+            .iter()
+            .map(|p| p.postings.capacity() * size_of::<SeriesRef>())
+            .sum();
+        let values: usize = self.names.values().map(Values::heap_bytes).sum();
+        self.symbols.heap_bytes()
+            + self.ids.capacity() * size_of::<SeriesId>()
+            + self.by_id.capacity() * (size_of::<SeriesRef>() + 1)
+            + (self.starts.capacity() + self.labels.capacity()) * 4
+            + self.pairs.capacity() * size_of::<Pair>()
+            + postings
+            + self.pair_table.capacity() * (size_of::<PairId>() + 1)
+            + self.names.capacity() * (size_of::<(NameKey, Values)>() + 1)
+            + values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(metric: &str, labels: &[(&str, &str)]) -> SeriesMeta {
+        let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        SeriesMeta::new(metric, labels.collect())
+    }
+
+    #[test]
+    fn series_are_numbered_once_and_read_back() {
+        let mut index = SeriesIndex::default();
+        let a = meta("cpu", &[("host", "a"), ("dc", "x")]);
+        let b = meta("", &[("__name__", "real label"), ("", "")]);
+        let ra = index.insert(a.id(), &a).unwrap();
+        let rb = index.insert(b.id(), &b).unwrap();
+        assert_eq!(index.insert(a.id(), &a).unwrap(), ra);
+        assert_eq!((ra, rb, index.len()), (0, 1, 2));
+        assert_eq!(index.meta(ra), a);
+        assert_eq!(index.meta(rb), b);
+        assert_eq!(index.get(b.id()), Some(rb));
+        assert_eq!(index.postings(METRIC, "cpu"), &[ra]);
+        assert_eq!(index.postings(METRIC, ""), &[rb]);
+        let label = index.query_name("").unwrap();
+        assert_eq!(index.postings(label, ""), &[rb]);
+        // A label literally named `__name__` is not the metric.
+        let real = index.symbols.get("__name__").unwrap();
+        assert_eq!(index.postings(real, "real label"), &[rb]);
+        assert_eq!(index.query_name("__name__"), Some(METRIC));
+    }
+
+    #[test]
+    fn retained_keeps_what_is_asked_and_renumbers() {
+        let mut index = SeriesIndex::default();
+        let metas: Vec<SeriesMeta> = (0..10)
+            .map(|i| {
+                meta(
+                    "m",
+                    &[("host", &format!("h{i}")), ("g", &format!("g{}", i % 3))],
+                )
+            })
+            .collect();
+        for m in &metas {
+            index.insert(m.id(), m).unwrap();
+        }
+        let dropped = metas[4].id();
+        let kept = index.retained(|id| id != dropped).unwrap();
+        assert_eq!(kept.len(), 9);
+        assert!(!kept.contains(dropped));
+        let g = kept.query_name("g").unwrap();
+        // g1 was series 1, 4 and 7; 4 is gone, 7 is now 6.
+        assert_eq!(kept.postings(g, "g1"), &[1, 6]);
+        for m in metas.iter().filter(|m| m.id() != dropped) {
+            let r = kept.get(m.id()).unwrap();
+            assert_eq!(kept.meta(r), *m);
+        }
+    }
+}
