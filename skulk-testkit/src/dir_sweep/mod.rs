@@ -8,7 +8,9 @@
 //! (at open or at the read), or a loss the engine reported. Wrong data,
 //! a loss nobody reported and a panic are failures; so is a directory
 //! check that finds nothing wrong when the open did not give back exactly
-//! the original data.
+//! the original data. One kind of damage no file can reveal is counted
+//! apart: the newest WAL segment cut exactly at a record boundary reads as
+//! a log whose last writes never happened.
 
 mod faults;
 mod sample;
@@ -37,6 +39,12 @@ pub enum DirOutcome {
     /// (damage to the newest records looks like a write that never
     /// completed).
     TornTailCut,
+    /// The newest WAL segment cut at a record boundary: the log ends
+    /// early and nothing in it, or anywhere in the directory, says more
+    /// existed. Indistinguishable from a crash before those writes
+    /// (`skulk-wal/FORMAT.md`, "What the log cannot tell"); counted, not
+    /// a failure.
+    LogEndsEarly,
     /// Opened with part of the data and nothing reported: a failure.
     SilentLoss,
     /// A point that was never written, or another value: a failure.
@@ -51,6 +59,7 @@ impl DirOutcome {
             DirOutcome::Identical => "identical".into(),
             DirOutcome::Refused(kind) => format!("refused ({kind})"),
             DirOutcome::TornTailCut => "torn tail cut".into(),
+            DirOutcome::LogEndsEarly => "log ends early".into(),
             DirOutcome::SilentLoss => "SILENT LOSS".into(),
             DirOutcome::WrongData(_) => "WRONG DATA".into(),
             DirOutcome::Panic(_) => "PANIC".into(),
@@ -97,7 +106,8 @@ impl DirSweepReport {
             .entry(label.clone())
             .or_default() += 1;
         *self.outcomes.entry(label).or_default() += 1;
-        let missed = *outcome != DirOutcome::Identical && !check_flagged;
+        let silent = matches!(outcome, DirOutcome::Identical | DirOutcome::LogEndsEarly);
+        let missed = !silent && !check_flagged;
         self.check_missed += u64::from(missed);
         if (outcome.is_failure() || missed) && self.failures.len() < 20 {
             let why = if missed {
@@ -141,9 +151,25 @@ pub fn sweep(sample: &SampleDirectory, cases: &[DirCase]) -> DirSweepReport {
             open_and_read(disk, &sample.config, &sample.data)
         }))
         .unwrap_or_else(|p| DirOutcome::Panic(panic_message(p.as_ref())));
+        let outcome = match outcome {
+            DirOutcome::SilentLoss if cuts_newest_segment(&sample.disk, case) => {
+                DirOutcome::LogEndsEarly
+            }
+            other => other,
+        };
         report.add(case, &outcome, check_flagged);
     }
     report
+}
+
+/// True when `case` truncates the newest WAL segment.
+fn cuts_newest_segment(disk: &SimFs, case: &DirCase) -> bool {
+    let newest = disk
+        .files()
+        .into_keys()
+        .filter(|p| p.starts_with("wal") && p.extension().is_some_and(|e| e == "wal"))
+        .max();
+    matches!(case.fault, FileFault::Truncate { .. }) && newest.as_ref() == Some(&case.file)
 }
 
 fn damaged(disk: &SimFs, case: &DirCase) -> SimFs {

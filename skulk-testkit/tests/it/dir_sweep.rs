@@ -12,7 +12,7 @@ fn every_damaged_copy_of_a_directory_gives_its_data_a_typed_error_or_a_reported_
     let files = sample.disk.files();
     assert!(files.keys().any(|p| p.starts_with("wal")), "{files:?}");
     assert!(files.keys().filter(|p| p.starts_with("tsm")).count() > 1);
-    let cases = cases(&files, 30, 11);
+    let cases = cases(&files, 200, 11);
     let report = sweep(&sample, &cases);
     println!("{report}");
     assert!(report.is_clean(), "{report}");
