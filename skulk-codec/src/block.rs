@@ -14,6 +14,7 @@
 //!   26+n     m  value payload, to the end of the block
 //! ```
 
+use crate::error::rebase;
 use crate::registry::{timestamp_codec, value_codec};
 use crate::selector::{self, Candidates, V1, V2};
 use crate::{CodecChoice, CodecError, CodecId, CodecKind, MAX_BLOCK_POINTS, Result, check_count};
@@ -301,7 +302,7 @@ impl<'a> BlockView<'a> {
         };
         let (consumed, sorted) = decoded.map_err(|e| {
             out.truncate(start);
-            shift(e, BLOCK_HEADER_LEN)
+            rebase(e, BLOCK_HEADER_LEN)
         })?;
         if consumed != self.timestamps.len() {
             out.truncate(start);
@@ -337,7 +338,7 @@ impl<'a> BlockView<'a> {
             .decode(self.values, self.point_count(), out)
             .map_err(|e| {
                 out.truncate(start);
-                shift(e, base)
+                rebase(e, base)
             })?;
         if consumed != self.values.len() {
             out.truncate(start);
@@ -371,30 +372,6 @@ impl<'a> BlockView<'a> {
             header: self.header,
             bytes,
         }
-    }
-}
-
-/// Rebases an error's byte offset from a payload to the whole block.
-fn shift(error: CodecError, base: usize) -> CodecError {
-    match error {
-        CodecError::Truncated {
-            offset,
-            needed,
-            available,
-        } => CodecError::Truncated {
-            offset: offset + base,
-            needed,
-            available,
-        },
-        CodecError::Corrupt { what, offset } => CodecError::Corrupt {
-            what,
-            offset: offset + base,
-        },
-        CodecError::TrailingBytes { offset, extra } => CodecError::TrailingBytes {
-            offset: offset + base,
-            extra,
-        },
-        other => other,
     }
 }
 

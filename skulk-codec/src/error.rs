@@ -73,3 +73,28 @@ pub enum CodecError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = CodecError> = std::result::Result<T, E>;
+
+/// Rebases an error's byte offset from a sub-slice (a payload, a run) to
+/// its parent, which starts `base` bytes earlier.
+pub(crate) fn rebase(error: CodecError, base: usize) -> CodecError {
+    match error {
+        CodecError::Truncated {
+            offset,
+            needed,
+            available,
+        } => CodecError::Truncated {
+            offset: offset + base,
+            needed,
+            available,
+        },
+        CodecError::Corrupt { what, offset } => CodecError::Corrupt {
+            what,
+            offset: offset + base,
+        },
+        CodecError::TrailingBytes { offset, extra } => CodecError::TrailingBytes {
+            offset: offset + base,
+            extra,
+        },
+        other => other,
+    }
+}

@@ -29,26 +29,7 @@ pub(crate) const fn varint_len(value: u64) -> usize {
     bits.div_ceil(7) as usize
 }
 
-/// Rebases an error's byte offset from a sub-slice to its parent, which
-/// starts `base` bytes earlier.
-pub(crate) fn rebase(error: CodecError, base: usize) -> CodecError {
-    match error {
-        CodecError::Truncated {
-            offset,
-            needed,
-            available,
-        } => CodecError::Truncated {
-            offset: offset + base,
-            needed,
-            available,
-        },
-        CodecError::Corrupt { what, offset } => CodecError::Corrupt {
-            what,
-            offset: offset + base,
-        },
-        other => other,
-    }
-}
+pub(crate) use crate::error::rebase;
 
 /// A cursor over a payload that reports offsets relative to its start.
 pub(crate) struct Reader<'a> {
