@@ -91,6 +91,26 @@ impl DirectoryReport {
 /// Checks the data directory at the root of `storage` (see the module
 /// docs). Fails only when the directory cannot be listed; everything
 /// found wrong is in the report.
+///
+/// ```
+/// use std::sync::Arc;
+/// use skulk_engine::{DataPoint, Engine, EngineConfig, FileStatus, check_directory};
+/// use skulk_format::FsStorage;
+///
+/// let dir = tempfile::tempdir()?;
+/// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+/// engine.write(&DataPoint::new("cpu", vec![], 1, 1.0))?;
+/// engine.close()?;
+///
+/// let storage = Arc::new(FsStorage::new(dir.path()));
+/// let report = check_directory(storage.clone())?;
+/// assert_eq!(report.problems().count(), 0);
+/// let tsm = report.files.iter().find(|f| f.path.extension() == Some("tsm".as_ref()));
+/// std::fs::remove_file(dir.path().join(&tsm.expect("one TSM file").path))?;
+/// let report = check_directory(storage)?;
+/// assert!(report.problems().any(|f| f.status == FileStatus::Missing));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn check_directory(storage: Arc<dyn Storage>) -> Result<DirectoryReport> {
     let layout = Layout::new(storage);
     let mut report = DirectoryReport::default();

@@ -141,6 +141,28 @@ fn zero_disables<'de, D: serde::Deserializer<'de>>(
 
 impl EngineConfig {
     /// Parses TOML text; unknown keys and bad values are errors.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skulk_engine::{EngineConfig, EngineError, SyncMode};
+    ///
+    /// let config = EngineConfig::from_toml_str(
+    ///     r#"
+    ///     retention = "30d"
+    ///     flush_points = 100000
+    ///     [wal]
+    ///     sync_mode = "fdatasync"
+    ///     "#,
+    /// )?;
+    /// assert_eq!(config.retention, Some(Duration::from_secs(30 * 86_400)));
+    /// assert_eq!(config.wal.sync_mode, SyncMode::Fdatasync);
+    /// assert!(config.background); // the default
+    /// let typo = EngineConfig::from_toml_str("flush_pionts = 1");
+    /// assert!(matches!(typo, Err(EngineError::Config(_))));
+    /// let too_many = EngineConfig::from_toml_str("query_threads = 1000");
+    /// assert!(matches!(too_many, Err(EngineError::OutOfRange { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let config: Self = toml::from_str(text).map_err(|e| EngineError::Config(Box::new(e)))?;
         config.validate()?;

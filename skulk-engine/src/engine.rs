@@ -84,6 +84,21 @@ impl Engine {
     /// leftovers of interrupted operations, maps the TSM files, replays the
     /// WAL past the checkpoint into memtables; see
     /// [`Engine::recovery_stats`].
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// engine.write(&DataPoint::new("cpu", vec![], 1_000, 0.5))?;
+    /// drop(engine); // no close: the point is only in the WAL
+    ///
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// assert_eq!(engine.recovery_stats().wal_points_replayed, 1);
+    /// assert_eq!(engine.stats().points_in_memory, 1);
+    /// engine.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(dir: impl AsRef<Path>, config: EngineConfig) -> Result<Engine> {
         Self::open_with(OpenOptions::new(dir.as_ref())?.config(config))
     }
@@ -91,6 +106,17 @@ impl Engine {
     /// Opens the database `options` describe: its data directory (on the
     /// real file system or any [`skulk_format::Storage`]), configuration
     /// and clock. Recovers as [`Engine::open`] does.
+    ///
+    /// ```
+    /// use skulk_engine::{Engine, EngineConfig, OpenOptions};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let config = EngineConfig::from_toml_str("partition_duration = \"1h\"")?;
+    /// let engine = Engine::open_with(OpenOptions::new(dir.path())?.config(config))?;
+    /// assert_eq!(engine.dir(), dir.path());
+    /// assert!(!engine.is_read_only());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_with(options: OpenOptions) -> Result<Engine> {
         Self::start(crate::recovery::open(options)?)
     }
@@ -104,6 +130,27 @@ impl Engine {
     /// a newer snapshot. Writing, flushing, compacting and retention fail
     /// with [`EngineError::ReadOnly`]. The directory must have a manifest
     /// (open a new or layout-1 directory for writing once).
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig, EngineError, OpenOptions};
+    /// use skulk_engine::{Query, SeriesSelector, TimeRange};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = Engine::open(dir.path(), EngineConfig::default())?;
+    /// writer.write(&DataPoint::new("cpu", vec![], 1, 1.0))?;
+    ///
+    /// // Beside the live writer: no lock taken, nothing written.
+    /// let reader = Engine::open_read_only(OpenOptions::existing(dir.path()))?;
+    /// let all = Query::raw(SeriesSelector::all(), TimeRange::ALL);
+    /// assert_eq!(reader.query(&all)?[0].values, [1.0]);
+    /// let refused = reader.write(&DataPoint::new("cpu", vec![], 2, 2.0));
+    /// assert!(matches!(refused, Err(EngineError::ReadOnly)));
+    ///
+    /// writer.write(&DataPoint::new("cpu", vec![], 2, 2.0))?;
+    /// reader.refresh()?; // see what the writer made durable since
+    /// assert_eq!(reader.query(&all)?[0].values, [1.0, 2.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_read_only(options: OpenOptions) -> Result<Engine> {
         Ok(Engine {
             inner: Arc::new(crate::read_only::open(options)?),
@@ -165,6 +212,20 @@ impl Engine {
     /// WAL before logging: [`EngineError::Wal`]) and on a series with a
     /// label key twice ([`EngineError::DuplicateLabel`]); fails on every
     /// call after a durability failure (reopen to recover).
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, TimeRange};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// let cpu = |ts, v| DataPoint::new("cpu", vec![("host".into(), "a".into())], ts, v);
+    /// engine.write_batch(&[cpu(10, 1.0), cpu(20, 2.0)])?;
+    /// engine.write_batch(&[cpu(20, 5.0)])?; // the same timestamp again: last write wins
+    /// let result = engine.query(&Query::raw(SeriesSelector::metric("cpu"), TimeRange::ALL))?;
+    /// assert_eq!(result[0].timestamps, [10, 20]);
+    /// assert_eq!(result[0].values, [1.0, 5.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_batch(&self, points: &[DataPoint]) -> Result<()> {
         if points.is_empty() {
             return Ok(());
@@ -194,6 +255,26 @@ impl Engine {
     }
 
     /// Runs the query on a consistent snapshot; see [`Query`].
+    ///
+    /// ```
+    /// use skulk_engine::{AggregateFn, Aggregation, DataPoint, Engine, EngineConfig};
+    /// use skulk_engine::{Query, SeriesSelector, TimeRange};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// let temp = |host: &str, ts, v| {
+    ///     DataPoint::new("temp", vec![("host".into(), host.into())], ts, v)
+    /// };
+    /// engine.write_batch(&[temp("a", 0, 20.0), temp("a", 5, 22.0), temp("b", 0, 30.0)])?;
+    ///
+    /// let host_a = SeriesSelector::parse(r#"temp{host="a"}"#)?;
+    /// let raw = engine.query(&Query::raw(host_a.clone(), TimeRange::new(0, 10)?))?;
+    /// assert_eq!((raw.len(), raw[0].values.clone()), (1, vec![20.0, 22.0]));
+    /// let mean = Aggregation::new(10, AggregateFn::Mean)?;
+    /// let windows = engine.query(&Query::aggregated(host_a, TimeRange::ALL, mean))?;
+    /// assert_eq!(windows[0].values, [21.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn query(&self, query: &Query) -> Result<Vec<SeriesResult>> {
         crate::read::run(&self.inner, query)
     }
@@ -266,6 +347,20 @@ impl Engine {
 
     /// Writes every memtable to a TSM file per partition, then records the
     /// checkpoint and truncates the WAL through it.
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// let points: Vec<_> = (0..100).map(|ts| DataPoint::new("cpu", vec![], ts, 1.0)).collect();
+    /// engine.write_batch(&points)?;
+    /// let flushed = engine.flush()?;
+    /// assert_eq!((flushed.files_written, flushed.points_written), (1, 100));
+    /// let stats = engine.stats();
+    /// assert_eq!((stats.points_in_memory, stats.points_on_disk), (0, 100));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&self) -> Result<FlushStats> {
         crate::flush::flush(&self.inner, crate::flush::Scope::All)
     }
@@ -274,6 +369,22 @@ impl Engine {
     /// files inside each coarser time bucket that data has moved past, or
     /// that are small or many together (`FORMAT.md`, "Levels"), until no
     /// bucket qualifies.
+    ///
+    /// ```
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// for ts in 0..3 {
+    ///     engine.write(&DataPoint::new("cpu", vec![], ts, 1.0))?;
+    ///     engine.flush()?; // one file per flush
+    /// }
+    /// assert_eq!(engine.stats().files, 3);
+    /// let compacted = engine.compact()?;
+    /// assert_eq!((compacted.files_merged, compacted.points_written), (3, 3));
+    /// assert_eq!(engine.stats().files, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn compact(&self) -> Result<CompactionStats> {
         crate::compact::compact(&self.inner, 2)
     }
@@ -304,6 +415,32 @@ impl Engine {
 
     /// Drops every partition that ends at or before `now - retention`
     /// (nothing when no retention is configured).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use skulk_engine::{DataPoint, Engine, EngineConfig, ManualClock, OpenOptions};
+    ///
+    /// const HOUR: i64 = 3_600_000_000_000;
+    /// let dir = tempfile::tempdir()?;
+    /// let config = EngineConfig {
+    ///     partition_duration: Some(Duration::from_secs(3600)),
+    ///     retention: Some(Duration::from_secs(3600)),
+    ///     background: false,
+    ///     ..EngineConfig::default()
+    /// };
+    /// let clock = Arc::new(ManualClock::new(0));
+    /// let options = OpenOptions::new(dir.path())?.config(config).clock(clock.clone());
+    /// let engine = Engine::open_with(options)?;
+    /// let cpu = |ts, v| DataPoint::new("cpu", vec![], ts, v);
+    /// engine.write_batch(&[cpu(0, 1.0), cpu(2 * HOUR, 2.0)])?;
+    ///
+    /// clock.set(3 * HOUR); // the cutoff is now 2h: the first hour has expired
+    /// let dropped = engine.apply_retention()?;
+    /// assert_eq!(dropped.partitions_dropped, 1);
+    /// assert_eq!(engine.stats().points_in_memory, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply_retention(&self) -> Result<RetentionStats> {
         crate::retention::apply(&self.inner)
     }

@@ -71,6 +71,24 @@ impl TimeSeriesMemTable {
     /// Writes the memtable to a TSM file at `path` with default writer
     /// options (see [`MemTableSnapshot::write_tsm`]). The memtable is left
     /// as it is: drop it once the file is recorded.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skulk_format::{DataPoint, TimePartition, TimeRange, TsmReader};
+    /// use skulk_memtable::TimeSeriesMemTable;
+    ///
+    /// let mut table = TimeSeriesMemTable::new(TimePartition::new(0, Duration::from_secs(60))?);
+    /// let points: Vec<_> = (0..10).map(|t| DataPoint::new("cpu", vec![], t, t as f64)).collect();
+    /// table.insert_batch(&points)?;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let outcome = table.flush(dir.path().join("0.tsm"))?;
+    /// assert_eq!((outcome.series_written, outcome.points_written), (1, 10));
+    /// let reader = TsmReader::open(std::fs::read(&outcome.handle.path)?)?;
+    /// let (ts, _) = reader.read_series(points[0].series_id, TimeRange::ALL)?;
+    /// assert_eq!(ts, (0..10).collect::<Vec<i64>>());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&self, path: impl AsRef<Path>) -> Result<FlushOutcome> {
         self.flush_with(path, TsmWriterOptions::default())
     }

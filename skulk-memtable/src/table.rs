@@ -21,6 +21,22 @@ use crate::{MemTableOptions, MemTableSnapshot, MemTableStats, MemtableError, Res
 ///
 /// Readers take a [`snapshot`](Self::snapshot): it shares the sealed chunks
 /// and copies only the tails, so inserts can go on while it is read.
+///
+/// ```
+/// use std::time::Duration;
+/// use skulk_format::{DataPoint, TimePartition, TimeRange};
+/// use skulk_memtable::TimeSeriesMemTable;
+///
+/// let mut table = TimeSeriesMemTable::new(TimePartition::new(0, Duration::from_secs(60))?);
+/// let cpu = DataPoint::new("cpu", vec![], 30, 1.0);
+/// table.insert(&cpu)?;
+/// table.insert(&DataPoint::for_series(cpu.series.clone(), 10, 2.0))?; // out of order
+/// table.insert(&DataPoint::for_series(cpu.series.clone(), 30, 3.0))?; // rewrite: last wins
+/// assert_eq!((table.point_count(), table.series_count()), (2, 1));
+/// let scan = table.scan_series(cpu.series_id, TimeRange::ALL).expect("series present");
+/// assert_eq!(scan.collect::<Result<Vec<_>, _>>()?, [(10, 2.0), (30, 3.0)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct TimeSeriesMemTable {
     partition: TimePartition,
@@ -80,6 +96,19 @@ impl TimeSeriesMemTable {
     /// sealing the series' tail (not expected: chunks are encoded from
     /// valid input) is returned after the point was stored; the tail is then
     /// kept uncompressed and sealed again later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skulk_format::{DataPoint, TimePartition};
+    /// use skulk_memtable::TimeSeriesMemTable;
+    ///
+    /// let mut table = TimeSeriesMemTable::new(TimePartition::new(0, Duration::from_secs(1))?);
+    /// table.insert(&DataPoint::new("cpu", vec![], 999_999_999, 1.0))?;
+    /// // One second in, the point belongs to the next partition.
+    /// assert!(table.insert(&DataPoint::new("cpu", vec![], 1_000_000_000, 1.0)).is_err());
+    /// assert_eq!(table.point_count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insert(&mut self, point: &DataPoint) -> Result<()> {
         self.validate_one(point)?;
         self.apply(point)
@@ -96,6 +125,29 @@ impl TimeSeriesMemTable {
     /// Validates `point`, logs it through `log`, then inserts it, and
     /// returns the log sequence number. When validation or logging fails the
     /// memtable is unchanged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skulk_format::{DataPoint, PointLog, TimePartition};
+    /// use skulk_memtable::TimeSeriesMemTable;
+    ///
+    /// /// A log in memory (`skulk_wal::Wal` is the durable one).
+    /// struct VecLog(Vec<DataPoint>);
+    /// impl PointLog for VecLog {
+    ///     type Error = std::io::Error;
+    ///     fn log_points(&mut self, points: &[DataPoint]) -> Result<u64, Self::Error> {
+    ///         self.0.extend_from_slice(points);
+    ///         Ok(self.0.len() as u64)
+    ///     }
+    /// }
+    ///
+    /// let mut table = TimeSeriesMemTable::new(TimePartition::new(0, Duration::from_secs(60))?);
+    /// let mut log = VecLog(Vec::new());
+    /// let lsn = table.insert_with_wal(&DataPoint::new("cpu", vec![], 5, 1.0), &mut log)?;
+    /// assert_eq!((lsn, log.0.len()), (1, 1));
+    /// assert_eq!(table.max_lsn(), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insert_with_wal<L: PointLog>(&mut self, point: &DataPoint, log: &mut L) -> Result<u64> {
         self.validate_one(point)?;
         let lsn = log

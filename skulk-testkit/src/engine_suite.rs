@@ -254,6 +254,18 @@ fn diff(got: &Snapshot, want: &Snapshot) -> String {
 
 /// Runs `ops` on a fresh engine of type `E` in `dir` and on the model,
 /// comparing full reads after every step. Returns the first divergence.
+///
+/// ```
+/// use skulk_testkit::engine_suite::{ScenarioConfig, SkulkEngine, random_scenario, run_scenario};
+///
+/// let config = ScenarioConfig::default();
+/// let ops = random_scenario(7, 40, &config);
+/// let dir = tempfile::tempdir()?;
+/// let report = run_scenario::<SkulkEngine>(dir.path(), &config, &ops)?;
+/// assert_eq!(report.ops, 40);
+/// assert!(report.points_written > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run_scenario<E: EngineUnderTest>(
     dir: &Path,
     config: &ScenarioConfig,

@@ -217,6 +217,14 @@ fn torn(frame_header_len: usize) -> WalContents {
 
 /// Reads every golden log with `read` and compares it with its expected
 /// contents. Returns the number of logs checked or the first difference.
+///
+/// ```
+/// use skulk_testkit::wal_suite::{check_wal_reader, golden_wal_logs, skulk_wal_contents};
+///
+/// let checked = check_wal_reader(skulk_wal_contents)?;
+/// assert_eq!(checked, golden_wal_logs().len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn check_wal_reader<E: fmt::Debug>(
     read: impl Fn(&Path) -> Result<WalContents, E>,
 ) -> Result<usize, String> {

@@ -7,6 +7,16 @@ use serde::Deserialize;
 use crate::{Result, WalError};
 
 /// How an append is made durable before it is acknowledged.
+///
+/// ```
+/// use skulk_wal::{SyncMode, WalConfig};
+///
+/// assert_eq!(SyncMode::default(), SyncMode::Fsync);
+/// let config: WalConfig = toml::from_str(r#"sync_mode = "fdatasync""#)?;
+/// assert_eq!(config.sync_mode, SyncMode::Fdatasync);
+/// assert!(toml::from_str::<WalConfig>(r#"sync_mode = "sometimes""#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
@@ -31,6 +41,19 @@ pub enum SyncMode {
 /// batch_timeout = "0ms"  # humantime: "10ms", "1s", ...
 /// segment_size = 67108864
 /// sync_mode = "fsync"    # "none" | "fsync" | "fdatasync"
+/// ```
+///
+/// ```
+/// use std::time::Duration;
+/// use skulk_wal::{SyncMode, WalConfig};
+///
+/// let config: WalConfig = toml::from_str("batch_size = 16\nbatch_timeout = \"2ms\"")?;
+/// assert_eq!(config.batch_size, 16);
+/// assert_eq!(config.batch_timeout, Duration::from_millis(2));
+/// assert_eq!(config.sync_mode, SyncMode::Fsync); // the default
+/// config.validate()?;
+/// assert!(WalConfig { batch_size: 0, ..config }.validate().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -20,6 +20,27 @@ use crate::{Lsn, Result, SegmentObserver, WalConfig, WalEntry, WalError, WalPoin
 /// A write-ahead log open for appending. `Send + Sync`: share it (e.g. in
 /// an `Arc`) and append from many threads; concurrent appends share one
 /// write and one sync (group commit).
+///
+/// ```
+/// use std::sync::Arc;
+/// use skulk_format::DataPoint;
+/// use skulk_wal::{Wal, WalConfig};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wal = Arc::new(Wal::new(dir.path(), WalConfig::default())?);
+/// let writers: Vec<_> = (0..4)
+///     .map(|i| {
+///         let wal = Arc::clone(&wal);
+///         std::thread::spawn(move || wal.append_points(&[DataPoint::new("cpu", vec![], i, 1.0)]))
+///     })
+///     .collect();
+/// for writer in writers {
+///     writer.join().expect("no panic")?;
+/// }
+/// drop(wal);
+/// assert_eq!(Wal::recover(dir.path())?.data_points()?.len(), 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Wal {
     dir: LogDir,
     config: WalConfig,
@@ -56,6 +77,24 @@ impl Wal {
     /// series definitions from the active segment, they are logged again
     /// (after the returned records). Corruption before the tail fails with
     /// [`WalError::Corrupt`] and changes nothing.
+    ///
+    /// ```
+    /// use skulk_format::DataPoint;
+    /// use skulk_wal::{Wal, WalConfig};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let (wal, recovery) = Wal::open(dir.path(), WalConfig::default())?;
+    /// assert!(recovery.records().is_empty());
+    /// let lsn = wal.append_points(&[DataPoint::new("cpu", vec![], 1_000, 0.5)])?;
+    /// drop(wal);
+    ///
+    /// // Reopening replays what the log holds and continues after it.
+    /// let (wal, recovery) = Wal::open(dir.path(), WalConfig::default())?;
+    /// assert_eq!(recovery.last_lsn(), Some(lsn));
+    /// assert_eq!(recovery.data_points()?[0].1[0].value, 0.5);
+    /// assert_eq!(wal.next_lsn(), lsn + 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(dir: impl AsRef<Path>, config: WalConfig) -> Result<(Wal, Recovery)> {
         let path = dir.as_ref();
         let fs = FsStorage::create(path).map_err(|e| WalError::io(path, e))?;
@@ -69,6 +108,27 @@ impl Wal {
 
     /// Reads the log in `dir` without changing anything: the torn tail is
     /// reported, not cut.
+    ///
+    /// ```
+    /// use skulk_format::DataPoint;
+    /// use skulk_wal::{Wal, WalConfig};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wal = Wal::new(dir.path(), WalConfig::default())?;
+    /// wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)])?;
+    /// wal.append_points(&[DataPoint::new("cpu", vec![], 2, 2.0)])?;
+    /// let segment = dir.path().join(&wal.segments()[0].1);
+    /// drop(wal);
+    /// // A crash in the middle of the last write leaves a torn record.
+    /// let len = std::fs::metadata(&segment)?.len();
+    /// std::fs::OpenOptions::new().write(true).open(&segment)?.set_len(len - 3)?;
+    ///
+    /// let recovery = Wal::recover(dir.path())?;
+    /// assert!(recovery.torn_bytes() > 0);
+    /// assert_eq!(recovery.data_points()?.len(), 1);
+    /// assert_eq!(std::fs::metadata(&segment)?.len(), len - 3); // nothing cut
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recover(dir: impl AsRef<Path>) -> Result<Recovery> {
         Self::recover_in(Arc::new(FsStorage::new(dir.as_ref())), "")
     }
@@ -175,6 +235,20 @@ impl Wal {
     /// sync mode (after `write()` only, under [`crate::SyncMode::None`]).
     /// A [`WalEntry::SeriesDef`] also registers the series for
     /// [`Wal::append_points`].
+    ///
+    /// ```
+    /// use skulk_format::SeriesMeta;
+    /// use skulk_wal::{Wal, WalConfig, WalEntry};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wal = Wal::new(dir.path(), WalConfig::default())?;
+    /// let first = wal.append(&WalEntry::series_def(SeriesMeta::new("cpu", vec![])))?;
+    /// let second = wal.append(&WalEntry::Checkpoint { safe_lsn: first })?;
+    /// assert_eq!((first, second), (1, 2));
+    /// drop(wal);
+    /// assert_eq!(Wal::recover(dir.path())?.last_checkpoint(), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn append(&self, entry: &WalEntry) -> Result<Lsn> {
         entry
             .check()
@@ -242,6 +316,23 @@ impl Wal {
 
     /// Syncs the active segment now (whatever the sync mode). A failure
     /// poisons the log.
+    ///
+    /// ```
+    /// use skulk_format::DataPoint;
+    /// use skulk_wal::{SyncMode, Wal, WalConfig};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// // Appends return after write(); sync when the batch must be durable.
+    /// let config = WalConfig { sync_mode: SyncMode::None, ..WalConfig::default() };
+    /// let wal = Wal::new(dir.path(), config)?;
+    /// for ts in 0..100 {
+    ///     wal.append_points(&[DataPoint::new("cpu", vec![], ts, 1.0)])?;
+    /// }
+    /// wal.sync()?;
+    /// assert!(!wal.is_poisoned());
+    /// assert_eq!(wal.next_lsn(), 102); // one series definition, 100 points
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sync(&self) -> Result<()> {
         drop(self.lock_live()?);
         let (result, (first, len)) = {

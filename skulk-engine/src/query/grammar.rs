@@ -37,6 +37,22 @@ impl SeriesSelector {
     /// empty text selects every series) into [`SeriesSelector::Matchers`],
     /// the metric first as a `__name__` equality matcher. A bad text is an
     /// [`EngineError::InvalidSelector`] saying what is wrong.
+    ///
+    /// ```
+    /// use skulk_engine::{LabelMatcher, SeriesMeta, SeriesSelector};
+    ///
+    /// let selector = SeriesSelector::parse(r#"cpu{host=~"web-.*",dc!="x"}"#)?;
+    /// let expected = SeriesSelector::Matchers(vec![
+    ///     LabelMatcher::equal("__name__", "cpu"),
+    ///     LabelMatcher::regex("host", "web-.*"),
+    ///     LabelMatcher::not_equal("dc", "x"),
+    /// ]);
+    /// assert_eq!(selector, expected);
+    /// let exact = SeriesMeta::new("cpu", vec![("host".into(), "a".into())]);
+    /// assert_eq!(SeriesSelector::parse(r#"cpu{host="a"}"#)?.as_exact(), Some(exact));
+    /// assert!(SeriesSelector::parse("cpu{host=").is_err());
+    /// # Ok::<(), skulk_engine::EngineError>(())
+    /// ```
     pub fn parse(input: &str) -> Result<Self> {
         let bad = |why: &str| invalid("selector", input, why);
         let text = input.trim();

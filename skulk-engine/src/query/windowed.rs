@@ -77,6 +77,26 @@ impl Engine {
     /// each series read from its own snapshot: memory holds the raw points
     /// of one batch of series and the windows of the result, never all
     /// the raw points.
+    ///
+    /// ```
+    /// use skulk_engine::{AggregateFn, Aggregation, DataPoint, Engine, EngineConfig};
+    /// use skulk_engine::{Grouping, SeriesSelector, TimeRange, WindowQuery};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    /// let cpu = |dc: &str, host: &str, ts, v| {
+    ///     let labels = vec![("dc".into(), dc.into()), ("host".into(), host.into())];
+    ///     DataPoint::new("cpu", labels, ts, v)
+    /// };
+    /// engine.write_batch(&[cpu("x", "a", 0, 1.0), cpu("x", "b", 5, 9.0), cpu("y", "c", 0, 4.0)])?;
+    /// let max = Aggregation::new(10, AggregateFn::Max)?;
+    /// let query = WindowQuery::new(SeriesSelector::metric("cpu"), TimeRange::ALL, max)
+    ///     .grouped(Grouping::By(vec!["dc".into()]));
+    /// let by_dc = engine.query_windows(&query)?;
+    /// let maxima: Vec<_> = by_dc.iter().map(|g| (g.series.label("dc"), g.values[0])).collect();
+    /// assert_eq!(maxima, [(Some("x"), 9.0), (Some("y"), 4.0)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn query_windows(&self, query: &WindowQuery) -> Result<Vec<SeriesResult>> {
         query.aggregation.validate()?;
         let step = query.aggregation.step_ns;

@@ -9,6 +9,17 @@ pub type Timestamp = i64;
 
 /// One sample of one series. The series metadata is shared (`Arc`), so
 /// cloning points of the same series is cheap.
+///
+/// ```
+/// use std::sync::Arc;
+/// use skulk_format::{DataPoint, SeriesMeta};
+///
+/// let cpu = Arc::new(SeriesMeta::new("cpu", vec![("host".into(), "a".into())]));
+/// let p = DataPoint::for_series(cpu.clone(), 1_000, f64::NAN);
+/// let q = DataPoint::new("cpu", vec![("host".into(), "a".into())], 1_000, f64::NAN);
+/// assert_eq!(p.series_id, cpu.id());
+/// assert!(p != q && p.bit_eq(&q)); // NaN != NaN, but the bits agree
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataPoint {
     /// The series' metadata.

@@ -24,6 +24,17 @@ impl fmt::Display for SeriesId {
 /// A series' metric name and labels. Labels are kept sorted by key with
 /// unique keys (the last value given for a key wins), so equal series have
 /// equal metadata and equal ids however their labels were ordered.
+///
+/// ```
+/// use skulk_format::SeriesMeta;
+///
+/// let label = |k: &str, v: &str| (k.to_string(), v.to_string());
+/// let a = SeriesMeta::new("cpu", vec![label("host", "a"), label("dc", "x")]);
+/// let b = SeriesMeta::new("cpu", vec![label("dc", "x"), label("host", "a")]);
+/// assert_eq!(a.id(), b.id());
+/// assert_eq!(a.label("host"), Some("a"));
+/// assert_eq!(a.to_string(), r#"cpu{dc="x",host="a"}"#);
+/// ```
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]

@@ -9,6 +9,17 @@ use crate::{FormatError, Timestamp};
 /// Because `i64::MAX` itself cannot lie before an exclusive end, an `end`
 /// of `i64::MAX` is read as unbounded: [`TimeRange::ALL`] contains every
 /// timestamp.
+///
+/// ```
+/// use skulk_format::TimeRange;
+///
+/// let range = TimeRange::new(10, 20)?;
+/// assert!(range.contains(10) && range.contains(19) && !range.contains(20));
+/// assert!(range.overlaps(15, 100) && !range.overlaps(20, 30));
+/// assert!(TimeRange::new(20, 10).is_err());
+/// assert!(TimeRange::ALL.contains(i64::MAX));
+/// # Ok::<(), skulk_format::FormatError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct TimeRange {
     start: Timestamp,
@@ -60,6 +71,18 @@ impl TimeRange {
 
 /// A fixed window of time `[start, start + duration)` whose points are kept
 /// together (one memtable, one folder of TSM files).
+///
+/// ```
+/// use std::time::Duration;
+/// use skulk_format::TimePartition;
+///
+/// let hour = Duration::from_secs(3600);
+/// let p = TimePartition::containing(5_400_000_000_000, hour)?; // 01:30
+/// assert_eq!(p.start(), 3_600_000_000_000);
+/// assert_eq!(p.end_ts(), 7_200_000_000_000);
+/// assert!(p.range().contains(5_400_000_000_000));
+/// # Ok::<(), skulk_format::FormatError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimePartition {
     start: Timestamp,

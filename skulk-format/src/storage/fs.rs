@@ -11,6 +11,20 @@ use super::{DirEntry, EntryKind, FileBytes, Metadata, Storage, StorageLock, Writ
 /// [`Storage`] on the real file system under a root folder: `std::fs` for
 /// everything, `memmap2` for [`Storage::map`], `File::try_lock` for
 /// [`Storage::lock`].
+///
+/// ```
+/// use std::path::Path;
+/// use skulk_format::storage::{FsStorage, Storage, write_atomic};
+///
+/// let dir = tempfile::tempdir()?;
+/// let storage = FsStorage::create(dir.path().join("data"))?;
+/// storage.create_dir(Path::new("part"))?;
+/// write_atomic(&storage, Path::new("part/MANIFEST"), b"v1").map_err(|(_, e)| e)?;
+/// assert_eq!(storage.read(Path::new("part/MANIFEST"))?, b"v1");
+/// assert_eq!(storage.list(Path::new("part"))?.len(), 1);
+/// assert!(storage.display(Path::new("part")).ends_with("data/part"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct FsStorage {
     root: PathBuf,

@@ -75,6 +75,24 @@ pub trait WritableFile: Send + Debug {
 ///
 /// Implementations must be `Send + Sync`; every method may be called from
 /// any thread. See the module documentation for the durability contract.
+///
+/// ```
+/// use std::path::Path;
+/// use std::sync::Arc;
+/// use skulk_format::storage::{FsStorage, Storage, exists};
+///
+/// let dir = tempfile::tempdir()?;
+/// let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(dir.path()));
+/// let mut file = storage.create(Path::new("log.tmp"))?;
+/// file.append(b"hello")?;
+/// file.sync(true)?; // the bytes are durable
+/// drop(file);
+/// storage.rename(Path::new("log.tmp"), Path::new("log"))?;
+/// storage.sync_dir(Path::new(""))?; // and so is the name
+/// assert!(!exists(storage.as_ref(), Path::new("log.tmp"))?);
+/// assert_eq!(storage.metadata(Path::new("log"))?.len, 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Storage: Send + Sync + Debug {
     /// Where the root is, for messages (a real path, or a made-up one for a
     /// simulated disk).

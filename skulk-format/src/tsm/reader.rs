@@ -21,6 +21,25 @@ use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
 /// must match its index entry, so damaged bytes are reported as an error
 /// and never returned as data. [`TsmReader::verify`] checks everything.
 /// The reader is `Send + Sync` when `B` is; reads take `&self`.
+///
+/// ```
+/// use skulk_format::{SeriesMeta, TimeRange, TsmReader, TsmWriter};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("1.tsm");
+/// let cpu = SeriesMeta::new("cpu", vec![("host".into(), "a".into())]);
+/// let mut writer = TsmWriter::create(&path, Default::default())?;
+/// writer.write_series(&cpu, &[10, 20, 30, 40], &[1.0, 2.0, 3.0, 4.0])?;
+/// writer.finish()?;
+///
+/// let reader = TsmReader::open(std::fs::read(&path)?)?;
+/// assert_eq!(reader.stats().total_point_count, 4);
+/// assert_eq!(reader.meta(cpu.id()), Some(&cpu));
+/// let (ts, values) = reader.read_series(cpu.id(), TimeRange::new(15, 35)?)?;
+/// assert_eq!((ts, values), (vec![20, 30], vec![2.0, 3.0]));
+/// assert_eq!(reader.verify()?.points, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct TsmReader<B> {
     bytes: B,
@@ -137,6 +156,24 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
 
     /// False when the bloom filter says `id` is certainly absent (no index
     /// search).
+    ///
+    /// ```
+    /// use skulk_format::{SeriesMeta, TsmReader, TsmWriter};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("1.tsm");
+    /// let present = SeriesMeta::new("cpu", vec![]);
+    /// let mut writer = TsmWriter::create(&path, Default::default())?;
+    /// writer.write_series(&present, &[1], &[1.0])?;
+    /// writer.finish()?;
+    ///
+    /// let reader = TsmReader::open(std::fs::read(&path)?)?;
+    /// // No false negatives; an absent series is usually ruled out at once.
+    /// assert!(reader.may_contain_series(present.id()));
+    /// let absent = (0..100).map(|i| SeriesMeta::new(format!("m{i}"), vec![]).id());
+    /// assert!(absent.filter(|&id| reader.may_contain_series(id)).count() < 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn may_contain_series(&self, id: SeriesId) -> bool {
         self.bloom.may_contain(id)
     }

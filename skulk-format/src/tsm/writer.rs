@@ -36,6 +36,24 @@ use crate::{FormatError, Result, SeriesId, SeriesMeta, Timestamp};
 /// - Every file-system operation goes through a [`Storage`]
 ///   ([`TsmWriter::create_in`]); [`TsmWriter::create`] uses the real file
 ///   system.
+///
+/// ```
+/// use skulk_format::{SeriesMeta, TsmWriter, TsmWriterOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// let cpu = SeriesMeta::new("cpu", vec![("host".into(), "a".into())]);
+/// let mut writer = TsmWriter::create(dir.path().join("1.tsm"), TsmWriterOptions::default())?;
+/// writer.write_series(&cpu, &[10, 20, 30], &[0.5, 0.25, 1.0])?;
+/// // A point out of order is refused, and the writer stays usable.
+/// writer.begin_series(&SeriesMeta::new("mem", vec![]))?;
+/// writer.append(5, 1.0)?;
+/// assert!(writer.append(5, 2.0).is_err());
+/// writer.end_series()?;
+/// let handle = writer.finish()?;
+/// assert_eq!((handle.stats.series_count, handle.stats.total_point_count), (2, 4));
+/// assert!(handle.path.exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct TsmWriter {
     path: PathBuf,
@@ -89,6 +107,22 @@ impl TsmWriter {
 
     /// As [`TsmWriter::create`], with `path` inside `storage` and every
     /// file-system operation done through it.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use std::sync::Arc;
+    /// use skulk_format::{FsStorage, SeriesMeta, TimeRange, TsmReader, TsmWriter};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let storage = Arc::new(FsStorage::new(dir.path()));
+    /// let meta = SeriesMeta::new("cpu", vec![]);
+    /// let mut writer = TsmWriter::create_in(storage.clone(), "1.tsm", Default::default())?;
+    /// writer.write_series(&meta, &[1, 2], &[1.5, 2.5])?;
+    /// writer.finish()?;
+    /// let reader = TsmReader::open_in(storage.as_ref(), Path::new("1.tsm"))?;
+    /// assert_eq!(reader.read_series(meta.id(), TimeRange::ALL)?.1, [1.5, 2.5]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create_in(
         storage: Arc<dyn Storage>,
         path: impl AsRef<Path>,

@@ -17,6 +17,20 @@ use crate::{MemTableOptions, MemtableError, Result};
 ///
 /// Age is measured in data time (timestamps), not wall-clock time, so the
 /// policy is deterministic and replays the same way from a log.
+///
+/// ```
+/// use std::time::Duration;
+/// use skulk_memtable::{PartitionManager, PartitionManagerConfig};
+///
+/// let config = PartitionManagerConfig::default()
+///     .with_partition_duration(Duration::from_secs(600))
+///     .with_max_active_partitions(2);
+/// let manager = PartitionManager::new(config)?;
+/// assert_eq!(manager.partition_of(601_000_000_000)?.start(), 600_000_000_000);
+/// let invalid = PartitionManagerConfig::default().with_partition_duration(Duration::ZERO);
+/// assert!(PartitionManager::new(invalid).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartitionManagerConfig {
     partition_duration: Duration,

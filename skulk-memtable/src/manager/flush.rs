@@ -78,6 +78,28 @@ pub fn partition_file_name(partition: &TimePartition, generation: u32) -> String
 impl PartitionManager {
     /// The partitions that should be flushed, oldest first, each with every
     /// reason that applies.
+    ///
+    /// ```
+    /// use skulk_format::DataPoint;
+    /// use skulk_memtable::{FlushReason, PartitionManager, PartitionManagerConfig};
+    ///
+    /// const HOUR: i64 = 3_600_000_000_000;
+    /// let config = PartitionManagerConfig::default().with_max_active_partitions(2);
+    /// let mut manager = PartitionManager::new(config)?;
+    /// for hour in 0..3 {
+    ///     manager.insert(&DataPoint::new("cpu", vec![], hour * HOUR, 1.0))?;
+    /// }
+    /// let due = manager.flush_priorities();
+    /// assert_eq!(due.len(), 1);
+    /// assert_eq!(due[0].partition.start(), 0);
+    /// assert!(due[0].reasons.contains(&FlushReason::TooManyActive));
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let flushed = manager.flush_due(dir.path())?;
+    /// assert_eq!(flushed[0].outcome.points_written, 1);
+    /// assert_eq!(manager.stats().active_partitions, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush_priorities(&self) -> Vec<FlushCandidate> {
         let excess = self
             .active
@@ -210,6 +232,26 @@ impl PartitionManager {
     /// Takes the oldest partition's memtable out for the caller to flush;
     /// the partition counts as flushed, so later points for it start the
     /// next generation.
+    ///
+    /// ```
+    /// use skulk_format::DataPoint;
+    /// use skulk_memtable::{PartitionManager, PartitionManagerConfig};
+    ///
+    /// let mut manager = PartitionManager::new(PartitionManagerConfig::default())?;
+    /// manager.insert(&DataPoint::new("cpu", vec![], 10, 1.0))?;
+    /// let frozen = manager.take_oldest().expect("one partition");
+    /// assert_eq!((frozen.generation, frozen.table.point_count()), (0, 1));
+    /// let dir = tempfile::tempdir()?;
+    /// frozen.table.flush(dir.path().join(frozen.file_name()))?;
+    ///
+    /// // Late data for the same hour starts generation 1, written to a new file.
+    /// manager.insert(&DataPoint::new("cpu", vec![], 20, 2.0))?;
+    /// let late = manager.take_oldest().expect("late partition");
+    /// assert_eq!(late.generation, 1);
+    /// assert_ne!(late.file_name(), frozen.file_name());
+    /// assert_eq!(manager.stats().late_writes, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn take_oldest(&mut self) -> Option<FrozenPartition> {
         let partition = self.active.keys().next().copied()?;
         self.take_partition(partition)

@@ -57,6 +57,24 @@ pub struct ManagerStats {
 
 /// Routes points to per-partition memtables, scans across them and decides
 /// which to flush (oldest first).
+///
+/// ```
+/// use skulk_format::{DataPoint, TimeRange};
+/// use skulk_memtable::{PartitionManager, PartitionManagerConfig};
+///
+/// const HOUR: i64 = 3_600_000_000_000;
+/// let mut manager = PartitionManager::new(PartitionManagerConfig::default())?;
+/// let points: Vec<_> = [2 * HOUR + 5, 10, HOUR + 1]
+///     .into_iter()
+///     .map(|t| DataPoint::new("cpu", vec![], t, 1.0))
+///     .collect();
+/// manager.insert_batch(&points)?;
+/// assert_eq!(manager.stats().active_partitions, 3); // hourly partitions
+/// let scanned = manager.scan(TimeRange::ALL).collect::<Result<Vec<_>, _>>()?;
+/// let ts: Vec<i64> = scanned.iter().map(|p| p.timestamp).collect();
+/// assert_eq!(ts, [10, HOUR + 1, 2 * HOUR + 5]); // in time order
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct PartitionManager {
     config: PartitionManagerConfig,

@@ -78,6 +78,29 @@ pub(crate) struct Disk {
 }
 
 /// A simulated disk. Clones share the disk.
+///
+/// The write-ahead log on it, losing power: under [`skulk_wal::SyncMode::None`]
+/// what was only written is gone, what was synced stays.
+///
+/// ```
+/// use std::sync::Arc;
+/// use skulk_format::DataPoint;
+/// use skulk_testkit::sim_fs::{PowerLoss, SimFs};
+/// use skulk_wal::{SyncMode, Wal, WalConfig};
+///
+/// let fs = SimFs::new();
+/// let config = WalConfig { sync_mode: SyncMode::None, ..WalConfig::default() };
+/// let (wal, _) = Wal::open_in(Arc::new(fs.clone()), "wal", config)?;
+/// wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)])?;
+/// wal.sync()?;
+/// wal.append_points(&[DataPoint::new("cpu", vec![], 2, 2.0)])?; // written, not synced
+/// drop(wal);
+///
+/// fs.power_cycle(PowerLoss::DropUnsynced);
+/// let recovery = Wal::recover_in(Arc::new(fs), "wal")?;
+/// assert_eq!(recovery.data_points()?.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct SimFs {
     disk: Arc<Mutex<Disk>>,
@@ -159,6 +182,25 @@ impl SimFs {
     }
 
     /// Arms `fault` (counting from now).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use skulk_format::DataPoint;
+    /// use skulk_testkit::sim_fs::{EIO, Fault, FaultError, Op, OpSet, SimFs};
+    /// use skulk_wal::{Wal, WalConfig};
+    ///
+    /// let fs = SimFs::new();
+    /// let (wal, _) = Wal::open_in(Arc::new(fs.clone()), "wal", WalConfig::default())?;
+    /// let syncs = fs.count(OpSet::Only(Op::Sync));
+    /// // The next fsync fails with EIO: the append is not acknowledged...
+    /// fs.arm(Fault::once(OpSet::Only(Op::Sync), 0, FaultError::Os(EIO)));
+    /// assert!(wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)]).is_err());
+    /// // ...and the log refuses every later one until it is reopened.
+    /// assert!(wal.is_poisoned());
+    /// assert!(wal.append_points(&[DataPoint::new("cpu", vec![], 2, 2.0)]).is_err());
+    /// assert_eq!(fs.count(OpSet::Only(Op::Sync)), syncs + 1); // no sync tried since
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn arm(&self, fault: Fault) {
         self.disk()
             .faults
@@ -173,6 +215,26 @@ impl SimFs {
     /// The machine dies at the `nth` (0-based, counting from now) operation
     /// in `ops`: it and every later operation fail until
     /// [`SimFs::power_cycle`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use skulk_format::DataPoint;
+    /// use skulk_testkit::sim_fs::{OpSet, PowerLoss, SimFs};
+    /// use skulk_wal::{Wal, WalConfig};
+    ///
+    /// let fs = SimFs::new();
+    /// let (wal, _) = Wal::open_in(Arc::new(fs.clone()), "wal", WalConfig::default())?;
+    /// wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)])?; // acknowledged: synced
+    /// fs.cut_power_at(OpSet::Syncs, 0); // the machine dies at the next sync
+    /// assert!(wal.append_points(&[DataPoint::new("cpu", vec![], 2, 2.0)]).is_err());
+    /// assert!(fs.is_down());
+    /// drop(wal);
+    ///
+    /// fs.power_cycle(PowerLoss::DropUnsynced);
+    /// let recovery = Wal::recover_in(Arc::new(fs), "wal")?;
+    /// assert_eq!(recovery.data_points()?.len(), 1); // every acknowledged point
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cut_power_at(&self, ops: OpSet, nth: u64) {
         self.disk().cut = Some(Armed::new((), ops, nth));
     }

@@ -100,6 +100,20 @@ impl RepairReport {
 
 /// Repairs the log in folder `dir` of the real file system, nothing
 /// covered: see [`Repair`].
+///
+/// ```
+/// use skulk_format::DataPoint;
+/// use skulk_wal::{Wal, WalConfig, repair};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wal = Wal::new(dir.path(), WalConfig::default())?;
+/// wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)])?;
+/// drop(wal);
+/// let report = repair(dir.path())?;
+/// assert!(report.is_clean() && report.backups.is_empty());
+/// assert_eq!(report.next_lsn, 3); // a series definition and a Points record
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn repair(dir: impl AsRef<Path>) -> Result<RepairReport> {
     Repair::new(Arc::new(FsStorage::new(dir.as_ref())), "").run()
 }
@@ -120,6 +134,29 @@ pub fn repair_in(storage: Arc<dyn Storage>, dir: impl Into<PathBuf>) -> Result<R
 /// definition was lost are dropped (their record becomes Lost when none
 /// remain). Everything lost is named in the [`RepairReport`]; a log with a
 /// newer format version is refused.
+///
+/// ```
+/// use std::sync::Arc;
+/// use skulk_format::{DataPoint, FsStorage};
+/// use skulk_wal::{Repair, Wal, WalConfig};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wal = Wal::new(dir.path(), WalConfig::default())?;
+/// wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)])?;
+/// let segment = dir.path().join(&wal.segments()[0].1);
+/// drop(wal);
+/// // Damage a byte in the middle of the records.
+/// let mut bytes = std::fs::read(&segment)?;
+/// let middle = bytes.len() / 2;
+/// bytes[middle] ^= 0xff;
+/// std::fs::write(&segment, bytes)?;
+/// assert!(Wal::recover(dir.path()).is_err());
+///
+/// let report = Repair::new(Arc::new(FsStorage::new(dir.path())), "").run()?;
+/// assert!(report.lost_data() && !report.backups.is_empty());
+/// assert!(Wal::recover(dir.path()).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Repair {
     dir: LogDir,
