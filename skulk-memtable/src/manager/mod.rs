@@ -158,18 +158,27 @@ impl PartitionManager {
         applied.map(|()| lsn)
     }
 
-    /// Groups point indices by partition and validates each group.
-    fn validate_batch(&self, points: &[DataPoint]) -> Result<Vec<(TimePartition, Vec<usize>)>> {
-        let mut groups: Vec<(TimePartition, Vec<usize>)> = Vec::new();
-        for (i, point) in points.iter().enumerate() {
-            let partition = self.partition_of(point.timestamp)?;
+    /// Groups the points by partition, as runs of consecutive points (data
+    /// usually arrives in time order, so a batch is a few runs and routing
+    /// costs one comparison per point), and validates each group.
+    fn validate_batch(&self, points: &[DataPoint]) -> Result<Vec<Group>> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut start = 0;
+        while let Some(first) = points.get(start) {
+            let partition = self.partition_of(first.timestamp)?;
+            let len = points[start..]
+                .iter()
+                .position(|p| !partition.contains(p.timestamp))
+                .unwrap_or(points.len() - start);
+            let run = start..start + len;
             match groups.iter_mut().find(|(p, _)| *p == partition) {
-                Some((_, members)) => members.push(i),
-                None => groups.push((partition, vec![i])),
+                Some((_, runs)) => runs.push(run),
+                None => groups.push((partition, vec![run])),
             }
+            start += len;
         }
-        for (partition, members) in &groups {
-            self.validate_group(*partition, members.iter().filter_map(|&i| points.get(i)))?;
+        for (partition, runs) in &groups {
+            self.validate_group(*partition, members(points, runs))?;
         }
         Ok(groups)
     }
@@ -186,13 +195,9 @@ impl PartitionManager {
         }
     }
 
-    fn apply_groups(
-        &mut self,
-        points: &[DataPoint],
-        groups: &[(TimePartition, Vec<usize>)],
-    ) -> Result<()> {
-        for (partition, members) in groups {
-            self.apply_group(*partition, members.iter().filter_map(|&i| points.get(i)))?;
+    fn apply_groups(&mut self, points: &[DataPoint], groups: &[Group]) -> Result<()> {
+        for (partition, runs) in groups {
+            self.apply_group(*partition, members(points, runs))?;
         }
         Ok(())
     }
@@ -333,4 +338,16 @@ fn last_ts(partition: &TimePartition) -> Timestamp {
         i64::MAX => i64::MAX,
         end => end - 1,
     }
+}
+
+/// The points of one partition in a batch: runs of consecutive indices.
+type Group = (TimePartition, Vec<std::ops::Range<usize>>);
+
+/// The points of `runs`, in order.
+fn members<'a>(
+    points: &'a [DataPoint],
+    runs: &'a [std::ops::Range<usize>],
+) -> impl Iterator<Item = &'a DataPoint> + 'a {
+    runs.iter()
+        .flat_map(move |run| points.get(run.clone()).unwrap_or_default())
 }
