@@ -166,10 +166,11 @@ impl PartitionManager {
         let mut start = 0;
         while let Some(first) = points.get(start) {
             let partition = self.partition_of(first.timestamp)?;
-            let len = points[start..]
+            let rest = points.get(start..).unwrap_or_default();
+            let len = rest
                 .iter()
                 .position(|p| !partition.contains(p.timestamp))
-                .unwrap_or(points.len() - start);
+                .unwrap_or(rest.len());
             let run = start..start + len;
             match groups.iter_mut().find(|(p, _)| *p == partition) {
                 Some((_, runs)) => runs.push(run),
