@@ -147,6 +147,11 @@ fn attempt(
     state.tombstones = manifest.tombstones.clone();
     let recovery = match Wal::recover_covered(Arc::clone(storage), WAL_DIR, manifest.safe_lsn) {
         Ok(recovery) => recovery,
+        // A segment listed a moment ago is gone: the writer removed the
+        // segments this manifest's safe LSN covers. Read again.
+        Err(WalError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Attempt::Retry);
+        }
         Err(e @ (WalError::Io { .. } | WalError::Corrupt { .. })) => {
             return Err(moved_on(EngineError::Wal(e)));
         }

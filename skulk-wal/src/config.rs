@@ -186,11 +186,23 @@ mod tests {
             batch_size: 0,
             ..WalConfig::default()
         };
-        assert!(matches!(zero.validate(), Err(WalError::InvalidArgument(_))));
+        assert!(matches!(
+            zero.validate(),
+            Err(WalError::OutOfRange {
+                key: "batch_size",
+                ..
+            })
+        ));
         let tiny = WalConfig {
             segment_size: 10,
             ..WalConfig::default()
         };
-        assert!(matches!(tiny.validate(), Err(WalError::InvalidArgument(_))));
+        assert!(matches!(
+            tiny.validate(),
+            Err(WalError::OutOfRange {
+                key: "segment_size",
+                ..
+            })
+        ));
     }
 }
