@@ -17,7 +17,7 @@ use crate::point_writer::{PointWriter, StreamFormat};
 pub fn run(ctx: &Context, args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let selector = select::selector(&args.select)?;
     let range = select::range(&args.select)?;
-    let engine = ctx.open_engine()?;
+    let engine = ctx.open_for_reading()?;
     let format = match args.format {
         ExportFormat::Csv => StreamFormat::Csv,
         ExportFormat::LineProtocol => StreamFormat::LineProtocol,

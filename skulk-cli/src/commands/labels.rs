@@ -13,7 +13,7 @@ use crate::output::{OutputFormat, csv_io, write_json};
 /// Runs `labels`.
 pub fn run(ctx: &Context, args: &LabelsArgs, out: &mut dyn Write) -> Result<()> {
     let selector = select::selector(&args.select)?;
-    let engine = ctx.open_engine()?;
+    let engine = ctx.open_for_reading()?;
     let (header, items) = match &args.values {
         Some(name) => ("value", engine.label_values(name, &selector)?),
         None => ("name", engine.label_names(&selector)?),

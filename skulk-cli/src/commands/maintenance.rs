@@ -56,7 +56,7 @@ pub fn compact(ctx: &Context, out: &mut dyn Write) -> Result<()> {
 /// Runs `stats`.
 pub fn stats(ctx: &Context, args: &StatsArgs, out: &mut dyn Write) -> Result<()> {
     let format = args.format;
-    let engine = ctx.open_engine()?;
+    let engine = ctx.open_for_reading()?;
     let s = engine.stats();
     let r = engine.recovery_stats().clone();
     drop(engine);

@@ -20,7 +20,7 @@ mod verify;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use skulk_engine::{Engine, EngineConfig};
+use skulk_engine::{Engine, EngineConfig, EngineError, OpenOptions};
 use skulk_format::storage::EntryKind;
 
 use crate::cli::{Cli, Command};
@@ -72,10 +72,48 @@ impl Context {
         self.create_engine()
     }
 
+    /// Opens the engine for a command that only reads: for writing when
+    /// the directory is free (so that a crashed writer's WAL is recovered
+    /// and its covered segments removed), else, when another process holds
+    /// it or it cannot be written, as a read-only snapshot, saying so on
+    /// standard error.
+    pub fn open_for_reading(&self) -> Result<Engine> {
+        self.require_data_dir()?;
+        match Engine::open(&self.data_dir, self.config.clone()) {
+            Ok(engine) => Ok(engine),
+            Err(e) if reads_instead(&e) => {
+                eprintln!(
+                    "skulk: note: {}; reading a read-only snapshot of {}",
+                    e.to_string().lines().next().unwrap_or_default(),
+                    self.data_dir.display()
+                );
+                let options = OpenOptions::existing(&self.data_dir).config(self.config.clone());
+                Ok(Engine::open_read_only(options)?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// `path`, or the data directory when absent.
     pub fn path_or_data_dir<'a>(&'a self, path: Option<&'a Path>) -> &'a Path {
         path.unwrap_or(&self.data_dir)
     }
+}
+
+/// True when a reading command can still read what `open` refused: the
+/// directory is in use by another process, or cannot be written.
+fn reads_instead(e: &EngineError) -> bool {
+    use std::io::ErrorKind;
+    let in_use = matches!(
+        e,
+        EngineError::DirectoryInUse { .. }
+            | EngineError::Wal(skulk_wal::WalError::DirectoryInUse { .. })
+    );
+    in_use
+        || matches!(
+            e.io_kind(),
+            Some(ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem)
+        )
 }
 
 /// Runs the parsed command line, writing results to `out`.

@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: &QueryArgs, out: &mut dyn Write) -> Result<()> {
     let windows = window_query(args)?;
     let selector = select::selector(&args.select)?;
     let range = select::range(&args.select)?;
-    let engine = ctx.open_engine()?;
+    let engine = ctx.open_for_reading()?;
     let span = tracing::info_span!("query", selector = %selector, aggregated = windows.is_some());
     let _entered = span.enter();
     with_output(out, &args.output, |out| {

@@ -65,7 +65,7 @@ fn top<T: Clone>(items: impl Iterator<Item = (T, u64)>, n: usize) -> Vec<(T, u64
 /// Runs `report`.
 pub fn run(ctx: &Context, args: &ReportArgs, out: &mut dyn Write) -> Result<()> {
     let selector = select::selector(&args.select)?;
-    let engine = ctx.open_engine()?;
+    let engine = ctx.open_for_reading()?;
     let report = Report::of(&engine.list_series(&selector));
     drop(engine);
     let n = args.top;

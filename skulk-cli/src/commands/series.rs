@@ -13,7 +13,7 @@ use crate::output::{OutputFormat, json_series, write_json};
 /// Runs `series`.
 pub fn run(ctx: &Context, args: &SeriesArgs, out: &mut dyn Write) -> Result<()> {
     let selector = select::selector(&args.select)?;
-    let engine = ctx.open_engine()?;
+    let engine = ctx.open_for_reading()?;
     if args.count {
         let count = engine.series_ids(&selector)?.len();
         drop(engine);

@@ -215,3 +215,27 @@ fn delete_hides_points_at_once_and_compact_reclaims_them() {
     let refused = s.skulk(&["delete"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2), "a delete needs a selector");
 }
+
+#[test]
+fn reading_commands_read_a_snapshot_of_a_directory_in_use() {
+    let s = Scratch::new();
+    let input = s.write("in.lp", LP);
+    s.ok(&["import", input.to_str().unwrap()]);
+    let alone = s.ok(&["export"]);
+    let writer = skulk_engine::Engine::open(s.data(), skulk_engine::EngineConfig::default())
+        .expect("the test holds the directory");
+    for args in [&["export"][..], &["query", "cpu"], &["stats"]] {
+        let out = s.skulk(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("read-only snapshot"),
+            "{args:?} says so: {stderr}"
+        );
+    }
+    let beside = s.skulk(&["export"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&beside.stdout), alone);
+    let compact = s.skulk(&["compact"]).output().unwrap();
+    assert!(!compact.status.success(), "writing commands still refuse");
+    drop(writer);
+}
