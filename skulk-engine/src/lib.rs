@@ -30,6 +30,7 @@ mod query;
 mod read;
 mod read_only;
 mod recovery;
+mod replay;
 mod retention;
 mod sequencer;
 mod state;

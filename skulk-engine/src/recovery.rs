@@ -1,15 +1,14 @@
 //! Opening a data directory: the manifest (or the upgrade of a version-1
-//! directory), its files checked against it, leftovers, WAL replay.
+//! directory), its files checked against it, leftovers; then the WAL
+//! replay ([`crate::replay`]).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use skulk_format::storage::{EntryKind, StorageLock};
-use skulk_format::{DataPoint, SeriesId, SeriesMeta};
-use skulk_wal::{Lsn, Recovery, Wal, WalEntry, WalError};
+use skulk_wal::{Lsn, Recovery, Wal};
 
 use crate::engine::Inner;
 use crate::layout::{self, FileGens, LOCK_FILE, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
@@ -64,7 +63,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     // that records appended from now on are above it and replayed.
     manifest.safe_lsn = manifest.safe_lsn.min(last);
     stats.safe_lsn = manifest.safe_lsn;
-    let dropped = replay(&recovery, manifest.safe_lsn, &mut state, &mut stats)?;
+    let dropped = crate::replay::replay(&recovery, manifest.safe_lsn, &mut state, &mut stats)?;
     manifest.files.retain(|f| !dropped.contains(&f.path));
     manifest.removed.extend(dropped.iter().cloned());
     manifest.wal_segments = wal.segments().iter().map(|(first, _)| *first).collect();
@@ -353,84 +352,4 @@ pub(crate) fn missing_segments(manifest: &Manifest, recovery: &Recovery) -> Vec<
         // Covered: its removal simply was not recorded yet.
         .filter(|m| m.last.is_none_or(|last| last > manifest.safe_lsn))
         .collect()
-}
-
-/// Applies every WAL record above `safe_lsn`, in LSN order; returns the
-/// files that drop-partition records removed.
-pub(crate) fn replay(
-    recovery: &Recovery,
-    safe_lsn: Lsn,
-    state: &mut State,
-    stats: &mut RecoveryStats,
-) -> Result<Vec<PathBuf>> {
-    let mut series: HashMap<SeriesId, Arc<SeriesMeta>> = HashMap::new();
-    let mut dropped_files = Vec::new();
-    let mut dropped = false;
-    for (lsn, entry) in recovery.records() {
-        if let WalEntry::SeriesDef { id, meta } = entry {
-            let known = series.entry(*id).or_insert_with(|| Arc::new(meta.clone()));
-            if **known != *meta {
-                return Err(EngineError::Wal(WalError::SeriesCollision {
-                    id: *id,
-                    existing: Box::new(SeriesMeta::clone(known)),
-                    new: Box::new(meta.clone()),
-                }));
-            }
-        }
-        if *lsn <= safe_lsn {
-            continue;
-        }
-        stats.wal_records_replayed += 1;
-        match entry {
-            WalEntry::Points(points) => {
-                let resolved = points
-                    .iter()
-                    // A definition in skipped (covered) damage: the files
-                    // know the series.
-                    .map(|p| {
-                        let meta = match series.get(&p.series_id) {
-                            Some(meta) => Some(Arc::clone(meta)),
-                            None => state
-                                .index
-                                .get(p.series_id)
-                                .map(|r| Arc::new(state.index.meta(r))),
-                        };
-                        match meta {
-                            Some(meta) => Ok(DataPoint::for_series(meta, p.timestamp, p.value)),
-                            None => Err(WalError::UnknownSeries {
-                                lsn: *lsn,
-                                series: p.series_id,
-                            }),
-                        }
-                    })
-                    .collect::<Result<Vec<_>, WalError>>()?;
-                state.insert(&resolved, *lsn)?;
-                stats.wal_points_replayed += resolved.len() as u64;
-            }
-            WalEntry::DropPartition(part) => {
-                let span = Span {
-                    start: part.start(),
-                    end: part.end_ts(),
-                };
-                let files: Vec<PathBuf> = state
-                    .files
-                    .iter()
-                    .filter(|f| span.contains(&f.span))
-                    .map(|f| f.path.clone())
-                    .collect();
-                let points = state.drop_partition(*part);
-                if points > 0 || !files.is_empty() {
-                    stats.partitions_dropped += 1;
-                    dropped = true;
-                }
-                state.remove_files(&files);
-                dropped_files.extend(files);
-            }
-            _ => {}
-        }
-    }
-    if dropped {
-        state.rebuild_catalog();
-    }
-    Ok(dropped_files)
 }

@@ -15,7 +15,10 @@ pub mod storage;
 mod tsm;
 
 pub use error::{FormatError, Result};
-pub use model::{DataPoint, PointLog, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp};
+pub use model::{
+    DataPoint, PointLog, SeriesId, SeriesIdBuildHasher, SeriesIdHasher, SeriesIdMap, SeriesIdSet,
+    SeriesMeta, TimePartition, TimeRange, Timestamp,
+};
 pub use stamp::{STAMP_LEN, Stamp, StampError};
 pub use storage::{FsStorage, Storage};
 pub use tsm::{

@@ -1,14 +1,13 @@
 //! `TimeSeriesMemTable`: the in-memory points of one time partition.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use skulk_format::{
-    DataPoint, PointLog, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp,
+    DataPoint, PointLog, SeriesId, SeriesIdMap, SeriesMeta, TimePartition, TimeRange, Timestamp,
 };
 
-use crate::hash::{IdBuildHasher, map_heap_bytes};
+use crate::hash::map_heap_bytes;
 use crate::scan::{MergedScan, SeriesScan};
 use crate::series::SeriesBuffer;
 use crate::{MemTableOptions, MemTableSnapshot, MemTableStats, MemtableError, Result};
@@ -41,7 +40,7 @@ use crate::{MemTableOptions, MemTableSnapshot, MemTableStats, MemtableError, Res
 pub struct TimeSeriesMemTable {
     partition: TimePartition,
     options: MemTableOptions,
-    series: HashMap<SeriesId, SeriesBuffer, IdBuildHasher>,
+    series: SeriesIdMap<SeriesBuffer>,
     /// Sum of `SeriesBuffer::heap_bytes`, kept up to date on every insert.
     series_heap: usize,
     points: u64,
@@ -69,7 +68,7 @@ impl TimeSeriesMemTable {
         Self {
             partition,
             options,
-            series: HashMap::default(),
+            series: SeriesIdMap::default(),
             series_heap: 0,
             points: 0,
             writes: 0,
@@ -205,7 +204,7 @@ impl TimeSeriesMemTable {
         &self,
         points: impl IntoIterator<Item = &'a DataPoint>,
     ) -> Result<()> {
-        let mut fresh: HashMap<SeriesId, &Arc<SeriesMeta>, IdBuildHasher> = HashMap::default();
+        let mut fresh: SeriesIdMap<&Arc<SeriesMeta>> = SeriesIdMap::default();
         for point in points {
             self.check_partition(point)?;
             match self.series.get(&point.series_id) {

@@ -2,10 +2,9 @@
 //! waiting to be written, segment roll-over decisions and the series the
 //! log knows. Guarded by the `Wal`'s state mutex; `writer.rs` does the I/O.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use skulk_format::{SeriesId, SeriesMeta};
+use skulk_format::{SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta};
 
 use crate::entry::record_type;
 use crate::frame::{self, FRAME_HEADER_LEN};
@@ -37,9 +36,9 @@ pub(crate) struct Pending {
     /// A write or sync failed: refuse everything with this error.
     pub poisoned: Option<WalError>,
     /// Every series the log has seen (for collision checks).
-    pub series: HashMap<SeriesId, Arc<SeriesMeta>>,
+    pub series: SeriesIdMap<Arc<SeriesMeta>>,
     /// The series the active segment defines.
-    active_defs: HashSet<SeriesId>,
+    active_defs: SeriesIdSet,
     /// Size the active segment will have once `chunks` are written.
     pub seg_bytes: u64,
     /// First LSN of the active segment (as the queue sees it: a roll-over
@@ -60,8 +59,8 @@ impl Pending {
         seg_first: Lsn,
         seg_bytes: u64,
         seg_has_data: bool,
-        series: HashMap<SeriesId, Arc<SeriesMeta>>,
-        active_defs: HashSet<SeriesId>,
+        series: SeriesIdMap<Arc<SeriesMeta>>,
+        active_defs: SeriesIdSet,
         segment_size: u64,
     ) -> Self {
         Self {

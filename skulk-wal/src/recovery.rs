@@ -1,10 +1,9 @@
 //! `Recovery`: every durable record of a log directory, in LSN order.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use skulk_format::{DataPoint, SeriesId, SeriesMeta};
+use skulk_format::{DataPoint, SeriesId, SeriesIdMap, SeriesMeta};
 
 use crate::header::{HeaderError, WalVersion};
 use crate::segment::{self, ScannedSegment, parse_segment_name};
@@ -109,8 +108,8 @@ impl Recovery {
 
     /// Every series defined in the log, by id. Fails on two different
     /// definitions of one id.
-    pub fn series(&self) -> Result<HashMap<SeriesId, Arc<SeriesMeta>>> {
-        let mut series = HashMap::new();
+    pub fn series(&self) -> Result<SeriesIdMap<Arc<SeriesMeta>>> {
+        let mut series = SeriesIdMap::default();
         for (_, entry) in &self.records {
             if let WalEntry::SeriesDef { id, meta } = entry {
                 define(&mut series, *id, meta)?;
@@ -123,7 +122,7 @@ impl Recovery {
     /// [`DataPoint`]s with the series definitions logged before them, with
     /// the record's LSN. Fails when a point's series was never defined.
     pub fn data_points(&self) -> Result<Vec<(Lsn, Vec<DataPoint>)>> {
-        let mut series = HashMap::new();
+        let mut series = SeriesIdMap::default();
         let mut out = Vec::new();
         for (lsn, entry) in &self.records {
             match entry {
@@ -155,7 +154,7 @@ impl Recovery {
 
 /// Adds a definition, refusing a second, different one for the same id.
 pub(crate) fn define(
-    series: &mut HashMap<SeriesId, Arc<SeriesMeta>>,
+    series: &mut SeriesIdMap<Arc<SeriesMeta>>,
     id: SeriesId,
     meta: &SeriesMeta,
 ) -> Result<()> {

@@ -1,12 +1,12 @@
 //! `Wal`: the log handle, with group commit.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
-use skulk_format::{DataPoint, PointLog, SeriesId, SeriesMeta};
+use skulk_format::{DataPoint, PointLog, SeriesIdMap, SeriesIdSet, SeriesMeta};
 
 use crate::frame;
 use crate::header::{SEGMENT_HEADER_LEN, WalVersion};
@@ -196,7 +196,7 @@ impl Wal {
             .back()
             .map_or(recovery.next_lsn(), |(first, _)| *first);
         let defs = if seg_first == recovery.next_lsn() && !has_data {
-            HashSet::new()
+            SeriesIdSet::default()
         } else {
             active_definitions(&recovery)
         };
@@ -303,7 +303,7 @@ impl Wal {
             .map_err(|what| WalError::InvalidArgument(what.into()))?;
         let mut state = self.lock_live()?;
         check_series(&state, points)?;
-        let mut seen = HashSet::new();
+        let mut seen = SeriesIdSet::default();
         let metas: Vec<&Arc<SeriesMeta>> = points
             .iter()
             .filter(|p| seen.insert(p.series_id))
@@ -509,8 +509,14 @@ impl Wal {
 /// Refuses a batch whose points disagree with the log's series before
 /// anything is queued, so a failed call logs nothing.
 fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = SeriesIdMap::default();
+    let mut previous: Option<&Arc<SeriesMeta>> = None;
     for p in points {
+        // A run of one series' points is checked once.
+        if previous.is_some_and(|prev| Arc::ptr_eq(prev, &p.series)) {
+            continue;
+        }
+        previous = Some(&p.series);
         let known = state
             .series
             .get(&p.series_id)
@@ -588,7 +594,7 @@ fn cut_tail(dir: &LogDir, name: &str, recovery: &Recovery) -> Result<()> {
 }
 
 /// The series the active (last) segment defines.
-fn active_definitions(recovery: &Recovery) -> HashSet<SeriesId> {
+fn active_definitions(recovery: &Recovery) -> SeriesIdSet {
     let first = recovery.segments().last().map_or(0, |s| s.first_lsn);
     recovery
         .records()

@@ -1,7 +1,6 @@
 //! `skulk import`: stream line protocol, Prometheus text / OpenMetrics or
 //! CSV into the engine.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -9,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skulk_engine::Engine;
-use skulk_format::{DataPoint, SeriesId};
+use skulk_format::{DataPoint, SeriesIdSet};
 
 use super::Context;
 use super::import_pipeline::{self as pipeline, Event};
@@ -28,7 +27,7 @@ struct Tally {
     skipped: u64,
     exemplars: u64,
     bytes_in: u64,
-    series: HashSet<SeriesId>,
+    series: SeriesIdSet,
 }
 
 /// Runs `import`.
