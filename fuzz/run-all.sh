@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for N seconds each (default 60), one after another.
+# Runs every fuzz target for N seconds each (default 60), one after another;
+# exits 1 when a target crashed or did not build.
 #
 #   fuzz/run-all.sh 120                      # every target
 #   fuzz/run-all.sh 30 codec_block wal_recovery  # some targets
+#   FUZZ_FEATURES=cli,engine fuzz/run-all.sh 3   # one build for every target
+#                                                # (CI's smoke run)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Runs on the stable toolchain
 # without a sanitizer; for AddressSanitizer use a nightly toolchain and drop
@@ -18,16 +21,18 @@ shift || true
 cd "$(dirname "$0")"
 targets="${*:-$(cargo fuzz list)}"
 summary=""
+failed=0
 for target in $targets; do
     scratch="target/corpus/$target"
     mkdir -p "$scratch" "corpus/$target"
     echo "=== $target: ${seconds}s"
     log="target/$target.log"
     set +e
-    case "$target" in
-        cli_*) features="--features=cli" ;;
-        engine_*) features="--features=engine" ;;
-        *) features="" ;;
+    case "${FUZZ_FEATURES:-}:$target" in
+        :cli_*) features="--features=cli" ;;
+        :engine_*) features="--features=engine" ;;
+        :*) features="" ;;
+        *) features="--features=$FUZZ_FEATURES" ;;
     esac
     cargo fuzz run --sanitizer=none $features "$target" "$scratch" "corpus/$target" -- \
         -max_total_time="$seconds" -max_len=65536 -print_final_stats=1 >"$log" 2>&1
@@ -37,11 +42,14 @@ for target in $targets; do
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
     if grep -q "failed to build fuzz script" "$log"; then
         summary+="$target: BUILD FAILED, see $log"$'\n'
+        failed=1
     elif [ "$status" -eq 0 ]; then
         summary+="$target: $execs executions, no crash"$'\n'
     else
         summary+="$target: CRASH (exit $status), see $log and artifacts/$target/"$'\n'
+        failed=1
     fi
 done
 echo
 echo "$summary"
+exit "$failed"

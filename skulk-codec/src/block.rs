@@ -17,7 +17,10 @@
 use crate::error::rebase;
 use crate::registry::{timestamp_codec, value_codec};
 use crate::selector::{self, Candidates, V1, V2};
-use crate::{CodecChoice, CodecError, CodecId, CodecKind, MAX_BLOCK_POINTS, Result, check_count};
+use crate::{
+    CodecChoice, CodecError, CodecId, CodecKind, MAX_BLOCK_POINTS, Result, TimestampCodec,
+    ValueCodec, check_count,
+};
 
 /// Encoded size of the block header.
 pub const BLOCK_HEADER_LEN: usize = 26;
@@ -120,6 +123,47 @@ impl CompressedBlock {
                 values: value_id,
             } => encode_fixed(timestamps, values, ts_id, value_id, &mut bytes)?,
         };
+        Ok(Self::finish(timestamps, ts_id, value_id, ts_len, bytes))
+    }
+
+    /// Encodes a block with codec objects of any origin, one from outside
+    /// this workspace included: the header names them by their
+    /// [`CodecId`]s, so a reader without an external codec refuses the
+    /// block with [`CodecError::UnknownCodec`].
+    ///
+    /// ```
+    /// use skulk_codec::{BlockView, CodecError, CompressedBlock, GorillaTimestamps, RawValues};
+    ///
+    /// let block = CompressedBlock::encode_with_codecs(&[1, 2], &[0.5, 1.5], &GorillaTimestamps, &RawValues)?;
+    /// assert_eq!(block.decode()?, (vec![1, 2], vec![0.5, 1.5]));
+    /// # Ok::<(), CodecError>(())
+    /// ```
+    pub fn encode_with_codecs(
+        timestamps: &[i64],
+        values: &[f64],
+        ts_codec: &dyn TimestampCodec,
+        value_codec: &dyn ValueCodec,
+    ) -> Result<Self> {
+        if timestamps.len() != values.len() {
+            return Err(CodecError::InvalidArgument(
+                "timestamps and values differ in length",
+            ));
+        }
+        check_count(timestamps.len())?;
+        let mut bytes = Vec::new();
+        let (ts_id, value_id, ts_len) =
+            encode_codecs(timestamps, values, ts_codec, value_codec, &mut bytes)?;
+        Ok(Self::finish(timestamps, ts_id, value_id, ts_len, bytes))
+    }
+
+    /// Writes the header in front of encoded columns.
+    fn finish(
+        timestamps: &[i64],
+        ts_id: CodecId,
+        value_id: CodecId,
+        ts_len: u32,
+        mut bytes: Vec<u8>,
+    ) -> Self {
         let (min_timestamp, max_timestamp) = min_max(timestamps);
         let header = BlockHeader {
             timestamp_codec: ts_id,
@@ -129,7 +173,7 @@ impl CompressedBlock {
             max_timestamp,
         };
         write_header(&header, ts_len, &mut bytes);
-        Ok(Self { header, bytes })
+        Self { header, bytes }
     }
 
     /// Parses and copies an encoded block (see [`BlockView::parse`]).
@@ -200,8 +244,23 @@ fn encode_fixed(
     value_id: CodecId,
     bytes: &mut Vec<u8>,
 ) -> Result<(CodecId, CodecId, u32)> {
-    let ts_codec = timestamp_codec(ts_id)?;
-    let value_codec = value_codec(value_id)?;
+    encode_codecs(
+        timestamps,
+        values,
+        timestamp_codec(ts_id)?,
+        value_codec(value_id)?,
+        bytes,
+    )
+}
+
+/// Encodes both columns with the given codecs after room for the header.
+fn encode_codecs(
+    timestamps: &[i64],
+    values: &[f64],
+    ts_codec: &dyn TimestampCodec,
+    value_codec: &dyn ValueCodec,
+    bytes: &mut Vec<u8>,
+) -> Result<(CodecId, CodecId, u32)> {
     bytes.reserve(
         BLOCK_HEADER_LEN
             + ts_codec.max_encoded_len(timestamps.len())
@@ -211,7 +270,7 @@ fn encode_fixed(
     ts_codec.encode(timestamps, bytes)?;
     let ts_len = payload_len(bytes)?;
     value_codec.encode(values, bytes)?;
-    Ok((ts_id, value_id, ts_len))
+    Ok((ts_codec.id(), value_codec.id(), ts_len))
 }
 
 fn write_header(header: &BlockHeader, ts_len: u32, bytes: &mut [u8]) {

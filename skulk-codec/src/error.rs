@@ -34,6 +34,13 @@ pub enum CodecError {
         /// The byte found.
         id: u8,
     },
+    /// [`crate::CodecId::external`] was given a byte outside the range
+    /// reserved for external codecs.
+    #[error("codec id {id:#04x} is not in the range reserved for external codecs (0xc0..=0xff)")]
+    NotExternal {
+        /// The byte given.
+        id: u8,
+    },
     /// A codec id of the wrong kind, e.g. a value codec where a timestamp
     /// codec was expected.
     #[error("codec {id:?} cannot encode {expected}")]

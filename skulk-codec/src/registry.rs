@@ -13,6 +13,7 @@ pub fn timestamp_codec(id: CodecId) -> Result<&'static dyn TimestampCodec, Codec
         CodecId::GorillaTimestamps => Ok(&GorillaTimestamps),
         CodecId::DeltaPackTimestamps => Ok(&DeltaPackTimestamps),
         CodecId::StepTimestamps => Ok(&StepTimestamps),
+        CodecId::External { id, .. } => Err(CodecError::UnknownCodec { id }),
         other => Err(CodecError::WrongKind {
             id: other,
             expected: "timestamps",
@@ -28,6 +29,7 @@ pub fn value_codec(id: CodecId) -> Result<&'static dyn ValueCodec, CodecError> {
         CodecId::AlpValues => Ok(&AlpValues),
         CodecId::AlpVectorValues => Ok(&AlpVectorValues),
         CodecId::AlpRdValues => Ok(&AlpRdValues),
+        CodecId::External { id, .. } => Err(CodecError::UnknownCodec { id }),
         other => Err(CodecError::WrongKind {
             id: other,
             expected: "values",

@@ -2,8 +2,13 @@
 //! `skulk-codec`: any [`TimestampCodec`], [`ValueCodec`] or
 //! [`skulk_codec::CodecChoice`] can be checked with one call from a test.
 //!
-//! Every suite panics (with the failing case in the message) on the first
-//! broken rule. Checked for each codec:
+//! Every suite panics on the first broken rule, with a report that names
+//! the codec (its [`skulk_codec::CodecId`], an external id included), the
+//! case, the rule, where a decoded sequence first differs from the input
+//! (index, both values as numbers and as bits) and the input itself
+//! (proptest inputs shrunk to their smallest failing form). A panic in the
+//! codec under test is caught and reported the same way. Checked for each
+//! codec:
 //! - named edge cases and proptest-generated inputs round-trip bit-exactly;
 //! - `encode` leaves what `out` already held untouched, `decode` appends;
 //! - `consumed` equals the payload length, also with trailing bytes after it;
@@ -16,10 +21,13 @@
 use std::fmt::Debug;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestError, TestRunner};
 use skulk_codec::{CodecError, MAX_BLOCK_POINTS, TimestampCodec, ValueCodec};
 
 mod block;
+mod report;
+
+use report::{first_difference, no_panic, show_input};
 
 pub use block::{check_block_damage, decode_block_checked, run_block_suite};
 
@@ -151,7 +159,7 @@ trait Column {
 impl Column for &dyn TimestampCodec {
     type Item = i64;
     fn describe(&self) -> String {
-        format!("{:?}", self.id())
+        self.id().to_string()
     }
     fn max_encoded_len(&self, points: usize) -> usize {
         TimestampCodec::max_encoded_len(*self, points)
@@ -170,7 +178,7 @@ impl Column for &dyn TimestampCodec {
 impl Column for &dyn ValueCodec {
     type Item = f64;
     fn describe(&self) -> String {
-        format!("{:?}", self.id())
+        self.id().to_string()
     }
     fn max_encoded_len(&self, points: usize) -> usize {
         ValueCodec::max_encoded_len(*self, points)
@@ -186,91 +194,106 @@ impl Column for &dyn ValueCodec {
     }
 }
 
-fn bit_patterns<C: Column>(items: &[C::Item]) -> Vec<u64> {
-    items.iter().map(|&x| C::bits(x)).collect()
+/// A broken rule, described for the report.
+type Broken = String;
+
+/// `Err` with `message` unless `ok`.
+fn rule(ok: bool, message: impl FnOnce() -> String) -> Result<(), Broken> {
+    if ok { Ok(()) } else { Err(message()) }
 }
 
 /// Encodes `items` after a guard prefix, checks the prefix and the bound,
 /// and returns the bare payload.
-fn encode_checked<C: Column>(codec: &C, label: &str, items: &[C::Item]) -> Vec<u8> {
+fn encode_checked<C: Column>(codec: &C, items: &[C::Item]) -> Result<Vec<u8>, Broken> {
     let guard = [0xa5u8, 0x5a, 0xc3];
     let mut out = guard.to_vec();
-    let name = codec.describe();
-    codec
-        .encode(items, &mut out)
-        .unwrap_or_else(|e| panic!("{name} {label}: encode failed: {e}"));
-    assert_eq!(
-        out.get(..3),
-        Some(&guard[..]),
-        "{name} {label}: encode touched existing bytes"
-    );
+    no_panic(|| "encode".into(), || codec.encode(items, &mut out))?
+        .map_err(|e| format!("encode failed: {e}"))?;
+    rule(out.get(..3) == Some(&guard[..]), || {
+        "encode touched bytes already in its output".into()
+    })?;
     let payload = out.split_off(3);
     let bound = codec.max_encoded_len(items.len());
-    assert!(
-        payload.len() <= bound,
-        "{name} {label}: {} bytes > bound {bound}",
-        payload.len()
-    );
-    payload
+    rule(payload.len() <= bound, || {
+        format!("{} bytes > max_encoded_len {bound}", payload.len())
+    })?;
+    Ok(payload)
 }
 
-/// Round trip with a prefilled output and with trailing bytes after the payload.
-fn check_round_trip<C: Column>(codec: &C, label: &str, items: &[C::Item]) -> Vec<u8> {
-    let name = codec.describe();
-    let payload = encode_checked(codec, label, items);
+/// Round trip with a prefilled output and with trailing bytes after the
+/// payload; returns the payload.
+fn round_trip<C: Column>(codec: &C, items: &[C::Item]) -> Result<Vec<u8>, Broken> {
+    let payload = encode_checked(codec, items)?;
     let mut with_tail = payload.clone();
     with_tail.extend_from_slice(&[0xff, 0x00, 0x5a]);
-    for input in [&payload, &with_tail] {
+    for (input, how) in [
+        (&payload, "payload"),
+        (&with_tail, "payload + 3 trailing bytes"),
+    ] {
         let mut out = items.get(..1).map(<[_]>::to_vec).unwrap_or_default();
-        let consumed = codec
-            .decode(input, items.len(), &mut out)
-            .unwrap_or_else(|e| panic!("{name} {label}: decode failed: {e}"));
-        assert_eq!(
-            consumed,
-            payload.len(),
-            "{name} {label}: consumed != payload length"
-        );
+        let what = || format!("decode of the {how}");
+        let consumed = no_panic(what, || codec.decode(input, items.len(), &mut out))?
+            .map_err(|e| format!("decode of the {how} failed: {e}"))?;
+        rule(consumed == payload.len(), || {
+            format!(
+                "decode of the {how} consumed {consumed} of {} payload bytes",
+                payload.len()
+            )
+        })?;
         let decoded = out.get(items.len().min(1)..).unwrap_or_default();
-        assert_eq!(
-            bit_patterns::<C>(decoded),
-            bit_patterns::<C>(items),
-            "{name} {label}: mismatch"
-        );
+        if let Some(difference) = first_difference(items, decoded, C::bits) {
+            return Err(format!("decode of the {how} differs: {difference}"));
+        }
     }
-    payload
+    Ok(payload)
 }
 
 /// Every strict prefix fails; every single-byte flip returns without panicking.
-fn check_damage<C: Column>(codec: &C, label: &str, payload: &[u8], count: usize) {
-    let name = codec.describe();
+fn damage<C: Column>(codec: &C, payload: &[u8], count: usize) -> Result<(), Broken> {
     for cut in 0..payload.len() {
         let prefix = payload.get(..cut).unwrap_or_default();
-        let result = codec.decode(prefix, count, &mut Vec::new());
-        assert!(
-            result.is_err(),
-            "{name} {label}: prefix of {cut}/{} bytes decoded",
-            payload.len()
-        );
+        let what = || {
+            format!(
+                "decode of the first {cut} of {} payload bytes",
+                payload.len()
+            )
+        };
+        let result = no_panic(what, || codec.decode(prefix, count, &mut Vec::new()))?;
+        rule(result.is_err(), || {
+            format!(
+                "a prefix of {cut} of {} payload bytes decoded",
+                payload.len()
+            )
+        })?;
     }
     let mut damaged = payload.to_vec();
     for i in 0..damaged.len() {
         for mask in FLIP_MASKS {
             flip(&mut damaged, i, mask);
             let mut out = Vec::new();
-            if let Ok(consumed) = codec.decode(&damaged, count, &mut out) {
-                assert!(
-                    consumed <= damaged.len(),
-                    "{name} {label}: consumed past the input"
-                );
-                assert_eq!(
-                    out.len(),
-                    count,
-                    "{name} {label}: Ok with a wrong item count"
-                );
+            let what = || format!("decode with byte {i} of the payload xor {mask:#04x}");
+            let result = no_panic(what, || codec.decode(&damaged, count, &mut out))?;
+            if let Ok(consumed) = result {
+                let flipped = || format!("with byte {i} xor {mask:#04x}, decode");
+                rule(consumed <= damaged.len(), || {
+                    format!(
+                        "{} consumed {consumed} of {} bytes",
+                        flipped(),
+                        damaged.len()
+                    )
+                })?;
+                rule(out.len() == count, || {
+                    format!(
+                        "{} returned Ok with {} of {count} items",
+                        flipped(),
+                        out.len()
+                    )
+                })?;
             }
             flip(&mut damaged, i, mask);
         }
     }
+    Ok(())
 }
 
 fn flip(bytes: &mut [u8], index: usize, mask: u8) {
@@ -280,45 +303,61 @@ fn flip(bytes: &mut [u8], index: usize, mask: u8) {
 }
 
 /// Counts the input cannot hold are refused before allocating for them.
-fn check_huge_counts<C: Column>(codec: &C, tiny: &[u8]) {
-    let name = codec.describe();
-    let result = codec.decode(tiny, MAX_BLOCK_POINTS + 1, &mut Vec::new());
-    assert!(
+fn huge_counts<C: Column>(codec: &C, tiny: &[u8]) -> Result<(), Broken> {
+    let too_many = MAX_BLOCK_POINTS + 1;
+    let what = || format!("decode of a count of {too_many}");
+    let result = no_panic(what, || codec.decode(tiny, too_many, &mut Vec::new()))?;
+    rule(
         matches!(result, Err(CodecError::TooManyPoints { .. })),
-        "{name}: count above MAX_BLOCK_POINTS gave {result:?}"
-    );
+        || format!("a count above MAX_BLOCK_POINTS gave {result:?}"),
+    )?;
     for input in [tiny, &[][..]] {
         let mut out = Vec::new();
-        let result = codec.decode(input, MAX_BLOCK_POINTS, &mut out);
-        assert!(
-            result.is_err(),
-            "{name}: {} bytes decoded {MAX_BLOCK_POINTS} items",
-            input.len()
-        );
+        let what = || {
+            format!(
+                "decode of {MAX_BLOCK_POINTS} items from {} bytes",
+                input.len()
+            )
+        };
+        let result = no_panic(what, || codec.decode(input, MAX_BLOCK_POINTS, &mut out))?;
+        rule(result.is_err(), || {
+            format!("{} bytes decoded {MAX_BLOCK_POINTS} items", input.len())
+        })?;
         let bound = input.len() * 8 + 64;
-        assert!(
-            out.capacity() <= bound,
-            "{name}: allocated {} items for a {}-byte input",
-            out.capacity(),
-            input.len()
-        );
+        rule(out.capacity() <= bound, || {
+            format!(
+                "allocated {} items for a {}-byte input",
+                out.capacity(),
+                input.len()
+            )
+        })?;
     }
+    Ok(())
 }
 
-fn run_column_suite<C: Column>(
+/// Runs every check on `codec`; the error names the case, the rule that
+/// broke and the input.
+fn check_column<C: Column>(
     codec: &C,
     cases: Vec<(&'static str, Vec<C::Item>)>,
     strategy: impl Strategy<Value = Vec<C::Item>>,
-) {
+) -> Result<(), Broken> {
+    let name = codec.describe();
     let mut tiny = Vec::new();
     for (label, items) in &cases {
-        let payload = check_round_trip(codec, label, items);
-        check_damage(codec, label, &payload, items.len());
+        let in_case = |broken: Broken| {
+            format!(
+                "{name}, case \"{label}\": {broken}; input: {}",
+                show_input(items)
+            )
+        };
+        let payload = round_trip(codec, items).map_err(in_case)?;
+        damage(codec, &payload, items.len()).map_err(in_case)?;
         if tiny.is_empty() && !payload.is_empty() {
             tiny = payload.iter().copied().take(16).collect();
         }
     }
-    check_huge_counts(codec, &tiny);
+    huge_counts(codec, &tiny).map_err(|broken| format!("{name}: {broken}"))?;
     let config = Config {
         cases: CASES,
         failure_persistence: None,
@@ -326,11 +365,26 @@ fn run_column_suite<C: Column>(
     };
     let mut runner = TestRunner::new(config);
     let outcome = runner.run(&strategy, |items| {
-        check_round_trip(codec, "proptest input", &items);
-        Ok(())
+        round_trip(codec, &items)
+            .map(drop)
+            .map_err(TestCaseError::fail)
     });
-    if let Err(e) = outcome {
-        panic!("{}: proptest round trip failed: {e}", codec.describe());
+    outcome.map_err(|e| match e {
+        TestError::Fail(broken, items) => format!(
+            "{name}, case \"proptest input\" (shrunk): {broken}; input: {}",
+            show_input(&items)
+        ),
+        other => format!("{name}, proptest: {other}"),
+    })
+}
+
+fn run_column_suite<C: Column>(
+    codec: &C,
+    cases: Vec<(&'static str, Vec<C::Item>)>,
+    strategy: impl Strategy<Value = Vec<C::Item>>,
+) {
+    if let Err(report) = check_column(codec, cases, strategy) {
+        panic!("{report}");
     }
 }
 

@@ -2,7 +2,8 @@
 
 use skulk_codec::{
     Appender, BlockView, CodecChoice, CodecId, CodecKind, CompressedBlock,
-    GorillaTimestampAppender, GorillaValueAppender, MAX_BLOCK_POINTS, timestamp_codec, value_codec,
+    GorillaTimestampAppender, GorillaValueAppender, MAX_BLOCK_POINTS, TimestampCodec, ValueCodec,
+    timestamp_codec, value_codec,
 };
 
 fn bits(values: &[f64]) -> Vec<u64> {
@@ -11,46 +12,130 @@ fn bits(values: &[f64]) -> Vec<u64> {
 
 /// One registered codec's decoder on arbitrary bytes.
 ///
-/// Input: byte 0 picks the codec from [`CodecId::ALL`], bytes 1..3 the point
-/// count (u16, little-endian), the rest is the payload. When decoding
-/// succeeds, exactly `count` items must come out from at most the input's
-/// bytes, and re-encoding them must decode to the same bits.
+/// Input: byte 0 picks the codec from [`CodecId::ALL`], the rest is the
+/// input of [`timestamp_codec_decode`] or [`value_codec_decode`].
 pub fn codec_decode(data: &[u8]) {
-    let [selector, lo, hi, payload @ ..] = data else {
+    let [selector, rest @ ..] = data else {
         return;
     };
     let Some(&id) = CodecId::ALL.get(usize::from(*selector) % CodecId::ALL.len()) else {
         return;
     };
-    let count = usize::from(u16::from_le_bytes([*lo, *hi]));
     match id.kind() {
         CodecKind::Timestamp => {
-            let Ok(codec) = timestamp_codec(id) else {
-                return;
-            };
-            check_decoder(
-                id,
-                payload,
-                count,
-                |input, n, out: &mut Vec<i64>| codec.decode(input, n, out),
-                |items, out| codec.encode(items, out),
-                codec.max_encoded_len(count),
-                |ts| ts.to_vec(),
-            );
+            if let Ok(codec) = timestamp_codec(id) {
+                timestamp_codec_decode(codec, rest);
+            }
         }
         CodecKind::Value => {
-            let Ok(codec) = value_codec(id) else { return };
-            check_decoder(
-                id,
-                payload,
-                count,
-                |input, n, out: &mut Vec<f64>| codec.decode(input, n, out),
-                |items, out| codec.encode(items, out),
-                codec.max_encoded_len(count),
-                bits,
-            );
+            if let Ok(codec) = value_codec(id) {
+                value_codec_decode(codec, rest);
+            }
         }
     }
+}
+
+/// Splits a decoder target's input into the point count (u16,
+/// little-endian, bytes 0..2) and the payload.
+fn count_and_payload(data: &[u8]) -> Option<(usize, &[u8])> {
+    let [lo, hi, payload @ ..] = data else {
+        return None;
+    };
+    Some((usize::from(u16::from_le_bytes([*lo, *hi])), payload))
+}
+
+/// Any timestamp codec's decoder on arbitrary bytes: the entry point of a
+/// downstream crate's own fuzz target for its codec.
+///
+/// Input: bytes 0..2 the point count (u16, little-endian), the rest the
+/// payload. When decoding succeeds, exactly `count` items must come out
+/// from at most the input's bytes, and re-encoding them must fit
+/// `max_encoded_len` and decode to the same items. Panics only when one of
+/// these breaks (or the codec panics).
+///
+/// ```
+/// // fuzz/fuzz_targets/my_codec_decode.rs of a downstream crate:
+/// // fuzz_target!(|data: &[u8]| timestamp_codec_decode(&MyCodec, data));
+/// skulk_testkit::fuzz::timestamp_codec_decode(&skulk_codec::GorillaTimestamps, &[2, 0, 0xff]);
+/// ```
+pub fn timestamp_codec_decode(codec: &dyn TimestampCodec, data: &[u8]) {
+    let Some((count, payload)) = count_and_payload(data) else {
+        return;
+    };
+    check_decoder(
+        codec.id(),
+        payload,
+        count,
+        |input, n, out: &mut Vec<i64>| codec.decode(input, n, out),
+        |items, out| codec.encode(items, out),
+        codec.max_encoded_len(count),
+        |ts| ts.to_vec(),
+    );
+}
+
+/// Any value codec's decoder on arbitrary bytes; as
+/// [`timestamp_codec_decode`], with values compared by bit pattern.
+///
+/// ```
+/// skulk_testkit::fuzz::value_codec_decode(&skulk_codec::GorillaValues, &[1, 0, 0x40, 0x09]);
+/// ```
+pub fn value_codec_decode(codec: &dyn ValueCodec, data: &[u8]) {
+    let Some((count, payload)) = count_and_payload(data) else {
+        return;
+    };
+    check_decoder(
+        codec.id(),
+        payload,
+        count,
+        |input, n, out: &mut Vec<f64>| codec.decode(input, n, out),
+        |items, out| codec.encode(items, out),
+        codec.max_encoded_len(count),
+        bits,
+    );
+}
+
+/// Arbitrary timestamps (8 bytes each, little-endian; a ragged tail is
+/// ignored) through any timestamp codec: the decode must give them back.
+///
+/// ```
+/// skulk_testkit::fuzz::timestamp_codec_roundtrip(&skulk_codec::GorillaTimestamps, &7i64.to_le_bytes());
+/// ```
+pub fn timestamp_codec_roundtrip(codec: &dyn TimestampCodec, data: &[u8]) {
+    let items: Vec<i64> = words(data).map(|w| w as i64).collect();
+    let mut payload = Vec::new();
+    let encoded = codec.encode(&items, &mut payload);
+    let id = codec.id();
+    encoded.unwrap_or_else(|e| panic!("{id} encode: {e}"));
+    let mut back = Vec::new();
+    let decoded = codec.decode(&payload, items.len(), &mut back);
+    assert_eq!(decoded, Ok(payload.len()), "{id} decode");
+    assert_eq!(back, items, "{id} round trip");
+}
+
+/// Arbitrary `f64` bit patterns (8 bytes each, little-endian; a ragged
+/// tail is ignored) through any value codec: the decode must give back
+/// every bit.
+///
+/// ```
+/// skulk_testkit::fuzz::value_codec_roundtrip(&skulk_codec::GorillaValues, &(-0.0f64).to_le_bytes());
+/// ```
+pub fn value_codec_roundtrip(codec: &dyn ValueCodec, data: &[u8]) {
+    let items: Vec<f64> = words(data).map(f64::from_bits).collect();
+    let mut payload = Vec::new();
+    let encoded = codec.encode(&items, &mut payload);
+    let id = codec.id();
+    encoded.unwrap_or_else(|e| panic!("{id} encode: {e}"));
+    let mut back = Vec::new();
+    let decoded = codec.decode(&payload, items.len(), &mut back);
+    assert_eq!(decoded, Ok(payload.len()), "{id} decode");
+    assert_eq!(bits(&back), bits(&items), "{id} round trip");
+}
+
+/// Little-endian 8-byte words of `data`, at most a block's worth.
+fn words(data: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    data.chunks_exact(8)
+        .take(MAX_BLOCK_POINTS)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
 }
 
 /// The checks of [`codec_decode`] for one codec, whichever item type it

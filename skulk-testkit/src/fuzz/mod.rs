@@ -10,6 +10,13 @@
 //! and `bad_data/<name>/` through the same function, so a crash found once
 //! stays fixed without cargo-fuzz.
 //!
+//! Downstream crates fuzz their own codecs with the generic entry points
+//! [`timestamp_codec_decode`], [`value_codec_decode`],
+//! [`timestamp_codec_roundtrip`] and [`value_codec_roundtrip`] (one line in
+//! a `fuzz_target!`), and this workspace's TSM reader and WAL recovery with
+//! [`format_tsm_reader`] and [`wal_recovery`], on files their own code
+//! wrote; `fuzz/README.md` shows a target.
+//!
 //! The command-line tool's targets (`cli_*`) live in `skulk_cli::fuzzing`
 //! and are replayed by skulk-cli's own tests.
 
@@ -20,7 +27,10 @@ mod format;
 mod input;
 mod wal;
 
-pub use codec::{codec_block, codec_decode, codec_roundtrip};
+pub use codec::{
+    codec_block, codec_decode, codec_roundtrip, timestamp_codec_decode, timestamp_codec_roundtrip,
+    value_codec_decode, value_codec_roundtrip,
+};
 #[cfg(feature = "engine")]
 pub use engine::{
     checkpoint_bytes, config_toml, engine_checkpoint, engine_config, engine_manifest,

@@ -4,6 +4,7 @@ mod codec_adaptive;
 mod codec_conformance;
 mod codec_golden;
 mod codec_real_data;
+mod codec_reports;
 mod codec_v2;
 mod codec_vectors;
 #[cfg(feature = "engine")]
