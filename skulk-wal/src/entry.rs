@@ -108,10 +108,7 @@ impl WalEntry {
     /// Appends the payload (without framing) to `out`.
     pub(crate) fn encode_payload(&self, out: &mut Vec<u8>) {
         match self {
-            Self::SeriesDef { id, meta } => {
-                out.extend_from_slice(&id.0.to_le_bytes());
-                out.extend_from_slice(&meta.canonical_bytes());
-            }
+            Self::SeriesDef { id, meta } => Self::encode_series_def(*id, meta, out),
             Self::Points(points) => {
                 out.reserve(4 + POINT_LEN * points.len());
                 out.extend_from_slice(&(points.len() as u32).to_le_bytes());
@@ -128,6 +125,13 @@ impl WalEntry {
             Self::Checkpoint { safe_lsn } => out.extend_from_slice(&safe_lsn.to_le_bytes()),
             Self::Lost { last_lsn } => out.extend_from_slice(&last_lsn.to_le_bytes()),
         }
+    }
+
+    /// The payload of a definition of series `meta` under `id` (the caller
+    /// vouches that `id` is `meta.id()`), without building the entry.
+    pub(crate) fn encode_series_def(id: SeriesId, meta: &SeriesMeta, out: &mut Vec<u8>) {
+        out.extend_from_slice(&id.0.to_le_bytes());
+        out.extend_from_slice(&meta.canonical_bytes());
     }
 
     /// Decodes a payload of record type `kind`; the payload must be used

@@ -154,11 +154,15 @@ impl Pending {
     /// the active segment does not define yet. The roll-over decision covers
     /// the definitions and the points together, so they always land in the
     /// same segment.
-    pub(crate) fn push_points(&mut self, metas: &[&Arc<SeriesMeta>], payload: &[u8]) -> Lsn {
+    pub(crate) fn push_points(
+        &mut self,
+        metas: &[(SeriesId, &Arc<SeriesMeta>)],
+        payload: &[u8],
+    ) -> Lsn {
         let mut defs = self.missing_defs(metas);
         let total: u64 = defs
             .iter()
-            .map(|(_, d)| (FRAME_HEADER_LEN + d.len()) as u64)
+            .map(|(_, _, d)| (FRAME_HEADER_LEN + d.len()) as u64)
             .sum::<u64>()
             + (FRAME_HEADER_LEN + payload.len()) as u64;
         if self.seg_has_data && self.seg_bytes + total > self.segment_size {
@@ -166,31 +170,31 @@ impl Pending {
             defs = self.missing_defs(metas);
         }
         self.seg_has_data = true;
-        for (meta, def) in defs {
+        for (id, meta, def) in defs {
             self.push_framed(record_type::SERIES_DEF, &def);
-            self.active_defs.insert(meta.id());
-            self.series
-                .entry(meta.id())
-                .or_insert_with(|| Arc::clone(meta));
+            self.active_defs.insert(id);
+            self.series.entry(id).or_insert_with(|| Arc::clone(meta));
         }
         self.push_framed(record_type::POINTS, payload)
     }
 
-    /// The definitions the active segment lacks among `metas`.
+    /// The definitions the active segment lacks among `metas` (ids already
+    /// checked to be their series' ids: hashing a series key again for
+    /// every series of every batch cost more than the rest of a write).
     fn missing_defs<'m>(
         &self,
-        metas: &[&'m Arc<SeriesMeta>],
-    ) -> Vec<(&'m Arc<SeriesMeta>, Vec<u8>)> {
+        metas: &[(SeriesId, &'m Arc<SeriesMeta>)],
+    ) -> Vec<(SeriesId, &'m Arc<SeriesMeta>, Vec<u8>)> {
         metas
             .iter()
-            .filter(|meta| !self.active_defs.contains(&meta.id()))
-            .map(|meta| (*meta, series_def_payload(meta)))
+            .filter(|(id, _)| !self.active_defs.contains(id))
+            .map(|&(id, meta)| (id, meta, series_def_payload(id, meta)))
             .collect()
     }
 }
 
-fn series_def_payload(meta: &SeriesMeta) -> Vec<u8> {
+fn series_def_payload(id: SeriesId, meta: &SeriesMeta) -> Vec<u8> {
     let mut payload = Vec::new();
-    WalEntry::series_def(meta.clone()).encode_payload(&mut payload);
+    WalEntry::encode_series_def(id, meta, &mut payload);
     payload
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
-use skulk_format::{DataPoint, PointLog, SeriesIdMap, SeriesIdSet, SeriesMeta};
+use skulk_format::{DataPoint, PointLog, SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta};
 
 use crate::frame;
 use crate::header::{SEGMENT_HEADER_LEN, WalVersion};
@@ -304,10 +304,10 @@ impl Wal {
         let mut state = self.lock_live()?;
         check_series(&state, points)?;
         let mut seen = SeriesIdSet::default();
-        let metas: Vec<&Arc<SeriesMeta>> = points
+        let metas: Vec<(SeriesId, &Arc<SeriesMeta>)> = points
             .iter()
             .filter(|p| seen.insert(p.series_id))
-            .map(|p| &p.series)
+            .map(|p| (p.series_id, &p.series))
             .collect();
         let lsn = state.push_points(&metas, &payload);
         assigned(lsn);
