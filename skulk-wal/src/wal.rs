@@ -1,6 +1,7 @@
 //! `Wal`: the log handle, with group commit.
 
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -302,13 +303,7 @@ impl Wal {
         frame::check_payload_len(payload.len())
             .map_err(|what| WalError::InvalidArgument(what.into()))?;
         let mut state = self.lock_live()?;
-        check_series(&state, points)?;
-        let mut seen = SeriesIdSet::default();
-        let metas: Vec<(SeriesId, &Arc<SeriesMeta>)> = points
-            .iter()
-            .filter(|p| seen.insert(p.series_id))
-            .map(|p| (p.series_id, &p.series))
-            .collect();
+        let metas = checked_series(&state, points)?;
         let lsn = state.push_points(&metas, &payload);
         assigned(lsn);
         self.wait_durable(state, lsn)
@@ -506,10 +501,17 @@ impl Wal {
     }
 }
 
-/// Refuses a batch whose points disagree with the log's series before
-/// anything is queued, so a failed call logs nothing.
-fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
-    let mut seen = SeriesIdMap::default();
+/// The distinct series of `points` in order of first appearance, with
+/// their ids, after checking each: an id the log or the batch already
+/// knows must carry the same series, a new id must be its series' id.
+/// Refuses the batch before anything is queued, so a failed call logs
+/// nothing.
+fn checked_series<'p>(
+    state: &Pending,
+    points: &'p [DataPoint],
+) -> Result<Vec<(SeriesId, &'p Arc<SeriesMeta>)>> {
+    let mut batch: SeriesIdMap<&'p Arc<SeriesMeta>> = SeriesIdMap::default();
+    let mut distinct = Vec::new();
     let mut previous: Option<&Arc<SeriesMeta>> = None;
     for p in points {
         // A run of one series' points is checked once.
@@ -520,14 +522,14 @@ fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
         let known = state
             .series
             .get(&p.series_id)
-            .or_else(|| seen.get(&p.series_id));
+            .or_else(|| batch.get(&p.series_id).copied());
         match known {
             Some(meta) if Arc::ptr_eq(meta, &p.series) || **meta == *p.series => {}
             Some(meta) => {
                 return Err(WalError::SeriesCollision {
                     id: p.series_id,
-                    existing: Box::new(skulk_format::SeriesMeta::clone(meta)),
-                    new: Box::new(skulk_format::SeriesMeta::clone(&p.series)),
+                    existing: Box::new(SeriesMeta::clone(meta)),
+                    new: Box::new(SeriesMeta::clone(&p.series)),
                 });
             }
             None if p.series.id() != p.series_id => {
@@ -538,12 +540,14 @@ fn check_series(state: &Pending, points: &[DataPoint]) -> Result<()> {
                     p.series.id()
                 )));
             }
-            None => {
-                seen.insert(p.series_id, Arc::clone(&p.series));
-            }
+            None => {}
+        }
+        if let Entry::Vacant(slot) = batch.entry(p.series_id) {
+            slot.insert(&p.series);
+            distinct.push((p.series_id, &p.series));
         }
     }
-    Ok(())
+    Ok(distinct)
 }
 
 /// Opens the last segment for appending, after cutting its torn tail, or

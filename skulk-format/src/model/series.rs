@@ -95,18 +95,7 @@ impl SeriesMeta {
                     .map(|(k, v)| 8 + k.len() + v.len())
                     .sum::<usize>(),
         );
-        let mut put = |s: &str| {
-            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        };
-        put(&self.metric);
-        out.extend_from_slice(&(self.labels.len() as u32).to_le_bytes());
-        for (key, value) in &self.labels {
-            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
-            out.extend_from_slice(value.as_bytes());
-        }
+        self.canonical_pieces(|piece| out.extend_from_slice(piece));
         out
     }
 
@@ -114,19 +103,22 @@ impl SeriesMeta {
     /// Hashed piece by piece, without building the canonical bytes.
     pub fn id(&self) -> SeriesId {
         let mut hash = Fnv1a64::default();
-        let mut put = |s: &str| {
-            hash.write(&(s.len() as u32).to_le_bytes());
-            hash.write(s.as_bytes());
-        };
-        put(&self.metric);
-        hash.write(&(self.labels.len() as u32).to_le_bytes());
-        for (key, value) in &self.labels {
-            hash.write(&(key.len() as u32).to_le_bytes());
-            hash.write(key.as_bytes());
-            hash.write(&(value.len() as u32).to_le_bytes());
-            hash.write(value.as_bytes());
-        }
+        self.canonical_pieces(|piece| hash.write(piece));
         SeriesId(mix64(hash.0))
+    }
+
+    /// Hands [`SeriesMeta::canonical_bytes`] to `put` in pieces, in order.
+    fn canonical_pieces(&self, mut put: impl FnMut(&[u8])) {
+        fn string(put: &mut impl FnMut(&[u8]), s: &str) {
+            put(&(s.len() as u32).to_le_bytes());
+            put(s.as_bytes());
+        }
+        string(&mut put, &self.metric);
+        put(&(self.labels.len() as u32).to_le_bytes());
+        for (key, value) in &self.labels {
+            string(&mut put, key);
+            string(&mut put, value);
+        }
     }
 
     /// The series key in the usual text form: `metric{k1="v1",k2="v2"}`,
