@@ -37,8 +37,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Query points of series selected by key or matchers.
     Query(QueryArgs),
-    /// Export points as line protocol, CSV or NDJSON (optionally gzipped).
+    /// Export points as line protocol, CSV or NDJSON (optionally gzipped),
+    /// or as Hive-partitioned Parquet files.
     Export(ExportArgs),
+    /// Run a SQL query (Apache DataFusion): each metric is a table, `points`
+    /// holds every point; rows stream out as a table, CSV or JSON.
+    Sql(SqlArgs),
     /// Summarize a TSM file or a data directory, per series.
     Inspect(InspectArgs),
     /// Print the blocks and points of a TSM file or the records of a WAL segment.
@@ -78,6 +82,7 @@ impl Command {
             Self::Import(_) => "import",
             Self::Query(_) => "query",
             Self::Export(_) => "export",
+            Self::Sql(_) => "sql",
             Self::Inspect(_) => "inspect",
             Self::Dump(_) => "dump",
             Self::Verify(_) => "verify",
@@ -307,6 +312,8 @@ pub enum ExportFormat {
     LineProtocol,
     /// One JSON object per point and line.
     Ndjson,
+    /// Parquet files under `--out DIR`: `metric=<name>/date=YYYY-MM-DD/part-N.parquet`.
+    Parquet,
 }
 
 /// Arguments of `export`.
@@ -318,6 +325,39 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short, default_value = "lp")]
     pub format: ExportFormat,
+    /// The folder of a Parquet export (new or empty); required by
+    /// `--format parquet`.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "compress"])]
+    pub out: Option<PathBuf>,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = 1 << 20, value_name = "ROWS")]
+    pub row_group_rows: usize,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Output format of `sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlFormat {
+    /// An aligned table (column widths from the first rows).
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON array of row objects.
+    Json,
+    /// One JSON object per row and line.
+    Ndjson,
+}
+
+/// Arguments of `sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query, e.g. `SELECT host, avg(value) FROM cpu GROUP BY host`.
+    pub query: String,
+    /// Output format.
+    #[arg(long, short, default_value = "table")]
+    pub format: SqlFormat,
     /// Where the output goes.
     #[command(flatten)]
     pub output: OutputArgs,

@@ -59,6 +59,19 @@ pub enum CliError {
     /// `bench` read back something other than what it wrote.
     #[error("bench check failed: {0}")]
     Mismatch(String),
+    /// A SQL query was refused (`usage`: the query itself is wrong) or
+    /// failed; the message is one line.
+    #[error("{message}")]
+    Sql {
+        /// What went wrong.
+        message: String,
+        /// True for a syntax, planning or schema error in the query.
+        usage: bool,
+    },
+    /// Building Arrow batches or writing Parquet failed.
+    #[cfg(feature = "parquet")]
+    #[error(transparent)]
+    Arrow(#[from] skulk_arrow::Error),
     /// The storage engine failed.
     #[error(transparent)]
     Engine(#[from] skulk_engine::EngineError),
@@ -74,7 +87,7 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            CliError::Usage(_) | CliError::Config { .. } => 2,
+            CliError::Usage(_) | CliError::Config { .. } | CliError::Sql { usage: true, .. } => 2,
             // The engine's invalid arguments come from what was typed
             // (e.g. a bad regular expression in a matcher), a setting the
             // directory keeps from the `--config` file.

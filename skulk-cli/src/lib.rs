@@ -21,6 +21,8 @@ pub mod ingest;
 mod logging;
 pub mod output;
 pub mod point_writer;
+#[cfg(feature = "sql")]
+mod sql_output;
 pub mod timearg;
 pub mod timefmt;
 pub mod value_text;

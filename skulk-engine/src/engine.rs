@@ -15,6 +15,7 @@ use crate::locks::{exclusive, guard, shared};
 use crate::maintenance::Signal;
 use crate::options::OpenOptions;
 use crate::query::{CompiledSelector, Query, SeriesResult, SeriesSelector};
+use crate::scan::PointScan;
 use crate::state::State;
 use crate::stats::{
     CompactionStats, DeleteStats, EngineStats, FlushStats, RecoveryStats, RetentionStats,
@@ -277,6 +278,14 @@ impl Engine {
     /// ```
     pub fn query(&self, query: &Query) -> Result<Vec<SeriesResult>> {
         crate::read::run(&self.inner, query)
+    }
+
+    /// A streaming read of the raw points `selector` picks in `range`:
+    /// the same points as [`Engine::query`] with [`Query::raw`], from one
+    /// snapshot, a bounded number at a time (see [`PointScan`]). An invalid
+    /// regular expression is an [`EngineError::InvalidArgument`].
+    pub fn scan(&self, selector: &SeriesSelector, range: TimeRange) -> Result<PointScan> {
+        PointScan::new(Arc::clone(&self.inner), selector, range)
     }
 
     /// The series `selector` picks that hold data, sorted by metric and

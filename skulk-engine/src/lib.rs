@@ -32,6 +32,7 @@ mod read_only;
 mod recovery;
 mod replay;
 mod retention;
+mod scan;
 mod sequencer;
 mod state;
 mod stats;
@@ -59,6 +60,7 @@ pub use query::{
     AggregateFn, Aggregation, Fill, Grouping, LabelMatcher, MAX_FILLED_WINDOWS, METRIC_LABEL,
     MatchOp, Quantile, Query, SeriesResult, SeriesSelector, WindowQuery, parse_series_key,
 };
+pub use scan::{DEFAULT_CHUNK_POINTS, PointScan};
 pub use stats::{
     CompactionStats, DeleteStats, EngineStats, FlushStats, RecoveryStats, RetentionStats,
 };

@@ -18,11 +18,11 @@ use crate::tsm::TsmFile;
 use crate::{EngineError, Result};
 
 /// What a query reads, fixed at one instant.
-struct View {
+pub(crate) struct View {
     /// Selected series, sorted by metadata.
-    series: Vec<(SeriesId, Arc<SeriesMeta>)>,
+    pub series: Vec<(SeriesId, Arc<SeriesMeta>)>,
     /// Files that may hold points in the range, oldest generation first.
-    files: Vec<Arc<TsmFile>>,
+    pub files: Vec<Arc<TsmFile>>,
     /// Memtables, oldest first: frozen ones by freeze order, then active.
     mems: Vec<MemSource>,
     /// Deletes hiding points of the files.
@@ -77,7 +77,11 @@ fn last_ts(start: i64, end_ts: i64) -> i64 {
     }
 }
 
-fn snapshot(state: &State, selector: &CompiledSelector, range: TimeRange) -> Result<View> {
+pub(crate) fn snapshot(
+    state: &State,
+    selector: &CompiledSelector,
+    range: TimeRange,
+) -> Result<View> {
     let index = &state.index;
     let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = crate::index::select(index, selector)
         .into_iter()
@@ -173,7 +177,7 @@ fn execute(view: &View, query: &Query) -> Result<Vec<SeriesResult>> {
 }
 
 /// The points of series `id` in `range` in each memtable, oldest first.
-fn mem_runs(view: &View, id: SeriesId, range: TimeRange) -> Result<Vec<Columns>> {
+pub(crate) fn mem_runs(view: &View, id: SeriesId, range: TimeRange) -> Result<Vec<Columns>> {
     let mut runs = Vec::new();
     for mem in &view.mems {
         match mem {
@@ -186,7 +190,7 @@ fn mem_runs(view: &View, id: SeriesId, range: TimeRange) -> Result<Vec<Columns>>
                     });
                 }
             }
-            MemSource::Runs(map) => runs.extend(map.get(&id).cloned()),
+            MemSource::Runs(map) => runs.extend(map.get(&id).map(|run| run.within(range))),
         }
     }
     runs.retain(|r| !r.is_empty());
@@ -204,7 +208,7 @@ enum Piece {
 /// Decodes series `id` straight into one pair of columns when no two of its
 /// blocks and memtable runs overlap in time (the usual case for data
 /// written in time order); `None` when some do and a merge is needed.
-fn read_direct(
+pub(crate) fn read_direct(
     view: &View,
     id: SeriesId,
     range: TimeRange,
@@ -264,7 +268,12 @@ fn read_direct(
 }
 
 /// Decodes series `id` source by source and merges with last-write-wins.
-fn read_merged(view: &View, id: SeriesId, range: TimeRange, mems: Vec<Columns>) -> Result<Columns> {
+pub(crate) fn read_merged(
+    view: &View,
+    id: SeriesId,
+    range: TimeRange,
+    mems: Vec<Columns>,
+) -> Result<Columns> {
     let mut sources = Vec::with_capacity(view.files.len() + mems.len());
     for (fi, f) in view.files.iter().enumerate() {
         let hidden = view.hidden(fi, id);

@@ -15,6 +15,7 @@ mod report;
 mod select;
 mod series;
 mod shell;
+mod sql;
 mod verify;
 
 use std::io::Write;
@@ -141,6 +142,7 @@ fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<()> 
         Command::Import(args) => import::run(ctx, &args, out),
         Command::Query(args) => query::run(ctx, &args, out),
         Command::Export(args) => export::run(ctx, &args, out),
+        Command::Sql(args) => sql::run(ctx, &args, out),
         Command::Inspect(args) => inspect::run(ctx, &args, out),
         Command::Dump(args) => dump::run(&args.path, (!args.all).then_some(args.points), out),
         Command::Verify(args) => verify::run(ctx.path_or_data_dir(args.path.as_deref()), out),

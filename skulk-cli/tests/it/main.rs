@@ -1,5 +1,6 @@
 //! Integration tests: run the `skulk` binary on real files.
 
+mod analytics;
 mod damage;
 mod errors;
 mod fuzz_replay;

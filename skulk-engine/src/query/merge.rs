@@ -33,6 +33,22 @@ impl Columns {
         self.ts.is_empty()
     }
 
+    /// A copy of the points in `range`.
+    pub fn within(&self, range: skulk_format::TimeRange) -> Columns {
+        let mut lo = self.ts.partition_point(|&t| t < range.start());
+        let mut hi = if range.end() == i64::MAX {
+            self.ts.len()
+        } else {
+            self.ts.partition_point(|&t| t < range.end())
+        };
+        hi = hi.min(self.ts.len());
+        lo = lo.min(hi);
+        Columns {
+            ts: self.ts.get(lo..hi).unwrap_or_default().to_vec(),
+            vals: self.vals.get(lo..hi).unwrap_or_default().to_vec(),
+        }
+    }
+
     /// Keeps only points with `start <= ts` and (`ts < end` or `end == i64::MAX`).
     pub fn retain_range(&mut self, range: skulk_format::TimeRange) {
         let lo = self.ts.partition_point(|&t| t < range.start());

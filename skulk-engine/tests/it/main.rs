@@ -14,4 +14,5 @@ mod manifest;
 mod model;
 mod query;
 mod read_only;
+mod scan;
 mod windows;

@@ -1,0 +1,327 @@
+//! Parquet export in a Hive-style layout (see SCHEMA.md).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
+use skulk_engine::{Engine, LabelMatcher, SeriesMeta, SeriesSelector, TimeRange};
+
+use crate::batch::{BatchBuilder, DEFAULT_BATCH_ROWS};
+use crate::error::io;
+use crate::hive::{DAY_NANOS, date_of_day, day_of, escape};
+use crate::layout::{TIME_COLUMN, TableLayout, VALUE_COLUMN};
+use crate::{Error, Result};
+
+/// The schema version written in every file's key-value metadata.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// How to write the export.
+#[derive(Debug, Clone)]
+pub struct ParquetOptions {
+    /// Rows per row group (at least 1).
+    pub row_group_rows: usize,
+    /// Rows per file before the next `part-N` starts (at least 1).
+    pub file_rows: u64,
+    /// zstd level (1-22).
+    pub zstd_level: i32,
+    /// Rows per batch handed to the writer.
+    pub batch_rows: usize,
+    /// Points the engine decodes at a time.
+    pub chunk_points: usize,
+}
+
+impl Default for ParquetOptions {
+    fn default() -> Self {
+        ParquetOptions {
+            row_group_rows: 1 << 20,
+            file_rows: 1 << 24,
+            zstd_level: 3,
+            batch_rows: DEFAULT_BATCH_ROWS,
+            chunk_points: skulk_engine::DEFAULT_CHUNK_POINTS,
+        }
+    }
+}
+
+/// One file the export wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFile {
+    /// Its path, relative to the export's folder.
+    pub path: PathBuf,
+    /// The metric it holds.
+    pub metric: String,
+    /// The UTC date of its points, `YYYY-MM-DD`.
+    pub date: String,
+    /// Its rows (points).
+    pub rows: u64,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Every file, in the order written.
+    pub files: Vec<ExportedFile>,
+    /// Points written.
+    pub points: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Writes the points `selector` picks in `range` as Parquet files under
+/// `out` (created if missing; refused when it already holds anything):
+/// `metric=<name>/date=YYYY-MM-DD/part-N.parquet`, one folder per metric
+/// and UTC day, zstd-compressed, columns `time`, `value` and one per label
+/// name of the metric (see SCHEMA.md). Each file is written under a
+/// temporary name, synced, then renamed into place, so a crash leaves no
+/// partial `.parquet` file.
+///
+/// The export reads one UTC day of the selection at a time, through one
+/// [`skulk_engine::PointScan`] per day, and holds one open file at a time;
+/// its memory is bounded by the scan's chunk and one row group.
+pub fn export_parquet(
+    engine: &Engine,
+    selector: &SeriesSelector,
+    range: TimeRange,
+    out: &Path,
+    options: &ParquetOptions,
+) -> Result<ExportSummary> {
+    fs::create_dir_all(out).map_err(io(out))?;
+    if fs::read_dir(out).map_err(io(out))?.next().is_some() {
+        return Err(Error::InvalidArgument(format!(
+            "{} is not empty: an export goes into a new or empty folder",
+            out.display()
+        )));
+    }
+    let mut summary = ExportSummary::default();
+    let mut layouts: HashMap<String, Arc<TableLayout>> = HashMap::new();
+    for day in days(engine, range)? {
+        let start = day.saturating_mul(DAY_NANOS).max(range.start());
+        let end = day
+            .saturating_add(1)
+            .saturating_mul(DAY_NANOS)
+            .min(range.end());
+        let Ok(day_range) = TimeRange::new(start, end) else {
+            continue;
+        };
+        let mut file: Option<PartFile> = None;
+        for chunk in engine
+            .scan(selector, day_range)?
+            .with_chunk_points(options.chunk_points)
+        {
+            for series in chunk? {
+                let same_metric = file
+                    .as_ref()
+                    .is_some_and(|f| f.metric == series.series.metric());
+                if !same_metric {
+                    if let Some(done) = file.take() {
+                        summary.add(done.finish(out)?);
+                    }
+                    let layout = metric_layout(engine, &mut layouts, &series.series)?;
+                    file = Some(PartFile::create(
+                        out,
+                        layout,
+                        &series.series,
+                        day,
+                        0,
+                        options,
+                    )?);
+                }
+                let Some(current) = file.as_mut() else {
+                    continue;
+                };
+                if current.rows >= options.file_rows.max(1) {
+                    let next = current.part + 1;
+                    let layout = Arc::clone(&current.layout);
+                    if let Some(done) = file.take() {
+                        summary.add(done.finish(out)?);
+                    }
+                    file = Some(PartFile::create(
+                        out,
+                        layout,
+                        &series.series,
+                        day,
+                        next,
+                        options,
+                    )?);
+                }
+                if let Some(current) = file.as_mut() {
+                    current.push(series)?;
+                }
+            }
+        }
+        if let Some(done) = file.take() {
+            summary.add(done.finish(out)?);
+        }
+    }
+    Ok(summary)
+}
+
+impl ExportSummary {
+    fn add(&mut self, file: ExportedFile) {
+        self.points += file.rows;
+        self.bytes += file.bytes;
+        self.files.push(file);
+    }
+}
+
+/// The UTC days, ascending, of the partitions that hold data in `range`.
+fn days(engine: &Engine, range: TimeRange) -> Result<BTreeSet<i64>> {
+    let mut days = BTreeSet::new();
+    for part in engine.partitions()? {
+        let lo = part.start().max(range.start());
+        let hi = part.end_ts().min(range.end());
+        if lo < hi {
+            days.extend(day_of(lo)..=day_of(hi - 1));
+        }
+    }
+    Ok(days)
+}
+
+/// The layout of `series`' metric: a column per label name any series of
+/// the metric has, so every file of a metric has the same columns.
+fn metric_layout(
+    engine: &Engine,
+    cache: &mut HashMap<String, Arc<TableLayout>>,
+    series: &SeriesMeta,
+) -> Result<Arc<TableLayout>> {
+    if let Some(layout) = cache.get(series.metric()) {
+        return Ok(Arc::clone(layout));
+    }
+    let metric = SeriesSelector::Matchers(vec![LabelMatcher::equal(
+        skulk_engine::METRIC_LABEL,
+        series.metric(),
+    )]);
+    let layout = Arc::new(TableLayout::metric_file(engine.label_names(&metric)?));
+    cache.insert(series.metric().to_string(), Arc::clone(&layout));
+    Ok(layout)
+}
+
+/// A Parquet file being written under its temporary name.
+struct PartFile {
+    metric: String,
+    date: String,
+    part: u32,
+    layout: Arc<TableLayout>,
+    relative: PathBuf,
+    tmp: PathBuf,
+    writer: ArrowWriter<File>,
+    builder: BatchBuilder,
+    rows: u64,
+}
+
+impl PartFile {
+    fn create(
+        out: &Path,
+        layout: Arc<TableLayout>,
+        series: &SeriesMeta,
+        day: i64,
+        part: u32,
+        options: &ParquetOptions,
+    ) -> Result<PartFile> {
+        let date = date_of_day(day);
+        let folder = PathBuf::from(format!("metric={}", escape(series.metric())))
+            .join(format!("date={date}"));
+        fs::create_dir_all(out.join(&folder)).map_err(io(out.join(&folder)))?;
+        let relative = folder.join(format!("part-{part}.parquet"));
+        let tmp = out.join(folder.join(format!("part-{part}.parquet.tmp")));
+        let handle = File::create(&tmp).map_err(io(&tmp))?;
+        let parquet = |source| Error::Parquet {
+            path: tmp.clone(),
+            source,
+        };
+        let props = properties(series.metric(), options).map_err(parquet)?;
+        let writer = ArrowWriter::try_new(handle, Arc::clone(layout.schema()), Some(props))
+            .map_err(parquet)?;
+        let builder = BatchBuilder::new(&layout, None, options.batch_rows)?;
+        Ok(PartFile {
+            metric: series.metric().to_string(),
+            date,
+            part,
+            layout,
+            relative,
+            tmp,
+            writer,
+            builder,
+            rows: 0,
+        })
+    }
+
+    fn push(&mut self, series: skulk_engine::SeriesResult) -> Result<()> {
+        self.rows += series.len() as u64;
+        let mut batches = Vec::new();
+        self.builder.push(series, &mut batches)?;
+        self.write(&batches)
+    }
+
+    fn write(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        for batch in batches {
+            self.writer.write(batch).map_err(|source| Error::Parquet {
+                path: self.tmp.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Writes the footer, syncs, and publishes the file under its name.
+    fn finish(mut self, out: &Path) -> Result<ExportedFile> {
+        let mut last = Vec::new();
+        self.builder.finish(&mut last)?;
+        self.write(&last)?;
+        let tmp = self.tmp.clone();
+        let file = self.writer.into_inner().map_err(|source| Error::Parquet {
+            path: tmp.clone(),
+            source,
+        })?;
+        file.sync_all().map_err(io(&tmp))?;
+        let bytes = file.metadata().map_err(io(&tmp))?.len();
+        drop(file);
+        let path = out.join(&self.relative);
+        fs::rename(&tmp, &path).map_err(io(&path))?;
+        if let Some(folder) = path.parent() {
+            File::open(folder)
+                .and_then(|dir| dir.sync_all())
+                .map_err(io(folder))?;
+        }
+        Ok(ExportedFile {
+            path: self.relative,
+            metric: self.metric,
+            date: self.date,
+            rows: self.rows,
+            bytes,
+        })
+    }
+}
+
+/// zstd, timestamps delta-encoded, values byte-stream-split, labels as
+/// dictionaries; the schema version and metric in the metadata.
+fn properties(
+    metric: &str,
+    options: &ParquetOptions,
+) -> std::result::Result<WriterProperties, parquet::errors::ParquetError> {
+    let time = ColumnPath::from(TIME_COLUMN);
+    let value = ColumnPath::from(VALUE_COLUMN);
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(options.zstd_level)?))
+        .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
+        .set_column_encoding(time.clone(), Encoding::DELTA_BINARY_PACKED)
+        .set_column_dictionary_enabled(time, false)
+        .set_column_encoding(value.clone(), Encoding::BYTE_STREAM_SPLIT)
+        .set_column_dictionary_enabled(value, false)
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(
+                "skulk.schema_version".to_string(),
+                SCHEMA_VERSION.to_string(),
+            ),
+            KeyValue::new("skulk.metric".to_string(), metric.to_string()),
+        ]))
+        .build())
+}

@@ -1,0 +1,287 @@
+//! The Parquet export: its layout, and every point read back bit for bit
+//! by the `parquet` crate's own Arrow reader.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, TimestampNanosecondType};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use skulk_arrow::hive::DAY_NANOS;
+use skulk_arrow::{ParquetOptions, export_parquet};
+use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, SyncMode, TimeRange};
+
+fn engine(dir: &Path) -> Engine {
+    let mut config = EngineConfig::default();
+    config.wal.sync_mode = SyncMode::None;
+    config.background = false;
+    Engine::open(dir, config).unwrap()
+}
+
+/// (metric, labels, time) → value bits.
+type Points = BTreeMap<(String, Vec<(String, String)>, i64), u64>;
+
+fn from_engine(engine: &Engine) -> Points {
+    let mut points = Points::new();
+    for s in engine
+        .query(&Query::raw(SeriesSelector::all(), TimeRange::ALL))
+        .unwrap()
+    {
+        let labels: Vec<_> = s
+            .series
+            .labels()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (t, v) in s.timestamps.iter().zip(&s.values) {
+            points.insert(
+                (s.series.metric().to_string(), labels.clone(), *t),
+                v.to_bits(),
+            );
+        }
+    }
+    points
+}
+
+/// Reads every file back; the metric comes from the file's metadata (and
+/// must agree with its folder), the labels from its columns.
+fn from_export(out: &Path, files: &[skulk_arrow::ExportedFile]) -> Points {
+    let mut points = Points::new();
+    for f in files {
+        let file = File::open(out.join(&f.path)).unwrap();
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let kv = builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .clone();
+        let metric = kv
+            .iter()
+            .find(|k| k.key == "skulk.metric")
+            .unwrap()
+            .value
+            .clone()
+            .unwrap();
+        assert_eq!(metric, f.metric);
+        assert!(
+            kv.iter()
+                .any(|k| k.key == "skulk.schema_version" && k.value.as_deref() == Some("1"))
+        );
+        let mut rows = 0;
+        for batch in builder.build().unwrap() {
+            let batch = batch.unwrap();
+            rows += batch.num_rows() as u64;
+            let schema = batch.schema();
+            let time = batch.column(0).as_primitive::<TimestampNanosecondType>();
+            let value = batch.column(1).as_primitive::<Float64Type>();
+            for i in 0..batch.num_rows() {
+                let mut labels = Vec::new();
+                for (c, field) in schema.fields().iter().enumerate().skip(2) {
+                    let col = batch.column(c).as_dictionary::<Int32Type>();
+                    if !col.is_null(i) {
+                        let words = col.values().as_string::<i32>();
+                        let name = field.name().trim_start_matches("label:").to_string();
+                        labels.push((name, words.value(col.keys().value(i) as usize).to_string()));
+                    }
+                }
+                labels.sort();
+                let t = time.value(i);
+                assert_eq!(
+                    skulk_arrow::hive::date_of_day(t.div_euclid(DAY_NANOS)),
+                    f.date
+                );
+                let old = points.insert((metric.clone(), labels, t), value.value(i).to_bits());
+                assert!(old.is_none(), "a point exported twice");
+            }
+        }
+        assert_eq!(rows, f.rows);
+    }
+    points
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn every_point_comes_back_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let specials = [
+        f64::NAN,
+        f64::from_bits(0x7ff8_dead_beef_0001),
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        5e-324,
+        f64::MAX,
+    ];
+    let mut points = Vec::new();
+    for day in -1i64..3 {
+        for i in 0..500i64 {
+            let t = day * DAY_NANOS + i * 170_000_000_000;
+            let v = specials[(i as usize) % specials.len()] * if i % 2 == 0 { 1.0 } else { -1.0 };
+            points.push(DataPoint::new(
+                "cpu",
+                labels(&[("host", "a"), ("date", "x")]),
+                t,
+                v,
+            ));
+            points.push(DataPoint::new(
+                "cpu",
+                labels(&[("host", "b/c=d")]),
+                t + 1,
+                i as f64 / 3.0,
+            ));
+            points.push(DataPoint::new(
+                if day == 2 { "disk io" } else { "disk/io%" },
+                labels(&[("dev", "sda")]),
+                t,
+                f64::from(i as u32),
+            ));
+        }
+    }
+    engine.write_batch(&points).unwrap();
+    engine.flush().unwrap();
+    engine
+        .write(&DataPoint::new(
+            "cpu",
+            labels(&[("host", "a"), ("date", "x")]),
+            7,
+            7.5,
+        ))
+        .unwrap();
+
+    let out = dir.path().join("export");
+    let options = ParquetOptions {
+        file_rows: 300,
+        ..ParquetOptions::default()
+    };
+    let summary = export_parquet(
+        &engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        &out,
+        &options,
+    )
+    .unwrap();
+    assert_eq!(summary.points, points.len() as u64 + 1);
+    let names: Vec<String> = summary
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    assert!(
+        names.contains(&"metric=cpu/date=1969-12-31/part-0.parquet".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"metric=cpu/date=1970-01-01/part-1.parquet".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"metric=disk io/date=1970-01-03/part-0.parquet".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"metric=disk%2Fio%25/date=1970-01-02/part-0.parquet".to_string()),
+        "{names:?}"
+    );
+    for f in &summary.files {
+        assert!(f.rows <= 300 + 500, "a part holds {} rows", f.rows);
+        assert_eq!(std::fs::metadata(out.join(&f.path)).unwrap().len(), f.bytes);
+    }
+    assert_eq!(from_export(&out, &summary.files), from_engine(&engine));
+    let leftovers: Vec<_> = walk(&out)
+        .into_iter()
+        .filter(|p| !p.ends_with(".parquet"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path.display().to_string());
+        }
+    }
+    files
+}
+
+#[test]
+fn a_selection_and_range_export_only_their_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    for t in 0..100 {
+        engine
+            .write(&DataPoint::new("cpu", labels(&[("host", "a")]), t, 1.0))
+            .unwrap();
+        engine
+            .write(&DataPoint::new("mem", vec![], t, 2.0))
+            .unwrap();
+    }
+    let out = dir.path().join("out");
+    let range = TimeRange::new(10, 20).unwrap();
+    let summary = export_parquet(
+        &engine,
+        &SeriesSelector::metric("cpu"),
+        range,
+        &out,
+        &ParquetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(summary.points, 10);
+    assert_eq!(summary.files.len(), 1);
+    assert_eq!(summary.files[0].metric, "cpu");
+}
+
+#[test]
+fn an_export_refuses_a_folder_that_holds_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    engine
+        .write(&DataPoint::new("cpu", vec![], 1, 1.0))
+        .unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), b"mine").unwrap();
+    let err = export_parquet(
+        &engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        &out,
+        &ParquetOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not empty"), "{err}");
+    assert_eq!(std::fs::read(out.join("keep.txt")).unwrap(), b"mine");
+}
+
+#[test]
+fn an_empty_selection_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    engine
+        .write(&DataPoint::new("cpu", vec![], 1, 1.0))
+        .unwrap();
+    let out = dir.path().join("out");
+    let summary = export_parquet(
+        &engine,
+        &SeriesSelector::metric("nope"),
+        TimeRange::ALL,
+        &out,
+        &ParquetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(summary, skulk_arrow::ExportSummary::default());
+}

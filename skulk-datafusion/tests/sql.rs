@@ -1,0 +1,422 @@
+//! SQL through the provider against the engine's own answers, and against
+//! DataFusion filtering the same points with nothing pushed down.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::array::{
+    Array, ArrayRef, Float64Array, RecordBatch, StringArray, TimestampNanosecondArray,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int32Type};
+use datafusion::arrow::datatypes::{Float64Type, TimestampNanosecondType};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use proptest::prelude::*;
+use skulk_datafusion::{Error, SkulkTable};
+use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, SyncMode, TimeRange};
+
+fn config() -> EngineConfig {
+    let mut config = EngineConfig::default();
+    config.wal.sync_mode = SyncMode::None;
+    config.partition_duration = Some(std::time::Duration::from_nanos(1000));
+    config.background = false;
+    config
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn sql(ctx: &SessionContext, query: &str) -> Result<Vec<RecordBatch>, Error> {
+    Ok(ctx.sql(query).await?.collect().await?)
+}
+
+/// Every cell as text, floats as their bits, so that NaN payloads and
+/// `-0.0` compare exactly.
+fn cells(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for b in batches {
+        for i in 0..b.num_rows() {
+            let row = b.columns().iter().map(|c| cell(c, i)).collect();
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+fn cell(column: &ArrayRef, i: usize) -> String {
+    if column.is_null(i) {
+        return "NULL".into();
+    }
+    match column.data_type() {
+        DataType::Float64 => format!(
+            "f{:016x}",
+            column.as_primitive::<Float64Type>().value(i).to_bits()
+        ),
+        DataType::Timestamp(..) => column
+            .as_primitive::<TimestampNanosecondType>()
+            .value(i)
+            .to_string(),
+        DataType::Dictionary(..) => {
+            let d = column.as_dictionary::<Int32Type>();
+            d.values()
+                .as_string::<i32>()
+                .value(d.keys().value(i) as usize)
+                .to_string()
+        }
+        _ => datafusion::arrow::util::display::array_value_to_string(column, i).unwrap(),
+    }
+}
+
+/// The engine's points as an in-memory table with the provider's schema:
+/// DataFusion alone filters it, the reference for every pushed filter.
+fn reference(engine: &Engine, provider: &SkulkTable) -> MemTable {
+    let schema = provider.layout().schema().clone();
+    let series = engine
+        .query(&Query::raw(SeriesSelector::all(), TimeRange::ALL))
+        .unwrap();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for field in schema.fields() {
+        let column: ArrayRef = match field.name().as_str() {
+            "time" => Arc::new(
+                TimestampNanosecondArray::from(
+                    series
+                        .iter()
+                        .flat_map(|s| s.timestamps.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            ),
+            "value" => Arc::new(Float64Array::from(
+                series
+                    .iter()
+                    .flat_map(|s| s.values.clone())
+                    .collect::<Vec<_>>(),
+            )),
+            name => {
+                let words: Vec<Option<String>> = series
+                    .iter()
+                    .flat_map(|s| {
+                        let word = if name == "metric" {
+                            Some(s.series.metric().to_string())
+                        } else {
+                            s.series.label(name).map(str::to_string)
+                        };
+                        std::iter::repeat_n(word, s.len())
+                    })
+                    .collect();
+                cast(&StringArray::from(words), field.data_type()).unwrap()
+            }
+        };
+        columns.push(column);
+    }
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    MemTable::try_new(schema, vec![vec![batch]]).unwrap()
+}
+
+/// Filters SQL may put on the `points` table; `{t}` and `{u}` become times.
+const FILTERS: &[&str] = &[
+    "time >= {t}",
+    "time < {t}",
+    "time <= {t}",
+    "time > {t}",
+    "time = {t}",
+    "time BETWEEN {t} AND {u}",
+    "{t} <= time",
+    "time <> {t}",
+    "host = 'h1'",
+    "host <> 'h1'",
+    "host = ''",
+    "host IN ('h0', 'h2')",
+    "host NOT IN ('h0', 'h2')",
+    "host LIKE 'h%'",
+    "host LIKE '_1'",
+    "host NOT LIKE '%2'",
+    "host ILIKE 'H1'",
+    "host ~ '1'",
+    "host ~* 'H[12]'",
+    "host !~ '^h0$'",
+    "host !~* 'H0'",
+    "host IS NULL",
+    "dc IS NOT NULL",
+    "dc = 'x' OR host = 'h1'",
+    "host = 'h1' OR host LIKE '%2'",
+    "host = 'h0' OR host = 'h2' OR host ~ '^h1'",
+    "metric = 'cpu' OR metric = 'mem'",
+    "(host = 'h1' OR host = 'h2') OR host <> 'h0'",
+    "metric = 'cpu'",
+    "metric <> 'cpu'",
+    "metric IN ('mem')",
+    "metric LIKE 'c%'",
+    "value > 0.5",
+    "NOT (host = 'h1')",
+    "CAST(host AS VARCHAR) = 'h2'",
+];
+
+fn time_literal(t: i64) -> String {
+    format!("arrow_cast({t}, 'Timestamp(Nanosecond, Some(\"UTC\"))')")
+}
+
+fn filter_text(index: usize, t: i64, u: i64) -> String {
+    FILTERS[index % FILTERS.len()]
+        .replace("{t}", &time_literal(t))
+        .replace("{u}", &time_literal(u))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn pushed_filters_give_the_rows_sql_gives(
+        points in proptest::collection::vec(
+            (0u8..2, proptest::option::of(0u8..3), proptest::option::of(0u8..2), 0i64..3000, any::<u64>()),
+            1..300),
+        flush_at in 0usize..300,
+        filters in proptest::collection::vec((0usize..FILTERS.len(), 0i64..3000, 0i64..3000), 0..4),
+        limit in proptest::option::of(0usize..50),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+        let written: Vec<_> = points
+            .iter()
+            .map(|(m, h, d, t, v)| {
+                let mut l = Vec::new();
+                if let Some(h) = h { l.push(("host".to_string(), format!("h{h}"))); }
+                if let Some(d) = d { l.push(("dc".to_string(), ["x", "y"][*d as usize].to_string())); }
+                DataPoint::new(["cpu", "mem"][*m as usize], l, *t, f64::from_bits(*v))
+            })
+            .collect();
+        let (first, rest) = written.split_at(flush_at.min(written.len()));
+        engine.write_batch(first).unwrap();
+        engine.flush().unwrap();
+        engine.write_batch(rest).unwrap();
+        // Every table has both label columns, whatever the points above.
+        engine.write(&DataPoint::new("disk", labels(&[("host", "h9"), ("dc", "z")]), 1, 0.0)).unwrap();
+
+        let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+        let provider = SkulkTable::points(Arc::clone(&engine)).unwrap().with_batch_rows(7);
+        ctx.register_table("skulk_points", Arc::new(provider)).unwrap();
+        let provider = SkulkTable::points(Arc::clone(&engine)).unwrap();
+        let columns: Vec<String> = provider.layout().schema().fields().iter().map(|f| format!("\"{}\"", f.name())).collect();
+        let memory = datafusion::prelude::SessionContext::new();
+        memory.register_table("points", Arc::new(reference(&engine, &provider))).unwrap();
+
+        let mut query = format!("SELECT {} FROM {{table}}", columns.join(", "));
+        let conditions: Vec<String> = filters.iter().map(|(i, t, u)| filter_text(*i, *t, *u)).collect();
+        if !conditions.is_empty() {
+            query.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
+        }
+        // Ordered by every column (values by their bits), so row order is fixed.
+        let order: Vec<String> = provider.layout().schema().fields().iter().map(|f| {
+            if f.name() == "value" { "arrow_cast(value, 'Int64') IS NULL, value".to_string() } else { format!("\"{}\"", f.name()) }
+        }).collect();
+        let _ = order;
+        let rt = runtime();
+        let got = rt.block_on(sql(&ctx, &query.replace("{table}", "points"))).unwrap();
+        let via_registered = rt.block_on(sql(&ctx, &query.replace("{table}", "skulk_points"))).unwrap();
+        let want = rt.block_on(sql(&memory, &query.replace("{table}", "points"))).unwrap();
+        let mut got_rows = cells(&got);
+        let mut want_rows = cells(&want);
+        let mut registered_rows = cells(&via_registered);
+        got_rows.sort();
+        want_rows.sort();
+        registered_rows.sort();
+        prop_assert_eq!(&got_rows, &want_rows, "{}", query);
+        prop_assert_eq!(&registered_rows, &want_rows, "{}", query);
+
+        if let Some(limit) = limit {
+            let limited = format!("{} LIMIT {limit}", query.replace("{table}", "points"));
+            let rows = cells(&rt.block_on(sql(&ctx, &limited)).unwrap());
+            prop_assert_eq!(rows.len(), want_rows.len().min(limit), "{}", limited);
+            for row in &rows {
+                prop_assert!(want_rows.binary_search(row).is_ok(), "{} gave a row SQL does not", limited);
+            }
+        }
+    }
+}
+
+fn devops(engine: &Engine) {
+    let mut points = Vec::new();
+    for host in 0..4 {
+        for t in 0..600i64 {
+            let region = if host % 2 == 0 { "eu" } else { "us" };
+            let l = labels(&[("host", &format!("h{host}")), ("region", region)]);
+            points.push(DataPoint::new(
+                "cpu",
+                l.clone(),
+                t * 1_000_000_000,
+                (host * 10) as f64 + (t % 7) as f64,
+            ));
+            points.push(DataPoint::new("mem", l, t * 1_000_000_000, 1e9 + t as f64));
+        }
+    }
+    engine.write_batch(&points).unwrap();
+}
+
+#[test]
+fn tables_are_the_metrics_and_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    let tables = cells(&rt.block_on(sql(&ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).unwrap_or_else(|_| Vec::new()));
+    let _ = tables;
+    let cols = rt.block_on(ctx.sql("SELECT * FROM cpu LIMIT 1")).unwrap();
+    let names: Vec<_> = cols
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["time", "value", "host", "region"]);
+    let cols = rt
+        .block_on(ctx.sql("SELECT * FROM points LIMIT 1"))
+        .unwrap();
+    let names: Vec<_> = cols
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["time", "value", "metric", "host", "region"]);
+
+    // A metric written later is a table at once.
+    engine
+        .write(&DataPoint::new("disk", vec![], 1, 1.0))
+        .unwrap();
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT count(*) FROM disk")).unwrap());
+    assert_eq!(rows, [["1"]]);
+}
+
+#[test]
+fn aggregates_match_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    engine.flush().unwrap();
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT host, count(*), sum(value) FROM cpu WHERE time >= '1970-01-01T00:01:40Z' AND time < '1970-01-01T00:05:00Z' GROUP BY host ORDER BY host")).unwrap());
+    let range = TimeRange::new(100_000_000_000, 300_000_000_000).unwrap();
+    let series = engine
+        .query(&Query::raw(SeriesSelector::metric("cpu"), range))
+        .unwrap();
+    assert_eq!(rows.len(), series.len());
+    for (row, s) in rows.iter().zip(&series) {
+        assert_eq!(row[0], s.series.label("host").unwrap());
+        assert_eq!(row[1], s.len().to_string());
+        let sum: f64 = s.values.iter().sum();
+        assert_eq!(row[2], format!("f{:016x}", sum.to_bits()));
+    }
+
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT region, date_bin(INTERVAL '1 minute', time) AS minute, avg(value) FROM cpu GROUP BY region, minute ORDER BY region, minute")).unwrap());
+    assert_eq!(rows.len(), 2 * 10);
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT approx_percentile_cont(0.5) WITHIN GROUP (ORDER BY value) FROM cpu WHERE host = 'h0'")).unwrap());
+    assert_eq!(rows.len(), 1);
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT c.host, count(*) FROM cpu c JOIN mem m ON c.host = m.host AND c.time = m.time GROUP BY c.host ORDER BY c.host")).unwrap());
+    assert_eq!(
+        rows,
+        [["h0", "600"], ["h1", "600"], ["h2", "600"], ["h3", "600"]]
+    );
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT host, value - lag(value) OVER (PARTITION BY host ORDER BY time) AS d FROM cpu WHERE host = 'h1' ORDER BY time LIMIT 2")).unwrap());
+    assert_eq!(rows[0][1], "NULL");
+    assert_eq!(rows[1][1], format!("f{:016x}", 1f64.to_bits()));
+}
+
+#[test]
+fn explain_shows_what_the_engine_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    let plan = |q: &str| {
+        let rows = cells(&rt.block_on(sql(&ctx, &format!("EXPLAIN {q}"))).unwrap());
+        rows.iter()
+            .map(|r| r.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let p = plan(
+        "SELECT value FROM cpu WHERE host IN ('h1', 'h2') AND region != 'eu' AND time >= '1970-01-01T00:00:10Z' LIMIT 3",
+    );
+    assert!(
+        p.contains(r#"matchers=[__name__="cpu", host=~"h1|h2", region!="eu", region=~"(?s:.+)"]"#),
+        "{p}"
+    );
+    assert!(!p.contains("FilterExec"), "every filter pushed: {p}");
+    assert!(p.contains("time=[10000000000, ∞)"), "{p}");
+    assert!(p.contains("projection=[value]"), "{p}");
+    assert!(p.contains("limit=3"), "{p}");
+    let p = plan("SELECT value FROM cpu WHERE value > 3 LIMIT 3");
+    assert!(
+        p.contains("FilterExec"),
+        "an unpushed filter stays in the plan: {p}"
+    );
+    assert!(
+        !p.contains("limit=3"),
+        "no limit under an unpushed filter: {p}"
+    );
+    let p = plan(
+        "SELECT value FROM cpu WHERE time < '1970-01-01T00:00:00Z' AND time > '1970-01-01T00:00:01Z'",
+    );
+    assert!(p.contains("empty"), "{p}");
+}
+
+#[test]
+fn bad_queries_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    for (query, says) in [
+        ("SELEC 1", "SELEC"),
+        ("SELECT * FROM nope", "nope"),
+        ("SELECT nope FROM cpu", "nope"),
+        ("SELECT * FROM cpu WHERE host ~ '('", "regex"),
+        ("SELECT sum(host) FROM cpu", "sum"),
+    ] {
+        let err = rt.block_on(sql(&ctx, query)).unwrap_err();
+        let line = err.one_line();
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.to_lowercase().contains(&says.to_lowercase()),
+            "{query}: {line}"
+        );
+    }
+}
+
+#[test]
+fn tables_can_be_registered_beside_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    rt.block_on(sql(
+        &ctx,
+        "CREATE TABLE owners (host VARCHAR, team VARCHAR) AS VALUES ('h0', 'red'), ('h1', 'blue')",
+    ))
+    .unwrap();
+    let rows = cells(&rt.block_on(sql(&ctx, "SELECT o.team, count(*) FROM cpu JOIN owners o ON cpu.host = o.host GROUP BY o.team ORDER BY o.team")).unwrap());
+    assert_eq!(rows, [["blue", "600"], ["red", "600"]]);
+    let err = rt
+        .block_on(sql(&ctx, "CREATE TABLE cpu (x INT)"))
+        .unwrap_err();
+    assert!(err.one_line().contains("cpu"), "{}", err.one_line());
+}

@@ -1,0 +1,131 @@
+//! The streaming scan returns exactly what a raw query returns, in the same
+//! order, whatever the chunk size, with files, overlaps and memtables mixed.
+
+use proptest::prelude::*;
+use skulk_engine::{Engine, Query, SeriesResult, SeriesSelector, TimeRange};
+
+use crate::common::{pt, quiet_config};
+
+/// Concatenates consecutive pieces of one series into one result.
+fn joined(chunks: Vec<Vec<SeriesResult>>) -> Vec<SeriesResult> {
+    let mut out: Vec<SeriesResult> = Vec::new();
+    for piece in chunks.into_iter().flatten() {
+        match out.last_mut() {
+            Some(last) if last.series == piece.series => {
+                assert!(
+                    last.timestamps.last() < piece.timestamps.first(),
+                    "pieces of {} out of order",
+                    piece.series
+                );
+                last.timestamps.extend(piece.timestamps);
+                last.values.extend(piece.values);
+            }
+            _ => out.push(piece),
+        }
+    }
+    out
+}
+
+fn bits(results: &[SeriesResult]) -> Vec<(String, Vec<i64>, Vec<u64>)> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r.series.key(),
+                r.timestamps.clone(),
+                r.values.iter().map(|v| v.to_bits()).collect(),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn scan_matches_raw_query(
+        rounds in proptest::collection::vec(
+            proptest::collection::vec((0u8..4, 0i64..3000, any::<u64>()), 1..400), 1..4),
+        chunk in 1usize..700,
+        lo in 0i64..1500,
+        len in 1i64..3000,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+        for (i, round) in rounds.iter().enumerate() {
+            let points: Vec<_> = round
+                .iter()
+                .map(|(h, t, v)| pt("cpu", &format!("h{h}"), *t, f64::from_bits(*v)))
+                .collect();
+            engine.write_batch(&points).unwrap();
+            // Every round but the last goes to files, so rounds overlap.
+            if i + 1 < rounds.len() {
+                engine.flush().unwrap();
+            }
+        }
+        for range in [TimeRange::ALL, TimeRange::new(lo, lo + len).unwrap()] {
+            let expected = engine.query(&Query::raw(SeriesSelector::all(), range)).unwrap();
+            let scan = engine.scan(&SeriesSelector::all(), range).unwrap().with_chunk_points(chunk);
+            let chunks: Vec<_> = scan.collect::<Result<_, _>>().unwrap();
+            for c in &chunks {
+                prop_assert!(!c.is_empty());
+            }
+            prop_assert_eq!(bits(&joined(chunks)), bits(&expected));
+        }
+    }
+}
+
+#[test]
+fn a_large_series_is_split_and_chunks_stay_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = quiet_config();
+    config.partition_duration = Some(std::time::Duration::from_secs(3600));
+    let engine = Engine::open(dir.path(), config).unwrap();
+    for round in 0..10 {
+        let points: Vec<_> = (0..10_000)
+            .map(|i| pt("cpu", "a", round * 10_000 + i, i as f64))
+            .collect();
+        engine.write_batch(&points).unwrap();
+        engine.flush().unwrap();
+    }
+    let chunk = 20_000;
+    let scan = engine
+        .scan(&SeriesSelector::all(), TimeRange::ALL)
+        .unwrap()
+        .with_chunk_points(chunk);
+    assert_eq!(scan.series().len(), 1);
+    let chunks: Vec<_> = scan.collect::<Result<_, _>>().unwrap();
+    assert!(chunks.len() >= 5, "{} chunks", chunks.len());
+    let largest_block = 10_000;
+    for c in &chunks {
+        let points: usize = c.iter().map(|s| s.len()).sum();
+        assert!(points <= chunk + largest_block, "chunk of {points} points");
+    }
+    let all = joined(chunks);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].timestamps, (0..100_000).collect::<Vec<i64>>());
+}
+
+#[test]
+fn a_scan_keeps_its_snapshot_while_writes_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    engine.write(&pt("cpu", "a", 1, 1.0)).unwrap();
+    let scan = engine.scan(&SeriesSelector::all(), TimeRange::ALL).unwrap();
+    engine.write(&pt("cpu", "a", 2, 2.0)).unwrap();
+    engine.write(&pt("cpu", "b", 2, 2.0)).unwrap();
+    engine.flush().unwrap();
+    let all = joined(scan.collect::<Result<_, _>>().unwrap());
+    assert_eq!(
+        bits(&all),
+        vec![("cpu{host=\"a\"}".to_string(), vec![1], vec![1f64.to_bits()])]
+    );
+}
+
+#[test]
+fn an_invalid_regex_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    let selector = SeriesSelector::parse(r#"cpu{host=~"("}"#).unwrap();
+    assert!(engine.scan(&selector, TimeRange::ALL).is_err());
+}
