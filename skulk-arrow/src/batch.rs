@@ -70,6 +70,12 @@ impl BatchBuilder {
         if series.is_empty() {
             return Ok(());
         }
+        if series.len() >= self.batch_rows / 2 {
+            // A large series gets batches of its own: its columns move into
+            // Arrow arrays without a copy.
+            self.finish(out)?;
+            return self.whole(series, out);
+        }
         self.pending_rows += series.len();
         self.pending.push_back((series, 0));
         while self.pending_rows >= self.batch_rows {
@@ -82,6 +88,43 @@ impl BatchBuilder {
     pub fn finish(&mut self, out: &mut Vec<RecordBatch>) -> Result<()> {
         if self.pending_rows > 0 {
             out.push(self.take(self.pending_rows)?);
+        }
+        Ok(())
+    }
+
+    /// `series` in batches of its own, `batch_rows` rows each (the last may
+    /// hold fewer), slices of arrays that own its columns.
+    fn whole(&mut self, mut series: SeriesResult, out: &mut Vec<RecordBatch>) -> Result<()> {
+        let rows = series.len();
+        let mut timestamps = Some(std::mem::take(&mut series.timestamps));
+        let mut values = Some(std::mem::take(&mut series.values));
+        let meta = &series.series;
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter()
+            .map(|kind| match kind {
+                ColumnKind::Time => {
+                    let ts = timestamps.take().unwrap_or_default();
+                    Ok(
+                        Arc::new(TimestampNanosecondArray::from(ts).with_timezone(TIME_ZONE))
+                            as ArrayRef,
+                    )
+                }
+                ColumnKind::Value => {
+                    let vals = values.take().unwrap_or_default();
+                    Ok(Arc::new(Float64Array::from(vals)) as ArrayRef)
+                }
+                ColumnKind::Metric => constant(Some(meta.metric()), rows),
+                ColumnKind::Label(name) => constant(meta.label(name), rows),
+            })
+            .collect::<Result<_>>()?;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        let batch = RecordBatch::try_new_with_options(Arc::clone(&self.schema), arrays, &options)?;
+        let mut offset = 0;
+        while offset < rows {
+            let n = self.batch_rows.min(rows - offset);
+            out.push(batch.slice(offset, n));
+            offset += n;
         }
         Ok(())
     }
@@ -152,6 +195,18 @@ fn build(
         arrays,
         &options,
     )?)
+}
+
+/// A dictionary column of `rows` rows, each `word` (null when `None`).
+fn constant(word: Option<&str>, rows: usize) -> Result<ArrayRef> {
+    let keys = match word {
+        Some(_) => Int32Array::from(vec![0; rows]),
+        None => Int32Array::new_null(rows),
+    };
+    let values: ArrayRef = Arc::new(StringArray::from(word.into_iter().collect::<Vec<_>>()));
+    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+        keys, values,
+    )?))
 }
 
 /// A dictionary column holding `value(series)` on each of a piece's rows.

@@ -66,10 +66,33 @@ impl RecordBatchScan {
         layout: &TableLayout,
         request: &ScanRequest,
     ) -> Result<RecordBatchScan> {
-        let builder = BatchBuilder::new(layout, request.projection.as_deref(), request.batch_rows)?;
         let points = engine
             .scan(&request.selector, request.range)?
             .with_chunk_points(request.chunk_points);
+        Self::over(points, layout, request)
+    }
+
+    /// The scan of `request` cut into at most `parts` scans of one snapshot
+    /// that together return its rows (each part with its series in order),
+    /// to be read in parallel. Each part applies `request.limit` on its
+    /// own: together they may return more rows than the limit.
+    pub fn split(
+        engine: &Engine,
+        layout: &TableLayout,
+        request: &ScanRequest,
+        parts: usize,
+    ) -> Result<Vec<RecordBatchScan>> {
+        engine
+            .scan(&request.selector, request.range)?
+            .with_chunk_points(request.chunk_points)
+            .split(parts)
+            .into_iter()
+            .map(|points| Self::over(points, layout, request))
+            .collect()
+    }
+
+    fn over(points: PointScan, layout: &TableLayout, request: &ScanRequest) -> Result<Self> {
+        let builder = BatchBuilder::new(layout, request.projection.as_deref(), request.batch_rows)?;
         Ok(RecordBatchScan {
             points,
             builder,

@@ -1,7 +1,7 @@
 //! The physical plan node that streams an engine scan into DataFusion.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -24,14 +24,29 @@ use crate::Error;
 const BUFFERED_BATCHES: usize = 2;
 
 /// Reads the points of one selection of series in one time range from an
-/// engine, as record batches of a table's projected columns.
+/// engine, as record batches of a table's projected columns, in several
+/// partitions (the series dealt among them) read in parallel, all from
+/// one snapshot of the engine.
 #[derive(Debug)]
 pub struct SkulkScanExec {
     engine: Arc<Engine>,
     table: String,
     layout: TableLayout,
     request: Option<ScanRequest>,
+    partitions: usize,
+    /// The parts of the running execution, made (from one snapshot) when
+    /// its first partition starts.
+    parts: Mutex<Vec<Part>>,
     properties: Arc<PlanProperties>,
+}
+
+/// One partition's scan in an execution.
+#[derive(Debug)]
+enum Part {
+    Ready(Box<RecordBatchScan>),
+    /// The snapshot had fewer series than partitions.
+    Empty,
+    Taken,
 }
 
 impl SkulkScanExec {
@@ -43,10 +58,12 @@ impl SkulkScanExec {
         layout: TableLayout,
         request: Option<ScanRequest>,
         schema: SchemaRef,
+        partitions: usize,
     ) -> SkulkScanExec {
+        let partitions = partitions.max(1);
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema),
-            Partitioning::UnknownPartitioning(1),
+            Partitioning::UnknownPartitioning(partitions),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
@@ -55,8 +72,40 @@ impl SkulkScanExec {
             table,
             layout,
             request,
+            partitions,
+            parts: Mutex::new(Vec::new()),
             properties: Arc::new(properties),
         }
+    }
+
+    /// Partition `partition`'s scan; the first partition of an execution
+    /// to start takes the snapshot every partition reads.
+    fn take_part(
+        &self,
+        request: &ScanRequest,
+        partition: usize,
+    ) -> Result<Option<RecordBatchScan>> {
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(parts.get(partition), None | Some(Part::Taken)) {
+            let scans =
+                RecordBatchScan::split(&self.engine, &self.layout, request, self.partitions)
+                    .map_err(|e| DataFusionError::from(Error::from(e)))?;
+            let mut fresh: Vec<Part> = scans
+                .into_iter()
+                .map(|s| Part::Ready(Box::new(s)))
+                .collect();
+            fresh.resize_with(self.partitions, || Part::Empty);
+            *parts = fresh;
+        }
+        Ok(
+            match parts
+                .get_mut(partition)
+                .map(|p| std::mem::replace(p, Part::Taken))
+            {
+                Some(Part::Ready(scan)) => Some(*scan),
+                _ => None,
+            },
+        )
     }
 
     /// What the scan reads (`None`: nothing).
@@ -102,7 +151,7 @@ impl DisplayAs for SkulkScanExec {
         if let Some(limit) = request.limit {
             write!(f, ", limit={limit}")?;
         }
-        Ok(())
+        write!(f, ", partitions={}", self.partitions)
     }
 }
 
@@ -162,29 +211,24 @@ impl ExecutionPlan for SkulkScanExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
+        if partition >= self.partitions {
             return Err(DataFusionError::Internal(format!(
-                "SkulkScanExec has one partition, not {}",
+                "SkulkScanExec has {} partitions, not {}",
+                self.partitions,
                 partition + 1
             )));
         }
         let schema = self.schema();
         let mut builder = RecordBatchReceiverStream::builder(schema, BUFFERED_BATCHES);
-        if let Some(request) = self.request.clone() {
+        let scan = match &self.request {
+            Some(request) => self.take_part(request, partition)?,
+            None => None,
+        };
+        if let Some(scan) = scan {
             let tx = builder.tx();
-            let engine = Arc::clone(&self.engine);
-            let layout = self.layout.clone();
             // The engine decodes on its own threads and blocks; keep that off
             // DataFusion's async workers.
             builder.spawn_blocking(move || {
-                let scan = match RecordBatchScan::new(&engine, &layout, &request) {
-                    Ok(scan) => scan,
-                    Err(e) => {
-                        // The receiver may be gone (the query was dropped).
-                        let _ = tx.blocking_send(Err(Error::from(e).into()));
-                        return Ok(());
-                    }
-                };
                 for batch in scan {
                     let item = batch.map_err(|e| DataFusionError::from(Error::from(e)));
                     let failed = item.is_err();

@@ -1,48 +1,4 @@
-//! SQL over a Skulk engine with [Apache DataFusion](https://datafusion.apache.org/).
-//!
-//! Each metric is a table with the columns `time`
-//! (`Timestamp(Nanosecond, "UTC")`), `value` (`Float64`) and one
-//! dictionary-encoded string column per label name; `points` holds every
-//! point of every metric, with a `metric` column besides. Grouping,
-//! `date_bin`, percentiles, window functions and joins are DataFusion's;
-//! the engine reads only what a query needs:
-//!
-//! | pushed into the engine, exactly | |
-//! |---|---|
-//! | `time` `=`, `<`, `<=`, `>`, `>=`, `BETWEEN` a timestamp | the scan's time range |
-//! | label or `metric` `=` / `!=` a string, `IN` / `NOT IN` a list | label matchers |
-//! | `LIKE` / `NOT LIKE`, `~`, `~*`, `!~`, `!~*` | regex matchers |
-//! | `IS NULL` / `IS NOT NULL` on a label | label absent / present |
-//! | the projection, and `LIMIT` when every filter was pushed | |
-//!
-//! Every other filter (on `value`, `ILIKE`, `OR` across columns, ...) is
-//! left to DataFusion, so results are always those of SQL. `EXPLAIN` shows
-//! what the engine was given (`SkulkScanExec: table=..., matchers=[...],
-//! time=[...]`).
-//!
-//! Arrow record batches and Parquet export are in `skulk-arrow`; this crate
-//! holds the heavy DataFusion dependency alone, so that nothing else in the
-//! workspace compiles it.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use skulk_engine::{DataPoint, Engine, EngineConfig};
-//!
-//! # tokio::runtime::Runtime::new()?.block_on(async {
-//! let dir = tempfile::tempdir()?;
-//! let engine = Arc::new(Engine::open(dir.path(), EngineConfig::default())?);
-//! for (host, v) in [("a", 1.0), ("a", 2.0), ("b", 10.0)] {
-//!     engine.write(&DataPoint::new("cpu", vec![("host".into(), host.into())], v as i64, v))?;
-//! }
-//!
-//! let ctx = skulk_datafusion::session(Arc::clone(&engine))?;
-//! let df = ctx.sql("SELECT host, avg(value) AS mean FROM cpu GROUP BY host ORDER BY host").await?;
-//! let batches = df.collect().await?;
-//! assert_eq!(batches[0].num_rows(), 2);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # })?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -9,7 +9,7 @@ use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
-use skulk_arrow::{DEFAULT_BATCH_ROWS, ScanRequest, TableLayout};
+use skulk_arrow::{ScanRequest, TableLayout};
 use skulk_engine::{Engine, LabelMatcher, METRIC_LABEL, SeriesSelector};
 
 use crate::exec::SkulkScanExec;
@@ -32,7 +32,8 @@ pub struct SkulkTable {
     /// `None` for the table of every metric.
     metric: Option<String>,
     layout: TableLayout,
-    batch_rows: usize,
+    /// `None`: the session's `batch_size`.
+    batch_rows: Option<usize>,
     chunk_points: usize,
 }
 
@@ -65,15 +66,15 @@ impl SkulkTable {
             name,
             metric,
             layout,
-            batch_rows: DEFAULT_BATCH_ROWS,
+            batch_rows: None,
             chunk_points: skulk_engine::DEFAULT_CHUNK_POINTS,
         }
     }
 
-    /// Sets the rows per record batch (DataFusion's `batch_size` is not
-    /// used: the engine's batches are cut where its series end).
+    /// Sets the rows per record batch (default: the session's
+    /// `datafusion.execution.batch_size`).
     pub fn with_batch_rows(mut self, rows: usize) -> Self {
-        self.batch_rows = rows.max(1);
+        self.batch_rows = Some(rows.max(1));
         self
     }
 
@@ -116,7 +117,7 @@ impl TableProvider for SkulkTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
@@ -131,7 +132,10 @@ impl TableProvider for SkulkTable {
             range,
             projection: projection.cloned(),
             limit,
-            batch_rows: self.batch_rows,
+            batch_rows: self
+                .batch_rows
+                .unwrap_or(state.config().batch_size())
+                .max(1),
             chunk_points: self.chunk_points,
         });
         Ok(Arc::new(SkulkScanExec::new(
@@ -140,6 +144,7 @@ impl TableProvider for SkulkTable {
             self.layout.clone(),
             request,
             schema,
+            state.config().target_partitions(),
         )))
     }
 }

@@ -49,10 +49,13 @@ pub const DEFAULT_CHUNK_POINTS: usize = 1 << 20;
 /// ```
 pub struct PointScan {
     inner: Arc<Inner>,
-    view: View,
+    /// Shared by the parts of a split scan.
+    view: Arc<View>,
+    /// The series this scan reads: indices into `view.series`, ascending.
+    picks: Vec<usize>,
     range: TimeRange,
     chunk_points: usize,
-    /// The next series to read.
+    /// The next series to read (an index into `picks`).
     next_series: usize,
     /// Where the next series' next piece starts, when it was split.
     resume_at: Option<i64>,
@@ -75,9 +78,11 @@ impl PointScan {
         if range.is_empty() {
             view.series.clear();
         }
+        let picks = (0..view.series.len()).collect();
         Ok(PointScan {
             inner,
-            view,
+            view: Arc::new(view),
+            picks,
             range,
             chunk_points: DEFAULT_CHUNK_POINTS,
             next_series: 0,
@@ -93,8 +98,41 @@ impl PointScan {
     }
 
     /// The series the scan reads, in the order it returns them.
-    pub fn series(&self) -> impl ExactSizeIterator<Item = &Arc<SeriesMeta>> {
-        self.view.series.iter().map(|(_, meta)| meta)
+    pub fn series(&self) -> impl Iterator<Item = &Arc<SeriesMeta>> {
+        self.picks
+            .iter()
+            .filter_map(|&i| self.view.series.get(i).map(|(_, meta)| meta))
+    }
+
+    /// Splits the series left to read into at most `parts` scans of the
+    /// same snapshot (series dealt round-robin, so each part reads about as
+    /// many), for readers that consume them in parallel; together they
+    /// return exactly what this scan would have. At least one part is
+    /// returned, and no part without series unless this scan has none.
+    pub fn split(self, parts: usize) -> Vec<PointScan> {
+        let left = self.picks.get(self.next_series..).unwrap_or_default();
+        let parts = parts.clamp(1, left.len().max(1));
+        let mut split: Vec<PointScan> = (0..parts)
+            .map(|_| PointScan {
+                inner: Arc::clone(&self.inner),
+                view: Arc::clone(&self.view),
+                picks: Vec::new(),
+                range: self.range,
+                chunk_points: self.chunk_points,
+                next_series: 0,
+                resume_at: None,
+            })
+            .collect();
+        for (n, &pick) in left.iter().enumerate() {
+            if let Some(part) = split.get_mut(n % parts) {
+                part.picks.push(pick);
+            }
+        }
+        // A series already partly read goes on where it stopped.
+        if let Some(first) = split.first_mut() {
+            first.resume_at = self.resume_at;
+        }
+        split
     }
 
     /// The next chunk of series' points, `None` once every series has been
@@ -130,8 +168,10 @@ impl PointScan {
         let piece_points = (self.chunk_points / 4).max(1);
         let mut units = Vec::new();
         let mut planned = 0usize;
-        while planned < self.chunk_points && self.next_series < self.view.series.len() {
-            let si = self.next_series;
+        while planned < self.chunk_points && self.next_series < self.picks.len() {
+            let Some(&si) = self.picks.get(self.next_series) else {
+                break;
+            };
             let start = self.resume_at.unwrap_or(self.range.start());
             let Some(id) = self.view.series.get(si).map(|(id, _)| *id) else {
                 break;
@@ -235,7 +275,7 @@ impl Iterator for PointScan {
 impl std::fmt::Debug for PointScan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PointScan")
-            .field("series", &self.view.series.len())
+            .field("series", &self.picks.len())
             .field("next_series", &self.next_series)
             .field("range", &self.range)
             .field("chunk_points", &self.chunk_points)

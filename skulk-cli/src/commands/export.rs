@@ -120,9 +120,10 @@ fn parquet(
     };
     writeln!(
         out,
-        "exported {} points to {} files under {} ({}, {per_point:.2} B/point) in {seconds:.2} s ({:.1} M points/s)",
+        "exported {} points to {} file{} under {} ({}, {per_point:.2} B/point) in {seconds:.2} s ({:.1} M points/s)",
         crate::output::thousands(summary.points),
         summary.files.len(),
+        if summary.files.len() == 1 { "" } else { "s" },
         dir.display(),
         crate::output::human_bytes(summary.bytes),
         summary.points as f64 / seconds.max(1e-9) / 1e6,
