@@ -420,3 +420,21 @@ fn tables_can_be_registered_beside_the_engine() {
         .unwrap_err();
     assert!(err.one_line().contains("cpu"), "{}", err.one_line());
 }
+
+#[test]
+fn a_read_only_engine_serves_sql_while_another_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Engine::open(dir.path(), config()).unwrap();
+    devops(&writer);
+    writer.flush().unwrap();
+    let options = skulk_engine::OpenOptions::existing(dir.path()).config(config());
+    let reader = Arc::new(Engine::open_read_only(options).unwrap());
+    let ctx = skulk_datafusion::session(Arc::clone(&reader)).unwrap();
+    let rt = runtime();
+    let rows = cells(
+        &rt.block_on(sql(&ctx, "SELECT count(*) FROM cpu WHERE region = 'eu'"))
+            .unwrap(),
+    );
+    assert_eq!(rows, [["1200"]]);
+    writer.close().unwrap();
+}
