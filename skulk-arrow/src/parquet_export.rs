@@ -11,7 +11,7 @@ use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
-use skulk_engine::{Engine, LabelMatcher, SeriesMeta, SeriesSelector, TimeRange};
+use skulk_engine::{Engine, SeriesMeta, SeriesSelector, TimeRange};
 
 use crate::batch::{BatchBuilder, DEFAULT_BATCH_ROWS};
 use crate::error::io;
@@ -195,10 +195,7 @@ fn metric_layout(
     if let Some(layout) = cache.get(series.metric()) {
         return Ok(Arc::clone(layout));
     }
-    let metric = SeriesSelector::Matchers(vec![LabelMatcher::equal(
-        skulk_engine::METRIC_LABEL,
-        series.metric(),
-    )]);
+    let metric = SeriesSelector::metric(series.metric());
     let layout = Arc::new(TableLayout::metric_file(engine.label_names(&metric)?));
     cache.insert(series.metric().to_string(), Arc::clone(&layout));
     Ok(layout)

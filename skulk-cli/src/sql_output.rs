@@ -148,8 +148,11 @@ impl<'a> RowWriter<'a> {
     }
 
     fn write_table_row(&mut self, row: &[Option<String>]) -> io::Result<()> {
-        let widths = self.widths.clone().unwrap_or_default();
-        self.write_cells(row, &widths, true)
+        // Taken out and put back rather than cloned for every row.
+        let widths = self.widths.take().unwrap_or_default();
+        let written = self.write_cells(row, &widths, true);
+        self.widths = Some(widths);
+        written
     }
 
     fn write_cells(

@@ -40,8 +40,17 @@ impl SkulkSchema {
             .map_err(|e| DataFusionError::from(crate::Error::from(e)))
     }
 
+    /// True when `name` is a metric: one index lookup, not a walk of
+    /// every metric.
+    fn is_metric(&self, name: &str) -> Result<bool> {
+        self.engine
+            .label_values(METRIC_LABEL, &SeriesSelector::metric(name))
+            .map(|values| !values.is_empty())
+            .map_err(|e| DataFusionError::from(crate::Error::from(e)))
+    }
+
     fn is_engine_table(&self, name: &str) -> Result<bool> {
-        Ok(name == POINTS_TABLE || self.metrics()?.iter().any(|m| m == name))
+        Ok(name == POINTS_TABLE || self.is_metric(name)?)
     }
 
     fn others(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<dyn TableProvider>>> {
@@ -71,7 +80,7 @@ impl SchemaProvider for SkulkSchema {
                 &self.engine,
             ))?)));
         }
-        if self.metrics()?.iter().any(|m| m == name) {
+        if self.is_metric(name)? {
             return Ok(Some(Arc::new(SkulkTable::metric(
                 Arc::clone(&self.engine),
                 name,
