@@ -328,15 +328,37 @@ fn check_wal(layout: &Layout, manifest: Option<&Manifest>, report: &mut Director
                     ),
                 );
             }
+            if let Some(end) = recovery.lost_end() {
+                let name = end.segment.file_name().unwrap_or_default();
+                report.push(
+                    wal.join(name),
+                    FileStatus::TornTail,
+                    format!(
+                        "ends at offset {} right after LSN {} without its end mark: the file was \
+                         cut there, and any records after LSN {} are lost (a crash can leave \
+                         this too, for a write never acknowledged); the next open puts the mark \
+                         back",
+                        end.offset, end.last_lsn, end.last_lsn
+                    ),
+                );
+            }
             for skipped in recovery.skipped() {
                 let name = skipped.segment.file_name().unwrap_or_default();
+                let held = if skipped.first_lsn > skipped.last_lsn {
+                    "held no record (the next segment continues the LSNs)".to_string()
+                } else {
+                    format!(
+                        "held LSNs {}..={}, all already in the files",
+                        skipped.first_lsn, skipped.last_lsn
+                    )
+                };
                 report.push(
                     wal.join(name),
                     FileStatus::Corrupt,
                     format!(
-                        "{} damaged bytes at offset {} held LSNs {}..={}, all already in the \
-                         files: nothing lost (skipped on open; `skulk repair` rewrites the segment)",
-                        skipped.len, skipped.offset, skipped.first_lsn, skipped.last_lsn
+                        "{} damaged bytes at offset {} {held}: nothing lost (skipped on open; \
+                         `skulk repair` rewrites the segment)",
+                        skipped.len, skipped.offset
                     ),
                 );
             }

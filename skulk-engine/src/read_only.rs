@@ -153,6 +153,16 @@ fn attempt(
         Err(WalError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             return Err(Attempt::Retry);
         }
+        // A record the writer was writing over the old end mark, read
+        // half old and half new: the log reads differently a moment later.
+        Err(WalError::Corrupt { .. })
+            if !matches!(
+                Wal::recover_covered(Arc::clone(storage), WAL_DIR, manifest.safe_lsn),
+                Err(WalError::Corrupt { .. })
+            ) =>
+        {
+            return Err(Attempt::Retry);
+        }
         Err(e @ (WalError::Io { .. } | WalError::Corrupt { .. })) => {
             return Err(moved_on(EngineError::Wal(e)));
         }
@@ -168,6 +178,7 @@ fn attempt(
         return Err(Attempt::Retry);
     }
     stats.torn_bytes = recovery.torn_bytes();
+    stats.wal_lost_end = recovery.lost_end().cloned();
     stats.safe_lsn = manifest.safe_lsn;
     let dropped =
         replay(&recovery, manifest.safe_lsn, &mut state, &mut stats).map_err(Attempt::Fail)?;

@@ -56,6 +56,7 @@ pub(crate) fn open(options: OpenOptions) -> Result<Inner> {
     let (wal, recovery) =
         Wal::open_covered(storage, WAL_DIR, config.wal.clone(), manifest.safe_lsn)?;
     stats.torn_bytes = recovery.torn_bytes();
+    stats.wal_lost_end = recovery.lost_end().cloned();
     stats.wal_damage_skipped = recovery.skipped().to_vec();
     check_segments(&layout, &manifest, &recovery)?;
     let last = recovery.next_lsn().saturating_sub(1);

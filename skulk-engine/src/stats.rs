@@ -23,6 +23,12 @@ pub struct RecoveryStats {
     pub partitions_dropped: usize,
     /// Bytes of a torn last WAL record cut off.
     pub torn_bytes: u64,
+    /// The WAL's last segment ended right after a record without its end
+    /// mark: it was cut there, and records after
+    /// [`skulk_wal::LostEnd::last_lsn`], if any, are lost (also reported
+    /// by a directory check; a crash can leave this for a write that was
+    /// never acknowledged).
+    pub wal_lost_end: Option<skulk_wal::LostEnd>,
     /// Wall time of the whole open.
     pub duration: Duration,
     /// The directory was of format version 1 (no manifest) and was

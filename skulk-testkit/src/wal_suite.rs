@@ -25,6 +25,9 @@ pub struct WalContents {
     pub checkpoints: Vec<u64>,
     /// Bytes of a torn tail the reader cut (or would cut).
     pub torn_bytes: u64,
+    /// The log ends right after a record without its end mark (format 3):
+    /// its end was cut, records after it may be lost.
+    pub lost_end: bool,
 }
 
 impl PartialEq for WalContents {
@@ -42,6 +45,7 @@ impl PartialEq for WalContents {
             && self.drops == other.drops
             && self.checkpoints == other.checkpoints
             && self.torn_bytes == other.torn_bytes
+            && self.lost_end == other.lost_end
     }
 }
 
@@ -50,6 +54,7 @@ pub fn skulk_wal_contents(dir: &Path) -> Result<WalContents, WalError> {
     let recovery = Wal::recover(dir)?;
     let mut contents = WalContents {
         torn_bytes: recovery.torn_bytes(),
+        lost_end: recovery.lost_end().is_some(),
         ..WalContents::default()
     };
     contents.batches = recovery
@@ -114,6 +119,13 @@ const V2_FILES: &[&str] = &[
     "000000000000000a.wal",
 ];
 
+/// The segments of the v3 cases.
+const V3_FILES: &[&str] = &[
+    "0000000000000001.wal",
+    "0000000000000006.wal",
+    "0000000000000008.wal",
+];
+
 /// Every golden WAL log.
 pub fn golden_wal_logs() -> Vec<GoldenWal> {
     vec![
@@ -146,6 +158,24 @@ pub fn golden_wal_logs() -> Vec<GoldenWal> {
             version: 2,
             files: V2_FILES,
             expected: v2_torn,
+        },
+        GoldenWal {
+            case: "clean",
+            version: 3,
+            files: V3_FILES,
+            expected: clean_log,
+        },
+        GoldenWal {
+            case: "torn",
+            version: 3,
+            files: V3_FILES,
+            expected: v2_torn,
+        },
+        GoldenWal {
+            case: "lost_end",
+            version: 3,
+            files: V3_FILES,
+            expected: v3_lost_end,
         },
     ]
 }
@@ -190,6 +220,7 @@ fn clean_log() -> WalContents {
             .collect(),
         checkpoints: vec![3],
         torn_bytes: 0,
+        lost_end: false,
     }
 }
 
@@ -200,9 +231,19 @@ fn v1_torn() -> WalContents {
 }
 
 /// The v2 `torn` case: the last 5 bytes cut, so the checkpoint is a torn
-/// tail.
+/// tail (in v3, the end mark and the last 5 bytes of the checkpoint).
 fn v2_torn() -> WalContents {
     torn(skulk_wal::FRAME_HEADER_LEN)
+}
+
+/// The v3 `lost_end` case: the checkpoint and the end mark cut, so the
+/// last segment ends where record 10 ends.
+fn v3_lost_end() -> WalContents {
+    WalContents {
+        checkpoints: Vec::new(),
+        lost_end: true,
+        ..clean_log()
+    }
 }
 
 /// The clean log with its checkpoint record (a frame header plus its

@@ -71,6 +71,15 @@ pub(crate) mod record_type {
 const POINT_LEN: usize = 24;
 
 impl WalEntry {
+    /// The LSN of the record after this one, logged with `lsn`: a Lost
+    /// record stands for a whole run of LSNs.
+    pub(crate) fn lsn_after(&self, lsn: crate::Lsn) -> crate::Lsn {
+        match self {
+            WalEntry::Lost { last_lsn } => last_lsn.saturating_add(1),
+            _ => lsn + 1,
+        }
+    }
+
     /// A series definition for `meta`.
     pub fn series_def(meta: SeriesMeta) -> Self {
         Self::SeriesDef {

@@ -1,5 +1,5 @@
 //! Record framing (`FORMAT.md`, "Record frame"): length, masked CRC, type,
-//! LSN, in version 2 the synced-through mark, payload. What the payload
+//! LSN, from version 2 on the synced-through mark, payload. What the payload
 //! means is `entry.rs`'s business.
 
 use crate::Lsn;
@@ -9,7 +9,7 @@ use crate::header::WalVersion;
 
 /// Bytes before the payload in a version-1 segment: length, CRC, type, LSN.
 pub const FRAME_HEADER_LEN_V1: usize = LSN_AT + 8;
-/// Bytes before the payload in a version-2 segment (the version written
+/// Bytes before the payload in a version-2 or -3 segment (the version written
 /// today): length, CRC, type, LSN, synced-through mark.
 pub const FRAME_HEADER_LEN: usize = SYNCED_AT + 8;
 /// The largest payload a record may carry (128 MiB).
@@ -34,7 +34,7 @@ pub(crate) fn mask(crc: u32) -> u32 {
 pub(crate) fn header_len(version: WalVersion) -> usize {
     match version {
         WalVersion::V1 => FRAME_HEADER_LEN_V1,
-        WalVersion::V2 => FRAME_HEADER_LEN,
+        WalVersion::V2 | WalVersion::V3 => FRAME_HEADER_LEN,
     }
 }
 
@@ -147,7 +147,7 @@ pub(crate) fn decode(bytes: &[u8], version: WalVersion) -> Result<Frame<'_>, Fra
     }
     let synced = match version {
         WalVersion::V1 => 0,
-        WalVersion::V2 => u64::from_le_bytes(field(header, SYNCED_AT)),
+        WalVersion::V2 | WalVersion::V3 => u64::from_le_bytes(field(header, SYNCED_AT)),
     };
     Ok(Frame {
         kind,

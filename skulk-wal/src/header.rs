@@ -23,11 +23,13 @@ pub enum WalVersion {
     V1 = 1,
     /// Every frame carries a synced-through mark.
     V2 = 2,
+    /// Version-2 frames, and an end mark after the last one.
+    V3 = 3,
 }
 
 impl WalVersion {
     /// The version this build writes (and the newest it reads).
-    pub const CURRENT: WalVersion = WalVersion::V2;
+    pub const CURRENT: WalVersion = WalVersion::V3;
 }
 
 impl TryFrom<u8> for WalVersion {
@@ -37,6 +39,7 @@ impl TryFrom<u8> for WalVersion {
         match byte {
             1 => Ok(Self::V1),
             2 => Ok(Self::V2),
+            3 => Ok(Self::V3),
             other => Err(other),
         }
     }
@@ -132,11 +135,12 @@ mod tests {
     #[test]
     fn newer_versions_are_refused() {
         let mut bytes = SegmentHeader::new(1).encode();
-        bytes[VERSION_AT] = 3;
+        bytes[VERSION_AT] = 4;
         let crc = crc32fast::hash(&bytes[..CRC_AT]);
         bytes[CRC_AT..].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(SegmentHeader::decode(&bytes), Err(HeaderError::Version(3)));
+        assert_eq!(SegmentHeader::decode(&bytes), Err(HeaderError::Version(4)));
         assert_eq!(WalVersion::try_from(1), Ok(WalVersion::V1));
         assert_eq!(WalVersion::try_from(2), Ok(WalVersion::V2));
+        assert_eq!(WalVersion::try_from(3), Ok(WalVersion::V3));
     }
 }

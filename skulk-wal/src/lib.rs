@@ -11,6 +11,7 @@
 mod config;
 mod cursor;
 pub mod duration;
+mod end_mark;
 mod entry;
 mod error;
 mod frame;
@@ -30,11 +31,12 @@ pub type Lsn = u64;
 pub use config::{
     MAX_BATCH_SIZE, MAX_BATCH_TIMEOUT, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE, SyncMode, WalConfig,
 };
+pub use end_mark::END_MARK_LEN;
 pub use entry::{WalEntry, WalPoint};
 pub use error::{Result, WalError};
 pub use frame::{FRAME_HEADER_LEN, FRAME_HEADER_LEN_V1, MAX_PAYLOAD_LEN};
 pub use header::{SEGMENT_HEADER_LEN, WalVersion};
-pub use recovery::{Recovery, SegmentInfo, SkippedDamage};
+pub use recovery::{LostEnd, Recovery, SegmentInfo, SkippedDamage};
 pub use repair::{
     DroppedPoints, LostLsns, Repair, RepairReport, RepairedDamage, repair, repair_in,
 };

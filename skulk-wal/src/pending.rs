@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use skulk_format::{SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta};
 
+use crate::end_mark::END_MARK_LEN;
 use crate::entry::record_type;
 use crate::frame::{self, FRAME_HEADER_LEN};
 use crate::header::SEGMENT_HEADER_LEN;
@@ -17,6 +18,8 @@ use crate::{Lsn, WalEntry, WalError};
 pub(crate) struct Chunk {
     pub new_segment: Option<Lsn>,
     pub bytes: Vec<u8>,
+    /// The LSN after the last record in `bytes`: the end mark's.
+    pub next_lsn: Lsn,
 }
 
 /// Everything the state mutex guards.
@@ -39,7 +42,8 @@ pub(crate) struct Pending {
     pub series: SeriesIdMap<Arc<SeriesMeta>>,
     /// The series the active segment defines.
     active_defs: SeriesIdSet,
-    /// Size the active segment will have once `chunks` are written.
+    /// Bytes of records the active segment will hold once `chunks` are
+    /// written (its end mark follows them).
     pub seg_bytes: u64,
     /// First LSN of the active segment (as the queue sees it: a roll-over
     /// queued in `chunks` has already started a new one).
@@ -93,7 +97,8 @@ impl Pending {
     /// segment over first when it would grow past the segment size.
     pub(crate) fn push(&mut self, kind: u8, payload: &[u8]) -> Lsn {
         let frame_len = (FRAME_HEADER_LEN + payload.len()) as u64;
-        if self.seg_has_data && self.seg_bytes + frame_len > self.segment_size {
+        if self.seg_has_data && self.seg_bytes + frame_len + END_MARK_LEN as u64 > self.segment_size
+        {
             self.roll();
         }
         self.seg_has_data = true;
@@ -108,6 +113,10 @@ impl Pending {
         }
         if let Some(chunk) = self.chunks.last_mut() {
             frame::encode_parts(&mut chunk.bytes, lsn, kind, payload, self.seg_synced);
+            chunk.next_lsn = lsn + 1;
+            // Room for the end mark the writer appends: no copy of the
+            // chunk to make it.
+            chunk.bytes.reserve(END_MARK_LEN);
         }
         self.seg_bytes += (FRAME_HEADER_LEN + payload.len()) as u64;
         self.records += 1;
@@ -137,6 +146,7 @@ impl Pending {
         self.chunks.push(Chunk {
             new_segment: Some(self.next_lsn),
             bytes: Vec::new(),
+            next_lsn: self.next_lsn,
         });
         self.rolled();
     }
@@ -165,7 +175,7 @@ impl Pending {
             .map(|(_, _, d)| (FRAME_HEADER_LEN + d.len()) as u64)
             .sum::<u64>()
             + (FRAME_HEADER_LEN + payload.len()) as u64;
-        if self.seg_has_data && self.seg_bytes + total > self.segment_size {
+        if self.seg_has_data && self.seg_bytes + total + END_MARK_LEN as u64 > self.segment_size {
             self.roll();
             defs = self.missing_defs(metas);
         }

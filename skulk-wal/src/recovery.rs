@@ -41,12 +41,29 @@ pub struct SkippedDamage {
     pub last_lsn: Lsn,
 }
 
+/// The end of the log was cut: its last segment (version 3) ends right
+/// after a record, without the end mark every write leaves after its last
+/// record. The records after that one, if there were any, are gone, and
+/// nothing says how many there were (`FORMAT.md`, "End mark").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostEnd {
+    /// The segment file.
+    pub segment: PathBuf,
+    /// Where the file ends (the end of its last record).
+    pub offset: u64,
+    /// The LSN of the last record that survived: any record lost had a
+    /// higher one.
+    pub last_lsn: Lsn,
+}
+
 /// The torn tail found at the end of the last segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tail {
     pub segment: String,
     pub valid_len: u64,
     pub torn_bytes: u64,
+    /// The segment lost its end mark (and maybe records after it).
+    pub lost_end: Option<LostEnd>,
 }
 
 /// What a log directory holds: every durable record in LSN order, and the
@@ -75,6 +92,16 @@ impl Recovery {
     /// of the last segment (0 when the log ended cleanly).
     pub fn torn_bytes(&self) -> u64 {
         self.tail.as_ref().map_or(0, |t| t.torn_bytes)
+    }
+
+    /// The end of the log when it was cut after a record (its end mark is
+    /// missing): records after [`LostEnd::last_lsn`] may have been lost.
+    /// A crash can leave this too (a write that never completed, cut by
+    /// the file system where a record ended), so it is reported, not
+    /// refused; under a syncing mode only an unacknowledged write can have
+    /// been lost that way.
+    pub fn lost_end(&self) -> Option<&LostEnd> {
+        self.tail.as_ref().and_then(|t| t.lost_end.as_ref())
     }
 
     /// The LSN of the last record, `None` for an empty log.
@@ -251,7 +278,17 @@ fn add_segment(
     path: PathBuf,
     last: bool,
 ) -> Result<()> {
-    if let Some(damage) = seg.damage {
+    if let Some(damage) = seg.damage.filter(|d| !last && d.only_end_mark) {
+        // A damaged end mark of an earlier segment: the next segment's
+        // LSNs show that no record is missing.
+        recovery.skipped.push(SkippedDamage {
+            segment: path.clone(),
+            offset: damage.offset,
+            len: seg.file_len - damage.offset,
+            first_lsn: seg.next_lsn,
+            last_lsn: seg.next_lsn.saturating_sub(1),
+        });
+    } else if let Some(damage) = seg.damage {
         if !(last && damage.tearable) {
             return Err(WalError::Corrupt {
                 segment: path,
@@ -262,7 +299,21 @@ fn add_segment(
         recovery.tail = Some(Tail {
             segment: name.clone(),
             valid_len: seg.valid_len,
-            torn_bytes: seg.file_len - seg.valid_len,
+            // From the bad bytes on: an intact end mark before them stays.
+            torn_bytes: seg.file_len - damage.offset,
+            lost_end: None,
+        });
+    } else if last && seg.end_lost {
+        // Earlier segments are checked by the LSNs of the next one instead.
+        recovery.tail = Some(Tail {
+            segment: name.clone(),
+            valid_len: seg.valid_len,
+            torn_bytes: 0,
+            lost_end: Some(LostEnd {
+                segment: path.clone(),
+                offset: seg.valid_len,
+                last_lsn: seg.next_lsn.saturating_sub(1),
+            }),
         });
     }
     recovery.next_lsn = seg.next_lsn;

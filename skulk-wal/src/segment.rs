@@ -1,6 +1,7 @@
 //! One segment file: its name and a scan of its records (`FORMAT.md`,
 //! "Segment" and "Reading: torn tail versus corruption").
 
+use crate::end_mark::{self, END_MARK_LEN};
 use crate::frame::{self, FrameError, MAX_PAYLOAD_LEN};
 use crate::header::{HeaderError, SEGMENT_HEADER_LEN, SegmentHeader, WalVersion};
 use crate::{Lsn, WalEntry};
@@ -37,6 +38,8 @@ pub(crate) struct Damage {
     pub what: &'static str,
     /// True when the damage can be a torn write (see `FORMAT.md`).
     pub tearable: bool,
+    /// Only the end mark's bytes are damaged: every record is there.
+    pub only_end_mark: bool,
 }
 
 /// Damaged bytes that were skipped because every record they held is at or
@@ -62,6 +65,9 @@ pub(crate) struct ScannedSegment {
     /// The file's size.
     pub file_len: u64,
     pub damage: Option<Damage>,
+    /// A version-3 segment that ends right after a frame, without its end
+    /// mark: its end was cut, later records may be gone.
+    pub end_lost: bool,
     pub skipped: Vec<Skipped>,
     /// The LSN the next record must carry.
     pub next_lsn: Lsn,
@@ -102,41 +108,64 @@ pub(crate) fn scan(
         valid_len: SEGMENT_HEADER_LEN as u64,
         file_len: bytes.len() as u64,
         damage: None,
+        end_lost: false,
         skipped: Vec::new(),
         next_lsn: header.first_lsn,
     };
+    // Version 3 segments end with an end mark; without it, the end was cut.
+    let marked = header.version == WalVersion::V3;
     let mut pos = SEGMENT_HEADER_LEN;
-    while pos < bytes.len() {
-        match scan.record_at(pos, seg.next_lsn) {
-            Ok((entry, lsn, len)) => {
-                seg.next_lsn = match &entry {
-                    WalEntry::Lost { last_lsn } => last_lsn.saturating_add(1),
-                    _ => lsn + 1,
-                };
-                seg.records.push((lsn, entry));
-                pos += len;
-                seg.valid_len = pos as u64;
+    loop {
+        if pos >= bytes.len() {
+            seg.end_lost = marked;
+            break;
+        }
+        let rest = bytes.get(pos..).unwrap_or_default();
+        // What is wrong, where the bad bytes start, where to look for the
+        // next valid frame.
+        let (what, at, search) = if marked && end_mark::is_at(rest, pos as u64, seg.next_lsn) {
+            let after = pos + END_MARK_LEN;
+            if after == bytes.len() {
+                break;
             }
-            Err(what) => match scan.next_valid_frame(pos + 1, seg.next_lsn) {
-                Some((next, lsn)) if lsn.saturating_sub(1) <= covered => {
-                    seg.skipped.push(Skipped {
-                        offset: pos as u64,
-                        len: (next - pos) as u64,
-                        first_lsn: seg.next_lsn,
-                        last_lsn: lsn.saturating_sub(1),
-                    });
-                    seg.next_lsn = lsn;
-                    pos = next;
+            ("bytes after the segment's end mark", after, after)
+        } else {
+            match scan.record_at(pos, seg.next_lsn) {
+                Ok((entry, lsn, len)) => {
+                    seg.next_lsn = entry.lsn_after(lsn);
+                    seg.records.push((lsn, entry));
+                    pos += len;
+                    seg.valid_len = pos as u64;
+                    continue;
                 }
-                later => {
-                    seg.damage = Some(Damage {
-                        offset: pos as u64,
-                        what,
-                        tearable: scan.tearable(pos, later),
-                    });
-                    break;
-                }
-            },
+                Err(what) => (what, pos, pos + 1),
+            }
+        };
+        match scan.next_valid_frame(search, seg.next_lsn) {
+            Some((next, lsn)) if lsn.saturating_sub(1) <= covered => {
+                seg.skipped.push(Skipped {
+                    offset: at as u64,
+                    len: (next - at) as u64,
+                    first_lsn: seg.next_lsn,
+                    last_lsn: lsn.saturating_sub(1),
+                });
+                seg.next_lsn = lsn;
+                pos = next;
+            }
+            later => {
+                let tearable = if at == pos {
+                    scan.tearable(at, later)
+                } else {
+                    scan.tearable_after_mark(pos, later)
+                };
+                seg.damage = Some(Damage {
+                    offset: at as u64,
+                    what,
+                    tearable,
+                    only_end_mark: marked && later.is_none() && at + END_MARK_LEN == bytes.len(),
+                });
+                break;
+            }
         }
     }
     Ok(seg)
@@ -174,7 +203,7 @@ impl Scan<'_> {
     /// Whether damage at `at` (with the next valid frame at `next`, if any)
     /// can be a torn write (`FORMAT.md`): nothing valid follows it, or the
     /// bytes up to the next valid frame look like sectors that never
-    /// reached the disk (zeros) and, in version 2, no later frame says they
+    /// reached the disk (zeros) and, from version 2 on, no later frame says they
     /// had been synced.
     pub(crate) fn tearable(&self, at: usize, next: Option<(usize, Lsn)>) -> bool {
         let Some((next, lsn)) = next else {
@@ -192,8 +221,19 @@ impl Scan<'_> {
             // A later frame records how far the segment was synced before
             // it: bytes below that were durable, so damage there is not a
             // torn write, whatever it looks like.
-            WalVersion::V2 => lost_sectors && self.max_mark_from(next, lsn) <= at as u64,
+            WalVersion::V2 | WalVersion::V3 => {
+                lost_sectors && self.max_mark_from(next, lsn) <= at as u64
+            }
         }
+    }
+
+    /// Whether bytes after a valid end mark at `mark` (with the next valid
+    /// frame at `next`, if any) can be a write that never completed: the
+    /// records it was to put over the mark did not land there (or are being
+    /// written), unless a later frame says the segment was synced beyond
+    /// the mark, which proves the mark stale.
+    pub(crate) fn tearable_after_mark(&self, mark: usize, next: Option<(usize, Lsn)>) -> bool {
+        next.is_none_or(|(next, lsn)| self.max_mark_from(next, lsn) <= mark as u64)
     }
 
     /// The highest synced-through mark of the valid frames from `from` on

@@ -9,6 +9,7 @@ use std::time::Instant;
 use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
 use skulk_format::{DataPoint, PointLog, SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta};
 
+use crate::end_mark::{self, END_MARK_LEN};
 use crate::frame;
 use crate::header::{SEGMENT_HEADER_LEN, WalVersion};
 use crate::pending::Pending;
@@ -120,14 +121,15 @@ impl Wal {
     /// wal.append_points(&[DataPoint::new("cpu", vec![], 2, 2.0)])?;
     /// let segment = dir.path().join(&wal.segments()[0].1);
     /// drop(wal);
-    /// // A crash in the middle of the last write leaves a torn record.
-    /// let len = std::fs::metadata(&segment)?.len();
-    /// std::fs::OpenOptions::new().write(true).open(&segment)?.set_len(len - 3)?;
+    /// // A crash in the middle of the last write leaves a torn record
+    /// // (here: its last 3 bytes and the end mark after it never landed).
+    /// let torn = std::fs::metadata(&segment)?.len() - skulk_wal::END_MARK_LEN as u64 - 3;
+    /// std::fs::OpenOptions::new().write(true).open(&segment)?.set_len(torn)?;
     ///
     /// let recovery = Wal::recover(dir.path())?;
     /// assert!(recovery.torn_bytes() > 0);
     /// assert_eq!(recovery.data_points()?.len(), 1);
-    /// assert_eq!(std::fs::metadata(&segment)?.len(), len - 3); // nothing cut
+    /// assert_eq!(std::fs::metadata(&segment)?.len(), torn); // nothing cut
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recover(dir: impl AsRef<Path>) -> Result<Recovery> {
@@ -574,8 +576,12 @@ fn open_active(
     let name = &active.name;
     let path = dir.path().join(name);
     let mut file = dir.open_append(name).map_err(|e| WalError::io(&path, e))?;
-    if let Some(tail) = recovery.tail() {
-        file.set_len(tail.valid_len)
+    if recovery.tail().is_some() {
+        // A torn tail is cut; a lost end mark (already reported) is put
+        // back, so that the cut is not reported again.
+        let mark = end_mark::encode(active.len, recovery.next_lsn());
+        file.write_at(active.len, &mark)
+            .and_then(|()| file.set_len(active.len + END_MARK_LEN as u64))
             .map_err(|e| WalError::io(&path, e))?;
     }
     // Synced whole, so that the next frame's synced-through mark covers

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::end_mark;
 use crate::header::SegmentHeader;
 use crate::pending::Chunk;
 use crate::segment::{SEGMENT_SUFFIX, TMP_SUFFIX, segment_name};
@@ -22,7 +23,7 @@ pub(crate) struct Writer {
     segments: VecDeque<(Lsn, String)>,
     /// Told about each segment a roll-over creates.
     pub observer: Option<Arc<dyn SegmentObserver>>,
-    /// Bytes written to the active segment.
+    /// Bytes of records in the active segment (its end mark follows).
     len: u64,
 }
 
@@ -62,11 +63,15 @@ impl Writer {
                 self.roll(first_lsn)?;
             }
             if !chunk.bytes.is_empty() {
-                let path = self.active_path();
+                // The records and a new end mark, over the old mark: one
+                // write, so the file never ends after a record without one.
+                let mut bytes = chunk.bytes;
+                let end = self.len + bytes.len() as u64;
+                bytes.extend_from_slice(&end_mark::encode(end, chunk.next_lsn));
                 self.file
-                    .append(&chunk.bytes)
-                    .map_err(|e| WalError::io(path, e))?;
-                self.len += chunk.bytes.len() as u64;
+                    .write_at(self.len, &bytes)
+                    .map_err(|e| WalError::io(self.active_path(), e))?;
+                self.len = end;
             }
         }
         self.sync(mode)
@@ -150,7 +155,9 @@ pub(crate) fn create_segment(dir: &LogDir, first_lsn: Lsn) -> Result<Box<dyn Wri
     let tmp = format!("{}{TMP_SUFFIX}", name.trim_end_matches(SEGMENT_SUFFIX));
     let tmp_path = dir.path().join(&tmp);
     let mut file = dir.create(&tmp).map_err(|e| WalError::io(&tmp_path, e))?;
-    file.append(&SegmentHeader::new(first_lsn).encode())
+    let mut bytes = SegmentHeader::new(first_lsn).encode().to_vec();
+    bytes.extend_from_slice(&end_mark::encode(bytes.len() as u64, first_lsn));
+    file.append(&bytes)
         .map_err(|e| WalError::io(&tmp_path, e))?;
     file.sync(false).map_err(|e| WalError::io(&tmp_path, e))?;
     dir.rename(&tmp, &name)

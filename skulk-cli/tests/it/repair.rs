@@ -21,15 +21,19 @@ fn wal_only(s: &Scratch, batches: i64) -> (PathBuf, Vec<u64>) {
     let meta = Arc::new(SeriesMeta::new("cpu", vec![("host".into(), "a".into())]));
     let segment = s.data().join("wal/0000000000000001.wal");
     let mut starts = Vec::new();
+    // Where each record starts: where the records before it end, under
+    // the end mark that follows them.
+    let records_end =
+        || std::fs::metadata(&segment).unwrap().len() - skulk_wal::END_MARK_LEN as u64;
     for batch in 0..batches {
-        starts.push(std::fs::metadata(&segment).unwrap().len());
+        starts.push(records_end());
         let points: Vec<DataPoint> = (0..PER_BATCH)
             .map(|i| DataPoint::for_series(Arc::clone(&meta), batch * 100 + i, (batch + i) as f64))
             .collect();
         engine.write_batch(&points).unwrap();
     }
     drop(engine);
-    let end = std::fs::metadata(&segment).unwrap().len();
+    let end = records_end();
     assert!(
         starts.windows(2).all(|w| w[0] < w[1]) && starts.last() < Some(&end),
         "one WAL record per batch: {starts:?} then {end}"
@@ -170,7 +174,9 @@ fn a_torn_tail_is_cut_as_opening_would() {
     let s = Scratch::new();
     let (segment, starts) = wal_only(&s, 4);
     let len = std::fs::metadata(&segment).unwrap().len();
-    let torn = len - 3;
+    // The end mark and the last 3 bytes of the last record.
+    let mark = skulk_wal::END_MARK_LEN as u64;
+    let torn = len - mark - 3;
     std::fs::OpenOptions::new()
         .write(true)
         .open(&segment)
@@ -181,9 +187,43 @@ fn a_torn_tail_is_cut_as_opening_would() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     let line = format!("torn tail of {} byte(s)", torn - starts[3]);
     assert!(stdout.contains(&line), "{stdout}");
-    assert_eq!(std::fs::metadata(&segment).unwrap().len(), starts[3]);
+    assert_eq!(std::fs::metadata(&segment).unwrap().len(), starts[3] + mark);
     assert_eq!(backups(&s.data().join("wal")).len(), 1);
     assert_eq!(exported(&s).len(), 3 * PER_BATCH as usize);
+}
+
+/// The WAL cut exactly where its last record starts: no torn bytes are
+/// left, but the missing end mark shows the cut. `verify` flags it, and
+/// `repair` records it as a loss only with `--accept-loss`.
+#[test]
+fn a_wal_cut_where_a_record_ends_is_flagged_and_its_loss_needs_accepting() {
+    let s = Scratch::new();
+    let (segment, starts) = wal_only(&s, 4);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&segment)
+        .unwrap()
+        .set_len(starts[3])
+        .unwrap();
+    let (out, stdout, stderr) = run(&s, &["verify"]);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("without its end mark"), "{stdout}");
+
+    let (out, stdout, stderr) = run(&s, &["repair"]);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("without its end mark"), "{stdout}");
+    assert!(stderr.contains("--accept-loss"), "{stderr}");
+    assert_eq!(std::fs::metadata(&segment).unwrap().len(), starts[3]);
+
+    let (out, stdout, stderr) = run(&s, &["repair", "--accept-loss"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let losses = std::fs::read_to_string(s.data().join("LOSSES")).unwrap();
+    assert!(losses.contains("the log's end, cut at byte"), "{losses}");
+    let mark = skulk_wal::END_MARK_LEN as u64;
+    assert_eq!(std::fs::metadata(&segment).unwrap().len(), starts[3] + mark);
+    assert_eq!(exported(&s).len(), 3 * PER_BATCH as usize);
+    let (out, stdout, _) = run(&s, &["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
 
 #[test]

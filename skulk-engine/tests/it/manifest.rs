@@ -156,8 +156,8 @@ fn after_close_no_covered_wal_is_left() {
         .sum();
     assert_eq!(
         wal_bytes,
-        skulk_wal::SEGMENT_HEADER_LEN as u64,
-        "an empty segment"
+        (skulk_wal::SEGMENT_HEADER_LEN + skulk_wal::END_MARK_LEN) as u64,
+        "an empty segment: its header and end mark"
     );
     let engine = Engine::open_read_only(OpenOptions::existing(dir.path())).unwrap();
     assert_eq!(engine.recovery_stats().wal_points_replayed, 0);

@@ -88,9 +88,20 @@ impl WritableFile for FsFile {
     }
 
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        self.0.seek(SeekFrom::Start(offset))?;
-        self.0.write_all(bytes)?;
-        self.0.seek(SeekFrom::End(0)).map(drop)
+        #[cfg(unix)]
+        {
+            // One positioned write: the log writes every commit this way.
+            // `append` then continues at the end, as the file was opened.
+            use std::os::unix::fs::FileExt;
+            self.0.write_all_at(bytes, offset)?;
+            self.0.seek(SeekFrom::End(0)).map(drop)
+        }
+        #[cfg(not(unix))]
+        {
+            self.0.seek(SeekFrom::Start(offset))?;
+            self.0.write_all(bytes)?;
+            self.0.seek(SeekFrom::End(0)).map(drop)
+        }
     }
 
     fn sync(&mut self, data_only: bool) -> io::Result<()> {

@@ -62,7 +62,9 @@ pub struct Metadata {
 pub trait WritableFile: Send + Debug {
     /// Writes all of `bytes` at the end of the file.
     fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
-    /// Overwrites `bytes` at `offset`, within what was written.
+    /// Writes `bytes` at `offset`, over what was written there; a write
+    /// that runs past the end extends the file (a gap before `offset`
+    /// reads as zeros).
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()>;
     /// Makes everything written so far durable: `fdatasync` when
     /// `data_only`, `fsync` otherwise.

@@ -138,6 +138,11 @@ pub fn cases(files: &BTreeMap<PathBuf, Vec<u8>>, per_kind: usize, seed: u64) -> 
     let mut out = Vec::new();
     for (file, bytes) in files {
         let mut faults = file_faults(bytes.len(), per_kind, &mut rng);
+        if file.extension().is_some_and(|e| e == "wal") {
+            // A WAL segment cut exactly where each of its records ends: no
+            // torn bytes are left to report, only the missing end mark.
+            faults.extend(record_ends(bytes).map(|len| FileFault::Truncate { len }));
+        }
         faults.sort();
         faults.dedup();
         out.extend(faults.into_iter().map(|fault| DirCase {
@@ -175,6 +180,21 @@ fn file_faults(len: usize, per_kind: usize, rng: &mut SplitMix64) -> Vec<FileFau
     let pairs = (len / SECTOR).saturating_sub(1);
     faults.extend(spread(pairs, per_kind).map(|sector| FileFault::SwapSectors { sector }));
     faults
+}
+
+/// Where each record of a WAL segment ends (and the header, where the
+/// first one starts), read from the frames' length fields.
+fn record_ends(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let first = skulk_wal::SEGMENT_HEADER_LEN;
+    std::iter::successors(Some(first), move |&at| {
+        let len = bytes
+            .get(at..at + 4)?
+            .try_into()
+            .ok()
+            .map(u32::from_le_bytes)?;
+        let end = at + skulk_wal::FRAME_HEADER_LEN + usize::try_from(len).ok()?;
+        (end <= bytes.len()).then_some(end)
+    })
 }
 
 /// Up to `max` indexes spread evenly over `0..n`, first and last included.

@@ -8,9 +8,8 @@
 //! (at open or at the read), or a loss the engine reported. Wrong data,
 //! a loss nobody reported and a panic are failures; so is a directory
 //! check that finds nothing wrong when the open did not give back exactly
-//! the original data. One kind of damage no file can reveal is counted
-//! apart: the newest WAL segment cut exactly at a record boundary reads as
-//! a log whose last writes never happened.
+//! the original data. A newest WAL segment cut exactly where a record ends
+//! is no exception: its missing end mark reports the lost end.
 
 mod faults;
 mod sample;
@@ -39,12 +38,10 @@ pub enum DirOutcome {
     /// (damage to the newest records looks like a write that never
     /// completed).
     TornTailCut,
-    /// The newest WAL segment cut at a record boundary: the log ends
-    /// early and nothing in it, or anywhere in the directory, says more
-    /// existed. Indistinguishable from a crash before those writes
-    /// (`skulk-wal/FORMAT.md`, "What the log cannot tell"); counted, not
-    /// a failure.
-    LogEndsEarly,
+    /// Opened with part of the data, the newest WAL segment reported cut
+    /// right after a record (its end mark missing: `skulk-wal/FORMAT.md`,
+    /// "A lost end"), naming the last LSN left.
+    LostEndReported,
     /// Opened with part of the data and nothing reported: a failure.
     SilentLoss,
     /// A point that was never written, or another value: a failure.
@@ -59,7 +56,7 @@ impl DirOutcome {
             DirOutcome::Identical => "identical".into(),
             DirOutcome::Refused(kind) => format!("refused ({kind})"),
             DirOutcome::TornTailCut => "torn tail cut".into(),
-            DirOutcome::LogEndsEarly => "log ends early".into(),
+            DirOutcome::LostEndReported => "lost WAL end reported".into(),
             DirOutcome::SilentLoss => "SILENT LOSS".into(),
             DirOutcome::WrongData(_) => "WRONG DATA".into(),
             DirOutcome::Panic(_) => "PANIC".into(),
@@ -106,8 +103,7 @@ impl DirSweepReport {
             .entry(label.clone())
             .or_default() += 1;
         *self.outcomes.entry(label).or_default() += 1;
-        let silent = matches!(outcome, DirOutcome::Identical | DirOutcome::LogEndsEarly);
-        let missed = !silent && !check_flagged;
+        let missed = *outcome != DirOutcome::Identical && !check_flagged;
         self.check_missed += u64::from(missed);
         if (outcome.is_failure() || missed) && self.failures.len() < 20 {
             let why = if missed {
@@ -151,25 +147,9 @@ pub fn sweep(sample: &SampleDirectory, cases: &[DirCase]) -> DirSweepReport {
             open_and_read(disk, &sample.config, &sample.data)
         }))
         .unwrap_or_else(|p| DirOutcome::Panic(panic_message(p.as_ref())));
-        let outcome = match outcome {
-            DirOutcome::SilentLoss if cuts_newest_segment(&sample.disk, case) => {
-                DirOutcome::LogEndsEarly
-            }
-            other => other,
-        };
         report.add(case, &outcome, check_flagged);
     }
     report
-}
-
-/// True when `case` truncates the newest WAL segment.
-fn cuts_newest_segment(disk: &SimFs, case: &DirCase) -> bool {
-    let newest = disk
-        .files()
-        .into_keys()
-        .filter(|p| p.starts_with("wal") && p.extension().is_some_and(|e| e == "wal"))
-        .max();
-    matches!(case.fault, FileFault::Truncate { .. }) && newest.as_ref() == Some(&case.file)
 }
 
 fn damaged(disk: &SimFs, case: &DirCase) -> SimFs {
@@ -213,8 +193,11 @@ fn judge(engine: &Engine, data: &Snapshot, original: &Snapshot) -> DirOutcome {
     if let Some((key, value)) = data.iter().find(|(k, v)| original.get(*k) != Some(*v)) {
         return DirOutcome::WrongData(format!("{key:?} read as {value:#x}"));
     }
-    if engine.recovery_stats().torn_bytes > 0 {
+    let stats = engine.recovery_stats();
+    if stats.torn_bytes > 0 {
         DirOutcome::TornTailCut
+    } else if stats.wal_lost_end.is_some() {
+        DirOutcome::LostEndReported
     } else {
         DirOutcome::SilentLoss
     }

@@ -55,6 +55,24 @@ pub(super) const CRASH_WITH_WAL_TAIL_V2_FILES: &[&str] = &[
     "wal/0000000000000013.wal",
 ];
 
+/// Every file of `crash_with_wal_tail`, layout 2 with a version-3 WAL:
+/// the same names (each WAL segment 16 bytes longer).
+pub(super) const CRASH_WITH_WAL_TAIL_WAL3_FILES: &[&str] = CRASH_WITH_WAL_TAIL_V2_FILES;
+
+/// Every file of `interrupted_cleanup`, layout 2 with a version-3 WAL:
+/// the same names.
+pub(super) const INTERRUPTED_CLEANUP_WAL3_FILES: &[&str] = INTERRUPTED_CLEANUP_V2_FILES;
+
+/// What opening `crash_with_wal_tail_wal3` must report: as for layout 2.
+pub(super) fn crash_with_wal_tail_wal3_recovery() -> RecoveryStats {
+    crash_with_wal_tail_v2_recovery()
+}
+
+/// What opening `interrupted_cleanup_wal3` must report: as for layout 2.
+pub(super) fn interrupted_cleanup_wal3_recovery() -> RecoveryStats {
+    interrupted_cleanup_v2_recovery()
+}
+
 /// Every file of `interrupted_cleanup`, layout 2.
 pub(super) const INTERRUPTED_CLEANUP_V2_FILES: &[&str] = &[
     "MANIFEST",
@@ -206,6 +224,7 @@ pub(super) fn crash_with_wal_tail_recovery() -> RecoveryStats {
         wal_points_replayed: 7,
         partitions_dropped: 1,
         torn_bytes: 0,
+        wal_lost_end: None,
         duration: Duration::ZERO,
         upgraded: true,
         stray_files: Vec::new(),
@@ -229,6 +248,19 @@ pub(super) fn crash_with_wal_tail_recovery() -> RecoveryStats {
 /// * a torn write: the last 5 bytes of the last WAL segment cut, so the
 ///   script's last write (its last record) is lost.
 pub(super) fn interrupted_cleanup_v2(dir: &Path) -> Result<(), String> {
+    interrupted_cleanup_cut(dir, TORN_CUT)
+}
+
+/// `interrupted_cleanup` of layout 2 with a version-3 WAL: as
+/// [`interrupted_cleanup_v2`], the cut reaching through the end mark into
+/// the last record.
+pub(super) fn interrupted_cleanup_wal3(dir: &Path) -> Result<(), String> {
+    interrupted_cleanup_cut(dir, skulk_wal::END_MARK_LEN + TORN_CUT)
+}
+
+/// The damage of the `interrupted_cleanup` cases of layout 2, the last WAL
+/// segment cut `torn_cut` bytes short.
+fn interrupted_cleanup_cut(dir: &Path, torn_cut: usize) -> Result<(), String> {
     let manifest = read(&dir.join("MANIFEST"))?;
     let manifest = skulk_engine::decode_manifest(&manifest, Path::new("MANIFEST"))
         .map_err(|e| e.to_string())?;
@@ -271,7 +303,7 @@ pub(super) fn interrupted_cleanup_v2(dir: &Path) -> Result<(), String> {
     let last = segments.pop().ok_or("no WAL segment")?;
     let bytes = read(&last)?;
     let kept = bytes
-        .get(..bytes.len().saturating_sub(TORN_CUT))
+        .get(..bytes.len().saturating_sub(torn_cut))
         .unwrap_or_default();
     write(&last, kept)
 }

@@ -36,6 +36,26 @@ fn stale(path: &Path) -> io::Error {
     ))
 }
 
+/// Writes `bytes` at `offset` of `inode`, extending it (with zeros before
+/// `offset`) when the write runs past its end.
+fn place(inode: &mut super::tree::Inode, offset: u64, bytes: &[u8]) -> io::Result<()> {
+    let start = usize::try_from(offset).ok();
+    let end = start.and_then(|s| s.checked_add(bytes.len()));
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "write_at beyond any file size",
+        ));
+    };
+    if inode.written.len() < end {
+        inode.written.resize(end, 0);
+    }
+    if let Some(slot) = inode.written.get_mut(start..end) {
+        slot.copy_from_slice(bytes);
+    }
+    Ok(())
+}
+
 /// An open file on the simulated disk.
 #[derive(Debug)]
 pub(super) struct SimFile {
@@ -81,21 +101,15 @@ impl WritableFile for SimFile {
     }
 
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        let path = self.path.clone();
-        self.with(Op::Write, |inode| {
-            let start = usize::try_from(offset).unwrap_or(usize::MAX);
-            let end = start.saturating_add(bytes.len());
-            match inode.written.get_mut(start..end) {
-                Some(slot) => {
-                    slot.copy_from_slice(bytes);
-                    Ok(())
-                }
-                None => Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("{}: write_at past the end", path.display()),
-                )),
-            }
-        })?
+        let result = self.with(Op::Write, |inode| place(inode, offset, bytes));
+        let mut disk = lock(&self.disk);
+        if result.is_err() && std::mem::take(&mut disk.struck_now) && disk.epoch == self.epoch {
+            // The machine died during this write: half of it landed.
+            let half = bytes.get(..bytes.len() / 2).unwrap_or_default();
+            place(disk.tree.inode_mut(self.inode), offset, half)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))?;
+        }
+        result?.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))
     }
 
     fn sync(&mut self, _data_only: bool) -> io::Result<()> {

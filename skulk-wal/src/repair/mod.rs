@@ -14,9 +14,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use skulk_format::SeriesId;
 use skulk_format::storage::{FsStorage, Storage};
 
+use crate::end_mark;
 use crate::frame;
 use crate::header::{HeaderError, SegmentHeader, WalVersion};
-use crate::recovery::{list_segments, scan_dir};
+use crate::recovery::{LostEnd, list_segments, scan_dir};
 use crate::segment::TMP_SUFFIX;
 use crate::storage::LogDir;
 use crate::{Lsn, Result, WalEntry, WalError};
@@ -61,6 +62,9 @@ pub struct RepairReport {
     pub damage: Vec<RepairedDamage>,
     /// Bytes of a torn tail cut off the last segment (as opening would).
     pub torn_bytes: u64,
+    /// The log's end was cut after a record (its end mark is missing):
+    /// records after it may have been lost. Repair puts the mark back.
+    pub lost_end: Option<LostEnd>,
     /// Points of surviving records dropped because their series definition
     /// was lost (above the covered LSN only).
     pub dropped_points: Vec<DroppedPoints>,
@@ -77,7 +81,10 @@ pub struct RepairReport {
 impl RepairReport {
     /// True when repair found nothing to do.
     pub fn is_clean(&self) -> bool {
-        self.damage.is_empty() && self.torn_bytes == 0 && self.removed_segments.is_empty()
+        self.damage.is_empty()
+            && self.torn_bytes == 0
+            && self.lost_end.is_none()
+            && self.removed_segments.is_empty()
     }
 
     /// The LSN ranges lost that were not covered, in log order.
@@ -92,9 +99,10 @@ impl RepairReport {
             .collect()
     }
 
-    /// True when records or points above the covered LSN were lost.
+    /// True when records or points above the covered LSN were (or, for a
+    /// lost end above it, may have been) lost.
     pub fn lost_data(&self) -> bool {
-        !self.lost_lsns().is_empty() || !self.dropped_points.is_empty()
+        !self.lost_lsns().is_empty() || !self.dropped_points.is_empty() || self.lost_end.is_some()
     }
 }
 
@@ -145,10 +153,9 @@ pub fn repair_in(storage: Arc<dyn Storage>, dir: impl Into<PathBuf>) -> Result<R
 /// wal.append_points(&[DataPoint::new("cpu", vec![], 1, 1.0)])?;
 /// let segment = dir.path().join(&wal.segments()[0].1);
 /// drop(wal);
-/// // Damage a byte in the middle of the records.
+/// // Damage a byte of the first record (a series definition).
 /// let mut bytes = std::fs::read(&segment)?;
-/// let middle = bytes.len() / 2;
-/// bytes[middle] ^= 0xff;
+/// bytes[skulk_wal::SEGMENT_HEADER_LEN + 30] ^= 0xff;
 /// std::fs::write(&segment, bytes)?;
 /// assert!(Wal::recover(dir.path()).is_err());
 ///
@@ -247,6 +254,13 @@ impl Repair {
             let next_first = segments.get(index + 1).map(|(lsn, _)| *lsn);
             let mut salvaged = salvage(&bytes, *first, next_first);
             report.torn_bytes += salvaged.torn_bytes;
+            if salvaged.end_lost {
+                report.lost_end = Some(LostEnd {
+                    segment: path.clone(),
+                    offset: bytes.len() as u64,
+                    last_lsn: salvaged.next_lsn.saturating_sub(1),
+                });
+            }
             report
                 .damage
                 .extend(salvaged.regions.iter().map(|r| RepairedDamage {
@@ -336,12 +350,15 @@ fn write_segment(dir: &LogDir, name: &str, records: &[(Lsn, WalEntry)]) -> Resul
     let first = crate::segment::parse_segment_name(name).unwrap_or_default();
     let mut bytes = SegmentHeader::new(first).encode().to_vec();
     let mut payload = Vec::new();
+    let mut next_lsn = first;
     for (lsn, entry) in records {
         payload.clear();
         entry.encode_payload(&mut payload);
         let at = bytes.len() as u64;
         frame::encode_parts(&mut bytes, *lsn, entry.record_type(), &payload, at);
+        next_lsn = entry.lsn_after(*lsn);
     }
+    bytes.extend_from_slice(&end_mark::encode(bytes.len() as u64, next_lsn));
     dir.write_atomic(name, &bytes)
         .map_err(|e| WalError::io(&path, e))
 }

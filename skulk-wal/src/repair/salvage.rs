@@ -1,6 +1,7 @@
 //! Salvaging one segment: every record that still checks out, and a
 //! [`WalEntry::Lost`] record for each run of LSNs that damage swallowed.
 
+use crate::end_mark::{self, END_MARK_LEN};
 use crate::header::{SEGMENT_HEADER_LEN, SegmentHeader, WalVersion};
 use crate::segment::Scan;
 use crate::{Lsn, WalEntry};
@@ -39,6 +40,8 @@ pub(crate) struct Salvaged {
     pub regions: Vec<Region>,
     /// Bytes of a torn tail (last segment only): unacknowledged, cut.
     pub torn_bytes: u64,
+    /// A version-3 segment that ends after a record without its end mark.
+    pub end_lost: bool,
     /// The LSN the next record (in the next segment) must carry.
     pub next_lsn: Lsn,
 }
@@ -46,7 +49,7 @@ pub(crate) struct Salvaged {
 impl Salvaged {
     /// True when the segment must be rewritten.
     pub fn changed(&self) -> bool {
-        !self.regions.is_empty() || self.torn_bytes > 0
+        !self.regions.is_empty() || self.torn_bytes > 0 || self.end_lost
     }
 }
 
@@ -62,9 +65,16 @@ pub(crate) fn salvage(bytes: &[u8], first_lsn: Lsn, next_first: Option<Lsn>) -> 
         None => {
             // The header is damaged: its version is unknown, so read the
             // records both ways and keep the reading that saves more.
-            let v2 = walk(bytes, WalVersion::V2, first_lsn, next_first);
-            let v1 = walk(bytes, WalVersion::V1, first_lsn, next_first);
-            let mut best = if kept(&v1) > kept(&v2) { v1 } else { v2 };
+            // Most records kept, then the fewest damaged regions; a
+            // version-2 segment read as version 3 would lack its mark.
+            let rank = |s: &Salvaged| (kept(s), usize::MAX - s.regions.len(), !s.end_lost);
+            let mut best = walk(bytes, WalVersion::V3, first_lsn, next_first);
+            for version in [WalVersion::V2, WalVersion::V1] {
+                let other = walk(bytes, version, first_lsn, next_first);
+                if rank(&other) > rank(&best) {
+                    best = other;
+                }
+            }
             best.regions.insert(
                 0,
                 Region {
@@ -112,22 +122,39 @@ fn walk(bytes: &[u8], version: WalVersion, first_lsn: Lsn, next_first: Option<Ls
         records: Vec::new(),
         regions: Vec::new(),
         torn_bytes: 0,
+        end_lost: false,
         next_lsn: first_lsn,
     };
+    let marked = version == WalVersion::V3;
     let mut pos = SEGMENT_HEADER_LEN;
-    while pos < bytes.len() {
+    loop {
+        if pos >= bytes.len() {
+            // Only the last segment's end matters: the next one's LSNs show
+            // whether an earlier segment lost records at its end.
+            out.end_lost = marked && next_first.is_none();
+            break;
+        }
         let expected = out.next_lsn;
-        match scan.record_at(pos, expected) {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let record = if marked && end_mark::is_at(rest, pos as u64, expected) {
+            if pos + END_MARK_LEN == bytes.len() {
+                break;
+            }
+            // Bytes after the end mark: read on as after damage there.
+            pos += END_MARK_LEN;
+            Err(("bytes after the segment's end mark", pos))
+        } else {
+            scan.record_at(pos, expected)
+                .map_err(|what| (what, pos + 1))
+        };
+        match record {
             Ok((entry, lsn, len)) => {
-                out.next_lsn = match &entry {
-                    WalEntry::Lost { last_lsn } => last_lsn.saturating_add(1),
-                    _ => lsn + 1,
-                };
+                out.next_lsn = entry.lsn_after(lsn);
                 out.records.push((lsn, entry));
                 pos += len;
             }
-            Err(what) => {
-                let later = scan.next_valid_frame(pos + 1, expected);
+            Err((what, search)) => {
+                let later = scan.next_valid_frame(search, expected);
                 let end = later.map_or(bytes.len(), |(at, _)| at);
                 let lost = match (later, next_first) {
                     (Some((_, lsn)), _) | (None, Some(lsn)) if lsn > expected => LostLsns::Range {

@@ -267,13 +267,13 @@ fn a_newer_format_version_is_refused_not_repaired() {
     let names = segment_files(dir.path());
     let path = dir.path().join(&names[0]);
     let mut bytes = fs::read(&path).unwrap();
-    bytes[4] = 3;
+    bytes[4] = 4;
     let crc = crc32_ieee(&bytes[..16]);
     bytes[16..20].copy_from_slice(&crc.to_le_bytes());
     fs::write(&path, &bytes).unwrap();
     let err = Wal::recover(dir.path()).unwrap_err();
     assert!(
-        matches!(&err, WalError::UnsupportedVersion { found: 3, supported: 2, segment } if segment.ends_with(&names[0])),
+        matches!(&err, WalError::UnsupportedVersion { found: 4, supported: 3, segment } if segment.ends_with(&names[0])),
         "{err:?}"
     );
     assert!(matches!(

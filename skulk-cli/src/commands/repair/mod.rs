@@ -281,5 +281,11 @@ fn opened_line(r: &RecoveryStats) -> String {
             r.stray_files.len()
         ));
     }
+    if let Some(end) = &r.wal_lost_end {
+        line.push_str(&format!(
+            ", the WAL's end was cut after LSN {} (later records lost)",
+            end.last_lsn
+        ));
+    }
     line
 }

@@ -141,6 +141,14 @@ fn step(report: &RepairReport) -> WalStep {
             d.series.0
         ),
     }));
+    lost.extend(report.lost_end.iter().map(|end| Lost {
+        path: end.segment.clone(),
+        what: format!(
+            "the log's end, cut at byte {} after record {}: any records after it (nothing says \
+             how many)",
+            end.offset, end.last_lsn
+        ),
+    }));
     WalStep {
         changed: !report.is_clean() || !report.dropped_points.is_empty(),
         lost,
@@ -178,6 +186,17 @@ fn print_report(r: &RepairReport, data: &DataDir, dry: bool, out: &mut dyn Write
             "WAL: torn tail of {} byte(s) at the end of the log: {} (as opening would)",
             r.torn_bytes,
             verb("would cut", "cut")
+        );
+        say(out, &line)?;
+    }
+    if let Some(end) = &r.lost_end {
+        let line = format!(
+            "WAL: {}: ends at byte {} after LSN {} without its end mark: the log was cut \
+             there and any later records are lost; {} the end mark",
+            end.segment.display(),
+            end.offset,
+            end.last_lsn,
+            verb("would put back", "put back")
         );
         say(out, &line)?;
     }

@@ -94,18 +94,27 @@ fn check_checkpoint(path: &Path, bytes: &[u8]) -> std::result::Result<String, St
 
 fn check_segment(path: &Path) -> Result<std::result::Result<String, String>> {
     match crate::wal_file::recover_segment(path) {
-        Ok(r) => Ok(Ok(wal_detail(r.records().len(), 1, r.torn_bytes()))),
+        Ok(r) => Ok(Ok(wal_detail(&r, 1))),
         Err(e @ CliError::Wal(_)) => Ok(Err(e.one_line())),
         Err(e) => Err(e),
     }
 }
 
-/// What a readable WAL holds.
-pub fn wal_detail(records: usize, segments: usize, torn: u64) -> String {
+/// What a readable WAL holds (`segments` of it were read).
+pub fn wal_detail(recovery: &skulk_wal::Recovery, segments: usize) -> String {
+    let records = recovery.records().len();
     let mut detail = format!("WAL: {segments} segment(s), {records} records");
+    let torn = recovery.torn_bytes();
     if torn > 0 {
         detail.push_str(&format!(
             ", torn tail of {torn} bytes (an interrupted write; cut on the next open)"
+        ));
+    }
+    if let Some(end) = recovery.lost_end() {
+        detail.push_str(&format!(
+            ", its end cut at byte {} after LSN {} (the end mark is missing): any later \
+             records are lost",
+            end.offset, end.last_lsn
         ));
     }
     detail
@@ -142,7 +151,7 @@ pub fn check_folder(dir: &Path, tally: &mut Tally, out: &mut dyn Write) -> Resul
     }
     for wal in &wal_dirs {
         let result = Wal::recover_in(Arc::new(FsStorage::new(wal)), "")
-            .map(|r| wal_detail(r.records().len(), r.segments().len(), r.torn_bytes()))
+            .map(|r| wal_detail(&r, r.segments().len()))
             .map_err(|e| CliError::from(e).one_line());
         let (mark, detail) = verdict(result);
         tally.line(out, mark, wal, &detail)?;

@@ -6,11 +6,14 @@
 //! * Version 1 (`v1/`): `clean` and `torn` were written by the first writer,
 //!   which began every segment with a definition of every series the log
 //!   knew; `clean_lazy_defs` by the writer that defines in each segment
-//!   only the series it uses. Today's writer writes version 2, so all three
-//!   are read-compatibility cases: today's reader must still decode them.
-//! * Version 2 (`v2/`): `clean` was written by today's writer; it reads back
+//!   only the series it uses. Read-compatibility cases: today's reader
+//!   must still decode them.
+//! * Version 2 (`v2/`): `clean` and `torn` (`clean` with the last 5 bytes
+//!   cut), written by the version-2 writer; read-compatibility cases too.
+//! * Version 3 (`v3/`): `clean` was written by today's writer; it reads back
 //!   and a fresh write of the same log reproduces every file byte for byte.
-//!   `torn` is `clean` with the last 5 bytes cut.
+//!   `torn` is `clean` with the end mark and 5 more bytes cut; `lost_end`
+//!   is `clean` cut exactly where the last record starts.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -19,8 +22,14 @@ use skulk_testkit::golden::write_missing_once;
 use skulk_testkit::wal_suite::{GoldenWal, WalContents, golden_wal_logs, skulk_wal_contents};
 use skulk_wal::{SyncMode, Wal, WalConfig, WalEntry};
 
-/// Bytes cut off the last segment of the `torn` case.
+/// Bytes cut off the last segment of the version-2 `torn` case.
 const TORN_CUT: u64 = 5;
+/// Bytes cut off the last segment of the version-3 `torn` case: the end
+/// mark and 5 bytes of the last record.
+const V3_TORN_CUT: u64 = skulk_wal::END_MARK_LEN as u64 + TORN_CUT;
+/// Bytes of the last record of the clean log (a Checkpoint: frame header
+/// and an 8-byte LSN), cut off with the end mark in the `lost_end` case.
+const CHECKPOINT_FRAME: u64 = skulk_wal::FRAME_HEADER_LEN as u64 + 8;
 
 /// The records of the `clean` case, as `lsn:kind`.
 const CLEAN_RECORDS: &str = "1:def 2:def 3:points 4:points 5:points 6:def 7:def 8:def 9:def \
@@ -90,31 +99,35 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Writes the version-2 cases once: never touches an existing file.
-fn write_once(clean: &Path, torn: &Path) {
-    for dir in [clean, torn] {
+/// Writes the version-3 cases once: never touches an existing file.
+fn write_once(clean: &Path, torn: &Path, lost_end: &Path) {
+    for dir in [clean, torn, lost_end] {
         if !files_in(dir).is_empty() {
             return;
         }
     }
     let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), &(self::case("clean", 2).expected)());
+    write_log(tmp.path(), &(self::case("clean", 3).expected)());
     let names = files_in(tmp.path());
-    for dir in [clean, torn] {
+    for dir in [clean, torn, lost_end] {
         std::fs::create_dir_all(dir).unwrap();
         for name in &names {
             std::fs::copy(tmp.path().join(name), dir.join(name)).unwrap();
         }
     }
-    let last = torn.join(names.last().unwrap());
-    let len = std::fs::metadata(&last).unwrap().len();
-    let file = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
-    file.set_len(len - TORN_CUT).unwrap();
+    let end_mark = skulk_wal::END_MARK_LEN as u64;
+    for (dir, cut) in [(torn, V3_TORN_CUT), (lost_end, end_mark + CHECKPOINT_FRAME)] {
+        let last = dir.join(names.last().unwrap());
+        let len = std::fs::metadata(&last).unwrap().len();
+        let file = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+        file.set_len(len - cut).unwrap();
+    }
     println!(
-        "wrote {} golden WAL segments to {} and {}",
+        "wrote {} golden WAL segments to {}, {} and {}",
         names.len(),
         clean.display(),
-        torn.display()
+        torn.display(),
+        lost_end.display()
     );
 }
 
@@ -156,15 +169,15 @@ fn record_kinds(recovery: &skulk_wal::Recovery) -> String {
 }
 
 /// The folder of the golden cases. Under `SKULK_WRITE_GOLDEN=1`, first
-/// creates the version-2 cases if they are missing (older versions are
+/// creates the version-3 cases if they are missing (older versions are
 /// not written any more: today's writer cannot produce them). The writing
 /// happens once per test run, and every test gets the folder from here, so
 /// the tests running in parallel wait until it is done before they read
 /// any golden file.
 fn golden_root() -> PathBuf {
     static ONCE: Once = Once::new();
-    let (clean, torn) = (case("clean", 2).dir(), case("torn", 2).dir());
-    write_missing_once(&ONCE, || write_once(&clean, &torn));
+    let [clean, torn, lost_end] = ["clean", "torn", "lost_end"].map(|name| case(name, 3).dir());
+    write_missing_once(&ONCE, || write_once(&clean, &torn, &lost_end));
     clean.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
@@ -199,21 +212,24 @@ fn every_golden_wal_file_is_listed() {
             "v1/clean_lazy_defs",
             "v1/torn",
             "v2/clean",
-            "v2/torn"
+            "v2/torn",
+            "v3/clean",
+            "v3/lost_end",
+            "v3/torn"
         ],
         "a case has no test"
     );
 }
 
-/// `torn` is `clean` with the last segment cut [`TORN_CUT`] bytes short,
+/// `torn` is `clean` with the last segment cut `torn_cut` bytes short,
 /// and reads back as `clean` without its last record.
-fn check_torn(clean_case: &GoldenWal, torn_case: &GoldenWal) {
+fn check_torn(clean_case: &GoldenWal, torn_case: &GoldenWal, torn_cut: u64) {
     let clean = Wal::recover(clean_case.dir()).unwrap();
     for (i, name) in torn_case.files.iter().enumerate() {
         let clean = std::fs::read(clean_case.dir().join(name)).unwrap();
         let torn = std::fs::read(torn_case.dir().join(name)).unwrap();
         let cut = if i + 1 == torn_case.files.len() {
-            TORN_CUT
+            torn_cut
         } else {
             0
         };
@@ -242,7 +258,7 @@ fn golden_v1_segments_still_read_back() {
     );
     assert_eq!(record_kinds(&clean), CLEAN_RECORDS);
     check_contents(&clean_case.dir(), &clean_case);
-    check_torn(&clean_case, &torn_case);
+    check_torn(&clean_case, &torn_case, TORN_CUT);
 
     let lazy = case("clean_lazy_defs", 1);
     let recovery = Wal::recover(lazy.dir()).unwrap();
@@ -252,46 +268,91 @@ fn golden_v1_segments_still_read_back() {
     check_contents(&lazy.dir(), &lazy);
 }
 
-/// A version-1 log opened by today's writer continues in a new version-2
-/// segment and keeps every record.
+/// A log of an older version opened by today's writer continues in a new
+/// version-3 segment and keeps every record.
 #[test]
-fn a_v1_log_continues_in_a_v2_segment() {
+fn older_logs_continue_in_a_v3_segment() {
     golden_root();
-    let lazy = case("clean_lazy_defs", 1);
-    let tmp = tempfile::tempdir().unwrap();
-    for name in lazy.files {
-        std::fs::copy(lazy.dir().join(name), tmp.path().join(name)).unwrap();
+    for (old, version) in [
+        (case("clean_lazy_defs", 1), skulk_wal::WalVersion::V1),
+        (case("clean", 2), skulk_wal::WalVersion::V2),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in old.files {
+            std::fs::copy(old.dir().join(name), tmp.path().join(name)).unwrap();
+        }
+        let (wal, recovery) = Wal::open(tmp.path(), config()).unwrap();
+        let before = recovery.records().len();
+        let lsn = wal.append(&WalEntry::Checkpoint { safe_lsn: 1 }).unwrap();
+        drop(wal);
+        let after = Wal::recover(tmp.path()).unwrap();
+        assert_eq!(after.records().len(), before + 1);
+        assert_eq!(after.last_lsn(), Some(lsn));
+        assert_eq!(after.lost_end(), None);
+        let last = after.segments().last().unwrap();
+        assert_eq!(last.version, skulk_wal::WalVersion::V3);
+        assert_eq!(last.first_lsn, lsn);
+        assert!(
+            after.segments()[..old.files.len()]
+                .iter()
+                .all(|s| s.version == version)
+        );
     }
-    let (wal, recovery) = Wal::open(tmp.path(), config()).unwrap();
-    let before = recovery.records().len();
-    let lsn = wal.append(&WalEntry::Checkpoint { safe_lsn: 1 }).unwrap();
-    drop(wal);
-    let after = Wal::recover(tmp.path()).unwrap();
-    assert_eq!(after.records().len(), before + 1);
-    assert_eq!(after.last_lsn(), Some(lsn));
-    let last = after.segments().last().unwrap();
-    assert_eq!(last.version, skulk_wal::WalVersion::V2);
-    assert_eq!(last.first_lsn, lsn);
-    assert!(
-        after.segments()[..lazy.files.len()]
-            .iter()
-            .all(|s| s.version == skulk_wal::WalVersion::V1)
-    );
+}
+
+/// The version-2 segments: today's reader still decodes them (a log of
+/// that version has no end marks, so its end is never reported lost).
+#[test]
+fn golden_v2_segments_still_read_back() {
+    golden_root();
+    let clean_case = case("clean", 2);
+    let golden = Wal::recover(clean_case.dir()).unwrap();
+    assert_eq!(golden.torn_bytes(), 0);
+    assert_eq!(golden.lost_end(), None);
+    assert_eq!(golden.segments().len(), clean_case.files.len());
+    assert_eq!(record_kinds(&golden), V2_RECORDS);
+    check_contents(&clean_case.dir(), &clean_case);
+    check_torn(&clean_case, &case("torn", 2), TORN_CUT);
+
+    // Control: cut where its last record starts, a version-2 log reads as
+    // a shorter log with nothing to report, the loss the end mark of
+    // version 3 makes visible.
+    let tmp = tempfile::tempdir().unwrap();
+    for name in clean_case.files {
+        std::fs::copy(clean_case.dir().join(name), tmp.path().join(name)).unwrap();
+    }
+    let last = tmp.path().join(clean_case.files.last().unwrap());
+    let len = std::fs::metadata(&last).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    file.set_len(len - CHECKPOINT_FRAME).unwrap();
+    let cut = Wal::recover(tmp.path()).unwrap();
+    assert_eq!(cut.records().len() + 1, golden.records().len());
+    assert_eq!((cut.torn_bytes(), cut.lost_end()), (0, None));
 }
 
 /// Today's segments read back, and a fresh write of the same log
-/// reproduces every file byte for byte.
+/// reproduces every file byte for byte; the `lost_end` case reports its
+/// cut.
 #[test]
-fn golden_v2_segments_are_reproduced_exactly() {
+fn golden_v3_segments_are_reproduced_exactly() {
     golden_root();
-    let clean_case = case("clean", 2);
+    let clean_case = case("clean", 3);
     let case = clean_case.dir();
     let golden = Wal::recover(&case).unwrap();
     assert_eq!(golden.torn_bytes(), 0);
+    assert_eq!(golden.lost_end(), None);
     assert_eq!(golden.segments().len(), clean_case.files.len());
     assert_eq!(record_kinds(&golden), V2_RECORDS);
     check_contents(&case, &clean_case);
-    check_torn(&clean_case, &self::case("torn", 2));
+    check_torn(&clean_case, &self::case("torn", 3), V3_TORN_CUT);
+
+    let lost_case = self::case("lost_end", 3);
+    check_contents(&lost_case.dir(), &lost_case);
+    let lost = Wal::recover(lost_case.dir()).unwrap();
+    let end = lost.lost_end().expect("the cut is reported");
+    assert_eq!(end.last_lsn, 10);
+    let last = lost_case.dir().join(lost_case.files.last().unwrap());
+    assert_eq!(end.offset, std::fs::metadata(&last).unwrap().len());
 
     let tmp = tempfile::tempdir().unwrap();
     write_log(tmp.path(), &(clean_case.expected)());

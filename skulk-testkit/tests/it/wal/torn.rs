@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 
-use skulk_wal::{FRAME_HEADER_LEN, Lsn, SEGMENT_HEADER_LEN, SyncMode, Wal, WalEntry, WalError};
+use skulk_wal::{
+    END_MARK_LEN, FRAME_HEADER_LEN, Lsn, SEGMENT_HEADER_LEN, SyncMode, Wal, WalEntry, WalError,
+};
 
 use super::common::{self, Rng, assert_prefix, assert_records_eq};
 use super::sim::SimDir;
@@ -35,11 +37,11 @@ fn build_synced(
     (sim, records)
 }
 
-/// Start offsets of the records in a segment, and its length.
+/// Start offsets of the records in a segment (its end mark follows them).
 fn record_offsets(bytes: &[u8]) -> Vec<usize> {
     let mut offsets = Vec::new();
     let mut at = SEGMENT_HEADER_LEN;
-    while at < bytes.len() {
+    while at < bytes.len() - END_MARK_LEN {
         offsets.push(at);
         let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
         at += FRAME_HEADER_LEN + len;
@@ -47,37 +49,80 @@ fn record_offsets(bytes: &[u8]) -> Vec<usize> {
     offsets
 }
 
+/// Cut anywhere in its last record or its end mark, a log reports what it
+/// lost: a cut inside a record or the mark is a torn tail (in bytes); a cut
+/// exactly where a record ends, which leaves no torn bytes, is a lost end.
 #[test]
-fn the_last_record_cut_at_every_byte_is_a_reported_torn_tail() {
+fn the_last_record_cut_at_every_byte_is_a_reported_torn_tail_or_lost_end() {
     let (sim, records) = build(6, 1 << 20);
     let files = sim.files();
     assert_eq!(files.len(), 1);
     let (name, bytes) = &files[0];
     let last_start = *record_offsets(bytes).last().unwrap();
+    let mark_start = bytes.len() - END_MARK_LEN;
     for cut in last_start..=bytes.len() {
         let disk = SimDir::with_files(&[(name.clone(), bytes[..cut].to_vec())]);
         let read_only = Wal::recover_in(disk.storage(), "").unwrap();
-        let complete = cut == bytes.len();
-        let want = if complete {
+        let keeps_last = cut >= mark_start;
+        let want = if keeps_last {
             &records[..]
         } else {
             &records[..records.len() - 1]
         };
         assert_records_eq(read_only.records(), want);
-        assert_eq!(
-            read_only.torn_bytes(),
-            (cut - if complete { cut } else { last_start }) as u64
-        );
-        // Opening cuts the tail; appending then continues after the last good record.
+        let (torn, lost_end) = match cut {
+            c if c == bytes.len() => (0, false),
+            c if c == mark_start || c == last_start => (0, true),
+            c if c > mark_start => (c - mark_start, false),
+            c => (c - last_start, false),
+        };
+        assert_eq!(read_only.torn_bytes(), torn as u64, "cut at {cut}");
+        match read_only.lost_end() {
+            Some(end) => {
+                assert!(lost_end, "cut at {cut}: {end:?}");
+                assert!(end.segment.ends_with(name));
+                assert_eq!(end.offset, cut as u64);
+                assert_eq!(end.last_lsn, want.last().unwrap().0);
+            }
+            None => assert!(!lost_end, "cut at {cut}: the lost end is not reported"),
+        }
+        // Opening cuts the tail (or puts the end mark back); appending then
+        // continues after the last good record.
         let config = common::config(SyncMode::Fsync);
         let (wal, recovery) = Wal::open_in(disk.storage(), "", config).unwrap();
         assert_eq!(recovery.torn_bytes(), read_only.torn_bytes());
+        assert_eq!(recovery.lost_end(), read_only.lost_end());
         let lsn = wal.append(&WalEntry::Checkpoint { safe_lsn: 1 }).unwrap();
         assert_eq!(lsn, want.len() as u64 + 1);
         drop(wal);
         let again = Wal::recover_in(disk.storage(), "").unwrap();
         assert_eq!(again.torn_bytes(), 0);
+        assert_eq!(again.lost_end(), None);
         assert_records_eq(&again.records()[..want.len()], want);
+    }
+}
+
+/// Cut at the end of any record of a synced log, the log reports a lost
+/// end naming segment, offset and the last LSN left: under format 2 such a
+/// cut read as a log whose last writes never happened.
+#[test]
+fn a_log_cut_where_any_record_ends_reports_a_lost_end() {
+    let (sim, records) = build_synced(20, 1 << 20, SyncMode::Fsync);
+    let files = sim.files();
+    let (name, bytes) = &files[0];
+    let offsets = record_offsets(bytes);
+    let ends = offsets
+        .iter()
+        .skip(1)
+        .copied()
+        .chain([bytes.len() - END_MARK_LEN]);
+    for (kept, cut) in ends.enumerate() {
+        let disk = SimDir::with_files(&[(name.clone(), bytes[..cut].to_vec())]);
+        let recovery = Wal::recover_in(disk.storage(), "").unwrap();
+        assert_records_eq(recovery.records(), &records[..=kept]);
+        assert_eq!(recovery.torn_bytes(), 0);
+        let end = recovery.lost_end().expect("a lost end is reported");
+        assert_eq!((end.offset, end.last_lsn), (cut as u64, records[kept].0));
     }
 }
 
@@ -133,10 +178,24 @@ fn check_flip(
                 if segment.ends_with(name) && *offset < SEGMENT_HEADER_LEN as u64),
             "header byte {at} of {name}: {result:?}"
         ),
+        // The end mark: a torn tail of its 16 bytes in the last segment;
+        // skipped (and reported) in an earlier one, whose records the next
+        // segment's LSNs vouch for.
+        Some(_) if at >= disk.read_len(name) - END_MARK_LEN => {
+            let recovery = result.unwrap();
+            assert_records_eq(recovery.records(), records);
+            if last_segment {
+                assert_eq!(recovery.torn_bytes() as usize, END_MARK_LEN);
+            } else {
+                assert_eq!(recovery.skipped().len(), 1, "byte {at} of {name}");
+                assert!(recovery.skipped()[0].segment.ends_with(name));
+            }
+        }
         // The very last record of the log: a torn tail.
         Some((i, start)) if last_segment && i + 1 == count => {
             let recovery = result.unwrap();
             assert_eq!(recovery.torn_bytes() as usize, disk.read_len(name) - start);
+            assert_eq!(recovery.lost_end(), None);
             assert_records_eq(recovery.records(), &records[..records.len() - 1]);
         }
         // Any other record: corruption at that record.
@@ -250,6 +309,50 @@ proptest! {
         bytes.extend_from_slice(&junk);
         if let Ok(recovery) = Wal::recover_in(SimDir::with_files(&files).storage(), "") {
             assert_prefix(recovery.records(), &records);
+        }
+    }
+}
+
+/// A commit writes its records over the previous end mark. An old mark
+/// read back in their place (a write that never landed there, or a reader
+/// racing the writer) is a torn tail; but when a later record carries a
+/// synced-through mark beyond it, those bytes had been synced as records:
+/// the mark is stale and opening reports corruption naming segment and
+/// offset. Unsynced (the control), the same bytes are a torn tail.
+#[test]
+fn a_stale_end_mark_before_synced_records_is_corruption_not_a_torn_tail() {
+    for (sync_mode, synced) in [(SyncMode::Fsync, true), (SyncMode::None, false)] {
+        let sim = SimDir::new();
+        let config = common::small_segments(sync_mode, 1 << 20);
+        let (wal, _) = Wal::open_in(sim.storage(), "", config).unwrap();
+        let mut rng = Rng::new(5);
+        for _ in 0..10 {
+            wal.append_points(&common::sample_points(&mut rng, 3, 3))
+                .unwrap();
+        }
+        let (name, middle) = sim.files().remove(0);
+        let kept = Wal::recover_in(sim.storage(), "").unwrap().into_records();
+        let mark_at = middle.len() - END_MARK_LEN;
+        for _ in 0..10 {
+            wal.append_points(&common::sample_points(&mut rng, 3, 3))
+                .unwrap();
+        }
+        drop(wal);
+        let (_, mut bytes) = sim.files().remove(0);
+        bytes[mark_at..mark_at + END_MARK_LEN].copy_from_slice(&middle[mark_at..]);
+        let len = bytes.len();
+        let disk = SimDir::with_files(&[(name.clone(), bytes)]);
+        let result = Wal::recover_in(disk.storage(), "");
+        if synced {
+            assert!(
+                matches!(&result, Err(WalError::Corrupt { segment, offset, .. })
+                    if segment.ends_with(&name) && *offset == (mark_at + END_MARK_LEN) as u64),
+                "{result:?}"
+            );
+        } else {
+            let recovery = result.unwrap();
+            assert_records_eq(recovery.records(), &kept);
+            assert_eq!(recovery.torn_bytes() as usize, len - mark_at - END_MARK_LEN);
         }
     }
 }
