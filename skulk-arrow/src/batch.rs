@@ -65,6 +65,13 @@ impl BatchBuilder {
         &self.schema
     }
 
+    /// True when the batches carry the `time` column: without it, series
+    /// pushed may come without timestamps
+    /// ([`skulk_engine::PointScan::values_only`]).
+    pub fn needs_timestamps(&self) -> bool {
+        self.columns.contains(&ColumnKind::Time)
+    }
+
     /// Adds a series' points; complete batches go to `out`.
     pub fn push(&mut self, series: SeriesResult, out: &mut Vec<RecordBatch>) -> Result<()> {
         if series.is_empty() {
@@ -219,7 +226,9 @@ fn dictionary(
     let mut words: Vec<&str> = Vec::new();
     let mut keys: Vec<i32> = Vec::with_capacity(rows);
     let mut nulls = NullBufferBuilder::new(rows);
-    for (meta, ts, _) in pieces {
+    // Rows are counted by values: a scan for values only has no timestamps.
+    for (meta, _, vals) in pieces {
+        let n = vals.len();
         match value(meta) {
             Some(word) => {
                 let code = *codes.entry(word).or_insert_with(|| {
@@ -227,12 +236,12 @@ fn dictionary(
                     // A batch holds far fewer than 2^31 rows.
                     i32::try_from(words.len() - 1).unwrap_or(i32::MAX)
                 });
-                keys.extend(std::iter::repeat_n(code, ts.len()));
-                nulls.append_n_non_nulls(ts.len());
+                keys.extend(std::iter::repeat_n(code, n));
+                nulls.append_n_non_nulls(n);
             }
             None => {
-                keys.extend(std::iter::repeat_n(0, ts.len()));
-                nulls.append_n_nulls(ts.len());
+                keys.extend(std::iter::repeat_n(0, n));
+                nulls.append_n_nulls(n);
             }
         }
     }

@@ -93,6 +93,13 @@ impl RecordBatchScan {
 
     fn over(points: PointScan, layout: &TableLayout, request: &ScanRequest) -> Result<Self> {
         let builder = BatchBuilder::new(layout, request.projection.as_deref(), request.batch_rows)?;
+        // Without a `time` column (a count, a sum of values), blocks are
+        // decoded without their timestamps.
+        let points = if builder.needs_timestamps() {
+            points
+        } else {
+            points.values_only()
+        };
         Ok(RecordBatchScan {
             points,
             builder,

@@ -103,8 +103,39 @@ proptest! {
         if let Some(limit) = limit {
             want.truncate(limit);
         }
-        prop_assert_eq!(rows_of(&batches), want);
+        prop_assert_eq!(rows_of(&batches), want.clone());
+
+        // Without `time`, blocks are decoded without their timestamps: the
+        // other columns must not change.
+        request.projection = Some(vec![1, 2, 3]);
+        let batches: Vec<_> = RecordBatchScan::new(&engine, &layout, &request)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want: Vec<_> = want.into_iter().map(|(m, h, _, v)| (m, h, v)).collect();
+        prop_assert_eq!(rows_without_time(&batches), want);
     }
+}
+
+/// Rows of batches of the columns value, metric, host.
+fn rows_without_time(batches: &[RecordBatch]) -> Vec<(String, Option<String>, u64)> {
+    let mut rows = Vec::new();
+    for b in batches {
+        let value = b.column(0).as_primitive::<Float64Type>();
+        let metric = b.column(1).as_dictionary::<Int32Type>();
+        let metric_words = metric.values().as_string::<i32>();
+        let host = b.column(2).as_dictionary::<Int32Type>();
+        let host_words = host.values().as_string::<i32>();
+        for i in 0..b.num_rows() {
+            let m = metric_words
+                .value(metric.keys().value(i) as usize)
+                .to_string();
+            let h = (!host.is_null(i))
+                .then(|| host_words.value(host.keys().value(i) as usize).to_string());
+            rows.push((m, h, value.value(i).to_bits()));
+        }
+    }
+    rows
 }
 
 #[test]

@@ -19,9 +19,20 @@ use skulk_engine::{Engine, SeriesSelector, TimeRange};
 
 use crate::Error;
 
-/// Batches the scan may have ready before DataFusion takes them: with the
-/// engine's chunk being decoded, this bounds a query's memory.
+/// Batches the scan may have ready before DataFusion takes them, at the
+/// least: with the engine's chunk being decoded, this bounds a query's
+/// memory.
 const BUFFERED_BATCHES: usize = 2;
+
+/// How many batches a partition may have waiting: every batch of one
+/// decoded chunk, so that the engine decodes the next chunk while
+/// DataFusion works through this one (decoding and aggregating overlap,
+/// instead of taking turns batch by batch). A chunk's batches share its
+/// columns, so memory stays about two chunks per partition.
+fn buffered_batches(request: &ScanRequest) -> usize {
+    let per_chunk = request.chunk_points.div_ceil(request.batch_rows.max(1));
+    per_chunk.saturating_add(1).max(BUFFERED_BATCHES)
+}
 
 /// Reads the points of one selection of series in one time range from an
 /// engine, as record batches of a table's projected columns, in several
@@ -219,7 +230,11 @@ impl ExecutionPlan for SkulkScanExec {
             )));
         }
         let schema = self.schema();
-        let mut builder = RecordBatchReceiverStream::builder(schema, BUFFERED_BATCHES);
+        let buffered = self
+            .request
+            .as_ref()
+            .map_or(BUFFERED_BATCHES, buffered_batches);
+        let mut builder = RecordBatchReceiverStream::builder(schema, buffered);
         let scan = match &self.request {
             Some(request) => self.take_part(request, partition)?,
             None => None,

@@ -163,7 +163,7 @@ fn execute(view: &View, query: &Query) -> Result<Vec<SeriesResult>> {
                 .par_iter()
                 .map(|(id, meta)| {
                     let mems = mem_runs(view, *id, query.range)?;
-                    let cols = match read_direct(view, *id, query.range, &mems)? {
+                    let cols = match read_direct(view, *id, query.range, &mems, Want::Both)? {
                         Some(cols) => cols,
                         None => read_merged(view, *id, query.range, mems)?,
                     };
@@ -197,6 +197,16 @@ pub(crate) fn mem_runs(view: &View, id: SeriesId, range: TimeRange) -> Result<Ve
     Ok(runs)
 }
 
+/// Which columns a read must fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Timestamps and values.
+    Both,
+    /// Values only: the timestamps column is left empty, and blocks that
+    /// lie wholly in the range decode no timestamp.
+    Values,
+}
+
 /// Where a piece of a series' data lies.
 enum Piece {
     /// File index and block.
@@ -213,6 +223,7 @@ pub(crate) fn read_direct(
     id: SeriesId,
     range: TimeRange,
     mems: &[Columns],
+    want: Want,
 ) -> Result<Option<Columns>> {
     let mut pieces: Vec<(i64, i64, u64, Piece)> = Vec::new();
     if (0..view.files.len()).any(|fi| !view.hidden(fi, id).is_empty()) {
@@ -238,8 +249,9 @@ pub(crate) fn read_direct(
         return Ok(None);
     }
     let total = usize::try_from(pieces.iter().map(|p| p.2).sum::<u64>()).unwrap_or(0);
+    let with_ts = want == Want::Both;
     let mut out = Columns {
-        ts: Vec::with_capacity(total),
+        ts: Vec::with_capacity(if with_ts { total } else { 0 }),
         vals: Vec::with_capacity(total),
     };
     for (lo, hi, _, piece) in &pieces {
@@ -248,17 +260,25 @@ pub(crate) fn read_direct(
                 let Some(file) = view.files.get(*fi) else {
                     continue;
                 };
-                if range.contains(*lo) && range.contains(*hi) {
+                let whole = range.contains(*lo) && range.contains(*hi);
+                if whole && with_ts {
                     file.reader.read_block(block, &mut out.ts, &mut out.vals)?;
+                } else if whole {
+                    file.reader.read_block_values(block, &mut out.vals)?;
                 } else {
+                    // Cut by the range: the timestamps say which points stay.
                     let part = file.read_block(block, range)?;
-                    out.ts.extend_from_slice(&part.ts);
+                    if with_ts {
+                        out.ts.extend_from_slice(&part.ts);
+                    }
                     out.vals.extend_from_slice(&part.vals);
                 }
             }
             Piece::Mem(mi) => {
                 if let Some(m) = mems.get(*mi) {
-                    out.ts.extend_from_slice(&m.ts);
+                    if with_ts {
+                        out.ts.extend_from_slice(&m.ts);
+                    }
                     out.vals.extend_from_slice(&m.vals);
                 }
             }

@@ -10,7 +10,7 @@ use skulk_format::{SeriesId, SeriesMeta, TimeRange};
 use crate::engine::Inner;
 use crate::locks::shared;
 use crate::query::{CompiledSelector, SeriesResult, SeriesSelector};
-use crate::read::{View, mem_runs, read_direct, read_merged, snapshot};
+use crate::read::{View, Want, mem_runs, read_direct, read_merged, snapshot};
 use crate::{EngineError, Result};
 
 /// Points a chunk holds by default (about 16 MiB of decoded columns).
@@ -59,6 +59,8 @@ pub struct PointScan {
     next_series: usize,
     /// Where the next series' next piece starts, when it was split.
     resume_at: Option<i64>,
+    /// The columns each result carries.
+    want: Want,
 }
 
 /// One piece of work: a series' points in part of the range.
@@ -87,7 +89,17 @@ impl PointScan {
             chunk_points: DEFAULT_CHUNK_POINTS,
             next_series: 0,
             resume_at: None,
+            want: Want::Both,
         })
+    }
+
+    /// Returns values only: every result's `timestamps` is empty, and
+    /// blocks that lie wholly in the range are decoded without their
+    /// timestamps (about half the work), for readers that only count or
+    /// aggregate values. Series, order and values are those of a full scan.
+    pub fn values_only(mut self) -> Self {
+        self.want = Want::Values;
+        self
     }
 
     /// Sets how many points a chunk holds at most (a series is split
@@ -121,6 +133,7 @@ impl PointScan {
                 chunk_points: self.chunk_points,
                 next_series: 0,
                 resume_at: None,
+                want: self.want,
             })
             .collect();
         for (n, &pick) in left.iter().enumerate() {
@@ -249,11 +262,15 @@ impl PointScan {
             ));
         };
         let mems = mem_runs(&self.view, *id, unit.range)?;
-        let cols = match read_direct(&self.view, *id, unit.range, &mems)? {
+        let mut cols = match read_direct(&self.view, *id, unit.range, &mems, self.want)? {
             Some(cols) => cols,
             None => read_merged(&self.view, *id, unit.range, mems)?,
         };
-        if cols.is_empty() {
+        if self.want == Want::Values {
+            // Merged reads need the timestamps; the result does not.
+            cols.ts = Vec::new();
+        }
+        if cols.vals.is_empty() {
             return Ok(None);
         }
         Ok(Some(SeriesResult {

@@ -65,7 +65,8 @@ impl Query {
 pub struct SeriesResult {
     /// The series.
     pub series: Arc<SeriesMeta>,
-    /// Timestamps, strictly increasing.
+    /// Timestamps, strictly increasing (empty from a scan asked for
+    /// values only: [`crate::PointScan::values_only`]).
     pub timestamps: Vec<i64>,
     /// `values[i]` belongs to `timestamps[i]`.
     pub values: Vec<f64>,
@@ -74,11 +75,11 @@ pub struct SeriesResult {
 impl SeriesResult {
     /// Number of points.
     pub fn len(&self) -> usize {
-        self.timestamps.len()
+        self.values.len()
     }
 
     /// True when the series has no point in the range.
     pub fn is_empty(&self) -> bool {
-        self.timestamps.is_empty()
+        self.values.is_empty()
     }
 }

@@ -71,8 +71,33 @@ proptest! {
                 prop_assert!(!c.is_empty());
             }
             prop_assert_eq!(bits(&joined(chunks)), bits(&expected));
+
+            // Values only: the same values, series by series, no timestamp.
+            let scan = engine.scan(&SeriesSelector::all(), range).unwrap();
+            let chunks: Vec<_> = scan
+                .with_chunk_points(chunk)
+                .values_only()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let pieces: Vec<SeriesResult> = chunks.into_iter().flatten().collect();
+            prop_assert!(pieces.iter().all(|p| p.timestamps.is_empty() && !p.is_empty()));
+            prop_assert_eq!(values_by_series(&pieces), values_by_series(&expected));
         }
     }
+}
+
+/// Each series' values, pieces of one series joined, as bits.
+fn values_by_series(results: &[SeriesResult]) -> Vec<(String, Vec<u64>)> {
+    let mut out: Vec<(String, Vec<u64>)> = Vec::new();
+    for r in results {
+        let key = r.series.key();
+        let bits = r.values.iter().map(|v| v.to_bits());
+        match out.last_mut() {
+            Some((last, values)) if *last == key => values.extend(bits),
+            _ => out.push((key, bits.collect())),
+        }
+    }
+    out
 }
 
 #[test]

@@ -191,6 +191,25 @@ pub(crate) fn decode_record(
     Ok(())
 }
 
+/// Decodes only the values of a parsed record, appending (for a reader
+/// that needs no timestamps: they are neither decoded nor checked). On
+/// error the vector is unchanged.
+pub(crate) fn decode_record_values(
+    view: &BlockView<'_>,
+    at: u64,
+    values: &mut Vec<f64>,
+) -> Result<()> {
+    let start = values.len();
+    view.decode_values(values).map_err(|source| {
+        values.truncate(start);
+        FormatError::Codec {
+            file: None,
+            offset: at,
+            source,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use skulk_codec::CodecChoice;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::block::{BlockRef, decode_record, parse_record};
+use super::block::{BlockRef, decode_record, decode_record_values, parse_record};
 use super::bloom::BloomFilter;
 use super::cursor::{check_crc, crc32};
 use super::footer::{FOOTER_LEN, TsmFooter};
@@ -208,6 +208,16 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
         let with_name = |e: FormatError| e.with_file(self.name());
         let view = parse_record(self.bytes(), block).map_err(with_name)?;
         decode_record(&view, block.offset, timestamps, values).map_err(with_name)
+    }
+
+    /// Decodes only the values of `block`, appending them: for readers that
+    /// need no timestamps (a sum, a count), about half the decoding work.
+    /// Checks the record's CRC, its position and that it matches `block`,
+    /// not the order of its timestamps. On error `values` is unchanged.
+    pub fn read_block_values(&self, block: &BlockRef, values: &mut Vec<f64>) -> Result<()> {
+        let with_name = |e: FormatError| e.with_file(self.name());
+        let view = parse_record(self.bytes(), block).map_err(with_name)?;
+        decode_record_values(&view, block.offset, values).map_err(with_name)
     }
 
     /// The points of series `id` in `range`, in time order; empty when the
