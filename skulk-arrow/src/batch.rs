@@ -3,16 +3,23 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use arrow_array::builder::make_view;
 use arrow_array::types::Int32Type;
 use arrow_array::{
     ArrayRef, DictionaryArray, Float64Array, Int32Array, RecordBatch, RecordBatchOptions,
-    StringArray, TimestampNanosecondArray,
+    StringArray, StringViewArray, TimestampNanosecondArray,
 };
-use arrow_buffer::NullBufferBuilder;
+use arrow_buffer::{Buffer, NullBufferBuilder};
 use arrow_schema::SchemaRef;
 use skulk_engine::{SeriesMeta, SeriesResult};
 
-use crate::layout::{ColumnKind, TIME_ZONE, TableLayout};
+use crate::layout::{ColumnKind, LabelEncoding, TIME_ZONE, TableLayout};
+
+/// The longest string a view holds inline.
+const MAX_INLINE_VIEW_LEN: usize = 12;
+
+/// The most bytes a view column's buffer holds (offsets are 32-bit).
+const VIEW_BUFFER_LIMIT: usize = i32::MAX as usize;
 use crate::{Error, Result};
 
 /// Rows a batch holds by default.
@@ -25,6 +32,7 @@ pub const DEFAULT_BATCH_ROWS: usize = 65_536;
 pub struct BatchBuilder {
     schema: SchemaRef,
     columns: Vec<ColumnKind>,
+    labels: LabelEncoding,
     batch_rows: usize,
     pending: VecDeque<(SeriesResult, usize)>,
     pending_rows: usize,
@@ -54,6 +62,7 @@ impl BatchBuilder {
         Ok(BatchBuilder {
             schema: Arc::new(layout.schema().project(picked)?),
             columns,
+            labels: layout.label_encoding(),
             batch_rows: batch_rows.max(1),
             pending: VecDeque::new(),
             pending_rows: 0,
@@ -121,8 +130,14 @@ impl BatchBuilder {
                     let vals = values.take().unwrap_or_default();
                     Ok(Arc::new(Float64Array::from(vals)) as ArrayRef)
                 }
-                ColumnKind::Metric => constant(Some(meta.metric()), rows),
-                ColumnKind::Label(name) => constant(meta.label(name), rows),
+                ColumnKind::Metric => label_column(
+                    self.labels,
+                    std::iter::once((Some(meta.metric()), rows)),
+                    rows,
+                ),
+                ColumnKind::Label(name) => {
+                    label_column(self.labels, std::iter::once((meta.label(name), rows)), rows)
+                }
             })
             .collect::<Result<_>>()?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
@@ -158,7 +173,13 @@ impl BatchBuilder {
                 consumed += 1;
             }
         }
-        let batch = build(&self.schema, &self.columns, &pieces, rows - left)?;
+        let batch = build(
+            &self.schema,
+            &self.columns,
+            self.labels,
+            &pieces,
+            rows - left,
+        )?;
         self.pending.drain(..consumed);
         self.pending_rows -= rows - left;
         Ok(batch)
@@ -169,6 +190,7 @@ impl BatchBuilder {
 fn build(
     schema: &SchemaRef,
     columns: &[ColumnKind],
+    labels: LabelEncoding,
     pieces: &[(Arc<SeriesMeta>, &[i64], &[f64])],
     rows: usize,
 ) -> Result<RecordBatch> {
@@ -192,8 +214,12 @@ fn build(
                 }
                 Ok(Arc::new(Float64Array::from(vals)) as ArrayRef)
             }
-            ColumnKind::Metric => dictionary(pieces, rows, |meta| Some(meta.metric())),
-            ColumnKind::Label(name) => dictionary(pieces, rows, |meta| meta.label(name)),
+            ColumnKind::Metric => {
+                label_column(labels, runs(pieces, |meta| Some(meta.metric())), rows)
+            }
+            ColumnKind::Label(name) => {
+                label_column(labels, runs(pieces, |meta| meta.label(name)), rows)
+            }
         })
         .collect::<Result<_>>()?;
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
@@ -204,32 +230,41 @@ fn build(
     )?)
 }
 
-/// A dictionary column of `rows` rows, each `word` (null when `None`).
-fn constant(word: Option<&str>, rows: usize) -> Result<ArrayRef> {
-    let keys = match word {
-        Some(_) => Int32Array::from(vec![0; rows]),
-        None => Int32Array::new_null(rows),
-    };
-    let values: ArrayRef = Arc::new(StringArray::from(word.into_iter().collect::<Vec<_>>()));
-    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
-        keys, values,
-    )?))
+/// The runs of `value(series)` over pieces: a word and its piece's rows
+/// (counted by values: a scan for values only has no timestamps).
+fn runs<'a>(
+    pieces: &'a [(Arc<SeriesMeta>, &[i64], &[f64])],
+    value: impl Fn(&'a SeriesMeta) -> Option<&'a str> + 'a,
+) -> impl Iterator<Item = (Option<&'a str>, usize)> + 'a {
+    pieces
+        .iter()
+        .map(move |(meta, _, vals)| (value(meta), vals.len()))
 }
 
-/// A dictionary column holding `value(series)` on each of a piece's rows.
-fn dictionary(
-    pieces: &[(Arc<SeriesMeta>, &[i64], &[f64])],
+/// A metric or label column of `rows` rows in runs: `(word, rows)`, each
+/// run `rows` times its word (null when `None`), as `labels` says.
+fn label_column<'a>(
+    labels: LabelEncoding,
+    runs: impl Iterator<Item = (Option<&'a str>, usize)>,
     rows: usize,
-    value: impl for<'a> Fn(&'a SeriesMeta) -> Option<&'a str>,
+) -> Result<ArrayRef> {
+    match labels {
+        LabelEncoding::Dictionary => dictionary(runs, rows),
+        LabelEncoding::View => views(runs, rows),
+    }
+}
+
+/// A dictionary column: each distinct word once, a key per row.
+fn dictionary<'a>(
+    runs: impl Iterator<Item = (Option<&'a str>, usize)>,
+    rows: usize,
 ) -> Result<ArrayRef> {
     let mut codes: HashMap<&str, i32> = HashMap::new();
     let mut words: Vec<&str> = Vec::new();
     let mut keys: Vec<i32> = Vec::with_capacity(rows);
     let mut nulls = NullBufferBuilder::new(rows);
-    // Rows are counted by values: a scan for values only has no timestamps.
-    for (meta, _, vals) in pieces {
-        let n = vals.len();
-        match value(meta) {
+    for (word, n) in runs {
+        match word {
             Some(word) => {
                 let code = *codes.entry(word).or_insert_with(|| {
                     words.push(word);
@@ -250,4 +285,65 @@ fn dictionary(
     Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
         keys, values,
     )?))
+}
+
+/// A view-string column: each distinct word longer than a view holds
+/// stored once, in buffers of at most 2 GiB, and a 16-byte view per row.
+fn views<'a>(
+    runs: impl Iterator<Item = (Option<&'a str>, usize)>,
+    rows: usize,
+) -> Result<ArrayRef> {
+    let mut made: HashMap<&str, u128> = HashMap::new();
+    let mut buffers: Vec<Vec<u8>> = Vec::new();
+    let mut views: Vec<u128> = Vec::with_capacity(rows);
+    let mut nulls = NullBufferBuilder::new(rows);
+    for (word, n) in runs {
+        let Some(word) = word else {
+            views.extend(std::iter::repeat_n(0, n));
+            nulls.append_n_nulls(n);
+            continue;
+        };
+        let view = match made.get(word) {
+            Some(&view) => view,
+            None => {
+                let view = view_of(word.as_bytes(), &mut buffers)?;
+                made.insert(word, view);
+                view
+            }
+        };
+        views.extend(std::iter::repeat_n(view, n));
+        nulls.append_n_non_nulls(n);
+    }
+    let buffers: Vec<Buffer> = buffers.into_iter().map(Buffer::from_vec).collect();
+    Ok(Arc::new(StringViewArray::try_new(
+        views.into(),
+        buffers,
+        nulls.finish(),
+    )?))
+}
+
+/// The view of `bytes`: inline when short, else stored at the end of the
+/// last buffer (a new one when it is full).
+fn view_of(bytes: &[u8], buffers: &mut Vec<Vec<u8>>) -> Result<u128> {
+    if bytes.len() <= MAX_INLINE_VIEW_LEN {
+        return Ok(make_view(bytes, 0, 0));
+    }
+    if buffers
+        .last()
+        .is_none_or(|b| b.len() + bytes.len() > VIEW_BUFFER_LIMIT)
+    {
+        buffers.push(Vec::new());
+    }
+    let block = u32::try_from(buffers.len() - 1).map_err(|_| too_long())?;
+    let Some(data) = buffers.last_mut() else {
+        return Err(too_long());
+    };
+    let offset = u32::try_from(data.len()).map_err(|_| too_long())?;
+    data.extend_from_slice(bytes);
+    Ok(make_view(bytes, block, offset))
+}
+
+/// A batch's label strings do not fit in view buffers.
+fn too_long() -> Error {
+    Error::InvalidArgument("label values of one batch exceed view buffers".into())
 }

@@ -16,8 +16,8 @@ mod scan;
 pub use batch::{BatchBuilder, DEFAULT_BATCH_ROWS};
 pub use error::{Error, Result};
 pub use layout::{
-    ColumnKind, DATE_COLUMN, METRIC_COLUMN, TIME_COLUMN, TIME_ZONE, TableLayout, VALUE_COLUMN,
-    label_type, time_type,
+    ColumnKind, DATE_COLUMN, LabelEncoding, METRIC_COLUMN, TIME_COLUMN, TIME_ZONE, TableLayout,
+    VALUE_COLUMN, label_type, time_type,
 };
 pub use parquet_export::{
     ExportSummary, ExportedFile, ParquetOptions, SCHEMA_VERSION, export_parquet,

@@ -4,8 +4,9 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, TimestampNanosecondType};
 use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
 use proptest::prelude::*;
-use skulk_arrow::{RecordBatchScan, ScanRequest, TableLayout};
+use skulk_arrow::{LabelEncoding, RecordBatchScan, ScanRequest, TableLayout};
 use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, SyncMode, TimeRange};
 
 fn config() -> EngineConfig {
@@ -16,9 +17,18 @@ fn config() -> EngineConfig {
     config
 }
 
+/// Hosts `h0`, `h1` and one longer than a view holds inline.
+fn host_name(h: u8) -> String {
+    if h == 2 {
+        "a-host-name-longer-than-twelve-bytes".to_string()
+    } else {
+        format!("h{h}")
+    }
+}
+
 fn point(metric: &str, host: Option<u8>, t: i64, v: f64) -> DataPoint {
     let labels = host
-        .map(|h| vec![("host".to_string(), format!("h{h}"))])
+        .map(|h| vec![("host".to_string(), host_name(h))])
         .unwrap_or_default();
     DataPoint::new(metric, labels, t, v)
 }
@@ -26,22 +36,32 @@ fn point(metric: &str, host: Option<u8>, t: i64, v: f64) -> DataPoint {
 /// A row as comparable text: metric, host, time, value bits.
 type Row = (String, Option<String>, i64, u64);
 
+/// Row `i` of a metric or label column, dictionary or view encoded.
+fn word(column: &dyn Array, i: usize) -> Option<String> {
+    if column.is_null(i) {
+        return None;
+    }
+    Some(match column.data_type() {
+        DataType::Utf8View => column.as_string_view().value(i).to_string(),
+        _ => {
+            let d = column.as_dictionary::<Int32Type>();
+            d.values()
+                .as_string::<i32>()
+                .value(d.keys().value(i) as usize)
+                .to_string()
+        }
+    })
+}
+
 fn rows_of(batches: &[RecordBatch]) -> Vec<Row> {
     let mut rows = Vec::new();
     for b in batches {
         let time = b.column(0).as_primitive::<TimestampNanosecondType>();
         let value = b.column(1).as_primitive::<Float64Type>();
-        let metric = b.column(2).as_dictionary::<Int32Type>();
-        let metric_words = metric.values().as_string::<i32>();
-        let host = b.column(3).as_dictionary::<Int32Type>();
-        let host_words = host.values().as_string::<i32>();
         for i in 0..b.num_rows() {
-            assert!(!time.is_null(i) && !value.is_null(i) && !metric.is_null(i));
-            let m = metric_words
-                .value(metric.keys().value(i) as usize)
-                .to_string();
-            let h = (!host.is_null(i))
-                .then(|| host_words.value(host.keys().value(i) as usize).to_string());
+            assert!(!time.is_null(i) && !value.is_null(i));
+            let m = word(b.column(2), i).expect("a metric on every row");
+            let h = word(b.column(3), i);
             rows.push((m, h, time.value(i), value.value(i).to_bits()));
         }
     }
@@ -73,6 +93,7 @@ proptest! {
         chunk_points in 1usize..500,
         limit in proptest::option::of(0usize..700),
         lo in 0i64..2000,
+        views in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(dir.path(), config()).unwrap();
@@ -86,7 +107,9 @@ proptest! {
         engine.flush().unwrap();
         engine.write_batch(rest).unwrap();
 
-        let layout = TableLayout::points(engine.label_names(&SeriesSelector::all()).unwrap());
+        let encoding = if views { LabelEncoding::View } else { LabelEncoding::Dictionary };
+        let layout = TableLayout::points(engine.label_names(&SeriesSelector::all()).unwrap())
+            .with_label_encoding(encoding);
         let range = TimeRange::new(lo, lo + 2500).unwrap();
         let mut request = ScanRequest::new(SeriesSelector::all(), range);
         request.batch_rows = batch_rows;
@@ -122,17 +145,9 @@ fn rows_without_time(batches: &[RecordBatch]) -> Vec<(String, Option<String>, u6
     let mut rows = Vec::new();
     for b in batches {
         let value = b.column(0).as_primitive::<Float64Type>();
-        let metric = b.column(1).as_dictionary::<Int32Type>();
-        let metric_words = metric.values().as_string::<i32>();
-        let host = b.column(2).as_dictionary::<Int32Type>();
-        let host_words = host.values().as_string::<i32>();
         for i in 0..b.num_rows() {
-            let m = metric_words
-                .value(metric.keys().value(i) as usize)
-                .to_string();
-            let h = (!host.is_null(i))
-                .then(|| host_words.value(host.keys().value(i) as usize).to_string());
-            rows.push((m, h, value.value(i).to_bits()));
+            let m = word(b.column(1), i).expect("a metric on every row");
+            rows.push((m, word(b.column(2), i), value.value(i).to_bits()));
         }
     }
     rows
@@ -178,4 +193,34 @@ fn a_projection_builds_only_its_columns() {
     request.projection = Some(vec![9]);
     let err = RecordBatchScan::new(&engine, &layout, &request).unwrap_err();
     assert!(err.to_string().contains("column 9"), "{err}");
+}
+
+#[test]
+fn view_columns_store_each_long_value_once_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), config()).unwrap();
+    let long = host_name(2);
+    // Two small series sharing batches, one large series in its own.
+    let mut points: Vec<_> = (0..40)
+        .map(|t| point("cpu", Some(2), t, t as f64))
+        .collect();
+    points.extend((0..40).map(|t| point("cpu", Some(0), t, t as f64)));
+    points.extend((0..500).map(|t| point("mem", Some(2), t, t as f64)));
+    engine.write_batch(&points).unwrap();
+    let layout = TableLayout::points(["host"]).with_label_encoding(LabelEncoding::View);
+    assert_eq!(layout.schema().field(3).data_type(), &DataType::Utf8View);
+    let mut request = ScanRequest::new(SeriesSelector::all(), TimeRange::ALL);
+    request.batch_rows = 100;
+    let batches: Vec<_> = RecordBatchScan::new(&engine, &layout, &request)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 580);
+    for b in &batches {
+        let host = b.column(3).as_string_view();
+        let data: usize = host.data_buffers().iter().map(|d| d.len()).sum();
+        let has_long = (0..b.num_rows()).any(|i| host.value(i) == long);
+        // Sliced batches of one large series share its one buffer.
+        assert_eq!(data, if has_long { long.len() } else { 0 }, "{b:?}");
+    }
 }

@@ -9,11 +9,17 @@ use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
-use skulk_arrow::{ScanRequest, TableLayout};
+use skulk_arrow::{LabelEncoding, ScanRequest, TableLayout};
 use skulk_engine::{Engine, LabelMatcher, METRIC_LABEL, SeriesSelector};
 
 use crate::exec::SkulkScanExec;
 use crate::pushdown::{Pushdown, support};
+
+/// Points the engine decodes at a time for a query: a quarter of the
+/// engine's default, because a partition keeps a whole decoded chunk of
+/// batches ready (decoding overlaps DataFusion's work on them) and view
+/// label columns take 16 bytes a row.
+const CHUNK_POINTS: usize = skulk_engine::DEFAULT_CHUNK_POINTS / 4;
 
 /// The name of the table of every point of every metric.
 pub const POINTS_TABLE: &str = "points";
@@ -65,9 +71,11 @@ impl SkulkTable {
             engine,
             name,
             metric,
-            layout,
+            // DataFusion groups and compares view strings in its vectorised
+            // paths; dictionary keys would go through its row format.
+            layout: layout.with_label_encoding(LabelEncoding::View),
             batch_rows: None,
-            chunk_points: skulk_engine::DEFAULT_CHUNK_POINTS,
+            chunk_points: CHUNK_POINTS,
         }
     }
 
@@ -75,6 +83,14 @@ impl SkulkTable {
     /// `datafusion.execution.batch_size`).
     pub fn with_batch_rows(mut self, rows: usize) -> Self {
         self.batch_rows = Some(rows.max(1));
+        self
+    }
+
+    /// Sets how the metric and label columns hold their strings (default
+    /// [`LabelEncoding::View`], `Utf8View`, the type DataFusion groups by
+    /// fastest; [`LabelEncoding::Dictionary`] is the export's type).
+    pub fn with_label_encoding(mut self, labels: LabelEncoding) -> Self {
+        self.layout = self.layout.with_label_encoding(labels);
         self
     }
 
