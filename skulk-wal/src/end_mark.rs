@@ -21,6 +21,14 @@ pub(crate) fn encode(offset: u64, next_lsn: Lsn) -> [u8; END_MARK_LEN] {
     out
 }
 
+/// Appends the mark before record `next_lsn` to `bytes`, which are a
+/// segment's bytes from offset `start` on; returns the mark's offset.
+pub(crate) fn push(bytes: &mut Vec<u8>, start: u64, next_lsn: Lsn) -> u64 {
+    let offset = start + bytes.len() as u64;
+    bytes.extend_from_slice(&encode(offset, next_lsn));
+    offset
+}
+
 /// True when `bytes` (the rest of a segment from `offset` on) start with
 /// the end mark of `offset` before record `next_lsn`.
 pub(crate) fn is_at(bytes: &[u8], offset: u64, next_lsn: Lsn) -> bool {

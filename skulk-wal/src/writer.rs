@@ -66,8 +66,7 @@ impl Writer {
                 // The records and a new end mark, over the old mark: one
                 // write, so the file never ends after a record without one.
                 let mut bytes = chunk.bytes;
-                let end = self.len + bytes.len() as u64;
-                bytes.extend_from_slice(&end_mark::encode(end, chunk.next_lsn));
+                let end = end_mark::push(&mut bytes, self.len, chunk.next_lsn);
                 self.file
                     .write_at(self.len, &bytes)
                     .map_err(|e| WalError::io(self.active_path(), e))?;
@@ -156,7 +155,7 @@ pub(crate) fn create_segment(dir: &LogDir, first_lsn: Lsn) -> Result<Box<dyn Wri
     let tmp_path = dir.path().join(&tmp);
     let mut file = dir.create(&tmp).map_err(|e| WalError::io(&tmp_path, e))?;
     let mut bytes = SegmentHeader::new(first_lsn).encode().to_vec();
-    bytes.extend_from_slice(&end_mark::encode(bytes.len() as u64, first_lsn));
+    end_mark::push(&mut bytes, 0, first_lsn);
     file.append(&bytes)
         .map_err(|e| WalError::io(&tmp_path, e))?;
     file.sync(false).map_err(|e| WalError::io(&tmp_path, e))?;

@@ -358,7 +358,7 @@ fn write_segment(dir: &LogDir, name: &str, records: &[(Lsn, WalEntry)]) -> Resul
         frame::encode_parts(&mut bytes, *lsn, entry.record_type(), &payload, at);
         next_lsn = entry.lsn_after(*lsn);
     }
-    bytes.extend_from_slice(&end_mark::encode(bytes.len() as u64, next_lsn));
+    end_mark::push(&mut bytes, 0, next_lsn);
     dir.write_atomic(name, &bytes)
         .map_err(|e| WalError::io(&path, e))
 }
