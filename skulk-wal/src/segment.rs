@@ -154,7 +154,7 @@ pub(crate) fn scan(
             }
             later => {
                 let tearable = if at == pos {
-                    scan.tearable(at, later)
+                    scan.tearable(at, later, seg.next_lsn)
                 } else {
                     scan.tearable_after_mark(pos, later)
                 };
@@ -200,21 +200,31 @@ impl Scan<'_> {
         Ok((entry, f.lsn, f.len))
     }
 
-    /// Whether damage at `at` (with the next valid frame at `next`, if any)
-    /// can be a torn write (`FORMAT.md`): nothing valid follows it, or the
-    /// bytes up to the next valid frame look like sectors that never
-    /// reached the disk (zeros) and, from version 2 on, no later frame says they
-    /// had been synced.
-    pub(crate) fn tearable(&self, at: usize, next: Option<(usize, Lsn)>) -> bool {
+    /// Whether damage at `at`, where record `expected` should start (with
+    /// the next valid frame at `next`, if any), can be a torn write
+    /// (`FORMAT.md`): nothing valid follows it, or the bytes up to the next
+    /// valid frame look like sectors that never reached the disk and, from
+    /// version 2 on, no later frame says they had been synced. A sector
+    /// that never reached the disk reads as zeros, or, where a version-3
+    /// write began over the end mark, as that mark and the zeros after it.
+    pub(crate) fn tearable(&self, at: usize, next: Option<(usize, Lsn)>, expected: Lsn) -> bool {
         let Some((next, lsn)) = next else {
             return true;
         };
         let sector_end = (at / SECTOR + 1) * SECTOR;
+        let old_mark = end_mark::encode(at as u64, expected);
+        let is_old_mark = |lead: &[u8]| {
+            self.version == WalVersion::V3
+                && lead
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &b)| b == old_mark.get(i).copied().unwrap_or(0))
+        };
         let lost_lead = sector_end <= next
             && self
                 .bytes
                 .get(at..sector_end)
-                .is_some_and(|lead| lead.iter().all(|&b| b == 0));
+                .is_some_and(|lead| lead.iter().all(|&b| b == 0) || is_old_mark(lead));
         let lost_sectors = lost_lead || has_zero_sector(self.bytes, at, next);
         match self.version {
             WalVersion::V1 => lost_sectors,

@@ -356,3 +356,64 @@ fn a_stale_end_mark_before_synced_records_is_corruption_not_a_torn_tail() {
         }
     }
 }
+
+/// A commit writes its records over the segment's end mark. When the
+/// power fails before it is synced and the sector holding the start of
+/// that write keeps its old content (the mark, then zeros) while a later
+/// sector of the write lands, the log is cut there as a torn tail: those
+/// records were never acknowledged. The same sector with any other content
+/// (the control) stays corruption.
+#[test]
+fn a_write_over_the_end_mark_whose_first_sector_did_not_land_is_a_torn_tail() {
+    let sim = SimDir::new();
+    let config = common::small_segments(SyncMode::Fsync, 1 << 20);
+    let (wal, _) = Wal::open_in(sim.storage(), "", config).unwrap();
+    let mut rng = Rng::new(9);
+    // Grow the log until its end mark straddles a sector boundary: a mark
+    // wholly inside the old sector would still check out, and the write
+    // after it reads as one that did not finish.
+    let (name, before) = loop {
+        let n = 1 + rng.below(3) as usize;
+        wal.append_points(&common::sample_points(&mut rng, n, 3))
+            .unwrap();
+        let (name, bytes) = sim.files().remove(0);
+        if (bytes.len() - END_MARK_LEN) % 512 > 512 - END_MARK_LEN {
+            break (name, bytes);
+        }
+    };
+    let kept = Wal::recover_in(sim.storage(), "").unwrap().into_records();
+    let mark_at = before.len() - END_MARK_LEN;
+    // New series: a definition record each, so that records of the commit
+    // start in the next sector too.
+    wal.append_points(&common::sample_points(&mut rng, 8, 1000))
+        .unwrap();
+    drop(wal);
+    let (_, after) = sim.files().remove(0);
+    let sector = mark_at / 512 * 512;
+    assert!(
+        after.len() > sector + 512 + 64,
+        "the commit reaches the next sector"
+    );
+    // The first sector of the commit keeps what was synced before it.
+    let mut old_sector = before[sector..].to_vec();
+    old_sector.resize(512, 0);
+    let mut torn = after.clone();
+    torn[sector..sector + 512].copy_from_slice(&old_sector);
+    let recovery = Wal::recover_in(
+        SimDir::with_files(&[(name.clone(), torn.clone())]).storage(),
+        "",
+    )
+    .unwrap();
+    assert_records_eq(recovery.records(), &kept);
+    assert!(recovery.torn_bytes() as usize >= after.len() - mark_at - END_MARK_LEN);
+
+    // Control: the same sector holding anything else before the next
+    // record is not a sector that never landed.
+    let mut garbage = torn;
+    garbage[mark_at + 2] ^= 0x40;
+    let result = Wal::recover_in(SimDir::with_files(&[(name, garbage)]).storage(), "");
+    assert!(
+        matches!(&result, Err(WalError::Corrupt { offset, .. }) if *offset == mark_at as u64),
+        "{result:?}"
+    );
+}
