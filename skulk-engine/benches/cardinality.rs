@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use skulk_engine::{
     DataPoint, Engine, EngineConfig, LabelMatcher, SeriesMeta, SeriesSelector, SyncMode, WalConfig,
 };
+use skulk_format::TsmReader;
 
 const METRICS: &[&str] = &[
     "cpu_usage_user",
@@ -121,6 +122,21 @@ fn dir_bytes(dir: &Path) -> u64 {
             _ => e.metadata().map_or(0, |m| m.len()),
         })
         .sum()
+}
+
+/// Bytes of the block records, series indexes and bloom filters of the
+/// TSM files in `dir`.
+fn tsm_sections(dir: &Path) -> [u64; 3] {
+    let mut sums = [0; 3];
+    for entry in std::fs::read_dir(dir).expect("tsm dir").flatten() {
+        let bytes = std::fs::read(entry.path()).expect("tsm file");
+        let reader = TsmReader::open(bytes.as_slice()).expect("valid TSM file");
+        let footer = reader.footer();
+        sums[0] += footer.index_offset - skulk_format::HEADER_LEN as u64;
+        sums[1] += footer.index_len;
+        sums[2] += u64::from(footer.bloom_len);
+    }
+    sums
 }
 
 fn median(mut runs: Vec<Duration>) -> Duration {
@@ -246,6 +262,14 @@ fn run(total: usize) {
         "| disk per point (one point per series) | {:.1} B ({} MB) |",
         disk as f64 / total as f64,
         disk / 1_000_000
+    );
+    let [records, index, bloom] = tsm_sections(&dir.path().join("tsm"));
+    let per = |bytes: u64| bytes as f64 / total as f64;
+    println!(
+        "| of which TSM block records, series index, bloom filter | {:.1} B, {:.1} B, {:.1} B |",
+        per(records),
+        per(index),
+        per(bloom)
     );
     println!(
         "| reopen of the flushed directory | {:.3} s |",

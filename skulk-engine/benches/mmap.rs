@@ -119,7 +119,7 @@ fn full_scan<B: Load>(paths: &[PathBuf]) -> usize {
     let mut points = 0;
     for reader in open_all::<B>(paths) {
         for entry in reader.series() {
-            for block in &entry.blocks {
+            for block in entry.blocks {
                 ts.clear();
                 vs.clear();
                 reader.read_block(block, &mut ts, &mut vs).unwrap();

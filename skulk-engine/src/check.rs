@@ -11,7 +11,7 @@ use skulk_wal::Wal;
 
 use crate::checkpoint::{CHECKPOINT_FILE_NAME, decode_checkpoint};
 use crate::layout::{DROPPED_SUFFIX, FileGens, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
-use crate::manifest::{FileRecord, MANIFEST_FILE_NAME, Manifest};
+use crate::manifest::{FileRecord, Fingerprint, MANIFEST_FILE_NAME, Manifest};
 use crate::recovery::lost_data;
 use crate::{EngineError, Result};
 
@@ -193,7 +193,7 @@ fn check_checkpoint(layout: &Layout, version: u32, report: &mut DirectoryReport)
 }
 
 /// Opens and verifies a TSM file; the detail line, or what is wrong.
-fn verify_tsm(layout: &Layout, path: &Path) -> std::result::Result<(String, u32, u64), String> {
+fn verify_tsm(layout: &Layout, path: &Path) -> std::result::Result<(String, Fingerprint), String> {
     let reader =
         TsmReader::open_in(layout.storage().as_ref(), path).map_err(|e| one_line(&e.into()))?;
     let verified = reader.verify().map_err(|e| one_line(&e.into()))?;
@@ -201,7 +201,7 @@ fn verify_tsm(layout: &Layout, path: &Path) -> std::result::Result<(String, u32,
         "{} series, {} blocks, {} points",
         verified.series, verified.blocks, verified.points
     );
-    Ok((detail, reader.footer().file_crc, verified.points))
+    Ok((detail, Fingerprint::of(&reader)))
 }
 
 fn check_listed(layout: &Layout, record: &FileRecord, report: &mut DirectoryReport) {
@@ -215,14 +215,14 @@ fn check_listed(layout: &Layout, record: &FileRecord, report: &mut DirectoryRepo
         return;
     }
     match verify_tsm(layout, path) {
-        Ok((_, crc, points)) if crc != record.file_crc || points != record.points => {
+        Ok((_, found)) if found != record.fingerprint() => {
             let detail = format!(
                 "another file than the manifest recorded (it held {})",
                 lost_data(record)
             );
             report.push(path, FileStatus::Changed, detail);
         }
-        Ok((detail, _, _)) => report.push(path, FileStatus::Ok, detail),
+        Ok((detail, _)) => report.push(path, FileStatus::Ok, detail),
         Err(why) => report.push(path, FileStatus::Corrupt, why),
     }
 }
@@ -283,13 +283,13 @@ fn check_unlisted(
     if manifest.is_none() && gens.is_some() {
         // Layout 1: the folder is the record. Check the file like a listed one.
         match verify_tsm(layout, path) {
-            Ok((detail, _, _)) => report.push(path, FileStatus::Ok, detail),
+            Ok((detail, _)) => report.push(path, FileStatus::Ok, detail),
             Err(why) => report.push(path, FileStatus::Corrupt, why),
         }
         return;
     }
     let content = match verify_tsm(layout, path) {
-        Ok((detail, _, _)) => format!("a valid TSM file ({detail})"),
+        Ok((detail, _)) => format!("a valid TSM file ({detail})"),
         Err(why) => format!("not a valid TSM file: {why}"),
     };
     report.push(

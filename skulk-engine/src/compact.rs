@@ -24,7 +24,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use skulk_format::{SeriesId, SeriesMeta, TsmWriter};
+use skulk_format::{MetaView, SeriesId, TsmWriter};
 
 use crate::Result;
 use crate::engine::Inner;
@@ -186,13 +186,13 @@ fn merge(
 /// Writes the last-write-wins merge of `inputs` (oldest first) to `path`;
 /// returns the number of points written.
 fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u64> {
-    let mut series: BTreeMap<SeriesId, &SeriesMeta> = BTreeMap::new();
+    let mut series: BTreeMap<SeriesId, MetaView<'_>> = BTreeMap::new();
     for f in inputs {
         for entry in f.reader.series() {
-            series.entry(entry.id).or_insert(&entry.meta);
+            series.entry(entry.id).or_insert(entry.meta);
         }
     }
-    let series: Vec<(SeriesId, &SeriesMeta)> = series.into_iter().collect();
+    let series: Vec<(SeriesId, MetaView<'_>)> = series.into_iter().collect();
     let tombstones = &shared(&inner.state).tombstones.clone();
     let storage = Arc::clone(inner.layout.storage());
     let mut writer = TsmWriter::create_in(storage, path, writer_options(inner))?;
@@ -211,7 +211,7 @@ fn write_merged(inner: &Inner, path: &Path, inputs: &[Arc<TsmFile>]) -> Result<u
             .collect::<Result<_>>()?;
         for ((_, meta), cols) in batch.iter().zip(merged) {
             if !cols.is_empty() {
-                writer.write_series(meta, &cols.ts, &cols.vals)?;
+                writer.write_series(&meta.to_meta(), &cols.ts, &cols.vals)?;
                 points += cols.len() as u64;
             }
         }

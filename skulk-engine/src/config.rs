@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use skulk_codec::CodecChoice;
+use skulk_format::FormatVersion;
 
 use crate::error::IoContext;
 use crate::{EngineError, Result};
@@ -87,6 +88,11 @@ pub struct EngineConfig {
     /// fixed pair can be set in code only.
     #[serde(deserialize_with = "codec_choice")]
     pub codec: CodecChoice,
+    /// The TSM format version of the files flushes and compactions write.
+    /// Default [`FormatVersion::CURRENT`] (2; in TOML `tsm_version = 2`);
+    /// `1` writes files that readers older than TSM version 2 open.
+    #[serde(deserialize_with = "tsm_version")]
+    pub tsm_version: FormatVersion,
 }
 
 impl Default for EngineConfig {
@@ -106,8 +112,22 @@ impl Default for EngineConfig {
             background: true,
             maintenance_interval: Duration::from_secs(10),
             codec: CodecChoice::Adaptive,
+            tsm_version: FormatVersion::CURRENT,
         }
     }
+}
+
+/// `tsm_version = 1` or `2`.
+fn tsm_version<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<FormatVersion, D::Error> {
+    let version = u8::deserialize(d)?;
+    FormatVersion::try_from(version).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "unknown tsm_version {version}: expected 1 or {}",
+            FormatVersion::CURRENT.as_u8()
+        ))
+    })
 }
 
 /// The TOML name of each codec choice that has one.

@@ -262,6 +262,7 @@ pub(crate) fn writer_options(inner: &Inner) -> TsmWriterOptions {
     TsmWriterOptions {
         max_points_per_block: inner.config.block_points,
         codec: inner.config.codec,
+        version: inner.config.tsm_version,
         ..TsmWriterOptions::default()
     }
 }

@@ -13,7 +13,7 @@ use skulk_format::storage::Storage;
 use skulk_wal::Wal;
 
 use crate::layout::{LOCK_FILE, Layout, WAL_DIR};
-use crate::manifest::{FileRecord, Manifest};
+use crate::manifest::{FileRecord, Fingerprint, Manifest};
 use crate::recovery::{check_listed, lost_data};
 use crate::{EngineError, Result};
 
@@ -87,7 +87,7 @@ fn damage(layout: &Layout, record: &FileRecord) -> Option<String> {
         Ok(reader) => reader,
         Err(e) => return Some(e.to_string()),
     };
-    if reader.footer().file_crc != record.file_crc {
+    if Fingerprint::of(&reader) != record.fingerprint() {
         return Some("not the file that was written".into());
     }
     reader.verify().err().map(|e| e.to_string())

@@ -23,7 +23,7 @@ pub(crate) fn with_data(state: &State, partition: Duration) -> Result<Vec<TimePa
         .collect();
     for file in &state.files {
         for entry in file.reader.series() {
-            for block in &entry.blocks {
+            for block in entry.blocks {
                 add_block(file, block, partition, &mut starts)?;
             }
         }

@@ -14,7 +14,7 @@ use crate::engine::Inner;
 use crate::layout::{self, FileGens, LOCK_FILE, Layout, PARTITIONS_DIR, TSM_DIR, WAL_DIR};
 use crate::levels::{Levels, Span};
 use crate::maintenance::Signal;
-use crate::manifest::{FileRecord, MANIFEST_FILE_NAME, Manifest, ManifestObserver};
+use crate::manifest::{FileRecord, Fingerprint, MANIFEST_FILE_NAME, Manifest, ManifestObserver};
 use crate::options::OpenOptions;
 use crate::state::State;
 use crate::stats::RecoveryStats;
@@ -196,10 +196,11 @@ fn open_listed(
             end: record.span_end,
         };
         let file = TsmFile::open(storage.as_ref(), &record.path, record.gens(), span)?;
-        if file.reader.footer().file_crc != record.file_crc || file.points() != record.points {
+        if Fingerprint::of(&file.reader) != record.fingerprint() {
             return Err(EngineError::FileChanged {
                 path: layout.shown(&record.path),
-                what: "its checksum or point count differs from the manifest's record".into(),
+                what: "its checksum, point count or time range differs from the manifest's record"
+                    .into(),
             });
         }
         stats.file_bytes += file.size();

@@ -96,7 +96,7 @@ fn scan(reader: &TsmReader<Vec<u8>>) -> usize {
     let (mut ts, mut vs) = (Vec::new(), Vec::new());
     let mut points = 0;
     for entry in reader.series() {
-        for block in &entry.blocks {
+        for block in entry.blocks {
             ts.clear();
             vs.clear();
             reader.read_block(block, &mut ts, &mut vs).unwrap();

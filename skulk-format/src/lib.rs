@@ -16,13 +16,14 @@ mod tsm;
 
 pub use error::{FormatError, Result};
 pub use model::{
-    DataPoint, PointLog, SeriesId, SeriesIdBuildHasher, SeriesIdHasher, SeriesIdMap, SeriesIdSet,
-    SeriesMeta, TimePartition, TimeRange, Timestamp,
+    DataPoint, IdCheck, PointLog, SeriesId, SeriesIdBuildHasher, SeriesIdHasher, SeriesIdMap,
+    SeriesIdSet, SeriesMeta, TimePartition, TimeRange, Timestamp, WrongId,
 };
 pub use stamp::{STAMP_LEN, Stamp, StampError};
 pub use storage::{FsStorage, Storage};
 pub use tsm::{
     BLOCK_ENTRY_LEN, BlockRef, FLAG_HAS_POINTS, FOOTER_LEN, FOOTER_MAGIC, FormatVersion,
-    HEADER_LEN, HEADER_MAGIC, RECORD_FRAMING_LEN, SealedTsm, SeriesEntry, TsmFooter, TsmHandle,
-    TsmHeader, TsmReader, TsmStats, TsmWriter, TsmWriterOptions, VerifyReport, publish_all,
+    HEADER_LEN, HEADER_MAGIC, LabelTable, Labels, MetaView, PairNumbers, RECORD_FRAMING_LEN,
+    SealedTsm, SeriesEntry, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter,
+    TsmWriterOptions, VerifyReport, publish_all,
 };

@@ -4,7 +4,8 @@ use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use skulk_format::{
-    DataPoint, PointLog, SeriesId, SeriesIdMap, SeriesMeta, TimePartition, TimeRange, Timestamp,
+    DataPoint, IdCheck, PointLog, SeriesId, SeriesIdMap, SeriesMeta, TimePartition, TimeRange,
+    Timestamp, WrongId,
 };
 
 use crate::hash::map_heap_bytes;
@@ -194,7 +195,14 @@ impl TimeSeriesMemTable {
         self.check_partition(point)?;
         match self.series.get(&point.series_id) {
             Some(buffer) => same_series(buffer.meta(), point),
-            None => check_id(point),
+            None => match point.series.id() {
+                actual if actual == point.series_id => Ok(()),
+                actual => Err(wrong_id(WrongId {
+                    tag: point,
+                    claimed: point.series_id,
+                    actual,
+                })),
+            },
         }
     }
 
@@ -205,20 +213,29 @@ impl TimeSeriesMemTable {
         points: impl IntoIterator<Item = &'a DataPoint>,
     ) -> Result<()> {
         let mut fresh: SeriesIdMap<&Arc<SeriesMeta>> = SeriesIdMap::default();
+        let mut new_ids: IdCheck<&DataPoint> = IdCheck::default();
         for point in points {
             self.check_partition(point)?;
             match self.series.get(&point.series_id) {
                 Some(buffer) => same_series(buffer.meta(), point)?,
                 None => match fresh.entry(point.series_id) {
-                    Entry::Occupied(seen) => same_series(seen.get(), point)?,
+                    Entry::Occupied(seen) => {
+                        if let Err(collision) = same_series(seen.get(), point) {
+                            // A wrong id claimed before is the first error.
+                            new_ids.finish().map_err(wrong_id)?;
+                            return Err(collision);
+                        }
+                    }
                     Entry::Vacant(slot) => {
-                        check_id(point)?;
+                        new_ids
+                            .meta(point.series_id, &point.series, point)
+                            .map_err(wrong_id)?;
                         slot.insert(&point.series);
                     }
                 },
             }
         }
-        Ok(())
+        new_ids.finish().map_err(wrong_id)
     }
 
     fn check_partition(&self, point: &DataPoint) -> Result<()> {
@@ -390,13 +407,9 @@ fn same_series(stored: &Arc<SeriesMeta>, point: &DataPoint) -> Result<()> {
     })
 }
 
-fn check_id(point: &DataPoint) -> Result<()> {
-    let id = point.series.id();
-    if id == point.series_id {
-        return Ok(());
-    }
-    Err(MemtableError::InvalidArgument(format!(
-        "point of series {} carries series id {} but the series' id is {id}",
-        point.series, point.series_id
-    )))
+fn wrong_id(wrong: WrongId<&DataPoint>) -> MemtableError {
+    MemtableError::InvalidArgument(format!(
+        "point of series {} carries series id {} but the series' id is {}",
+        wrong.tag.series, wrong.claimed, wrong.actual
+    ))
 }

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use skulk_codec::CodecChoice;
 use skulk_engine::{Engine, EngineConfig, ManualClock, OpenOptions, RecoveryStats, SyncMode};
-use skulk_format::{DataPoint, SeriesMeta};
+use skulk_format::{DataPoint, FormatVersion, SeriesMeta};
 
 use crate::engine_suite::{Model, Op, Snapshot, read_engine};
 use crate::format_suite::vectors_dir;
@@ -202,7 +202,8 @@ pub fn golden_engine_dirs() -> Vec<GoldenEngineDir> {
 /// points, and nothing automatic (no background thread, no flush or
 /// compaction thresholds), so only the script decides what happens. Their
 /// TSM files were written when the version-1 codecs were the adaptive
-/// default; [`CodecChoice::AdaptiveV1`] is that choice, byte for byte.
+/// default and TSM files were of version 1; [`CodecChoice::AdaptiveV1`]
+/// and `tsm_version` 1 are those choices, byte for byte.
 pub fn golden_engine_config() -> EngineConfig {
     let mut config = EngineConfig {
         partition_duration: Some(Duration::from_secs(3600)),
@@ -216,6 +217,7 @@ pub fn golden_engine_config() -> EngineConfig {
         query_threads: 1,
         background: false,
         codec: CodecChoice::AdaptiveV1,
+        tsm_version: FormatVersion::V1,
         ..EngineConfig::default()
     };
     config.wal.sync_mode = SyncMode::None;

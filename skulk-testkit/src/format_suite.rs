@@ -23,7 +23,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use skulk_codec::{CodecChoice, CodecId};
-use skulk_format::{FormatError, SeriesId, SeriesMeta, TimeRange, TsmReader, TsmWriterOptions};
+use skulk_format::{
+    FormatError, FormatVersion, SeriesId, SeriesMeta, TimeRange, TsmReader, TsmWriterOptions,
+};
 
 use crate::corruption::{CorruptionReport, ErrorText, SweepConfig, sweep_exact};
 
@@ -88,7 +90,7 @@ impl<B: AsRef<[u8]>> TsmReadApi for TsmReader<B> {
 
     fn series(&self) -> Vec<SeriesMeta> {
         TsmReader::series(self)
-            .map(|entry| entry.meta.clone())
+            .map(|entry| entry.meta.to_meta())
             .collect()
     }
 
@@ -184,7 +186,7 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
             TsmWriterOptions {
                 max_points_per_block: 50,
                 codec: CodecChoice::GORILLA,
-                bloom_false_positive_rate: 0.01,
+                ..RAW_BLOCKS_OF_3
             },
         ),
         // Written when the version-1 codecs were the adaptive default;
@@ -209,8 +211,38 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
                 ADAPTIVE_BLOCKS_OF_64,
             )
         },
+        v2(
+            "raw_many_series.tsm",
+            raw_many_series,
+            TsmWriterOptions {
+                bloom_false_positive_rate: 0.2,
+                version: FormatVersion::V2,
+                ..RAW_BLOCKS_OF_3
+            },
+        ),
+        v2("raw_small.tsm", raw_small, V2_RAW_BLOCKS_OF_3),
+        v2("raw_empty.tsm", Vec::new, V2_RAW_BLOCKS_OF_3),
     ]
 }
+
+/// A version 2 file (string and pair tables in its index) that today's
+/// writer reproduces.
+fn v2(
+    name: &'static str,
+    series: fn() -> Vec<SeriesContents>,
+    options: TsmWriterOptions,
+) -> GoldenTsm {
+    GoldenTsm {
+        version: 2,
+        ..v1(name, series, options)
+    }
+}
+
+/// The options of the version-2 `raw_*` files.
+const V2_RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
+    version: FormatVersion::V2,
+    ..RAW_BLOCKS_OF_3
+};
 
 /// A version 1 file that today's writer reproduces; `adaptive_codecs` is
 /// left empty (set it for a file written with [`CodecChoice::Adaptive`]).
@@ -234,6 +266,7 @@ const RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
     max_points_per_block: 3,
     codec: CodecChoice::RAW,
     bloom_false_positive_rate: 0.01,
+    version: FormatVersion::V1,
 };
 
 /// The options of the `adaptive_small*` files: the default adaptive codecs.
@@ -241,6 +274,7 @@ const ADAPTIVE_BLOCKS_OF_64: TsmWriterOptions = TsmWriterOptions {
     max_points_per_block: 64,
     codec: CodecChoice::Adaptive,
     bloom_false_positive_rate: 0.01,
+    version: FormatVersion::V1,
 };
 
 /// The codecs of each block of `adaptive_small_2.tsm` (the same input as

@@ -7,7 +7,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use skulk_format::storage::{FsStorage, Storage, StorageLock, WritableFile};
-use skulk_format::{DataPoint, PointLog, SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta};
+use skulk_format::{
+    DataPoint, IdCheck, PointLog, SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta, WrongId,
+};
 
 use crate::end_mark::{self, END_MARK_LEN};
 use crate::frame;
@@ -515,6 +517,7 @@ fn checked_series<'p>(
     let mut batch: SeriesIdMap<&'p Arc<SeriesMeta>> = SeriesIdMap::default();
     let mut distinct = Vec::new();
     let mut previous: Option<&Arc<SeriesMeta>> = None;
+    let mut new_ids: IdCheck<&Arc<SeriesMeta>> = IdCheck::default();
     for p in points {
         // A run of one series' points is checked once.
         if previous.is_some_and(|prev| Arc::ptr_eq(prev, &p.series)) {
@@ -528,28 +531,33 @@ fn checked_series<'p>(
         match known {
             Some(meta) if Arc::ptr_eq(meta, &p.series) || **meta == *p.series => {}
             Some(meta) => {
+                // A point before this one that claimed a wrong id is the
+                // first error.
+                new_ids.finish().map_err(wrong_id)?;
                 return Err(WalError::SeriesCollision {
                     id: p.series_id,
                     existing: Box::new(SeriesMeta::clone(meta)),
                     new: Box::new(SeriesMeta::clone(&p.series)),
                 });
             }
-            None if p.series.id() != p.series_id => {
-                return Err(WalError::InvalidArgument(format!(
-                    "point claims series id {} but {} has id {}",
-                    p.series_id,
-                    p.series,
-                    p.series.id()
-                )));
-            }
-            None => {}
+            None => new_ids
+                .meta(p.series_id, &p.series, &p.series)
+                .map_err(wrong_id)?,
         }
         if let Entry::Vacant(slot) = batch.entry(p.series_id) {
             slot.insert(&p.series);
             distinct.push((p.series_id, &p.series));
         }
     }
+    new_ids.finish().map_err(wrong_id)?;
     Ok(distinct)
+}
+
+fn wrong_id(wrong: WrongId<&Arc<SeriesMeta>>) -> WalError {
+    WalError::InvalidArgument(format!(
+        "point claims series id {} but {} has id {}",
+        wrong.claimed, wrong.tag, wrong.actual
+    ))
 }
 
 /// Opens the last segment for appending, after cutting its torn tail, or

@@ -57,6 +57,6 @@ pub fn run(dir: &Path) -> skulk::Result<u64> {
     let (timestamps, values) = reader.read_series(point.series_id, TimeRange::ALL)?;
     assert_eq!(timestamps, [timestamp]);
     assert_eq!(values, [0.75]);
-    assert_eq!(reader.meta(point.series_id), Some(&*point.series));
+    assert_eq!(reader.meta(point.series_id).as_ref(), Some(&*point.series));
     Ok(reader.stats().total_point_count)
 }

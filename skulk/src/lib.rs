@@ -32,9 +32,9 @@ pub mod tsm {
         BlockHeader, BlockView, CodecChoice, CodecError, CodecId, CompressedBlock,
     };
     pub use skulk_format::{
-        BlockRef, DataPoint, FormatError, PointLog, SeriesEntry, SeriesId, SeriesMeta,
-        TimePartition, TimeRange, Timestamp, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats,
-        TsmWriter, TsmWriterOptions, VerifyReport,
+        BlockRef, DataPoint, FormatError, FormatVersion, IdCheck, LabelTable, MetaView, PointLog,
+        SeriesEntry, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp, TsmFooter,
+        TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter, TsmWriterOptions, VerifyReport,
     };
     pub use skulk_memtable::{
         FlushCandidate, FlushOutcome, FlushReason, FrozenPartition, MemTableOptions, MemTableStats,

@@ -56,7 +56,10 @@ fn dump_tsm(path: &Path, bytes: Vec<u8>, limit: Option<usize>, out: &mut dyn Wri
         )
         .map_err(CliError::output)?;
         for block in reader.blocks(entry.id, TimeRange::ALL) {
-            let codecs = block_codecs(reader.bytes(), block.offset, block.len);
+            let codecs = match block.is_inline() {
+                true => "inline (one point in the index)".to_string(),
+                false => block_codecs(reader.bytes(), block.offset, block.len),
+            };
             writeln!(
                 out,
                 "  block @{} len {} points {} {} .. {} codecs {codecs}",

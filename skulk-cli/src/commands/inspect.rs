@@ -74,7 +74,7 @@ impl Summary {
                 .series
                 .entry(entry.meta.to_string())
                 .or_insert_with(|| SeriesSummary {
-                    meta: entry.meta.clone(),
+                    meta: entry.meta.to_meta(),
                     files: 0,
                     blocks: 0,
                     points: 0,

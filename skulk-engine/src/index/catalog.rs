@@ -47,9 +47,15 @@ pub(crate) struct SeriesIndex {
     /// Per series: its metric pair, then its label pairs by name.
     labels: Vec<PairId>,
     pairs: Vec<Pair>,
+    /// Pair numbers keyed by the hash of (name key, value text), so that
+    /// a known pair is found with one hash of its text.
     pair_table: HashTable<PairId>,
     names: HashMap<NameKey, Values>,
     hasher: DefaultHashBuilder,
+    /// The name keys of the last series inserted, by label position:
+    /// series of one source mostly share their label names, which are
+    /// then compared, not hashed.
+    recent_names: Vec<NameKey>,
 }
 
 fn too_many(what: &str) -> EngineError {
@@ -85,16 +91,47 @@ impl SeriesIndex {
     /// Adds series `meta` (whose id is `id`) unless known; returns its
     /// number.
     pub fn insert(&mut self, id: SeriesId, meta: &SeriesMeta) -> Result<SeriesRef> {
+        let labels = meta.labels().iter();
+        self.insert_labels(
+            id,
+            meta.metric(),
+            labels.map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
+
+    /// Adds series `id` of `metric` and `labels` (sorted by name) unless
+    /// known; returns its number.
+    pub fn insert_labels<'a>(
+        &mut self,
+        id: SeriesId,
+        metric: &str,
+        labels: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Result<SeriesRef> {
         if let Some(r) = self.get(id) {
             return Ok(r);
         }
-        let mut pairs = Vec::with_capacity(meta.labels().len() + 1);
-        pairs.push(self.pair(METRIC, meta.metric())?);
-        for (name, value) in meta.labels() {
-            let name = self.name_key(name)?;
+        let mut pairs = Vec::with_capacity(labels.size_hint().0 + 1);
+        pairs.push(self.pair(METRIC, metric)?);
+        for (position, (name, value)) in labels.enumerate() {
+            let name = self.recent_name_key(position, name)?;
             pairs.push(self.pair(name, value)?);
         }
         self.insert_pairs(id, &pairs)
+    }
+
+    /// The name key of `name`, the label at `position` of a series.
+    fn recent_name_key(&mut self, position: usize, name: &str) -> Result<NameKey> {
+        if let Some(&key) = self.recent_names.get(position)
+            && self.symbols.resolve(key) == name
+        {
+            return Ok(key);
+        }
+        let key = self.name_key(name)?;
+        match self.recent_names.get_mut(position) {
+            Some(slot) => *slot = key,
+            None => self.recent_names.push(key),
+        }
+        Ok(key)
     }
 
     /// Adds series `id` with its pairs (the metric pair first, then label
@@ -103,6 +140,12 @@ impl SeriesIndex {
         if let Some(r) = self.get(id) {
             return Ok(r);
         }
+        self.insert_new(id, pairs)
+    }
+
+    /// Adds series `id`, which the caller found unknown ([`Self::contains`]
+    /// is false), with its pairs; returns its number.
+    pub fn insert_new(&mut self, id: SeriesId, pairs: &[PairId]) -> Result<SeriesRef> {
         let r = SeriesRef::try_from(self.ids.len())
             .ok()
             .filter(|&r| r < u32::MAX)
@@ -138,27 +181,21 @@ impl SeriesIndex {
 
     /// The number of pair (`name`, `value`), interned.
     pub fn pair(&mut self, name: NameKey, value: &str) -> Result<PairId> {
-        let value = self.symbols.intern(value)?;
         let hash = self.hasher.hash_one((name, value));
-        let pairs = &self.pairs;
-        let found = self.pair_table.find(hash, |&p| {
-            pairs
-                .get(p as usize)
-                .is_some_and(|pair| pair.name == name && pair.value == value)
-        });
-        if let Some(&p) = found {
+        if let Some(p) = self.find_pair(hash, name, value) {
             return Ok(p);
         }
+        let value = self.symbols.intern(value)?;
         let p = PairId::try_from(self.pairs.len()).map_err(|_| too_many("pairs"))?;
         self.pairs.push(Pair {
             name,
             value,
             postings: Vec::new(),
         });
-        let (pairs, hasher) = (&self.pairs, &self.hasher);
+        let (pairs, hasher, symbols) = (&self.pairs, &self.hasher, &self.symbols);
         self.pair_table.insert_unique(hash, p, |&other| {
             let pair = pairs.get(other as usize);
-            hasher.hash_one(pair.map_or((0, 0), |x| (x.name, x.value)))
+            hasher.hash_one(pair.map_or((0, ""), |x| (x.name, symbols.resolve(x.value))))
         });
         let values = self.names.entry(name).or_default();
         values.add(p, &self.pairs, &self.symbols);
@@ -193,20 +230,22 @@ impl SeriesIndex {
         self.symbols.resolve(pair.value)
     }
 
+    /// The pair (`name`, `value`) whose hash is `hash`, if interned.
+    fn find_pair(&self, hash: u64, name: NameKey, value: &str) -> Option<PairId> {
+        let (pairs, symbols) = (&self.pairs, &self.symbols);
+        let found = self.pair_table.find(hash, |&p| {
+            pairs
+                .get(p as usize)
+                .is_some_and(|pair| pair.name == name && symbols.resolve(pair.value) == value)
+        });
+        found.copied()
+    }
+
     /// The series carrying `name` = `value`.
     pub fn postings(&self, name: NameKey, value: &str) -> &[SeriesRef] {
-        let Some(value) = self.symbols.get(value) else {
-            return &[];
-        };
-        let pairs = &self.pairs;
         let hash = self.hasher.hash_one((name, value));
-        self.pair_table
-            .find(hash, |&p| {
-                pairs
-                    .get(p as usize)
-                    .is_some_and(|pair| pair.name == name && pair.value == value)
-            })
-            .and_then(|&p| pairs.get(p as usize))
+        self.find_pair(hash, name, value)
+            .and_then(|p| self.pairs.get(p as usize))
             .map_or(&[], |pair| pair.postings.as_slice())
     }
 

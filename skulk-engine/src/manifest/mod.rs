@@ -47,7 +47,46 @@ pub struct FileRecord {
     pub max_ts: i64,
 }
 
+/// What tells one TSM file from another without reading its blocks: the
+/// whole-file CRC alone does not (a file whose records and header differ
+/// but carry their own matching CRCs has the same whole-file CRC), so the
+/// points and time range go with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    file_crc: u32,
+    points: u64,
+    min_ts: i64,
+    max_ts: i64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of the file `reader` reads.
+    pub fn of<B: AsRef<[u8]>>(reader: &skulk_format::TsmReader<B>) -> Self {
+        let stats = reader.stats();
+        let (min_ts, max_ts) = match stats.total_point_count {
+            0 => (i64::MAX, i64::MIN),
+            _ => (stats.min_timestamp, stats.max_timestamp),
+        };
+        Self {
+            file_crc: reader.footer().file_crc,
+            points: stats.total_point_count,
+            min_ts,
+            max_ts,
+        }
+    }
+}
+
 impl FileRecord {
+    /// The fingerprint of the file this record describes.
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            file_crc: self.file_crc,
+            points: self.points,
+            min_ts: self.min_ts,
+            max_ts: self.max_ts,
+        }
+    }
+
     pub(crate) fn gens(&self) -> FileGens {
         FileGens {
             first: self.first_gen,

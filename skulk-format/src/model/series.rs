@@ -107,18 +107,49 @@ impl SeriesMeta {
         SeriesId(mix64(hash.0))
     }
 
+    /// The id of the series whose [`SeriesMeta::canonical_bytes`] are
+    /// `bytes`, hashed from the bytes as they are (a TSM index entry's
+    /// metadata, checked without decoding it).
+    pub fn id_of_canonical(bytes: &[u8]) -> SeriesId {
+        let mut hash = Fnv1a64::default();
+        hash.write(bytes);
+        SeriesId(mix64(hash.0))
+    }
+
+    /// The id of the series of `metric` and `count` `labels` (sorted by
+    /// key), hashed piece by piece as [`SeriesMeta::id`] does, without
+    /// building its canonical bytes.
+    pub(crate) fn id_of_parts<'a>(
+        metric: &str,
+        count: u32,
+        labels: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> SeriesId {
+        let mut hash = Fnv1a64::default();
+        canonical_pieces(metric, count, labels, |piece| hash.write(piece));
+        SeriesId(mix64(hash.0))
+    }
+
+    /// Appends the canonical bytes of the series of `metric` and `count`
+    /// `labels` (sorted by key), as [`SeriesMeta::canonical_bytes`] lays
+    /// them out.
+    pub(crate) fn write_canonical_parts<'a>(
+        out: &mut Vec<u8>,
+        metric: &str,
+        count: u32,
+        labels: impl Iterator<Item = (&'a str, &'a str)>,
+    ) {
+        canonical_pieces(metric, count, labels, |piece| out.extend_from_slice(piece));
+    }
+
+    /// Appends [`SeriesMeta::canonical_bytes`] to `out`.
+    pub(crate) fn write_canonical(&self, out: &mut Vec<u8>) {
+        self.canonical_pieces(|piece| out.extend_from_slice(piece));
+    }
+
     /// Hands [`SeriesMeta::canonical_bytes`] to `put` in pieces, in order.
-    fn canonical_pieces(&self, mut put: impl FnMut(&[u8])) {
-        fn string(put: &mut impl FnMut(&[u8]), s: &str) {
-            put(&(s.len() as u32).to_le_bytes());
-            put(s.as_bytes());
-        }
-        string(&mut put, &self.metric);
-        put(&(self.labels.len() as u32).to_le_bytes());
-        for (key, value) in &self.labels {
-            string(&mut put, key);
-            string(&mut put, value);
-        }
+    fn canonical_pieces(&self, put: impl FnMut(&[u8])) {
+        let labels = self.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        canonical_pieces(&self.metric, self.labels.len() as u32, labels, put);
     }
 
     /// The series key in the usual text form: `metric{k1="v1",k2="v2"}`,
@@ -148,6 +179,27 @@ impl SeriesMeta {
                     || c.is_whitespace()
                     || c.is_control()
             })
+    }
+}
+
+/// Hands the canonical bytes of the series of `metric` and `count`
+/// `labels` (sorted by key) to `put` in pieces, in order (`FORMAT.md`,
+/// "Series id").
+fn canonical_pieces<'a>(
+    metric: &str,
+    count: u32,
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+    mut put: impl FnMut(&[u8]),
+) {
+    fn string(put: &mut impl FnMut(&[u8]), s: &str) {
+        put(&(s.len() as u32).to_le_bytes());
+        put(s.as_bytes());
+    }
+    string(&mut put, metric);
+    put(&count.to_le_bytes());
+    for (key, value) in labels {
+        string(&mut put, key);
+        string(&mut put, value);
     }
 }
 
@@ -182,20 +234,25 @@ impl fmt::Display for SeriesMeta {
     }
 }
 
-/// FNV-1a, 64-bit: offset basis 0xcbf29ce484222325, prime 0x100000001b3.
-/// FNV-1a, 64 bits, fed in pieces.
+/// FNV-1a's 64-bit offset basis.
+pub(super) const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a's 64-bit prime.
+pub(super) const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// FNV-1a, 64 bits (offset basis 0xcbf29ce484222325, prime
+/// 0x100000001b3), fed in pieces.
 struct Fnv1a64(u64);
 
 impl Default for Fnv1a64 {
     fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
+        Self(FNV_OFFSET_BASIS)
     }
 }
 
 impl Fnv1a64 {
     fn write(&mut self, bytes: &[u8]) {
         self.0 = bytes.iter().fold(self.0, |hash, &byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+            (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
         });
     }
 }
@@ -209,7 +266,7 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// The SplitMix64 finalizer: spreads FNV's weak low bits over the whole
 /// word, which bloom filters and hash tables rely on.
-fn mix64(mut z: u64) -> u64 {
+pub(super) fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

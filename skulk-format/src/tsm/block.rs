@@ -9,8 +9,10 @@ use crate::{FormatError, Result, SeriesId, Timestamp};
 /// Bytes a record adds around its compressed block: series id, block
 /// length and CRC.
 pub const RECORD_FRAMING_LEN: usize = OFF_BLOCK + 4;
-/// Encoded size of a block entry in the index.
+/// Encoded size of a block entry in a version-1 index.
 pub const BLOCK_ENTRY_LEN: usize = 32;
+/// Bytes of an inline block's value in a version-2 index.
+pub(crate) const INLINE_VALUE_LEN: usize = 8;
 
 const OFF_BLOCK_LEN: usize = 8;
 const OFF_BLOCK: usize = OFF_BLOCK_LEN + 4;
@@ -22,9 +24,11 @@ const OFF_BLOCK: usize = OFF_BLOCK_LEN + 4;
 pub struct BlockRef {
     /// The series the block belongs to.
     pub series: SeriesId,
-    /// File offset of the block record.
+    /// File offset of the block record; for an inline block, of its
+    /// value's 8 bytes in the series index.
     pub offset: u64,
-    /// Length of the block record, framing included.
+    /// Length of the block record, framing included; 0 for a block of one
+    /// point stored inline in a version-2 series index (no record).
     pub len: u32,
     /// Smallest timestamp in the block.
     pub min_ts: Timestamp,
@@ -56,21 +60,29 @@ impl BlockRef {
             min_ts: cursor.i64("block min timestamp")?,
             max_ts: cursor.i64("block max timestamp")?,
         };
-        if block.offset < super::header::HEADER_LEN as u64
-            || (block.len as usize) < RECORD_FRAMING_LEN
-            || block.end().is_none_or(|end| end > data_end)
+        block.check(at, data_end)?;
+        Ok(block)
+    }
+
+    /// Checks an index entry decoded at file offset `at`: its record lies
+    /// within the data section, which ends at `data_end`, and it holds
+    /// 1..=MAX_BLOCK_POINTS points with min <= max timestamp.
+    pub(crate) fn check(&self, at: u64, data_end: u64) -> Result<()> {
+        if self.offset < super::header::HEADER_LEN as u64
+            || (self.len as usize) < RECORD_FRAMING_LEN
+            || self.end().is_none_or(|end| end > data_end)
         {
             return Err(FormatError::corrupt(
                 "block record within the data section",
                 at,
             ));
         }
-        let count = block.point_count as usize;
-        if !(1..=MAX_BLOCK_POINTS).contains(&count) || block.min_ts > block.max_ts {
+        let count = self.point_count as usize;
+        if !(1..=MAX_BLOCK_POINTS).contains(&count) || self.min_ts > self.max_ts {
             let what = "block of 1..=MAX_BLOCK_POINTS points with min <= max timestamp";
             return Err(FormatError::corrupt(what, at));
         }
-        Ok(block)
+        Ok(())
     }
 
     /// File offset just past the record (`None` on overflow).
@@ -78,9 +90,19 @@ impl BlockRef {
         self.offset.checked_add(u64::from(self.len))
     }
 
-    /// Bytes of codec payload (timestamps and values) in the block.
+    /// Bytes of codec payload (timestamps and values) in the block; 8 for
+    /// an inline block (its value's bits).
     pub fn payload_len(&self) -> usize {
+        if self.is_inline() {
+            return INLINE_VALUE_LEN;
+        }
         (self.len as usize).saturating_sub(RECORD_FRAMING_LEN + skulk_codec::BLOCK_HEADER_LEN)
+    }
+
+    /// True for a block of one point stored inline in a version-2 series
+    /// index: its timestamp is `min_ts`, its value the 8 bytes at `offset`.
+    pub fn is_inline(&self) -> bool {
+        self.len == 0
     }
 }
 

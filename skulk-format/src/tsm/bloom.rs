@@ -63,6 +63,10 @@ impl BloomFilter {
     }
 
     /// Size of the bit array in bits.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+
     pub(crate) fn bits(&self) -> u64 {
         self.words.len() as u64 * 64
     }

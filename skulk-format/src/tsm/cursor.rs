@@ -80,6 +80,70 @@ impl<'a> Cursor<'a> {
     pub(crate) fn i64(&mut self, what: &'static str) -> Result<i64> {
         Ok(i64::from_le_bytes(self.array(what)?))
     }
+
+    /// Refuses `count` items of at least `min_len` bytes each when fewer
+    /// bytes remain, before anything is allocated for them: a `Corrupt`
+    /// error at `at` naming `what`.
+    pub(crate) fn check_count(
+        &self,
+        count: u64,
+        min_len: usize,
+        what: &'static str,
+        at: u64,
+    ) -> Result<()> {
+        if count.saturating_mul(min_len as u64) > self.remaining() as u64 {
+            return Err(FormatError::corrupt(what, at));
+        }
+        Ok(())
+    }
+
+    /// An unsigned LEB128 varint of at most 10 bytes that fits a `u64`
+    /// (`FORMAT.md`, "Series index, version 2").
+    pub(crate) fn varint(&mut self, what: &'static str) -> Result<u64> {
+        let at = self.offset();
+        let mut value = 0u64;
+        for shift in (0..70).step_by(7) {
+            let byte = self.u8(what)?;
+            let group = u64::from(byte & 0x7f);
+            if shift == 63 && group > 1 {
+                return Err(FormatError::corrupt(what, at));
+            }
+            value |= group << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(FormatError::corrupt(what, at))
+    }
+
+    /// A varint that must be below `limit` (a count or a table's size).
+    pub(crate) fn varint_below(&mut self, limit: u64, what: &'static str) -> Result<u64> {
+        let at = self.offset();
+        let value = self.varint(what)?;
+        if value >= limit {
+            return Err(FormatError::corrupt(what, at));
+        }
+        Ok(value)
+    }
+}
+
+/// Appends `value` as an unsigned LEB128 varint.
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Zigzag: small magnitudes of either sign become small unsigned numbers.
+pub(crate) fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// The inverse of [`zigzag`].
+pub(crate) fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
 
 /// CRC32 of `bytes`.
@@ -123,5 +187,41 @@ mod tests {
         ));
         assert_eq!(cursor.u32("d").unwrap(), 3);
         assert_eq!(cursor.remaining(), 0);
+    }
+
+    #[test]
+    fn varints_round_trip_and_overlong_ones_are_refused() {
+        let values = [
+            0,
+            1,
+            127,
+            128,
+            300,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        let mut out = Vec::new();
+        for v in values {
+            put_varint(&mut out, v);
+        }
+        let mut cursor = Cursor::new(&out, 0);
+        for v in values {
+            assert_eq!(cursor.varint("v").unwrap(), v);
+        }
+        assert_eq!(cursor.remaining(), 0);
+        for bad in [
+            &[0x80u8; 11][..],
+            &[0xff; 9],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+        ] {
+            assert!(Cursor::new(bad, 0).varint("v").is_err(), "{bad:?}");
+        }
+        assert!(Cursor::new(&[5], 0).varint_below(5, "v").is_err());
+        assert_eq!(Cursor::new(&[4], 0).varint_below(5, "v").unwrap(), 4);
+        for v in [0, 1, -1, i64::MIN, i64::MAX, 12345, -98765] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+        assert_eq!(zigzag(-1), 1);
     }
 }

@@ -2,6 +2,7 @@
 
 use skulk_codec::{CodecChoice, MAX_BLOCK_POINTS};
 
+use super::version::FormatVersion;
 use crate::{FormatError, Result};
 
 /// How a [`crate::TsmWriter`] lays out a file.
@@ -18,6 +19,9 @@ pub struct TsmWriterOptions {
     /// Target false-positive rate of the series bloom filter, in `(0, 1)`.
     /// Default 0.01.
     pub bloom_false_positive_rate: f64,
+    /// The format version written. Default [`FormatVersion::CURRENT`];
+    /// [`FormatVersion::V1`] writes files that older readers open.
+    pub version: FormatVersion,
 }
 
 impl Default for TsmWriterOptions {
@@ -26,6 +30,7 @@ impl Default for TsmWriterOptions {
             max_points_per_block: 8192,
             codec: CodecChoice::Adaptive,
             bloom_false_positive_rate: 0.01,
+            version: FormatVersion::CURRENT,
         }
     }
 }

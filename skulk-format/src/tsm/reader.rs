@@ -7,7 +7,8 @@ use super::bloom::BloomFilter;
 use super::cursor::{check_crc, crc32};
 use super::footer::{FOOTER_LEN, TsmFooter};
 use super::header::{HEADER_LEN, OFF_MIN_TS, OFF_SERIES_COUNT, TsmHeader};
-use super::index::{SeriesEntry, decode_index};
+use super::index::{Index, IndexPlace, SeriesEntry};
+use super::label_table::LabelTable;
 use super::stats::TsmStats;
 use crate::storage::{FileBytes, Storage};
 use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
@@ -16,7 +17,8 @@ use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
 /// other `AsRef<[u8]>`.
 ///
 /// [`TsmReader::open`] checks the header, footer, index and bloom filter
-/// (their CRCs and structure); the index is decoded into memory. Each
+/// (their CRCs and structure); the index is decoded into memory, about 24
+/// bytes per series and 40 per block, the metadata read in place. Each
 /// block's CRC is checked whenever the block is read, and the decoded block
 /// must match its index entry, so damaged bytes are reported as an error
 /// and never returned as data. [`TsmReader::verify`] checks everything.
@@ -34,7 +36,7 @@ use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
 ///
 /// let reader = TsmReader::open(std::fs::read(&path)?)?;
 /// assert_eq!(reader.stats().total_point_count, 4);
-/// assert_eq!(reader.meta(cpu.id()), Some(&cpu));
+/// assert_eq!(reader.meta(cpu.id()), Some(cpu.clone()));
 /// let (ts, values) = reader.read_series(cpu.id(), TimeRange::new(15, 35)?)?;
 /// assert_eq!((ts, values), (vec![20, 30], vec![2.0, 3.0]));
 /// assert_eq!(reader.verify()?.points, 4);
@@ -46,7 +48,7 @@ pub struct TsmReader<B> {
     name: Option<PathBuf>,
     header: TsmHeader,
     footer: TsmFooter,
-    entries: Vec<SeriesEntry>,
+    index: Index,
     bloom: BloomFilter,
     stats: TsmStats,
 }
@@ -78,14 +80,18 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
 
     fn open_inner(bytes: B, name: Option<PathBuf>) -> Result<Self> {
         let parts = parse(bytes.as_ref()).map_err(|e| e.with_file(name.as_deref()))?;
-        let (header, footer, entries, bloom) = parts;
-        let stats = TsmStats::of(&entries, bytes.as_ref().len() as u64);
+        let (header, footer, index, bloom) = parts;
+        let stats = TsmStats::of(
+            index.len(),
+            index.blocks().iter(),
+            bytes.as_ref().len() as u64,
+        );
         Ok(Self {
             bytes,
             name,
             header,
             footer,
-            entries,
+            index,
             bloom,
             stats,
         })
@@ -123,30 +129,47 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
 
     /// Every series id, ascending.
     pub fn series_ids(&self) -> impl ExactSizeIterator<Item = SeriesId> + '_ {
-        self.entries.iter().map(|entry| entry.id)
+        self.index.ids()
     }
 
     /// Every series (id, metadata, blocks), by ascending id.
-    pub fn series(&self) -> impl ExactSizeIterator<Item = &SeriesEntry> + '_ {
-        self.entries.iter()
+    pub fn series(&self) -> impl Iterator<Item = SeriesEntry<'_>> + '_ {
+        let bytes = self.bytes.as_ref();
+        // Every position below the length has an entry: its metadata and
+        // blocks were checked to lie within these bytes on open.
+        (0..self.index.len()).filter_map(move |i| self.index.entry(i, bytes))
+    }
+
+    /// Number of series.
+    pub fn series_count(&self) -> usize {
+        self.index.len()
     }
 
     /// The series `id`, if the file holds it (bloom filter, then binary
     /// search).
-    pub fn entry(&self, id: SeriesId) -> Option<&SeriesEntry> {
+    pub fn entry(&self, id: SeriesId) -> Option<SeriesEntry<'_>> {
         if !self.bloom.may_contain(id) {
             return None;
         }
-        let found = self
-            .entries
-            .binary_search_by_key(&id, |entry| entry.id)
-            .ok();
-        found.and_then(|i| self.entries.get(i))
+        let i = self.index.position(id)?;
+        self.index.entry(i, self.bytes.as_ref())
     }
 
-    /// The metadata of series `id`.
-    pub fn meta(&self, id: SeriesId) -> Option<&SeriesMeta> {
-        self.entry(id).map(|entry| &entry.meta)
+    /// The metadata of series `id`, copied out of the file.
+    pub fn meta(&self, id: SeriesId) -> Option<SeriesMeta> {
+        self.entry(id).map(|entry| entry.meta.to_meta())
+    }
+
+    /// The string and label-pair tables of a version-2 file (`None` for
+    /// version 1), which [`crate::MetaView::numbers`] refers to.
+    pub fn label_table(&self) -> Option<&LabelTable> {
+        self.index.table()
+    }
+
+    /// Heap bytes held by the decoded index and bloom filter (the file's
+    /// bytes themselves not counted).
+    pub fn heap_bytes(&self) -> usize {
+        self.index.heap_bytes() + self.bloom.heap_bytes()
     }
 
     /// True when the file holds series `id`.
@@ -186,10 +209,7 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
     /// The blocks of series `id` that may hold points in `range`, in time
     /// order; empty when the series is absent.
     pub fn blocks(&self, id: SeriesId, range: TimeRange) -> impl Iterator<Item = BlockRef> + '_ {
-        let blocks = self
-            .entry(id)
-            .map(|entry| entry.blocks.as_slice())
-            .unwrap_or_default();
+        let blocks = self.entry(id).map(|entry| entry.blocks).unwrap_or_default();
         blocks
             .iter()
             .copied()
@@ -206,8 +226,34 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
         values: &mut Vec<f64>,
     ) -> Result<()> {
         let with_name = |e: FormatError| e.with_file(self.name());
+        if block.is_inline() {
+            let value = self.inline_value(block).map_err(with_name)?;
+            timestamps.push(block.min_ts);
+            values.push(value);
+            return Ok(());
+        }
         let view = parse_record(self.bytes(), block).map_err(with_name)?;
         decode_record(&view, block.offset, timestamps, values).map_err(with_name)
+    }
+
+    /// The value of an inline block, which must be one of this file's own
+    /// (its bytes were covered by the index CRC on open; a block made up
+    /// elsewhere could point anywhere).
+    fn inline_value(&self, block: &BlockRef) -> Result<f64> {
+        let ours = self
+            .index
+            .position(block.series)
+            .and_then(|i| self.index.entry(i, self.bytes.as_ref()))
+            .is_some_and(|entry| entry.blocks.contains(block));
+        let at = usize::try_from(block.offset).ok();
+        let bytes = at.and_then(|at| self.bytes().get(at..at.checked_add(8)?));
+        match (ours, bytes.and_then(|b| <[u8; 8]>::try_from(b).ok())) {
+            (true, Some(bits)) => Ok(f64::from_bits(u64::from_le_bytes(bits))),
+            _ => Err(FormatError::corrupt(
+                "an inline block of this file",
+                block.offset,
+            )),
+        }
     }
 
     /// Decodes only the values of `block`, appending them: for readers that
@@ -216,6 +262,10 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
     /// not the order of its timestamps. On error `values` is unchanged.
     pub fn read_block_values(&self, block: &BlockRef, values: &mut Vec<f64>) -> Result<()> {
         let with_name = |e: FormatError| e.with_file(self.name());
+        if block.is_inline() {
+            values.push(self.inline_value(block).map_err(with_name)?);
+            return Ok(());
+        }
         let view = parse_record(self.bytes(), block).map_err(with_name)?;
         decode_record_values(&view, block.offset, values).map_err(with_name)
     }
@@ -238,8 +288,13 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
     /// Checks every block (CRC, position, decoding, match with the index),
     /// that the blocks tile the data section, and the whole-file CRC.
     pub fn verify(&self) -> Result<super::verify::VerifyReport> {
-        super::verify::verify(self.bytes(), &self.footer, &self.entries)
-            .map_err(|e| e.with_file(self.name()))
+        super::verify::verify(
+            self.bytes(),
+            &self.footer,
+            self.index.len(),
+            self.index.blocks(),
+        )
+        .map_err(|e| e.with_file(self.name()))
     }
 }
 
@@ -266,7 +321,7 @@ fn retain_in_range(
     values.truncate(kept);
 }
 
-type Parts = (TsmHeader, TsmFooter, Vec<SeriesEntry>, BloomFilter);
+type Parts = (TsmHeader, TsmFooter, Index, BloomFilter);
 
 /// Checks and decodes everything but the blocks (`FORMAT.md`, "Validation
 /// on open").
@@ -301,10 +356,15 @@ fn parse(bytes: &[u8]) -> Result<Parts> {
         footer.bloom_crc,
         crc32(bloom),
     )?;
-    let entries = decode_index(index, footer.index_offset, footer.data_end())?;
+    let place = IndexPlace {
+        base: footer.index_offset,
+        data_end: footer.data_end(),
+        min_ts: header.min_timestamp,
+    };
+    let index = Index::decode(index, header.version, place)?;
     let bloom = BloomFilter::decode(bloom, footer.bloom_offset)?;
-    check_header(&header, &entries, file_len)?;
-    Ok((header, footer, entries, bloom))
+    check_header(&header, &index, file_len)?;
+    Ok((header, footer, index, bloom))
 }
 
 fn section(bytes: &[u8], offset: u64, len: u64) -> Result<&[u8]> {
@@ -313,8 +373,8 @@ fn section(bytes: &[u8], offset: u64, len: u64) -> Result<&[u8]> {
     slice.ok_or(FormatError::corrupt("section within the file", offset))
 }
 
-fn check_header(header: &TsmHeader, entries: &[SeriesEntry], file_len: u64) -> Result<()> {
-    let stats = TsmStats::of(entries, file_len);
+fn check_header(header: &TsmHeader, index: &Index, file_len: u64) -> Result<()> {
+    let stats = TsmStats::of(index.len(), index.blocks().iter(), file_len);
     if u64::from(header.series_count) != stats.series_count {
         return Err(FormatError::corrupt(
             "header series count matching the index",

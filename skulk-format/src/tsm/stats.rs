@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::block::BlockRef;
 use super::footer::TsmFooter;
-use super::index::SeriesEntry;
 use crate::Timestamp;
 
 /// Summary of a TSM file, derived from its index.
@@ -24,19 +24,31 @@ pub struct TsmStats {
 }
 
 impl TsmStats {
-    /// Statistics of the index `entries` of a file of `file_size` bytes.
-    pub(crate) fn of(entries: &[SeriesEntry], file_size: u64) -> Self {
-        let blocks = entries.iter().flat_map(|entry| entry.blocks.iter());
-        let min = blocks.clone().map(|b| b.min_ts).min();
-        let max = blocks.clone().map(|b| b.max_ts).max();
-        Self {
-            series_count: entries.len() as u64,
-            block_count: blocks.clone().count() as u64,
-            total_point_count: blocks.map(|b| u64::from(b.point_count)).sum(),
-            min_timestamp: min.unwrap_or(0),
-            max_timestamp: max.unwrap_or(0),
+    /// Statistics of a file of `file_size` bytes holding `series` series
+    /// and `blocks`.
+    pub(crate) fn of<'a>(
+        series: usize,
+        blocks: impl Iterator<Item = &'a BlockRef>,
+        file_size: u64,
+    ) -> Self {
+        let mut stats = Self {
+            series_count: series as u64,
+            block_count: 0,
+            total_point_count: 0,
+            min_timestamp: i64::MAX,
+            max_timestamp: i64::MIN,
             file_size,
+        };
+        for block in blocks {
+            stats.block_count += 1;
+            stats.total_point_count += u64::from(block.point_count);
+            stats.min_timestamp = stats.min_timestamp.min(block.min_ts);
+            stats.max_timestamp = stats.max_timestamp.max(block.max_ts);
         }
+        if stats.block_count == 0 {
+            (stats.min_timestamp, stats.max_timestamp) = (0, 0);
+        }
+        stats
     }
 }
 

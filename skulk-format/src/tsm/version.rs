@@ -9,11 +9,14 @@ use crate::FormatError;
 pub enum FormatVersion {
     /// The first version.
     V1 = 1,
+    /// A string and label-pair table in the series index; series entries
+    /// with numbered pairs and varint block entries.
+    V2 = 2,
 }
 
 impl FormatVersion {
     /// The version new files are written in.
-    pub const CURRENT: FormatVersion = FormatVersion::V1;
+    pub const CURRENT: FormatVersion = FormatVersion::V2;
 
     /// The byte stored in the header.
     pub const fn as_u8(self) -> u8 {
@@ -27,6 +30,7 @@ impl TryFrom<u8> for FormatVersion {
     fn try_from(byte: u8) -> Result<Self, Self::Error> {
         match byte {
             1 => Ok(FormatVersion::V1),
+            2 => Ok(FormatVersion::V2),
             found => Err(FormatError::UnsupportedVersion {
                 file: None,
                 found,
@@ -43,10 +47,11 @@ mod tests {
     #[test]
     fn only_known_versions_are_accepted() {
         assert_eq!(FormatVersion::try_from(1).unwrap(), FormatVersion::V1);
-        for byte in [0u8, 2, 255] {
+        assert_eq!(FormatVersion::try_from(2).unwrap(), FormatVersion::V2);
+        for byte in [0u8, 3, 255] {
             assert!(matches!(
                 FormatVersion::try_from(byte),
-                Err(FormatError::UnsupportedVersion { found, supported: 1, .. }) if found == byte
+                Err(FormatError::UnsupportedVersion { found, supported: 2, .. }) if found == byte
             ));
         }
     }

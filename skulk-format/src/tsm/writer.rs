@@ -12,7 +12,7 @@ use super::block::{BlockRef, encode_record};
 use super::bloom::BloomFilter;
 use super::footer::TsmFooter;
 use super::header::{FLAG_HAS_POINTS, HEADER_LEN, TsmHeader};
-use super::index::{SeriesEntry, encode_index};
+use super::index::{WrittenSeries, encode_index};
 use super::options::TsmWriterOptions;
 use super::stats::{TsmHandle, TsmStats};
 use super::version::FormatVersion;
@@ -63,7 +63,7 @@ pub struct TsmWriter {
     offset: u64,
     crc: crc32fast::Hasher,
     options: TsmWriterOptions,
-    entries: Vec<SeriesEntry>,
+    entries: Vec<WrittenSeries>,
     ids: HashSet<SeriesId>,
     open: Option<OpenSeries>,
     scratch: Vec<u8>,
@@ -73,7 +73,8 @@ pub struct TsmWriter {
 /// A series begun with [`TsmWriter::begin_series`] and its buffered points.
 #[derive(Debug)]
 struct OpenSeries {
-    entry: SeriesEntry,
+    meta: SeriesMeta,
+    entry: WrittenSeries,
     timestamps: Vec<i64>,
     values: Vec<f64>,
     last: Option<Timestamp>,
@@ -183,8 +184,7 @@ impl TsmWriter {
         let mut entry = self.new_entry(meta)?;
         let size = self.options.max_points_per_block;
         for (ts, vs) in timestamps.chunks(size).zip(values.chunks(size)) {
-            let block = self.write_block(entry.id, ts, vs)?;
-            entry.blocks.push(block);
+            self.write_block(&mut entry, ts, vs)?;
         }
         self.ids.insert(entry.id);
         self.entries.push(entry);
@@ -198,6 +198,7 @@ impl TsmWriter {
         let entry = self.new_entry(meta)?;
         let capacity = self.options.max_points_per_block.min(1024);
         self.open = Some(OpenSeries {
+            meta: meta.clone(),
             entry,
             timestamps: Vec::with_capacity(capacity),
             values: Vec::with_capacity(capacity),
@@ -216,10 +217,9 @@ impl TsmWriter {
             .as_mut()
             .ok_or_else(|| invalid("append without an open series".into()))?;
         if open.last.is_some_and(|last| last >= timestamp) {
-            return Err(out_of_order(
-                &open.entry.meta,
-                open.entry.point_count() as usize,
-            ));
+            let written = open.entry.blocks.iter().map(|b| b.point_count as usize);
+            let index = written.sum::<usize>() + open.timestamps.len();
+            return Err(out_of_order(&open.meta, index));
         }
         open.last = Some(timestamp);
         open.timestamps.push(timestamp);
@@ -253,9 +253,9 @@ impl TsmWriter {
         Ok(())
     }
 
-    fn new_entry(&self, meta: &SeriesMeta) -> Result<SeriesEntry> {
+    fn new_entry(&self, meta: &SeriesMeta) -> Result<WrittenSeries> {
         if let Some(open) = &self.open {
-            return Err(invalid(format!("series {} is still open", open.entry.meta)));
+            return Err(invalid(format!("series {} is still open", open.meta)));
         }
         let id = meta.id();
         if self.ids.contains(&id) {
@@ -263,11 +263,7 @@ impl TsmWriter {
                 "series {meta} (id {id}) was already written"
             )));
         }
-        Ok(SeriesEntry {
-            id,
-            meta: meta.clone(),
-            blocks: Vec::new(),
-        })
+        Ok(WrittenSeries::new(id, meta))
     }
 
     fn flush_open(&mut self) -> Result<()> {
@@ -277,9 +273,8 @@ impl TsmWriter {
         let result = match open.timestamps.is_empty() {
             true => Ok(()),
             false => self
-                .write_block(open.entry.id, &open.timestamps, &open.values)
-                .map(|block| {
-                    open.entry.blocks.push(block);
+                .write_block(&mut open.entry, &open.timestamps, &open.values)
+                .map(|()| {
                     open.timestamps.clear();
                     open.values.clear();
                 }),
@@ -288,7 +283,22 @@ impl TsmWriter {
         result
     }
 
-    fn write_block(&mut self, series: SeriesId, ts: &[i64], values: &[f64]) -> Result<BlockRef> {
+    /// Writes one block of `entry`'s points: a record, or, in version 2, a
+    /// single point inline in the index.
+    fn write_block(&mut self, entry: &mut WrittenSeries, ts: &[i64], values: &[f64]) -> Result<()> {
+        if let ([t], [v], FormatVersion::V2) = (ts, values, self.options.version) {
+            entry.blocks.push(BlockRef {
+                series: entry.id,
+                offset: 0,
+                len: 0,
+                min_ts: *t,
+                max_ts: *t,
+                point_count: 1,
+            });
+            entry.inline.push(v.to_bits());
+            return Ok(());
+        }
+        let series = entry.id;
         let block =
             CompressedBlock::encode_with(ts, values, self.options.codec).map_err(|source| {
                 FormatError::Codec {
@@ -305,14 +315,15 @@ impl TsmWriter {
         let written = self.write_bytes(&scratch);
         self.scratch = scratch;
         written?;
-        Ok(BlockRef {
+        entry.blocks.push(BlockRef {
             series,
             offset,
             len,
             min_ts: header.min_timestamp,
             max_ts: header.max_timestamp,
             point_count: header.point_count,
-        })
+        });
+        Ok(())
     }
 
     fn write_bytes(&mut self, bytes: &[u8]) -> Result<()> {
@@ -347,15 +358,16 @@ impl TsmWriter {
         if let Some(open) = &self.open {
             return Err(invalid(format!(
                 "finish with series {} still open",
-                open.entry.meta
+                open.meta
             )));
         }
         self.entries.sort_unstable_by_key(|entry| entry.id);
         let (index_offset, index_len, index_crc) = self.write_index()?;
         let (bloom_offset, bloom_len, bloom_crc) = self.write_bloom()?;
         let file_size = self.offset + super::footer::FOOTER_LEN as u64;
-        let stats = TsmStats::of(&self.entries, file_size);
-        let header = header_of(&stats)?.encode();
+        let blocks = self.entries.iter().flat_map(|entry| entry.blocks.iter());
+        let stats = TsmStats::of(self.entries.len(), blocks, file_size);
+        let header = header_of(&stats, self.options.version)?.encode();
         let mut file_crc = crc32fast::Hasher::new();
         file_crc.update(&header);
         file_crc.combine(&self.crc);
@@ -384,7 +396,9 @@ impl TsmWriter {
 
     fn write_index(&mut self) -> Result<(u64, u64, u32)> {
         let mut bytes = Vec::new();
-        encode_index(&self.entries, &mut bytes)?;
+        let blocks = self.entries.iter().flat_map(|entry| entry.blocks.iter());
+        let min_ts = TsmStats::of(0, blocks, 0).min_timestamp;
+        encode_index(&self.entries, self.options.version, min_ts, &mut bytes)?;
         let offset = self.offset;
         self.write_bytes(&bytes)?;
         Ok((offset, bytes.len() as u64, crc32fast::hash(&bytes)))
@@ -494,11 +508,11 @@ pub fn publish_all(files: Vec<SealedTsm>) -> Result<Vec<TsmHandle>> {
     Ok(handles)
 }
 
-fn header_of(stats: &TsmStats) -> Result<TsmHeader> {
+fn header_of(stats: &TsmStats, version: FormatVersion) -> Result<TsmHeader> {
     let series_count = u32::try_from(stats.series_count)
         .map_err(|_| invalid("more than u32::MAX series in one file".into()))?;
     Ok(TsmHeader {
-        version: FormatVersion::CURRENT,
+        version,
         flags: if stats.total_point_count > 0 {
             FLAG_HAS_POINTS
         } else {

@@ -65,7 +65,7 @@ pub fn read_all(bytes: &[u8]) -> Result<Contents> {
     for entry in reader.series() {
         let (ts, vs) = reader.read_series(entry.id, TimeRange::ALL)?;
         out.push((
-            entry.meta.clone(),
+            entry.meta.to_meta(),
             ts,
             vs.iter().map(|v| v.to_bits()).collect(),
         ));

@@ -2,7 +2,9 @@
 //! typed error naming the damaged section; never a panic, never wrong data.
 
 use skulk_codec::CodecChoice;
-use skulk_format::{FOOTER_LEN, FormatError, HEADER_LEN, TsmFooter, TsmReader};
+use skulk_format::{
+    FOOTER_LEN, FormatError, FormatVersion, HEADER_LEN, TsmFooter, TsmReader, TsmWriterOptions,
+};
 
 use crate::common::{options, read_all, small_series, write};
 
@@ -89,17 +91,17 @@ fn with_header_crc(mut bytes: Vec<u8>) -> Vec<u8> {
 #[test]
 fn a_newer_version_is_refused_naming_the_version() {
     let mut bytes = small_file(CodecChoice::RAW);
-    bytes[4] = 2;
+    bytes[4] = 3;
     let bytes = with_header_crc(bytes);
     let err = TsmReader::open_named(bytes.as_slice(), "future.tsm").unwrap_err();
     assert!(
-        matches!(&err, FormatError::UnsupportedVersion { found: 2, supported: 1, file: Some(f) }
+        matches!(&err, FormatError::UnsupportedVersion { found: 3, supported: 2, file: Some(f) }
             if f.to_str() == Some("future.tsm")),
         "{err}"
     );
     let message = err.to_string();
     assert!(
-        message.contains("future.tsm") && message.contains("version 2"),
+        message.contains("future.tsm") && message.contains("version 3"),
         "{message}"
     );
 }
@@ -136,21 +138,33 @@ fn a_header_disagreeing_with_the_index_is_refused_even_with_a_valid_crc() {
 
 #[test]
 fn a_corrupt_index_with_a_matching_crc_is_refused_without_huge_allocations() {
-    let bytes = small_file(CodecChoice::RAW);
-    let footer = *TsmReader::open(bytes.as_slice()).unwrap().footer();
-    let at = footer.index_offset as usize;
-    let mut bad = bytes.clone();
-    bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-    let index = &bad[at..footer.bloom_offset as usize];
-    let fixed = TsmFooter {
-        index_crc: crc32fast::hash(index),
-        ..footer
-    };
-    let footer_at = bad.len() - FOOTER_LEN;
-    bad[footer_at..].copy_from_slice(&fixed.encode());
-    let err = TsmReader::open(bad.as_slice()).unwrap_err();
-    assert!(
-        matches!(err, FormatError::Corrupt { what, .. } if what.contains("series count")),
-        "{err}"
-    );
+    let dir = tempfile::tempdir().unwrap();
+    // The index starts with the series count in version 1, with the string
+    // count in version 2.
+    for (version, first) in [
+        (FormatVersion::V1, "series count"),
+        (FormatVersion::V2, "string count"),
+    ] {
+        let options = TsmWriterOptions {
+            version,
+            ..options(3, CodecChoice::RAW)
+        };
+        let bytes = write(dir.path(), "small.tsm", &small_series(), options);
+        let footer = *TsmReader::open(bytes.as_slice()).unwrap().footer();
+        let at = footer.index_offset as usize;
+        let mut bad = bytes.clone();
+        bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let index = &bad[at..footer.bloom_offset as usize];
+        let fixed = TsmFooter {
+            index_crc: crc32fast::hash(index),
+            ..footer
+        };
+        let footer_at = bad.len() - FOOTER_LEN;
+        bad[footer_at..].copy_from_slice(&fixed.encode());
+        let err = TsmReader::open(bad.as_slice()).unwrap_err();
+        assert!(
+            matches!(err, FormatError::Corrupt { what, .. } if what.contains(first)),
+            "{version:?}: {err}"
+        );
+    }
 }

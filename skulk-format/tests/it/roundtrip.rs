@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use skulk_codec::CodecChoice;
-use skulk_format::{FormatError, SeriesId, TimeRange, TsmReader, TsmWriter, TsmWriterOptions};
+use skulk_format::{
+    FormatError, FormatVersion, SeriesId, SeriesMeta, TimeRange, TsmReader, TsmWriter,
+    TsmWriterOptions,
+};
 
 use crate::common::{Series, expected, meta, options, read_all, small_series, write};
 
@@ -56,10 +59,16 @@ fn stats_header_and_handle_describe_the_file() {
     assert!(reader.header().has_points());
     let report = reader.verify().unwrap();
     assert_eq!((report.series, report.blocks, report.points), (4, 7, 15));
+    let inline = reader
+        .series()
+        .flat_map(|e| e.blocks.iter().copied())
+        .filter(|b| b.is_inline())
+        .count() as u64;
+    assert_eq!(inline, 3, "the one-point blocks");
     assert_eq!(
         report.payload_bytes,
-        15 * 16,
-        "raw codecs: 16 bytes per point"
+        (15 - inline) * 16 + inline * 8,
+        "raw codecs: 16 bytes per point; an inline point: its value's 8"
     );
 }
 
@@ -109,7 +118,7 @@ fn many_series_written_point_by_point_in_any_order_round_trip() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascending");
     for (m, _, _) in &series {
         assert!(reader.contains_series(m.id()));
-        assert_eq!(reader.meta(m.id()), Some(m));
+        assert_eq!(reader.meta(m.id()).as_ref(), Some(m));
     }
 }
 
@@ -244,4 +253,77 @@ fn a_block_ref_pointing_elsewhere_is_an_error_not_data() {
     assert!(ts.is_empty() && vs.is_empty(), "nothing appended on error");
     reader.read_block(&a[0], &mut ts, &mut vs).unwrap();
     assert_eq!(ts, series[0].1[..10]);
+}
+
+#[test]
+fn one_point_blocks_are_inline_in_version_2_and_read_back_bit_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = [
+        f64::from_bits(0x7ff8_dead_beef_0001),
+        -0.0,
+        f64::MIN_POSITIVE / 8.0,
+    ];
+    let series: Vec<Series> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let meta = SeriesMeta::new("one", vec![("i".into(), i.to_string())]);
+            (meta, vec![i64::MIN + i as i64], vec![v])
+        })
+        // A series of three points in blocks of two: its last block is one
+        // point, inline too.
+        .chain([(
+            SeriesMeta::new("three", vec![]),
+            vec![-5, 0, i64::MAX],
+            vec![1.0, 2.0, 3.0],
+        )])
+        .collect();
+    let mut sizes = Vec::new();
+    for version in [FormatVersion::V1, FormatVersion::V2] {
+        let options = TsmWriterOptions {
+            version,
+            ..options(2, CodecChoice::Adaptive)
+        };
+        let bytes = write(dir.path(), "inline.tsm", &series, options);
+        sizes.push(bytes.len());
+        let reader = TsmReader::open(bytes.as_slice()).unwrap();
+        let inline = reader
+            .series()
+            .flat_map(|e| e.blocks.iter().copied())
+            .filter(|b| b.is_inline())
+            .count();
+        assert_eq!(inline, if version == FormatVersion::V2 { 4 } else { 0 });
+        for (meta, ts, vs) in &series {
+            let (got_ts, got_vs) = reader.read_series(meta.id(), TimeRange::ALL).unwrap();
+            assert_eq!(&got_ts, ts);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got_vs), bits(vs));
+        }
+        let report = reader.verify().unwrap();
+        assert_eq!(report.points, 6);
+        assert_eq!(read_all(&bytes).unwrap().len(), series.len());
+        // An inline block made up, or taken for another series, is refused.
+        let block = reader
+            .blocks(series[0].0.id(), TimeRange::ALL)
+            .next()
+            .unwrap();
+        let (mut ts, mut vs) = (Vec::new(), Vec::new());
+        for forged in [
+            skulk_format::BlockRef {
+                offset: 40,
+                len: 0,
+                ..block
+            },
+            skulk_format::BlockRef {
+                series: series[1].0.id(),
+                len: 0,
+                ..block
+            },
+        ] {
+            assert!(reader.read_block(&forged, &mut ts, &mut vs).is_err());
+            assert!(reader.read_block_values(&forged, &mut vs).is_err());
+        }
+        assert!(ts.is_empty() && vs.is_empty());
+    }
+    assert!(sizes[1] < sizes[0], "{sizes:?}");
 }

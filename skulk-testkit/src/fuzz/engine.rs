@@ -226,6 +226,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         background,
         maintenance_interval,
         codec,
+        tsm_version,
     } = config;
     let WalConfig {
         batch_size,
@@ -245,7 +246,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         .iter()
         .find(|(_, choice)| choice == codec)
         .map_or("adaptive", |(name, _)| name);
-    let top: [(&str, String); 13] = [
+    let top: [(&str, String); 14] = [
         (
             "partition_duration",
             partition_duration.map(duration_text).unwrap_or_default(),
@@ -272,6 +273,7 @@ pub fn config_toml(config: &EngineConfig) -> String {
         ("background", background.to_string()),
         ("maintenance_interval", duration_text(*maintenance_interval)),
         ("codec", format!("\"{codec_name}\"")),
+        ("tsm_version", tsm_version.as_u8().to_string()),
     ];
     let wal: [(&str, String); 4] = [
         ("batch_size", batch_size.to_string()),

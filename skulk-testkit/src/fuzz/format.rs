@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use skulk_codec::CodecChoice;
-use skulk_format::{TimeRange, TsmReader, TsmWriter, TsmWriterOptions};
+use skulk_format::{FormatVersion, TimeRange, TsmReader, TsmWriter, TsmWriterOptions};
 
 use super::input::{Input, damage, series_from};
 use crate::format_suite::{TsmContents, read_contents};
@@ -24,8 +24,17 @@ pub fn format_tsm_reader(data: &[u8]) {
             entry.id,
             "the index must hold the series' own id"
         );
+        // An owned copy is as long as the canonical bytes, which shared
+        // strings can make far longer than the file.
+        if entry.meta.canonical_len() <= 1 << 20 {
+            assert_eq!(
+                entry.meta.to_meta().id(),
+                entry.id,
+                "the metadata read in place must be the canonical one"
+            );
+        }
         let mut total = 0usize;
-        for block in &entry.blocks {
+        for block in entry.blocks {
             let (mut ts, mut vs) = (Vec::new(), Vec::new());
             match reader.read_block(block, &mut ts, &mut vs) {
                 Ok(()) => {
@@ -71,6 +80,11 @@ pub fn format_tsm_roundtrip(data: &[u8]) {
             CodecChoice::RAW
         },
         bloom_false_positive_rate: 0.01,
+        version: if options_byte & 0x40 == 0 {
+            FormatVersion::V2
+        } else {
+            FormatVersion::V1
+        },
     };
     let storage = SimFs::labelled("fuzz");
     let path = std::path::Path::new("roundtrip.tsm");

@@ -23,7 +23,7 @@ fn a_reader_that_drops_a_point_fails_the_check() {
     impl skulk_testkit::format_suite::TsmReadApi for Lossy {
         type Error = skulk_format::FormatError;
         fn series(&self) -> Vec<skulk_format::SeriesMeta> {
-            self.0.series().map(|e| e.meta.clone()).collect()
+            self.0.series().map(|e| e.meta.to_meta()).collect()
         }
         fn read_series(
             &self,

@@ -4,7 +4,7 @@
 //! data, never a panic, never wrong values.
 
 use skulk_codec::CodecChoice;
-use skulk_format::{SeriesMeta, TsmReader, TsmWriter, TsmWriterOptions};
+use skulk_format::{FormatVersion, SeriesMeta, TsmReader, TsmWriter, TsmWriterOptions};
 use skulk_testkit::corruption::{ErrorText, SweepConfig, sweep_exact};
 use skulk_testkit::format_suite::{SeriesContents, TsmContents, read_contents};
 use skulk_testkit::generators::{TimestampShape, ValueShape};
@@ -41,13 +41,14 @@ fn series() -> Vec<SeriesContents> {
     out
 }
 
-fn write(codec: CodecChoice) -> (Vec<u8>, TsmContents) {
+fn write(codec: CodecChoice, version: FormatVersion) -> (Vec<u8>, TsmContents) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sweep.tsm");
     let options = TsmWriterOptions {
         max_points_per_block: 16,
         codec,
         bloom_false_positive_rate: 0.01,
+        version,
     };
     let mut writer = TsmWriter::create(&path, options).unwrap();
     let series = series();
@@ -69,10 +70,16 @@ fn open_and_query(bytes: &[u8]) -> Result<TsmContents, ErrorText> {
 
 #[test]
 fn every_truncation_and_byte_flip_of_a_tsm_file_is_an_error_or_exact() {
-    for codec in [CodecChoice::Adaptive, CodecChoice::RAW] {
-        let (bytes, expected) = write(codec);
+    let cases = [
+        (CodecChoice::Adaptive, FormatVersion::V2),
+        (CodecChoice::RAW, FormatVersion::V2),
+        (CodecChoice::RAW, FormatVersion::V1),
+    ];
+    for (codec, version) in cases {
+        let (bytes, expected) = write(codec, version);
         let report = sweep_exact(&bytes, &expected, &SweepConfig::default(), open_and_query);
-        println!("TSM file of {} bytes ({codec:?}): {report}", bytes.len());
+        let size = bytes.len();
+        println!("TSM file of {size} bytes ({codec:?}, {version:?}): {report}");
         report.assert_clean();
         assert_eq!(report.cases as usize, bytes.len() * 4);
     }

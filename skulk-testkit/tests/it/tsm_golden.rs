@@ -86,9 +86,11 @@ fn block_codecs(
     reader: &TsmReader<&[u8]>,
     bytes: &[u8],
 ) -> Result<Vec<(CodecId, CodecId)>, String> {
+    // Inline blocks (one point in a version-2 index) have no codecs.
     let mut blocks: Vec<_> = reader
         .series()
         .flat_map(|entry| entry.blocks.iter().copied())
+        .filter(|block| !block.is_inline())
         .collect();
     blocks.sort_by_key(|block| block.offset);
     blocks
