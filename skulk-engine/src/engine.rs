@@ -210,9 +210,9 @@ impl Engine {
     /// memtables. A later write of the same series and timestamp replaces
     /// the value. Fails, with nothing applied, on an id collision or a
     /// point whose `series_id` is not its series' id (both checked by the
-    /// WAL before logging: [`EngineError::Wal`]) and on a series with a
-    /// label key twice ([`EngineError::DuplicateLabel`]); fails on every
-    /// call after a durability failure (reopen to recover).
+    /// WAL before logging: [`EngineError::Wal`]); fails on every call
+    /// after a durability failure (reopen to recover). A series never holds
+    /// a label key twice: [`SeriesMeta`] refuses it however it is built.
     ///
     /// ```
     /// use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, TimeRange};
@@ -231,7 +231,6 @@ impl Engine {
         if points.is_empty() {
             return Ok(());
         }
-        crate::query::check_labels(points)?;
         self.inner.check_live()?;
         {
             let _ingest = shared(&self.inner.ingest);

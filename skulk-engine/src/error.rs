@@ -99,14 +99,6 @@ pub enum EngineError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A written series holds a label key twice (see `Engine::write_batch`).
-    #[error("series {series} has the label {label:?} twice; give each label once")]
-    DuplicateLabel {
-        /// The series key.
-        series: String,
-        /// The repeated label key.
-        label: String,
-    },
     /// A configuration value outside the range it may take.
     #[error("{key} = {value} is out of range: it must be {range}")]
     OutOfRange {

@@ -5,7 +5,6 @@
 mod aggregate;
 mod grammar;
 mod grouping;
-mod labels;
 mod matcher;
 pub(crate) mod merge;
 mod window;
@@ -18,7 +17,6 @@ use skulk_format::{SeriesMeta, TimeRange};
 pub use aggregate::{AggregateFn, Aggregation, Quantile};
 pub use grammar::parse_series_key;
 pub use grouping::{Fill, Grouping, MAX_FILLED_WINDOWS};
-pub(crate) use labels::check_labels;
 pub(crate) use matcher::{Candidates, CompiledMatcher, CompiledSelector};
 pub use matcher::{LabelMatcher, METRIC_LABEL, MatchOp, SeriesSelector};
 pub use windowed::WindowQuery;

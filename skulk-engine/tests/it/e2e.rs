@@ -223,18 +223,28 @@ fn a_changed_partition_duration_is_refused() {
 }
 
 #[test]
-fn a_series_with_a_label_key_twice_is_refused() {
+fn deserialised_series_keep_the_label_rule_of_built_ones() {
+    // `SeriesMeta::new` keeps one of each key; deserialised metadata with a
+    // key twice is refused, and unsorted labels name the same series.
+    let twice = toml::from_str::<skulk_engine::SeriesMeta>(
+        "metric = \"cpu\"\nlabels = [[\"host\", \"a\"], [\"host\", \"b\"]]",
+    )
+    .unwrap_err();
+    assert!(twice.to_string().contains("\"host\" twice"), "{twice}");
+    let unsorted: skulk_engine::SeriesMeta =
+        toml::from_str("metric = \"cpu\"\nlabels = [[\"z\", \"1\"], [\"b\", \"2\"]]").unwrap();
+    let built = skulk_engine::SeriesMeta::new(
+        "cpu",
+        vec![("b".into(), "2".into()), ("z".into(), "1".into())],
+    );
+    assert_eq!((&unsorted, unsorted.id()), (&built, built.id()));
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path(), crate::common::quiet_config()).unwrap();
-    // `SeriesMeta::new` keeps one of each key; deserialized metadata may not.
-    let twice: skulk_engine::SeriesMeta =
-        toml::from_str("metric = \"cpu\"\nlabels = [[\"host\", \"a\"], [\"host\", \"b\"]]")
-            .unwrap();
-    let point = DataPoint::for_series(std::sync::Arc::new(twice), 1, 1.0);
-    let err = engine.write_batch(&[point]).unwrap_err();
-    assert!(
-        matches!(&err, skulk_engine::EngineError::DuplicateLabel { label, .. } if label == "host"),
-        "{err}"
-    );
-    assert_eq!(engine.stats().series, 0);
+    let point = DataPoint::for_series(std::sync::Arc::new(unsorted), 1, 1.0);
+    engine.write_batch(&[point]).unwrap();
+    let key = built.to_string();
+    let found = engine
+        .find_series(&skulk_engine::SeriesSelector::parse(&key).unwrap())
+        .unwrap();
+    assert_eq!(found, [built]);
 }

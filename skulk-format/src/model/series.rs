@@ -35,12 +35,48 @@ impl fmt::Display for SeriesId {
 /// assert_eq!(a.label("host"), Some("a"));
 /// assert_eq!(a.to_string(), r#"cpu{dc="x",host="a"}"#);
 /// ```
+///
+/// Deserialised metadata keeps the same rule: labels are sorted by key, and
+/// a key given twice is an error (no value is dropped silently).
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[serde(try_from = "SeriesFields")]
 pub struct SeriesMeta {
     metric: String,
     labels: Vec<(String, String)>,
+    /// The hash of the fields above, computed once at construction (they
+    /// never change after): every write checks a point's claimed id, and
+    /// would otherwise hash each new series once per crate it crosses.
+    /// Last, so that it never decides an ordering.
+    #[serde(skip)]
+    id: SeriesId,
+}
+
+/// [`SeriesMeta`] as serialised, before its labels are checked.
+#[derive(serde::Deserialize)]
+struct SeriesFields {
+    metric: String,
+    labels: Vec<(String, String)>,
+}
+
+impl TryFrom<SeriesFields> for SeriesMeta {
+    type Error = String;
+
+    fn try_from(fields: SeriesFields) -> Result<Self, String> {
+        let mut labels = fields.labels;
+        labels.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some([(key, _), _]) = labels
+            .windows(2)
+            .find(|w| matches!(w, [a, b] if a.0 == b.0))
+        {
+            return Err(format!(
+                "series {:?} has the label {key:?} twice; give each label once",
+                fields.metric
+            ));
+        }
+        Ok(Self::with_id(fields.metric, labels))
+    }
 }
 
 impl SeriesMeta {
@@ -58,10 +94,21 @@ impl SeriesMeta {
                 _ => unique.push(label),
             }
         }
-        Self {
-            metric: metric.into(),
-            labels: unique,
-        }
+        Self::with_id(metric.into(), unique)
+    }
+
+    /// Metadata of labels already sorted by key with unique keys, its id
+    /// computed.
+    fn with_id(metric: String, labels: Vec<(String, String)>) -> Self {
+        let mut meta = Self {
+            metric,
+            labels,
+            id: SeriesId(0),
+        };
+        let mut hash = Fnv1a64::default();
+        meta.canonical_pieces(|piece| hash.write(piece));
+        meta.id = SeriesId(mix64(hash.0));
+        meta
     }
 
     /// The metric name.
@@ -87,24 +134,25 @@ impl SeriesMeta {
     /// `u32 len, metric, u32 label count, then per label u32 len, key, u32 len, value`
     /// (all lengths little-endian byte counts of UTF-8).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            8 + self.metric.len()
-                + self
-                    .labels
-                    .iter()
-                    .map(|(k, v)| 8 + k.len() + v.len())
-                    .sum::<usize>(),
-        );
+        let mut out = Vec::with_capacity(self.canonical_len());
         self.canonical_pieces(|piece| out.extend_from_slice(piece));
         out
     }
 
-    /// The series id: `mix64(fnv1a64(canonical_bytes))`, see `FORMAT.md`.
-    /// Hashed piece by piece, without building the canonical bytes.
+    /// The length of [`SeriesMeta::canonical_bytes`], without building them.
+    pub fn canonical_len(&self) -> usize {
+        8 + self.metric.len()
+            + self
+                .labels
+                .iter()
+                .map(|(k, v)| 8 + k.len() + v.len())
+                .sum::<usize>()
+    }
+
+    /// The series id: `mix64(fnv1a64(canonical_bytes))`, see `FORMAT.md`
+    /// (computed when the metadata was built).
     pub fn id(&self) -> SeriesId {
-        let mut hash = Fnv1a64::default();
-        self.canonical_pieces(|piece| hash.write(piece));
-        SeriesId(mix64(hash.0))
+        self.id
     }
 
     /// The id of the series whose [`SeriesMeta::canonical_bytes`] are
@@ -141,8 +189,9 @@ impl SeriesMeta {
         canonical_pieces(metric, count, labels, |piece| out.extend_from_slice(piece));
     }
 
-    /// Appends [`SeriesMeta::canonical_bytes`] to `out`.
-    pub(crate) fn write_canonical(&self, out: &mut Vec<u8>) {
+    /// Appends [`SeriesMeta::canonical_bytes`] to `out` (no vector of
+    /// their own is built).
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
         self.canonical_pieces(|piece| out.extend_from_slice(piece));
     }
 
@@ -293,6 +342,7 @@ mod tests {
         for meta in metas {
             let expected = SeriesId(mix64(fnv1a64(&meta.canonical_bytes())));
             assert_eq!(meta.id(), expected, "{meta}");
+            assert_eq!(meta.canonical_len(), meta.canonical_bytes().len());
         }
         // FNV-1a's published test vector for "a".
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
