@@ -140,7 +140,7 @@ impl WalEntry {
     /// vouches that `id` is `meta.id()`), without building the entry.
     pub(crate) fn encode_series_def(id: SeriesId, meta: &SeriesMeta, out: &mut Vec<u8>) {
         out.extend_from_slice(&id.0.to_le_bytes());
-        out.extend_from_slice(&meta.canonical_bytes());
+        meta.write_canonical(out);
     }
 
     /// Decodes a payload of record type `kind`; the payload must be used

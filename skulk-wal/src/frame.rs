@@ -77,16 +77,35 @@ pub(crate) fn check_payload_len(len: usize) -> Result<(), &'static str> {
 /// payload: `synced` is how many bytes of the segment were durable before
 /// this frame was written (its synced-through mark).
 pub(crate) fn encode_parts(out: &mut Vec<u8>, lsn: Lsn, kind: u8, payload: &[u8], synced: u64) {
-    let mut header = [0u8; FRAME_HEADER_LEN];
-    put(&mut header, LEN_AT, &(payload.len() as u32).to_le_bytes());
-    put(&mut header, TYPE_AT, &[kind]);
-    put(&mut header, LSN_AT, &lsn.to_le_bytes());
-    put(&mut header, SYNCED_AT, &synced.to_le_bytes());
-    let crc = frame_crc(&header, payload);
-    put(&mut header, CRC_AT, &crc.to_le_bytes());
     out.reserve(FRAME_HEADER_LEN + payload.len());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(payload);
+    encode_in_place(out, lsn, kind, synced, |out| out.extend_from_slice(payload));
+}
+
+/// Appends a version-2 frame whose payload `write` appends in place (no
+/// copy of it is made); returns the payload's length, which the caller
+/// keeps within [`MAX_PAYLOAD_LEN`].
+pub(crate) fn encode_in_place(
+    out: &mut Vec<u8>,
+    lsn: Lsn,
+    kind: u8,
+    synced: u64,
+    write: impl FnOnce(&mut Vec<u8>),
+) -> usize {
+    let start = out.len();
+    out.extend_from_slice(&[0u8; FRAME_HEADER_LEN]);
+    write(out);
+    let payload_len = out.len() - start - FRAME_HEADER_LEN;
+    let (header, payload) = out
+        .get_mut(start..)
+        .unwrap_or_default()
+        .split_at_mut(FRAME_HEADER_LEN);
+    put(header, LEN_AT, &(payload_len as u32).to_le_bytes());
+    put(header, TYPE_AT, &[kind]);
+    put(header, LSN_AT, &lsn.to_le_bytes());
+    put(header, SYNCED_AT, &synced.to_le_bytes());
+    let crc = frame_crc(header, payload);
+    put(header, CRC_AT, &crc.to_le_bytes());
+    payload_len
 }
 
 fn put(header: &mut [u8], at: usize, bytes: &[u8]) {

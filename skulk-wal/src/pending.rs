@@ -55,7 +55,13 @@ pub(crate) struct Pending {
     /// definitions.
     seg_has_data: bool,
     segment_size: u64,
+    /// An empty buffer a written chunk left behind, for the next chunk:
+    /// its pages are mapped already, which a fresh buffer's are not.
+    spare: Vec<u8>,
 }
+
+/// The largest spare buffer kept between commits.
+const MAX_SPARE_BYTES: usize = 16 << 20;
 
 impl Pending {
     pub(crate) fn new(
@@ -82,6 +88,25 @@ impl Pending {
             seg_synced: seg_bytes,
             seg_has_data,
             segment_size,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Keeps `buffer` (emptied) for the next chunk, unless it is larger
+    /// than is worth holding on to.
+    pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if buffer.capacity() <= MAX_SPARE_BYTES && buffer.capacity() > self.spare.capacity() {
+            buffer.clear();
+            self.spare = buffer;
+        }
+    }
+
+    /// A new chunk for the current segment, on the spare buffer if any.
+    fn new_chunk(&mut self) -> Chunk {
+        Chunk {
+            new_segment: None,
+            bytes: std::mem::take(&mut self.spare),
+            next_lsn: self.next_lsn,
         }
     }
 
@@ -106,21 +131,43 @@ impl Pending {
     }
 
     fn push_framed(&mut self, kind: u8, payload: &[u8]) -> Lsn {
+        self.push_framed_with(kind, |out| out.extend_from_slice(payload))
+    }
+
+    /// Queues a record whose payload `write` appends in place.
+    fn push_framed_with(&mut self, kind: u8, write: impl FnOnce(&mut Vec<u8>)) -> Lsn {
         let lsn = self.next_lsn;
         self.next_lsn += 1;
         if self.chunks.is_empty() {
-            self.chunks.push(Chunk::default());
+            let chunk = self.new_chunk();
+            self.chunks.push(chunk);
         }
+        let mut payload_len = 0;
         if let Some(chunk) = self.chunks.last_mut() {
-            frame::encode_parts(&mut chunk.bytes, lsn, kind, payload, self.seg_synced);
+            payload_len =
+                frame::encode_in_place(&mut chunk.bytes, lsn, kind, self.seg_synced, write);
             chunk.next_lsn = lsn + 1;
             // Room for the end mark the writer appends: no copy of the
             // chunk to make it.
             chunk.bytes.reserve(END_MARK_LEN);
         }
-        self.seg_bytes += (FRAME_HEADER_LEN + payload.len()) as u64;
+        self.seg_bytes += (FRAME_HEADER_LEN + payload_len) as u64;
         self.records += 1;
         lsn
+    }
+
+    /// Makes room in the last chunk for `bytes` more, at once rather than
+    /// by doubling as records are appended.
+    fn reserve(&mut self, bytes: u64) {
+        if self.chunks.is_empty() {
+            let chunk = self.new_chunk();
+            self.chunks.push(chunk);
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            chunk
+                .bytes
+                .reserve(usize::try_from(bytes).unwrap_or(0) + END_MARK_LEN);
+        }
     }
 
     /// The active segment holds records, all written (nothing queued, no
@@ -143,11 +190,11 @@ impl Pending {
     /// defined again in it before its first use there (see
     /// [`Pending::push_points`]), so every segment is self-contained.
     fn roll(&mut self) {
-        self.chunks.push(Chunk {
+        let chunk = Chunk {
             new_segment: Some(self.next_lsn),
-            bytes: Vec::new(),
-            next_lsn: self.next_lsn,
-        });
+            ..self.new_chunk()
+        };
+        self.chunks.push(chunk);
         self.rolled();
     }
 
@@ -170,9 +217,9 @@ impl Pending {
         payload: &[u8],
     ) -> Lsn {
         let mut defs = self.missing_defs(metas);
-        let total: u64 = defs
+        let total = defs
             .iter()
-            .map(|(_, _, d)| (FRAME_HEADER_LEN + d.len()) as u64)
+            .map(|(_, meta)| (FRAME_HEADER_LEN + series_def_len(meta)) as u64)
             .sum::<u64>()
             + (FRAME_HEADER_LEN + payload.len()) as u64;
         if self.seg_has_data && self.seg_bytes + total + END_MARK_LEN as u64 > self.segment_size {
@@ -180,31 +227,35 @@ impl Pending {
             defs = self.missing_defs(metas);
         }
         self.seg_has_data = true;
-        for (id, meta, def) in defs {
-            self.push_framed(record_type::SERIES_DEF, &def);
+        self.reserve(total);
+        for (id, meta) in defs {
+            self.push_framed_with(record_type::SERIES_DEF, |out| {
+                WalEntry::encode_series_def(id, meta, out)
+            });
             self.active_defs.insert(id);
             self.series.entry(id).or_insert_with(|| Arc::clone(meta));
         }
         self.push_framed(record_type::POINTS, payload)
     }
 
-    /// The definitions the active segment lacks among `metas` (ids already
-    /// checked to be their series' ids: hashing a series key again for
-    /// every series of every batch cost more than the rest of a write).
+    /// The series among `metas` the active segment does not define yet
+    /// (ids already checked to be their series' ids: hashing a series key
+    /// again for every series of every batch cost more than the rest of a
+    /// write).
     fn missing_defs<'m>(
         &self,
         metas: &[(SeriesId, &'m Arc<SeriesMeta>)],
-    ) -> Vec<(SeriesId, &'m Arc<SeriesMeta>, Vec<u8>)> {
+    ) -> Vec<(SeriesId, &'m Arc<SeriesMeta>)> {
         metas
             .iter()
             .filter(|(id, _)| !self.active_defs.contains(id))
-            .map(|&(id, meta)| (id, meta, series_def_payload(id, meta)))
+            .copied()
             .collect()
     }
 }
 
-fn series_def_payload(id: SeriesId, meta: &SeriesMeta) -> Vec<u8> {
-    let mut payload = Vec::new();
-    WalEntry::encode_series_def(id, meta, &mut payload);
-    payload
+/// The length of a series definition's payload: the id, then the
+/// canonical bytes.
+fn series_def_len(meta: &SeriesMeta) -> usize {
+    8 + meta.canonical_len()
 }

@@ -469,9 +469,11 @@ impl Wal {
         let target = state.next_lsn - 1;
         let (first, len) = (state.seg_first, state.seg_bytes);
         drop(state);
-        let result = lock(&self.writer).commit(chunks, self.config.sync_mode);
+        let mut spare = Vec::new();
+        let result = lock(&self.writer).commit(chunks, self.config.sync_mode, &mut spare);
         let mut state = lock(&self.state);
         state.flushing = false;
+        state.recycle(spare);
         match &result {
             Ok(()) => {
                 state.durable_lsn = state.durable_lsn.max(target);

@@ -57,7 +57,14 @@ impl Writer {
     /// Writes the chunks, rolling segments over where they say so, then
     /// syncs per `mode`. Any error leaves the file in an unknown state:
     /// the caller must poison the log.
-    pub(crate) fn commit(&mut self, chunks: Vec<Chunk>, mode: SyncMode) -> Result<()> {
+    /// A written chunk's buffer, emptied, is left in `spare` for the next
+    /// records (see [`Pending::recycle`](crate::pending::Pending::recycle)).
+    pub(crate) fn commit(
+        &mut self,
+        chunks: Vec<Chunk>,
+        mode: SyncMode,
+        spare: &mut Vec<u8>,
+    ) -> Result<()> {
         for chunk in chunks {
             if let Some(first_lsn) = chunk.new_segment {
                 self.roll(first_lsn)?;
@@ -71,6 +78,8 @@ impl Writer {
                     .write_at(self.len, &bytes)
                     .map_err(|e| WalError::io(self.active_path(), e))?;
                 self.len = end;
+                bytes.clear();
+                *spare = bytes;
             }
         }
         self.sync(mode)
