@@ -17,6 +17,7 @@ mod options;
 mod scan;
 mod seal;
 mod series;
+mod series_map;
 mod snapshot;
 mod stats;
 mod table;

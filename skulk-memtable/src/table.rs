@@ -8,9 +8,9 @@ use skulk_format::{
     Timestamp, WrongId,
 };
 
-use crate::hash::map_heap_bytes;
 use crate::scan::{MergedScan, SeriesScan};
 use crate::series::SeriesBuffer;
+use crate::series_map::SeriesMap;
 use crate::{MemTableOptions, MemTableSnapshot, MemTableStats, MemtableError, Result};
 
 /// The points of one [`TimePartition`], compressed in memory.
@@ -41,7 +41,7 @@ use crate::{MemTableOptions, MemTableSnapshot, MemTableStats, MemtableError, Res
 pub struct TimeSeriesMemTable {
     partition: TimePartition,
     options: MemTableOptions,
-    series: SeriesIdMap<SeriesBuffer>,
+    series: SeriesMap,
     /// Sum of `SeriesBuffer::heap_bytes`, kept up to date on every insert.
     series_heap: usize,
     points: u64,
@@ -69,7 +69,7 @@ impl TimeSeriesMemTable {
         Self {
             partition,
             options,
-            series: SeriesIdMap::default(),
+            series: SeriesMap::default(),
             series_heap: 0,
             points: 0,
             writes: 0,
@@ -251,14 +251,17 @@ impl TimeSeriesMemTable {
 
     /// Inserts a validated point.
     pub(crate) fn apply(&mut self, point: &DataPoint) -> Result<()> {
-        let buffer = match self.series.entry(point.series_id) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(slot) => {
-                let buffer = SeriesBuffer::new(Arc::clone(&point.series));
-                self.series_heap += buffer.heap_bytes();
-                slot.insert(buffer)
-            }
-        };
+        let (buffer, made) = self
+            .series
+            .get_or_insert_with(point.series_id, || {
+                SeriesBuffer::new(Arc::clone(&point.series))
+            })
+            .ok_or_else(|| {
+                MemtableError::InvalidArgument(format!("series {} lost its buffer", point.series))
+            })?;
+        if made {
+            self.series_heap += buffer.heap_bytes();
+        }
         let inserted = buffer.insert(point.timestamp, point.value, &self.options);
         self.writes += 1;
         self.min_ts = self.min_ts.min(point.timestamp);
@@ -341,10 +344,7 @@ impl TimeSeriesMemTable {
     }
 
     fn index_heap_bytes(&self) -> usize {
-        map_heap_bytes(
-            self.series.capacity(),
-            size_of::<(SeriesId, SeriesBuffer)>(),
-        )
+        self.series.heap_bytes()
     }
 
     /// Encoded bytes of all sealed chunks (block headers included).
@@ -374,7 +374,7 @@ impl TimeSeriesMemTable {
     /// A consistent, immutable view of the current contents, `Send + Sync`
     /// and `'static`: sealed chunks are shared, tails copied.
     pub fn snapshot(&self) -> MemTableSnapshot {
-        MemTableSnapshot::new(self.stats(), self.series.iter().map(|(id, s)| (*id, s)))
+        MemTableSnapshot::new(self.stats(), self.series.iter())
     }
 
     /// The points of series `id` in `range`, sorted by timestamp, from a
