@@ -3,7 +3,9 @@
 //! datacenter, rack, os, arch, team, service, service_environment), one
 //! point per series, at 100k and 1M series. Measures:
 //!
-//! - ingest of new series (series/s, one point each, batches of 10,000);
+//! - ingest of new series (series/s, one point each, batches of 10,000),
+//!   the median of `SKULK_CARDINALITY_INGEST_RUNS` runs (default 3;
+//!   `SKULK_CARDINALITY_INGEST_ONLY=1` stops after it);
 //! - disk bytes per point of the flushed directory;
 //! - reopen of the flushed directory and the anonymous resident memory it
 //!   adds (`RssAnon` of a fresh process before and after `Engine::open`,
@@ -52,6 +54,10 @@ const REGIONS: &[&str] = &[
 const START_NS: i64 = 1_700_000_000_000_000_000;
 const BATCH: usize = 10_000;
 const REOPEN_ENV: &str = "SKULK_CARDINALITY_REOPEN";
+/// How many times the ingest is run (fresh engines) for its median.
+const INGEST_RUNS_ENV: &str = "SKULK_CARDINALITY_INGEST_RUNS";
+/// Set: measure the ingest only (for profiling it).
+const INGEST_ONLY_ENV: &str = "SKULK_CARDINALITY_INGEST_ONLY";
 
 fn config() -> EngineConfig {
     EngineConfig {
@@ -178,9 +184,11 @@ fn reopen(dir: &str) {
     );
 }
 
-fn run(total: usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open(dir.path(), config()).expect("open");
+/// Writes `total` new series, one point each, in batches of [`BATCH`],
+/// into a fresh engine; returns it with the time spent in `write_batch`
+/// (building the points is not counted).
+fn ingest(dir: &Path, total: usize) -> (Engine, Duration) {
+    let engine = Engine::open(dir, config()).expect("open");
     let mut batch = Vec::with_capacity(BATCH);
     let mut ingest = Duration::ZERO;
     for start in (0..total).step_by(BATCH) {
@@ -193,7 +201,40 @@ fn run(total: usize) {
         engine.write_batch(&batch).expect("write");
         ingest += started.elapsed();
     }
-    drop(batch);
+    (engine, ingest)
+}
+
+fn run(total: usize) {
+    let runs: usize = std::env::var(INGEST_RUNS_ENV)
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    // Earlier runs only time the ingest; the last one's engine goes on.
+    let mut ingests = Vec::with_capacity(runs);
+    for _ in 1..runs {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (engine, took) = ingest(dir.path(), total);
+        ingests.push(took);
+        drop(engine);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (engine, took) = ingest(dir.path(), total);
+    ingests.push(took);
+    let (fastest, slowest) = (
+        ingests.iter().min().copied().unwrap_or_default(),
+        ingests.iter().max().copied().unwrap_or_default(),
+    );
+    let ingest = median(ingests);
+    if std::env::var_os(INGEST_ONLY_ENV).is_some() {
+        println!(
+            "{total} series: ingest {:.0} k series/s (median of {runs}; runs {:.0}-{:.0} k/s)",
+            total as f64 / ingest.as_secs_f64() / 1e3,
+            total as f64 / slowest.as_secs_f64() / 1e3,
+            total as f64 / fastest.as_secs_f64() / 1e3,
+        );
+        return;
+    }
     let started = Instant::now();
     engine.flush().expect("flush");
     let flush = started.elapsed();
@@ -253,9 +294,11 @@ fn run(total: usize) {
     );
     println!("| measure | value |\n|---|---:|");
     println!(
-        "| ingest of new series | {:.0} k series/s ({:.2} s) |",
+        "| ingest of new series (median of {runs}) | {:.0} k series/s ({:.2} s; runs {:.0}-{:.0} k/s) |",
         total as f64 / ingest.as_secs_f64() / 1e3,
-        ingest.as_secs_f64()
+        ingest.as_secs_f64(),
+        total as f64 / slowest.as_secs_f64() / 1e3,
+        total as f64 / fastest.as_secs_f64() / 1e3,
     );
     println!("| flush | {:.2} s |", flush.as_secs_f64());
     println!(
