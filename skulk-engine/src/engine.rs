@@ -303,7 +303,7 @@ impl Engine {
         let state = shared(&self.inner.state);
         let index = &state.index;
         let selected = crate::index::select(index, &selector);
-        let mut out: Vec<SeriesMeta> = selected.into_iter().map(|r| index.meta(r)).collect();
+        let mut out = index.metas(&selected);
         drop(state);
         out.sort();
         Ok(out)

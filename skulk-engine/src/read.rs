@@ -83,9 +83,12 @@ pub(crate) fn snapshot(
     range: TimeRange,
 ) -> Result<View> {
     let index = &state.index;
-    let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = crate::index::select(index, selector)
+    let refs = crate::index::select(index, selector);
+    let metas = index.metas(&refs);
+    let mut series: Vec<(SeriesId, Arc<SeriesMeta>)> = refs
         .into_iter()
-        .filter_map(|r| Some((index.id(r)?, Arc::new(index.meta(r)))))
+        .zip(metas)
+        .filter_map(|(r, meta)| Some((index.id(r)?, Arc::new(meta))))
         .collect();
     series.sort_by(|a, b| a.1.cmp(&b.1));
     let overlaps =

@@ -281,8 +281,19 @@ impl SeriesIndex {
 
     /// The metadata of series `r`.
     pub fn meta(&self, r: SeriesRef) -> SeriesMeta {
+        let (metric, labels) = self.parts(r);
+        SeriesMeta::new(metric, labels)
+    }
+
+    /// The metadata of series `refs`, in order (hashed four at a time).
+    pub fn metas(&self, refs: &[SeriesRef]) -> Vec<SeriesMeta> {
+        SeriesMeta::new_many(refs.iter().map(|&r| self.parts(r)))
+    }
+
+    /// The metric and labels of series `r`, owned.
+    fn parts(&self, r: SeriesRef) -> (String, Vec<(String, String)>) {
         let mut metric = "";
-        let mut labels = Vec::new();
+        let mut labels = Vec::with_capacity(self.series_pairs(r).len().saturating_sub(1));
         for pair in self.series_pairs(r).iter().filter_map(|&p| self.pair_at(p)) {
             let value = self.value_text(pair);
             if pair.name == METRIC {
@@ -291,7 +302,7 @@ impl SeriesIndex {
                 labels.push((self.name_text(pair.name).to_string(), value.to_string()));
             }
         }
-        SeriesMeta::new(metric, labels)
+        (metric.to_string(), labels)
     }
 
     /// Sorts every name's values (after a bulk import) and gives back

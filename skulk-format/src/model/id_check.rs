@@ -9,7 +9,7 @@ use super::series::{FNV_OFFSET_BASIS, FNV_PRIME, mix64};
 use super::{SeriesId, SeriesMeta};
 
 /// How many hashes run side by side.
-const LANES: usize = 4;
+pub(super) const LANES: usize = 4;
 
 /// Queues (claimed id, canonical bytes) pairs and checks them four at a
 /// time; `T` tags each claim so that a wrong one can be named.
@@ -121,7 +121,7 @@ impl<T> IdCheck<T> {
     }
 }
 
-fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
+pub(super) fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
     }
@@ -130,7 +130,7 @@ fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
 
 /// FNV-1a of four byte strings at once: the common length in one loop,
 /// then each tail.
-fn fnv_four([a, b, c, d]: [&[u8]; LANES]) -> [u64; LANES] {
+pub(super) fn fnv_four([a, b, c, d]: [&[u8]; LANES]) -> [u64; LANES] {
     let common = a.len().min(b.len()).min(c.len()).min(d.len());
     let mut h = [FNV_OFFSET_BASIS; LANES];
     let heads = a.iter().zip(b).zip(c).zip(d).take(common);
