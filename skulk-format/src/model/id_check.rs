@@ -96,19 +96,9 @@ impl<T> IdCheck<T> {
 
     /// Checks every queued claim, returning the first wrong one.
     pub fn finish(&mut self) -> Result<(), WrongId<T>> {
-        let ids = match (self.claims.len(), &self.bytes) {
-            (LANES, [a, b, c, d]) => fnv_four([a, b, c, d]),
-            (n, lanes) => {
-                let mut ids = [0; LANES];
-                for (id, bytes) in ids.iter_mut().zip(lanes).take(n) {
-                    *id = fnv(FNV_OFFSET_BASIS, bytes);
-                }
-                ids
-            }
-        };
+        let ids = series_ids(&self.bytes, self.claims.len());
         let mut wrong = None;
-        for ((claimed, tag), hash) in self.claims.drain(..).zip(ids) {
-            let actual = SeriesId(mix64(hash));
+        for ((claimed, tag), actual) in self.claims.drain(..).zip(ids) {
             if wrong.is_none() && actual != claimed {
                 wrong = Some(WrongId {
                     tag,
@@ -121,7 +111,23 @@ impl<T> IdCheck<T> {
     }
 }
 
-pub(super) fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
+/// The ids of the canonical bytes in the first `n` of `lanes`, four side
+/// by side when all four are used (the rest of the array is zero).
+pub(super) fn series_ids(lanes: &[Vec<u8>; LANES], n: usize) -> [SeriesId; LANES] {
+    let hashes = match (n, lanes) {
+        (LANES, [a, b, c, d]) => fnv_four([a, b, c, d]),
+        (n, lanes) => {
+            let mut hashes = [0; LANES];
+            for (hash, bytes) in hashes.iter_mut().zip(lanes).take(n) {
+                *hash = fnv(FNV_OFFSET_BASIS, bytes);
+            }
+            hashes
+        }
+    };
+    hashes.map(|hash| SeriesId(mix64(hash)))
+}
+
+fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
     }
@@ -130,7 +136,7 @@ pub(super) fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
 
 /// FNV-1a of four byte strings at once: the common length in one loop,
 /// then each tail.
-pub(super) fn fnv_four([a, b, c, d]: [&[u8]; LANES]) -> [u64; LANES] {
+fn fnv_four([a, b, c, d]: [&[u8]; LANES]) -> [u64; LANES] {
     let common = a.len().min(b.len()).min(c.len()).min(d.len());
     let mut h = [FNV_OFFSET_BASIS; LANES];
     let heads = a.iter().zip(b).zip(c).zip(d).take(common);

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::id_check::{LANES, fnv, fnv_four};
+use super::id_check::{LANES, series_ids};
 
 /// Stable 64-bit identifier of a series: a hash of its [`SeriesMeta`].
 ///
@@ -132,18 +132,9 @@ impl SeriesMeta {
                 lane.clear();
                 meta.write_canonical(lane);
             }
-            let hashes = match (&*group, &lanes) {
-                ([_, _, _, _], [a, b, c, d]) => fnv_four([a, b, c, d]),
-                _ => {
-                    let mut hashes = [0; LANES];
-                    for (hash, lane) in hashes.iter_mut().zip(&lanes).take(group.len()) {
-                        *hash = fnv(FNV_OFFSET_BASIS, lane);
-                    }
-                    hashes
-                }
-            };
-            for (meta, hash) in group.iter_mut().zip(hashes) {
-                meta.id = SeriesId(mix64(hash));
+            let ids = series_ids(&lanes, group.len());
+            for (meta, id) in group.iter_mut().zip(ids) {
+                meta.id = id;
             }
         }
         metas
