@@ -11,12 +11,17 @@
 //!   adds (`RssAnon` of a fresh process before and after `Engine::open`,
 //!   per series; file-backed mapped pages are not counted), against the
 //!   engine's own estimate of the index heap (`EngineStats::index_bytes`);
+//! - series churn: a writer that keeps running while new series arrive,
+//!   flushed after each of 10 rounds, and the `RssAnon` it adds per new
+//!   series from the second round to the last (a fresh process);
 //! - selection from the index: one series by equality matchers, a
 //!   selective regex (`hostname=~"host_12.*"`), a negative matcher, and
 //!   `label_values`, each the median of many runs.
 //!
 //! `cargo bench -p skulk-engine --bench cardinality`; `SKULK_CARDINALITY`
-//! sets the series counts (comma-separated, default `100000,1000000`).
+//! sets the series counts (comma-separated, default `100000,1000000`);
+//! `SKULK_CARDINALITY_KEEP=1` keeps the flushed directories (for profiling
+//! a reopen: `SKULK_CARDINALITY_REOPEN=<dir>` runs only the reopen).
 
 use std::path::Path;
 use std::process::Command;
@@ -58,6 +63,13 @@ const REOPEN_ENV: &str = "SKULK_CARDINALITY_REOPEN";
 const INGEST_RUNS_ENV: &str = "SKULK_CARDINALITY_INGEST_RUNS";
 /// Set: measure the ingest only (for profiling it).
 const INGEST_ONLY_ENV: &str = "SKULK_CARDINALITY_INGEST_ONLY";
+/// Set (to a series count): child process measuring series churn.
+const CHURN_ENV: &str = "SKULK_CARDINALITY_CHURN";
+/// Rounds of the churn measure, each writing new series and flushing.
+const CHURN_ROUNDS: usize = 10;
+/// Set: the flushed directory of the last count is kept (its path is
+/// printed), for profiling a reopen with `SKULK_CARDINALITY_REOPEN`.
+const KEEP_ENV: &str = "SKULK_CARDINALITY_KEEP";
 
 fn config() -> EngineConfig {
     EngineConfig {
@@ -184,6 +196,56 @@ fn reopen(dir: &str) {
     );
 }
 
+/// Child process: a long-running writer whose series come and go. Writes
+/// `total` series in [`CHURN_ROUNDS`] rounds of new ones, flushing after
+/// each, and reports `RssAnon` after the second round and after the last:
+/// what the writer keeps per series it ever wrote (every series keeps
+/// data in a file, so the catalog holds them all; nothing else should).
+fn churn(total: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), config()).expect("open");
+    let per_round = total / CHURN_ROUNDS;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut second = 0;
+    for round in 0..CHURN_ROUNDS {
+        let first = round * per_round;
+        for start in (first..first + per_round).step_by(BATCH) {
+            batch.clear();
+            batch.extend((start..(start + BATCH).min(first + per_round)).map(|i| {
+                DataPoint::for_series(Arc::new(series(i)), START_NS + round as i64, i as f64)
+            }));
+            engine.write_batch(&batch).expect("write");
+        }
+        engine.flush().expect("flush");
+        if round == 1 {
+            second = memory().0;
+        }
+    }
+    let last = memory().0;
+    println!("{second} {last} {per_round}");
+}
+
+/// Runs this benchmark again as a child process with `env` set to
+/// `value` (a fresh process for memory figures) and returns the `N`
+/// numbers it prints.
+fn child<const N: usize>(env: &str, value: &std::ffi::OsStr) -> [u64; N] {
+    let out = Command::new(std::env::current_exe().expect("current exe"))
+        .env(env, value)
+        .output()
+        .expect("child process");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    fields.try_into().unwrap_or_else(|_| {
+        panic!(
+            "{env} child: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 /// Writes `total` new series, one point each, in batches of [`BATCH`],
 /// into a fresh engine; returns it with the time spent in `write_batch`
 /// (building the points is not counted).
@@ -241,21 +303,7 @@ fn run(total: usize) {
     engine.close().expect("close");
     let disk = dir_bytes(dir.path());
 
-    let out = Command::new(std::env::current_exe().expect("current exe"))
-        .env(REOPEN_ENV, dir.path())
-        .output()
-        .expect("reopen child");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<u64> = text
-        .split_whitespace()
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let [reopen_ns, rss, hwm, reopened, index_bytes] = fields[..] else {
-        panic!(
-            "reopen child: {text} {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let [reopen_ns, rss, hwm, reopened, index_bytes] = child(REOPEN_ENV, dir.path().as_os_str());
     assert_eq!(reopened as usize, total, "series after reopen");
 
     let engine = Engine::open(dir.path(), config()).expect("open");
@@ -328,6 +376,14 @@ fn run(total: usize) {
         "| index heap estimate per series | {:.0} B |",
         index_bytes as f64 / total as f64
     );
+    let [second, last, per_round] = child(CHURN_ENV, total.to_string().as_ref());
+    let later = per_round * (CHURN_ROUNDS as u64 - 2);
+    println!(
+        "| series churn: RssAnon a running writer adds per new series, flushed after each of {CHURN_ROUNDS} rounds | {:.0} B ({} MB after round 2, {} MB after round {CHURN_ROUNDS}) |",
+        last.saturating_sub(second) as f64 / later.max(1) as f64,
+        second / 1_000_000,
+        last / 1_000_000,
+    );
     let runs = 101;
     let cases: [(&str, &SeriesSelector); 6] = [
         (
@@ -382,11 +438,19 @@ fn run(total: usize) {
         "| `label_values(rack, __name__=\"cpu_usage_user\")`: {n} values | {} |",
         us(values)
     );
+    drop(engine);
+    if std::env::var_os(KEEP_ENV).is_some() {
+        println!("\nkept: {}", dir.keep().display());
+    }
 }
 
 fn main() {
     if let Ok(dir) = std::env::var(REOPEN_ENV) {
         reopen(&dir);
+        return;
+    }
+    if let Some(total) = std::env::var(CHURN_ENV).ok().and_then(|t| t.parse().ok()) {
+        churn(total);
         return;
     }
     if std::env::args().any(|a| a == "--list") {

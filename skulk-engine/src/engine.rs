@@ -209,8 +209,9 @@ impl Engine {
     /// configured sync mode when this returns), then applied to the
     /// memtables. A later write of the same series and timestamp replaces
     /// the value. Fails, with nothing applied, on an id collision or a
-    /// point whose `series_id` is not its series' id (both checked by the
-    /// WAL before logging: [`EngineError::Wal`]); fails on every call
+    /// point whose `series_id` is not its series' id (both checked before
+    /// logging, collisions against the WAL's live series and the catalog
+    /// of every series with data: [`EngineError::Wal`]); fails on every call
     /// after a durability failure (reopen to recover). A series never holds
     /// a label key twice: [`SeriesMeta`] refuses it however it is built.
     ///
@@ -236,10 +237,14 @@ impl Engine {
             let _ingest = shared(&self.inner.ingest);
             let sequencer = &self.inner.sequencer;
             let mut assigned = None;
-            let logged = self.inner.wal()?.append_points_then(points, |lsn| {
-                sequencer.register(lsn);
-                assigned = Some(lsn);
-            });
+            let logged = self.inner.wal()?.append_points_checked(
+                points,
+                |new| check_collisions(&self.inner, new),
+                |lsn| {
+                    sequencer.register(lsn);
+                    assigned = Some(lsn);
+                },
+            );
             // Points reach the memtable in LSN order, as replay applies
             // them: last write wins by LSN, before a crash and after it.
             let _turn = assigned.map(|lsn| sequencer.wait_turn(lsn));
@@ -497,6 +502,28 @@ impl Engine {
             crate::maintenance::run_due(&self.inner)
         }
     }
+}
+
+/// Refuses series new to the WAL whose id the catalog knows as another
+/// series: the WAL checks ids against the series of its live segments
+/// only, the catalog holds those of flushed data too.
+fn check_collisions(
+    inner: &Inner,
+    new: &[(SeriesId, &Arc<SeriesMeta>)],
+) -> std::result::Result<(), WalError> {
+    let state = shared(&inner.state);
+    for (id, meta) in new {
+        if let Some(r) = state.index.get(*id)
+            && !state.index.is_series(r, meta)
+        {
+            return Err(WalError::SeriesCollision {
+                id: *id,
+                existing: Box::new(state.index.meta(r)),
+                new: Box::new(SeriesMeta::clone(meta)),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The series `selector` picks, `None` when it picks them all without

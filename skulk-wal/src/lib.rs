@@ -16,6 +16,7 @@ mod entry;
 mod error;
 mod frame;
 mod header;
+mod known;
 mod pending;
 mod recovery;
 mod repair;

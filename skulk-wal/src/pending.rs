@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
-use skulk_format::{SeriesId, SeriesIdMap, SeriesIdSet, SeriesMeta};
+use skulk_format::{SeriesId, SeriesIdSet, SeriesMeta};
 
 use crate::end_mark::END_MARK_LEN;
 use crate::entry::record_type;
 use crate::frame::{self, FRAME_HEADER_LEN};
 use crate::header::SEGMENT_HEADER_LEN;
+use crate::known::KnownSeries;
 use crate::{Lsn, WalEntry, WalError};
 
 /// Bytes to write: to the current segment, or to a new segment starting
@@ -38,8 +39,8 @@ pub(crate) struct Pending {
     pub flushing: bool,
     /// A write or sync failed: refuse everything with this error.
     pub poisoned: Option<WalError>,
-    /// Every series the log has seen (for collision checks).
-    pub series: SeriesIdMap<Arc<SeriesMeta>>,
+    /// The series the live segments define (for collision checks).
+    pub series: KnownSeries,
     /// The series the active segment defines.
     active_defs: SeriesIdSet,
     /// Bytes of records the active segment will hold once `chunks` are
@@ -69,7 +70,7 @@ impl Pending {
         seg_first: Lsn,
         seg_bytes: u64,
         seg_has_data: bool,
-        series: SeriesIdMap<Arc<SeriesMeta>>,
+        series: KnownSeries,
         active_defs: SeriesIdSet,
         segment_size: u64,
     ) -> Self {
@@ -198,12 +199,21 @@ impl Pending {
         self.rolled();
     }
 
-    /// Queues an explicit series definition (already registered in
-    /// [`Pending::series`]).
-    pub(crate) fn push_def(&mut self, id: SeriesId, payload: &[u8]) -> Lsn {
+    /// Queues an explicit series definition of `meta` (encoded in
+    /// `payload`). Fails, queuing nothing, when its id is known as another
+    /// series.
+    pub(crate) fn push_def(
+        &mut self,
+        id: SeriesId,
+        meta: &Arc<SeriesMeta>,
+        payload: &[u8],
+    ) -> Result<Lsn, WalError> {
+        self.series.define(id, meta, self.seg_first)?;
         let lsn = self.push(record_type::SERIES_DEF, payload);
+        // The push may have started a new segment: it defines the series.
+        self.series.note(id, meta, self.seg_first);
         self.active_defs.insert(id);
-        lsn
+        Ok(lsn)
     }
 
     /// Queues a Points record, preceded by a definition of each series of
@@ -233,7 +243,7 @@ impl Pending {
                 WalEntry::encode_series_def(id, meta, out)
             });
             self.active_defs.insert(id);
-            self.series.entry(id).or_insert_with(|| Arc::clone(meta));
+            self.series.note(id, meta, self.seg_first);
         }
         self.push_framed(record_type::POINTS, payload)
     }

@@ -14,6 +14,7 @@ use skulk_format::{
 use crate::end_mark::{self, END_MARK_LEN};
 use crate::frame;
 use crate::header::{SEGMENT_HEADER_LEN, WalVersion};
+use crate::known::KnownSeries;
 use crate::pending::Pending;
 use crate::recovery::{Recovery, list_segments, scan_dir};
 use crate::segment::{TMP_SUFFIX, segment_name};
@@ -193,7 +194,7 @@ impl Wal {
         })?;
         remove_tmp_files(&dir)?;
         let recovery = scan_dir(&dir, covered_through)?;
-        let series = recovery.series()?;
+        let series = KnownSeries::from_recovery(&recovery)?;
         let mut segments: VecDeque<_> = list_segments(&dir)?.into();
         let (file, seg_bytes) = open_active(&dir, &recovery, &mut segments)?;
         let has_data = seg_bytes > SEGMENT_HEADER_LEN as u64;
@@ -264,8 +265,7 @@ impl Wal {
             .map_err(|what| WalError::InvalidArgument(what.into()))?;
         let mut state = self.lock_live()?;
         let lsn = if let WalEntry::SeriesDef { id, meta } = entry {
-            crate::recovery::define(&mut state.series, *id, meta)?;
-            state.push_def(*id, &payload)
+            state.push_def(*id, &Arc::new(meta.clone()), &payload)?
         } else {
             state.push(entry.record_type(), &payload)
         };
@@ -273,9 +273,11 @@ impl Wal {
     }
 
     /// Logs `points` as one Points record, preceded by a definition of each
-    /// series the log does not know yet, and returns the Points record's
-    /// LSN once durable. Fails on an empty slice or a series id collision
-    /// (nothing is logged then).
+    /// series the active segment does not define yet, and returns the
+    /// Points record's LSN once durable. Fails on an empty slice or a
+    /// series id collision with a series of the live segments (nothing is
+    /// logged then): series whose segments were all truncated are
+    /// forgotten, see [`Wal::append_points_checked`].
     pub fn append_points(&self, points: &[DataPoint]) -> Result<Lsn> {
         self.append_points_then(points, |_| {})
     }
@@ -287,6 +289,43 @@ impl Wal {
     pub fn append_points_then(
         &self,
         points: &[DataPoint],
+        assigned: impl FnOnce(Lsn),
+    ) -> Result<Lsn> {
+        self.append_points_checked(points, |_| Ok(()), assigned)
+    }
+
+    /// [`Wal::append_points_then`], first calling `check_new` with the
+    /// series of `points` that no live segment defines (new, or forgotten
+    /// after a truncation), while no other record can be appended: a
+    /// caller that keeps the series of truncated segments elsewhere (a
+    /// database's catalog of flushed series) checks them for id collisions
+    /// there. An error from `check_new` refuses the batch; nothing is
+    /// logged.
+    ///
+    /// ```
+    /// use skulk_format::{DataPoint, SeriesMeta};
+    /// use skulk_wal::{Wal, WalConfig, WalError};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wal = Wal::new(dir.path(), WalConfig::default())?;
+    /// let cpu = DataPoint::new("cpu", vec![], 1, 0.5);
+    /// let mut new = 0;
+    /// wal.append_points_checked(&[cpu.clone()], |series| { new += series.len(); Ok(()) }, |_| {})?;
+    /// wal.append_points_checked(&[cpu.clone()], |series| { new += series.len(); Ok(()) }, |_| {})?;
+    /// assert_eq!(new, 1);
+    /// let refused = wal.append_points_checked(
+    ///     &[DataPoint::new("mem", vec![], 1, 0.5)],
+    ///     |_| Err(WalError::InvalidArgument("no new series today".into())),
+    ///     |_| {},
+    /// );
+    /// assert!(refused.is_err());
+    /// assert_eq!(wal.next_lsn(), 4); // LSNs 1-3: one definition, two Points records
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn append_points_checked(
+        &self,
+        points: &[DataPoint],
+        check_new: impl FnOnce(&[(SeriesId, &Arc<SeriesMeta>)]) -> Result<()>,
         assigned: impl FnOnce(Lsn),
     ) -> Result<Lsn> {
         if points.is_empty() {
@@ -307,7 +346,10 @@ impl Wal {
         frame::check_payload_len(payload.len())
             .map_err(|what| WalError::InvalidArgument(what.into()))?;
         let mut state = self.lock_live()?;
-        let metas = checked_series(&state, points)?;
+        let (metas, new) = checked_series(&state, points)?;
+        if !new.is_empty() {
+            check_new(&new)?;
+        }
         let lsn = state.push_points(&metas, &payload);
         assigned(lsn);
         self.wait_durable(state, lsn)
@@ -368,7 +410,20 @@ impl Wal {
             self.poison(&e);
             return Err(e);
         }
-        writer.truncate_through(safe_lsn)
+        let removed = writer.truncate_through(safe_lsn)?;
+        let oldest = writer.segments().next().map(|(first, _)| *first);
+        drop(writer);
+        if let Some(oldest) = oldest {
+            lock(&self.state).series.forget_before(oldest);
+        }
+        Ok(removed)
+    }
+
+    /// The number of series the live segments define: what the log holds
+    /// in memory for its collision checks (the series of truncated
+    /// segments are forgotten).
+    pub fn series_count(&self) -> usize {
+        lock(&self.state).series.len()
     }
 
     /// Has `observer` told about every segment a roll-over creates from now
@@ -507,17 +562,21 @@ impl Wal {
     }
 }
 
+/// The series of a batch with their ids.
+type BatchSeries<'p> = Vec<(SeriesId, &'p Arc<SeriesMeta>)>;
+
 /// The distinct series of `points` in order of first appearance, with
-/// their ids, after checking each: an id the log or the batch already
-/// knows must carry the same series, a new id must be its series' id.
-/// Refuses the batch before anything is queued, so a failed call logs
-/// nothing.
+/// their ids, and those of them no live segment defines, after checking
+/// each: an id the log or the batch already knows must carry the same
+/// series, a new id must be its series' id. Refuses the batch before
+/// anything is queued, so a failed call logs nothing.
 fn checked_series<'p>(
     state: &Pending,
     points: &'p [DataPoint],
-) -> Result<Vec<(SeriesId, &'p Arc<SeriesMeta>)>> {
+) -> Result<(BatchSeries<'p>, BatchSeries<'p>)> {
     let mut batch: SeriesIdMap<&'p Arc<SeriesMeta>> = SeriesIdMap::default();
     let mut distinct = Vec::new();
+    let mut new = Vec::new();
     let mut previous: Option<&Arc<SeriesMeta>> = None;
     let mut new_ids: IdCheck<&Arc<SeriesMeta>> = IdCheck::default();
     for p in points {
@@ -526,10 +585,8 @@ fn checked_series<'p>(
             continue;
         }
         previous = Some(&p.series);
-        let known = state
-            .series
-            .get(&p.series_id)
-            .or_else(|| batch.get(&p.series_id).copied());
+        let in_log = state.series.get(p.series_id);
+        let known = in_log.or_else(|| batch.get(&p.series_id).copied());
         match known {
             Some(meta) if Arc::ptr_eq(meta, &p.series) || **meta == *p.series => {}
             Some(meta) => {
@@ -549,10 +606,13 @@ fn checked_series<'p>(
         if let Entry::Vacant(slot) = batch.entry(p.series_id) {
             slot.insert(&p.series);
             distinct.push((p.series_id, &p.series));
+            if in_log.is_none() {
+                new.push((p.series_id, &p.series));
+            }
         }
     }
     new_ids.finish().map_err(wrong_id)?;
-    Ok(distinct)
+    Ok((distinct, new))
 }
 
 fn wrong_id(wrong: WrongId<&Arc<SeriesMeta>>) -> WalError {

@@ -279,6 +279,25 @@ impl SeriesIndex {
             .unwrap_or_default()
     }
 
+    /// True when series `r` is `meta` (same metric, same labels): an id
+    /// the catalog knows named by other labels is a collision.
+    pub fn is_series(&self, r: SeriesRef, meta: &SeriesMeta) -> bool {
+        let pairs = self.series_pairs(r);
+        if pairs.len() != meta.labels().len() + 1 {
+            return false;
+        }
+        let mut pairs = pairs.iter().filter_map(|&p| self.pair_at(p));
+        let metric_matches = pairs
+            .next()
+            .is_some_and(|m| m.name == METRIC && self.value_text(m) == meta.metric());
+        metric_matches
+            && pairs.zip(meta.labels()).all(|(pair, (name, value))| {
+                pair.name != METRIC
+                    && self.symbols.resolve(pair.name) == name
+                    && self.value_text(pair) == value
+            })
+    }
+
     /// The metadata of series `r`.
     pub fn meta(&self, r: SeriesRef) -> SeriesMeta {
         let (metric, labels) = self.parts(r);
@@ -388,6 +407,17 @@ mod tests {
         assert_eq!((ra, rb, index.len()), (0, 1, 2));
         assert_eq!(index.meta(ra), a);
         assert_eq!(index.meta(rb), b);
+        assert!(index.is_series(ra, &a) && index.is_series(rb, &b));
+        assert!(!index.is_series(ra, &b) && !index.is_series(rb, &a));
+        for other in [
+            meta("cpu", &[("host", "a")]),
+            meta("cpu", &[("host", "a"), ("dc", "y")]),
+            meta("cpu", &[("host", "a"), ("dc", "x"), ("rack", "1")]),
+            meta("mem", &[("host", "a"), ("dc", "x")]),
+            meta("cpu", &[("host", "a"), ("dx", "x")]),
+        ] {
+            assert!(!index.is_series(ra, &other), "{other}");
+        }
         assert_eq!(index.get(b.id()), Some(rb));
         assert_eq!(index.postings(METRIC, "cpu"), &[ra]);
         assert_eq!(index.postings(METRIC, ""), &[rb]);

@@ -202,3 +202,73 @@ fn segments_stay_self_contained_across_reopens_and_truncation() {
             .any(|(lsn, _)| *lsn == last)
     );
 }
+
+/// Series churn: a log that keeps running holds only the series its live
+/// segments define, so its memory follows what it can replay, not every
+/// series it ever saw. A forgotten series is new again to `check_new`
+/// (the caller's own collision check) and is defined again.
+#[test]
+fn series_of_truncated_segments_are_forgotten() {
+    let sim = SimDir::new();
+    let config = common::small_segments(SyncMode::None, 4096);
+    let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
+    let point = |round: usize, host: usize| {
+        let host = format!("r{round}-h{host}");
+        DataPoint::new("cpu", common::labels(&[("host", &host)]), 0, 1.0)
+    };
+    let mut last = 0;
+    for round in 0..20 {
+        for host in 0..50 {
+            last = wal.append_points(&[point(round, host)]).unwrap();
+        }
+        assert!(
+            wal.series_count() <= 100,
+            "round {round}: {}",
+            wal.series_count()
+        );
+        // Everything is covered: roll over and truncate, as a flush does.
+        wal.roll_if_covered(last).unwrap();
+        wal.truncate_through(last).unwrap();
+        assert_eq!(wal.series_count(), 0, "round {round}");
+    }
+    // The first round's series are new to the log again.
+    let mut seen = Vec::new();
+    wal.append_points_checked(
+        &[point(0, 1), point(19, 2)],
+        |new| {
+            seen.extend(new.iter().map(|(id, _)| *id));
+            Ok(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(seen, [point(0, 1).series_id, point(19, 2).series_id]);
+    assert_eq!(wal.series_count(), 2);
+    // ... and defined again, so the live segments replay on their own.
+    drop(wal);
+    let (wal, recovery) = Wal::open_in(sim.storage(), "", config).unwrap();
+    let points = recovery.data_points().unwrap();
+    assert_eq!(points.len(), 1);
+    assert_eq!(wal.series_count(), 2);
+}
+
+/// A collision check that refuses a batch logs nothing of it.
+#[test]
+fn a_refused_check_logs_nothing() {
+    let sim = SimDir::new();
+    let config = common::small_segments(SyncMode::Fsync, 4096);
+    let (wal, _) = Wal::open_in(sim.storage(), "", config.clone()).unwrap();
+    let p = DataPoint::new("cpu", common::labels(&[("host", "a")]), 0, 1.0);
+    let next = wal.next_lsn();
+    let refused = wal.append_points_checked(
+        std::slice::from_ref(&p),
+        |_| Err(skulk_wal::WalError::InvalidArgument("refused".into())),
+        |_| panic!("no LSN is assigned to a refused batch"),
+    );
+    assert!(refused.is_err());
+    assert_eq!((wal.next_lsn(), wal.series_count()), (next, 0));
+    wal.append_points(&[p]).unwrap();
+    drop(wal);
+    let recovery = Wal::recover_in(sim.storage(), "").unwrap();
+    assert_eq!(recovery.data_points().unwrap().len(), 1);
+}
