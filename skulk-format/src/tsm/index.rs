@@ -93,36 +93,56 @@ pub(crate) fn encode_index(
         return entries.iter().try_for_each(|entry| entry.encode(out));
     }
     let mut tables = TableBuilder::default();
-    let mut numbered = Vec::with_capacity(entries.len());
+    // Per series: its metric's string number, then where its pair numbers
+    // end in `pairs` (one vector for all, not one per series).
+    let mut numbered: Vec<(u32, usize)> = Vec::with_capacity(entries.len());
+    let mut pairs: Vec<u32> = Vec::new();
     let mut uses: Vec<u64> = Vec::new();
+    // The label names of the previous series by position: series of one
+    // source share them, and a name equal to it is not hashed again.
+    let mut recent: Vec<(&[u8], u32)> = Vec::new();
     for entry in entries {
         let meta = MetaView::checked(&entry.meta);
         let metric = tables.string(meta.metric())?;
-        let pairs = meta.labels().map(|(k, v)| tables.pair(k, v));
-        let pairs = pairs.collect::<Result<Vec<u32>>>()?;
-        for &p in &pairs {
+        for (position, (name, value)) in meta.labels().enumerate() {
+            let name = match recent.get(position) {
+                Some(&(text, number)) if text == name.as_bytes() => number,
+                _ => {
+                    let number = tables.string(name)?;
+                    match recent.get_mut(position) {
+                        Some(slot) => *slot = (name.as_bytes(), number),
+                        None => recent.push((name.as_bytes(), number)),
+                    }
+                    number
+                }
+            };
+            let p = tables.pair_of(name, value)?;
             if uses.len() <= p as usize {
                 uses.resize(p as usize + 1, 0);
             }
             if let Some(n) = uses.get_mut(p as usize) {
                 *n += 1;
             }
+            pairs.push(p);
         }
-        numbered.push((metric, pairs));
+        numbered.push((metric, pairs.len()));
     }
     let renumbered = tables.number_by_use(&uses);
-    for (_, pairs) in &mut numbered {
-        for p in pairs.iter_mut() {
-            *p = renumbered.get(*p as usize).copied().unwrap_or(*p);
-        }
+    for p in &mut pairs {
+        *p = renumbered.get(*p as usize).copied().unwrap_or(*p);
     }
     tables.encode(out);
     out.extend_from_slice(&count.to_le_bytes());
-    for (entry, (metric, pairs)) in entries.iter().zip(numbered) {
+    let mut start = 0;
+    for (entry, &(metric, end)) in entries.iter().zip(&numbered) {
+        let series_pairs = pairs.get(start..end).unwrap_or_default();
+        start = end;
         out.extend_from_slice(&entry.id.0.to_le_bytes());
         put_varint(out, u64::from(metric));
-        put_varint(out, pairs.len() as u64);
-        pairs.iter().for_each(|&p| put_varint(out, u64::from(p)));
+        put_varint(out, series_pairs.len() as u64);
+        series_pairs
+            .iter()
+            .for_each(|&p| put_varint(out, u64::from(p)));
         put_varint(out, entry.blocks.len() as u64);
         let mut previous = min_ts;
         let mut inline = entry.inline.iter();

@@ -1,7 +1,7 @@
 //! The string and label-pair tables of a version-2 series index
 //! (`FORMAT.md`, "Series index, version 2").
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use super::cursor::{Cursor, put_varint};
 use crate::{FormatError, Result};
@@ -137,9 +137,9 @@ impl<'a> TableBuilder<'a> {
         Ok(i)
     }
 
-    /// The number of pair (`name`, `value`).
-    pub fn pair(&mut self, name: &'a str, value: &'a str) -> Result<u32> {
-        let key = (self.string(name)?, self.string(value)?);
+    /// The number of pair (string `name`, `value`).
+    pub fn pair_of(&mut self, name: u32, value: &'a str) -> Result<u32> {
+        let key = (name, self.string(value)?);
         if let Some(&i) = self.pairs.get(&key) {
             return Ok(i);
         }
