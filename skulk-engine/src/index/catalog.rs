@@ -145,7 +145,7 @@ impl SeriesIndex {
 
     /// Adds series `id`, which the caller found unknown ([`Self::contains`]
     /// is false), with its pairs; returns its number.
-    pub fn insert_new(&mut self, id: SeriesId, pairs: &[PairId]) -> Result<SeriesRef> {
+    fn insert_new(&mut self, id: SeriesId, pairs: &[PairId]) -> Result<SeriesRef> {
         let r = SeriesRef::try_from(self.ids.len())
             .ok()
             .filter(|&r| r < u32::MAX)
@@ -162,12 +162,96 @@ impl SeriesIndex {
         self.labels.extend_from_slice(pairs);
         self.starts.push(end);
         self.ids.push(id);
+        self.number_id(r);
+        Ok(r)
+    }
+
+    /// Makes room for `series` more series.
+    pub fn reserve(&mut self, series: usize) {
+        self.ids.reserve(series);
+        self.starts.reserve(series + 1);
+    }
+
+    /// Appends pair `p` to the series being appended (see
+    /// [`Self::append_series`]).
+    pub fn append_pair(&mut self, p: PairId) {
+        self.labels.push(p);
+    }
+
+    /// Appends series `id` (unknown to the catalog, see [`Self::contains`])
+    /// with the pairs appended since the previous series, the metric pair
+    /// first, without indexing it yet: [`Self::index_appended`] indexes
+    /// every series appended at once, each pair's postings growing once
+    /// to their final length instead of doubling series by series.
+    pub fn append_series(&mut self, id: SeriesId) -> Result<()> {
+        if self.ids.len() >= u32::MAX as usize - 1 {
+            return Err(too_many("series"));
+        }
+        let end = u32::try_from(self.labels.len()).map_err(|_| too_many("labels"))?;
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.starts.push(end);
+        self.ids.push(id);
+        Ok(())
+    }
+
+    /// Indexes the series appended from number `first` on (by id, and in
+    /// the postings of their pairs); drops pairs appended after the last
+    /// series.
+    pub fn index_appended(&mut self, first: usize) {
+        let end = self.starts.last().map_or(0, |&e| e as usize);
+        self.labels.truncate(end);
+        let Some(&base) = self.starts.get(first) else {
+            return;
+        };
+        let appended = self.labels.get(base as usize..).unwrap_or_default();
+        let mut counts = vec![0u32; self.pairs.len()];
+        for &p in appended {
+            if let Some(count) = counts.get_mut(p as usize) {
+                *count += 1;
+            }
+        }
+        for (pair, &count) in self.pairs.iter_mut().zip(&counts) {
+            pair.postings.reserve_exact(count as usize);
+        }
+        for r in first..self.ids.len() {
+            // Below u32::MAX: `append_series` refuses more.
+            let r = r as SeriesRef;
+            let i = r as usize;
+            let (Some(&from), Some(&to)) = (self.starts.get(i), self.starts.get(i + 1)) else {
+                continue;
+            };
+            for &p in self
+                .labels
+                .get(from as usize..to as usize)
+                .unwrap_or_default()
+            {
+                if let Some(pair) = self.pairs.get_mut(p as usize) {
+                    pair.postings.push(r);
+                }
+            }
+        }
         let (ids, hasher) = (&self.ids, &self.hasher);
+        self.by_id
+            .reserve(ids.len().saturating_sub(first), |&other| {
+                hasher.hash_one(ids.get(other as usize).map_or(0, |i| i.0))
+            });
+        for r in first..self.ids.len() {
+            self.number_id(r as SeriesRef);
+        }
+    }
+
+    /// Enters series `r` (in `ids` already) into the table by id.
+    fn number_id(&mut self, r: SeriesRef) {
+        let (ids, hasher) = (&self.ids, &self.hasher);
+        let Some(id) = ids.get(r as usize) else {
+            return;
+        };
         self.by_id
             .insert_unique(hasher.hash_one(id.0), r, |&other| {
                 hasher.hash_one(ids.get(other as usize).map_or(0, |i| i.0))
             });
-        Ok(r)
     }
 
     /// The name key of label `name` (interned).
@@ -427,6 +511,70 @@ mod tests {
         let real = index.symbols.get("__name__").unwrap();
         assert_eq!(index.postings(real, "real label"), &[rb]);
         assert_eq!(index.query_name("__name__"), Some(METRIC));
+    }
+
+    /// Series added in bulk are numbered, found and listed as when added
+    /// one by one, after series added singly and before more of them.
+    #[test]
+    fn bulk_added_series_match_series_added_one_by_one() {
+        let metas: Vec<SeriesMeta> = (0..300)
+            .map(|i| {
+                let host = format!("h{}", i % 37);
+                let g = format!("g{}", i % 3);
+                let mut labels = vec![("host", host.as_str()), ("g", g.as_str())];
+                if i % 5 == 0 {
+                    labels.push(("odd", "yes"));
+                }
+                meta(if i % 2 == 0 { "cpu" } else { "mem" }, &labels)
+            })
+            .collect();
+        // Distinct series only (some of the above repeat).
+        let mut seen = std::collections::HashSet::new();
+        let metas: Vec<SeriesMeta> = metas.into_iter().filter(|m| seen.insert(m.id())).collect();
+        let n = metas.len();
+        assert!(n > 200);
+        let mut single = SeriesIndex::default();
+        for m in &metas {
+            single.insert(m.id(), m).unwrap();
+        }
+        let mut bulk = SeriesIndex::default();
+        for m in metas.iter().take(10) {
+            bulk.insert(m.id(), m).unwrap();
+        }
+        let first = bulk.len();
+        for m in metas.get(10..n - 40).unwrap() {
+            let metric = bulk.pair(METRIC, m.metric()).unwrap();
+            bulk.append_pair(metric);
+            for (name, value) in m.labels() {
+                let name = bulk.name_key(name).unwrap();
+                let pair = bulk.pair(name, value).unwrap();
+                bulk.append_pair(pair);
+            }
+            bulk.append_series(m.id()).unwrap();
+        }
+        // Pairs of a series never appended are dropped.
+        bulk.append_pair(0);
+        bulk.index_appended(first);
+        bulk.index_appended(bulk.len());
+        for m in metas.get(n - 40..).unwrap() {
+            bulk.insert(m.id(), m).unwrap();
+        }
+        assert_eq!(bulk.len(), single.len());
+        for (r, m) in metas.iter().enumerate() {
+            let r = r as SeriesRef;
+            assert_eq!(bulk.get(m.id()), Some(r));
+            assert_eq!(bulk.meta(r), *m);
+        }
+        let host = bulk.query_name("host").unwrap();
+        for h in 0..37 {
+            let value = format!("h{h}");
+            let want = single.postings(single.query_name("host").unwrap(), &value);
+            assert_eq!(bulk.postings(host, &value), want, "{value}");
+        }
+        assert_eq!(bulk.postings(METRIC, "mem"), single.postings(METRIC, "mem"));
+        let odd = bulk.query_name("odd").unwrap();
+        let odd_series = metas.iter().filter(|m| m.label("odd").is_some()).count();
+        assert_eq!(bulk.postings(odd, "yes").len(), odd_series);
     }
 
     #[test]

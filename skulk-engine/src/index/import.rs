@@ -33,34 +33,49 @@ fn import_numbered<B: AsRef<[u8]>>(
 ) -> Result<()> {
     let mut pairs: Vec<Option<PairId>> = vec![None; table.pair_count() as usize];
     let mut metrics: Vec<Option<PairId>> = vec![None; table.string_count() as usize];
-    let mut series_pairs: Vec<PairId> = Vec::new();
     // A file's ids are unique (its index is strictly ascending), so into
     // an empty catalog every series is new.
     let empty = index.len() == 0;
-    for entry in reader.series() {
-        // Known series are skipped before their pairs are mapped: a series
-        // whose id collides with a known one adds no pairs of its own.
-        if !empty && index.contains(entry.id) {
-            continue;
-        }
-        let Some((metric, numbers)) = entry.meta.numbers() else {
-            index.insert_labels(entry.id, entry.meta.metric(), entry.meta.labels())?;
-            continue;
-        };
-        series_pairs.clear();
-        series_pairs.push(mapped(&mut metrics, metric, |_| {
-            index.pair(METRIC, table.string(metric))
-        })?);
-        for number in numbers {
-            series_pairs.push(mapped(&mut pairs, number, |_| {
-                let (name, value) = table.pair(number).unwrap_or_default();
-                let name = index.name_key(name)?;
-                index.pair(name, value)
-            })?);
-        }
-        index.insert_new(entry.id, &series_pairs)?;
+    // The new series are appended as they are read and indexed at once at
+    // the end (also after an error, so that the catalog stays whole).
+    let mut first = index.len();
+    if empty {
+        index.reserve(reader.series_count());
     }
-    Ok(())
+    let mut append = || -> Result<()> {
+        for entry in reader.series() {
+            // Known series are skipped before their pairs are mapped: a
+            // series whose id collides with a known one adds no pairs of
+            // its own.
+            if !empty && index.contains(entry.id) {
+                continue;
+            }
+            let Some((metric, numbers)) = entry.meta.numbers() else {
+                // Postings stay sorted: what was appended is indexed first.
+                index.index_appended(first);
+                index.insert_labels(entry.id, entry.meta.metric(), entry.meta.labels())?;
+                first = index.len();
+                continue;
+            };
+            let metric = mapped(&mut metrics, metric, |_| {
+                index.pair(METRIC, table.string(metric))
+            })?;
+            index.append_pair(metric);
+            for number in numbers {
+                let pair = mapped(&mut pairs, number, |_| {
+                    let (name, value) = table.pair(number).unwrap_or_default();
+                    let name = index.name_key(name)?;
+                    index.pair(name, value)
+                })?;
+                index.append_pair(pair);
+            }
+            index.append_series(entry.id)?;
+        }
+        Ok(())
+    };
+    let result = append();
+    index.index_appended(first);
+    result
 }
 
 /// The catalog's pair for file number `number`, made by `make` the first
