@@ -38,7 +38,12 @@ impl KnownSeries {
                 segment += 1;
             }
             let first = firsts.get(segment).copied().unwrap_or(0);
-            known.define(*id, &Arc::new(meta.clone()), first)?;
+            match known.map.get_mut(id) {
+                // Each segment defines its series again: only the first
+                // definition is copied.
+                Some(k) if *k.meta == *meta => k.segment = k.segment.max(first),
+                _ => known.define(*id, &Arc::new(meta.clone()), first)?,
+            }
         }
         Ok(known)
     }
