@@ -115,7 +115,9 @@ pub(crate) struct TableBuilder<'a> {
     string_list: Vec<&'a str>,
     /// Bytes of all strings: a reader refuses more than 4 GiB.
     text_len: u64,
-    pairs: HashMap<(u32, u32), u32>,
+    /// Pair numbers by name string number and value text: a known pair
+    /// costs one lookup.
+    pairs: HashMap<(u32, &'a str), u32>,
     pair_list: Vec<(u32, u32)>,
 }
 
@@ -139,14 +141,14 @@ impl<'a> TableBuilder<'a> {
 
     /// The number of pair (string `name`, `value`).
     pub fn pair_of(&mut self, name: u32, value: &'a str) -> Result<u32> {
-        let key = (name, self.string(value)?);
-        if let Some(&i) = self.pairs.get(&key) {
+        if let Some(&i) = self.pairs.get(&(name, value)) {
             return Ok(i);
         }
+        let value_number = self.string(value)?;
         let i = u32::try_from(self.pair_list.len())
             .map_err(|_| FormatError::InvalidArgument("more than 2^32 label pairs".into()))?;
-        self.pairs.insert(key, i);
-        self.pair_list.push(key);
+        self.pairs.insert((name, value), i);
+        self.pair_list.push((name, value_number));
         Ok(i)
     }
 
