@@ -65,9 +65,12 @@ pub(crate) fn compact(inner: &Inner, min_files: usize) -> Result<CompactionStats
     Ok(stats)
 }
 
-/// Rewrites every file that still holds points a delete hides (each alone,
-/// into a fresh generation no tombstone covers), then drops the tombstones
-/// that hide nothing any more.
+/// Rewrites every file that still holds points a delete hides, into a
+/// fresh generation no tombstone covers, then drops the tombstones that
+/// hide nothing any more. A file is rewritten together with every file
+/// overlapping it (and every file overlapping those): alone, its fresh
+/// generation would rank its points above those of newer files over the
+/// same time, and a value overwritten later would come back.
 fn purge_deleted(inner: &Inner, stats: &mut CompactionStats) -> Result<()> {
     let covered: Vec<Arc<TsmFile>> = {
         let state = shared(&inner.state);
@@ -79,7 +82,11 @@ fn purge_deleted(inner: &Inner, stats: &mut CompactionStats) -> Result<()> {
             .collect()
     };
     for file in covered {
-        merge(inner, file.span, std::slice::from_ref(&file), stats)?;
+        // An earlier rewrite may have taken this file in already.
+        let group = overlapping(&shared(&inner.state), &file);
+        if let Some(span) = union(&group) {
+            merge(inner, span, &group, stats)?;
+        }
     }
     let spent: Vec<_> = {
         let state = shared(&inner.state);
@@ -99,6 +106,41 @@ fn purge_deleted(inner: &Inner, stats: &mut CompactionStats) -> Result<()> {
     state.rebuild_catalog();
     stats.tombstones_dropped += spent.len();
     Ok(())
+}
+
+/// `file` (if still live) and every live file overlapping it in time,
+/// directly or through others, oldest first (the order of the state).
+fn overlapping(state: &State, file: &Arc<TsmFile>) -> Vec<Arc<TsmFile>> {
+    if !state.files.iter().any(|f| Arc::ptr_eq(f, file)) {
+        return Vec::new();
+    }
+    let mut spans = vec![file.span];
+    let mut taken = vec![false; state.files.len()];
+    loop {
+        let mut grew = false;
+        for (f, taken) in state.files.iter().zip(taken.iter_mut()) {
+            if !*taken && spans.iter().any(|s| s.overlaps(&f.span)) {
+                *taken = true;
+                spans.push(f.span);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let files = state.files.iter().zip(&taken);
+    files
+        .filter(|(_, t)| **t)
+        .map(|(f, _)| Arc::clone(f))
+        .collect()
+}
+
+/// The smallest span holding every file of `files`.
+fn union(files: &[Arc<TsmFile>]) -> Option<Span> {
+    let start = files.iter().map(|f| f.span.start).min()?;
+    let end = files.iter().map(|f| f.span.end).max()?;
+    Some(Span { start, end })
 }
 
 /// The first bucket to merge, lowest level and oldest first, with its

@@ -98,6 +98,44 @@ fn compaction_removes_deleted_points_and_then_the_tombstone() {
     assert_eq!(contents(&engine), model, "after a crash and reopen");
 }
 
+/// Compaction rewrites a file a delete covers into a fresh generation;
+/// a newer file's overwrite of the same time must stay on top of it.
+#[test]
+fn purging_a_deleted_range_keeps_later_overwrites_on_top() {
+    let dir = tempfile::tempdir().unwrap();
+    // Files never span more than a partition, and a partition's files are
+    // merged only once there are 4: the two files below stay apart.
+    let config = skulk_engine::EngineConfig {
+        compaction_max_span: Some(std::time::Duration::from_nanos(1000)),
+        ..quiet_config()
+    };
+    let engine = Engine::open(dir.path(), config.clone()).unwrap();
+    let mut model = Contents::new();
+    // One partition, two files: the first holds `a` and `b`, the second
+    // overwrites `a`.
+    for points in [
+        [batch("a", 0, 50, 0.0), batch("b", 0, 50, 0.5)].concat(),
+        batch("a", 0, 50, 1000.0),
+    ] {
+        engine.write_batch(&points).unwrap();
+        apply(&mut model, &points);
+        engine.flush().unwrap();
+    }
+    // Covers the first file only (the second holds no `b`).
+    let stats = engine.delete(&host("b"), range(100, 200)).unwrap();
+    assert_eq!(stats.files_covered, 1, "{stats:?}");
+    forget(&mut model, "b", 100, 200);
+    assert_eq!(contents(&engine), model);
+    // A clean close compacts: the covered file is rewritten.
+    engine.close().unwrap();
+    let engine = Engine::open(dir.path(), config).unwrap();
+    assert_eq!(
+        contents(&engine),
+        model,
+        "the overwrite of `a` stays on top after the rewrite"
+    );
+}
+
 #[test]
 fn bad_deletes_are_refused_and_unknown_series_delete_nothing() {
     let dir = tempfile::tempdir().unwrap();
