@@ -235,7 +235,13 @@ fn read_body(r: &mut Reader<'_>) -> Field<Manifest> {
     if flags & !(HAS_RETENTION_CUTOFF | HAS_TOMBSTONES) != 0 {
         return Err(("known flags only", at));
     }
+    let at = r.offset();
     let cutoff = r.i64("retention cutoff")?;
+    // Without the flag the field is written as 0: anything else would
+    // decode to a manifest that does not encode back to these bytes.
+    if flags & HAS_RETENTION_CUTOFF == 0 && cutoff != 0 {
+        return Err(("a retention cutoff of 0 when none is set", at));
+    }
     let files = read_files(r, next_gen)?;
     let count = r.count("WAL segment count", 8)?;
     let mut wal_segments = Vec::with_capacity(count);
