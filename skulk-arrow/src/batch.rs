@@ -242,8 +242,9 @@ fn runs<'a>(
 }
 
 /// A metric or label column of `rows` rows in runs: `(word, rows)`, each
-/// run `rows` times its word (null when `None`), as `labels` says.
-fn label_column<'a>(
+/// run `rows` times its word (null when `None`), as `labels` says: the
+/// column type of [`LabelEncoding::data_type`].
+pub fn label_column<'a>(
     labels: LabelEncoding,
     runs: impl Iterator<Item = (Option<&'a str>, usize)>,
     rows: usize,

@@ -13,7 +13,7 @@ mod layout;
 mod parquet_export;
 mod scan;
 
-pub use batch::{BatchBuilder, DEFAULT_BATCH_ROWS};
+pub use batch::{BatchBuilder, DEFAULT_BATCH_ROWS, label_column};
 pub use error::{Error, Result};
 pub use layout::{
     ColumnKind, DATE_COLUMN, LabelEncoding, METRIC_COLUMN, TIME_COLUMN, TIME_ZONE, TableLayout,

@@ -24,6 +24,7 @@ use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
 use skulk_arrow::{ParquetOptions, export_parquet};
+use skulk_datafusion::AggregatePushdown;
 use skulk_engine::{
     DataPoint, Engine, EngineConfig, Query, SeriesMeta, SeriesSelector, SyncMode, TimeRange,
     WalConfig,
@@ -272,6 +273,30 @@ fn run_workload(
         "the engine's fastest scan",
         Some(engine_best.as_secs_f64() / sql_time.as_secs_f64()),
     );
+    // The same session without the aggregate pushdown: a row per point
+    // goes into DataFusion's aggregation.
+    let plain_ctx = skulk_datafusion::session(Arc::clone(&engine)).expect("session");
+    plain_ctx.remove_optimizer_rule(AggregatePushdown::NAME);
+    let (plain_time, plain_count) = timed(RUNS, || {
+        rt.block_on(async {
+            let batches = plain_ctx
+                .sql("SELECT count(*) AS n, sum(value) AS s FROM points")
+                .await
+                .expect("sql")
+                .collect()
+                .await
+                .expect("collect");
+            batches[0].column(0).as_primitive::<Int64Type>().value(0) as u64
+        })
+    });
+    assert_eq!(plain_count, points);
+    row(
+        name,
+        "same, without the aggregate pushdown",
+        mpts(points, plain_time),
+        "the engine's fastest scan",
+        Some(engine_best.as_secs_f64() / plain_time.as_secs_f64()),
+    );
 
     // The export, then the same aggregation on both sides.
     let mut export_runs = Vec::new();
@@ -327,12 +352,21 @@ fn run_workload(
     let (parquet_time, parquet_rows) =
         timed(RUNS, || rt.block_on(count_rows(&parquet_ctx, &query)));
     assert_eq!(skulk_rows, parquet_rows, "both sides give the same groups");
+    let (plain_time, plain_rows) = timed(RUNS, || rt.block_on(count_rows(&plain_ctx, &query)));
+    assert_eq!(plain_rows, parquet_rows, "both sides give the same groups");
     row(
         name,
         "SQL 1-min date_bin mean by label, Skulk provider",
         format!("{:.0} ms", skulk_time.as_secs_f64() * 1e3),
         "DataFusion on the Parquet export",
         Some(parquet_time.as_secs_f64() / skulk_time.as_secs_f64()),
+    );
+    row(
+        name,
+        "same, without the aggregate pushdown",
+        format!("{:.0} ms", plain_time.as_secs_f64() * 1e3),
+        "DataFusion on the Parquet export",
+        Some(parquet_time.as_secs_f64() / plain_time.as_secs_f64()),
     );
     row(
         name,
@@ -376,6 +410,7 @@ fn run_workload(
     }
 
     drop(ctx);
+    drop(plain_ctx);
     drop(engine);
     let (rss, rows) = probe(dir);
     assert_eq!(rows, points);

@@ -1,7 +1,7 @@
 //! The physical plan node that streams an engine scan into DataFusion.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -18,6 +18,7 @@ use skulk_arrow::{RecordBatchScan, ScanRequest, TableLayout};
 use skulk_engine::{Engine, SeriesSelector, TimeRange};
 
 use crate::Error;
+use crate::parts::Parts;
 
 /// Batches the scan may have ready before DataFusion takes them, at the
 /// least: with the engine's chunk being decoded, this bounds a query's
@@ -44,20 +45,8 @@ pub struct SkulkScanExec {
     table: String,
     layout: TableLayout,
     request: Option<ScanRequest>,
-    partitions: usize,
-    /// The parts of the running execution, made (from one snapshot) when
-    /// its first partition starts.
-    parts: Mutex<Vec<Part>>,
+    parts: Parts<RecordBatchScan>,
     properties: Arc<PlanProperties>,
-}
-
-/// One partition's scan in an execution.
-#[derive(Debug)]
-enum Part {
-    Ready(Box<RecordBatchScan>),
-    /// The snapshot had fewer series than partitions.
-    Empty,
-    Taken,
 }
 
 impl SkulkScanExec {
@@ -83,40 +72,9 @@ impl SkulkScanExec {
             table,
             layout,
             request,
-            partitions,
-            parts: Mutex::new(Vec::new()),
+            parts: Parts::new(partitions),
             properties: Arc::new(properties),
         }
-    }
-
-    /// Partition `partition`'s scan; the first partition of an execution
-    /// to start takes the snapshot every partition reads.
-    fn take_part(
-        &self,
-        request: &ScanRequest,
-        partition: usize,
-    ) -> Result<Option<RecordBatchScan>> {
-        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
-        if matches!(parts.get(partition), None | Some(Part::Taken)) {
-            let scans =
-                RecordBatchScan::split(&self.engine, &self.layout, request, self.partitions)
-                    .map_err(|e| DataFusionError::from(Error::from(e)))?;
-            let mut fresh: Vec<Part> = scans
-                .into_iter()
-                .map(|s| Part::Ready(Box::new(s)))
-                .collect();
-            fresh.resize_with(self.partitions, || Part::Empty);
-            *parts = fresh;
-        }
-        Ok(
-            match parts
-                .get_mut(partition)
-                .map(|p| std::mem::replace(p, Part::Taken))
-            {
-                Some(Part::Ready(scan)) => Some(*scan),
-                _ => None,
-            },
-        )
     }
 
     /// What the scan reads (`None`: nothing).
@@ -131,21 +89,7 @@ impl DisplayAs for SkulkScanExec {
         let Some(request) = &self.request else {
             return write!(f, ", empty (the filters admit no timestamp)");
         };
-        if let SeriesSelector::Matchers(ms) = &request.selector {
-            let shown: Vec<String> = ms
-                .iter()
-                .map(|m| format!("{}{}{:?}", m.name, op_text(m.op), m.value))
-                .collect();
-            write!(f, ", matchers=[{}]", shown.join(", "))?;
-        }
-        if request.range != TimeRange::ALL {
-            write!(
-                f,
-                ", time=[{}, {})",
-                request.range.start(),
-                end_text(&request.range)
-            )?;
-        }
+        write_selection(f, &request.selector, &request.range)?;
         if let Some(p) = &request.projection {
             let names: Vec<&str> = p
                 .iter()
@@ -162,8 +106,28 @@ impl DisplayAs for SkulkScanExec {
         if let Some(limit) = request.limit {
             write!(f, ", limit={limit}")?;
         }
-        write!(f, ", partitions={}", self.partitions)
+        write!(f, ", partitions={}", self.parts.count())
     }
+}
+
+/// `, matchers=[...]` and `, time=[start, end)` (when bounded), as plans
+/// show a scan's selection.
+pub(crate) fn write_selection(
+    f: &mut fmt::Formatter,
+    selector: &SeriesSelector,
+    range: &TimeRange,
+) -> fmt::Result {
+    if let SeriesSelector::Matchers(ms) = selector {
+        let shown: Vec<String> = ms
+            .iter()
+            .map(|m| format!("{}{}{:?}", m.name, op_text(m.op), m.value))
+            .collect();
+        write!(f, ", matchers=[{}]", shown.join(", "))?;
+    }
+    if *range != TimeRange::ALL {
+        write!(f, ", time=[{}, {})", range.start(), end_text(range))?;
+    }
+    Ok(())
 }
 
 fn op_text(op: skulk_engine::MatchOp) -> &'static str {
@@ -222,10 +186,10 @@ impl ExecutionPlan for SkulkScanExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition >= self.partitions {
+        if partition >= self.parts.count() {
             return Err(DataFusionError::Internal(format!(
                 "SkulkScanExec has {} partitions, not {}",
-                self.partitions,
+                self.parts.count(),
                 partition + 1
             )));
         }
@@ -236,7 +200,10 @@ impl ExecutionPlan for SkulkScanExec {
             .map_or(BUFFERED_BATCHES, buffered_batches);
         let mut builder = RecordBatchReceiverStream::builder(schema, buffered);
         let scan = match &self.request {
-            Some(request) => self.take_part(request, partition)?,
+            Some(request) => self.parts.take(partition, |count| {
+                RecordBatchScan::split(&self.engine, &self.layout, request, count)
+                    .map_err(|e| DataFusionError::from(Error::from(e)))
+            })?,
             None => None,
         };
         if let Some(scan) = scan {

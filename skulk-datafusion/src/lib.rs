@@ -6,8 +6,11 @@
     clippy::panic
 )]
 
+mod aggregate;
+mod binned;
 mod error;
 mod exec;
+mod parts;
 mod pushdown;
 mod schema;
 mod table;
@@ -17,6 +20,8 @@ use std::sync::Arc;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use skulk_engine::Engine;
 
+pub use aggregate::AggregatePushdown;
+pub use binned::{BinnedExec, Binning};
 pub use datafusion;
 pub use error::{Error, Result};
 pub use exec::SkulkScanExec;
@@ -36,8 +41,11 @@ pub fn session_with(engine: Arc<Engine>, config: SessionConfig) -> Result<Sessio
 }
 
 /// Makes `engine`'s tables the default schema of `ctx` (in place of its
-/// empty `public` schema).
+/// empty `public` schema), and adds the [`AggregatePushdown`] rule to it
+/// (once).
 pub fn register(ctx: &SessionContext, engine: Arc<Engine>) -> Result<()> {
+    ctx.remove_optimizer_rule(AggregatePushdown::NAME);
+    ctx.add_optimizer_rule(Arc::new(AggregatePushdown));
     let options = ctx.state().config().options().catalog.clone();
     let catalog = ctx.catalog(&options.default_catalog).ok_or_else(|| {
         datafusion::error::DataFusionError::Plan(format!(

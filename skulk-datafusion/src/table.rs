@@ -105,8 +105,18 @@ impl SkulkTable {
         &self.layout
     }
 
+    /// The engine the table reads.
+    pub(crate) fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The table's name, as plans show it.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The matchers every query of this table starts from.
-    fn base(&self) -> Vec<LabelMatcher> {
+    pub(crate) fn base(&self) -> Vec<LabelMatcher> {
         match &self.metric {
             Some(metric) => vec![LabelMatcher::equal(METRIC_LABEL, metric.clone())],
             None => Vec::new(),

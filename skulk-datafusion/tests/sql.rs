@@ -83,10 +83,13 @@ fn cell(column: &ArrayRef, i: usize) -> String {
 /// The engine's points as an in-memory table with the provider's schema:
 /// DataFusion alone filters it, the reference for every pushed filter.
 fn reference(engine: &Engine, provider: &SkulkTable) -> MemTable {
+    reference_of(engine, provider, SeriesSelector::all())
+}
+
+/// [`reference`] of the series `selector` picks.
+fn reference_of(engine: &Engine, provider: &SkulkTable, selector: SeriesSelector) -> MemTable {
     let schema = provider.layout().schema().clone();
-    let series = engine
-        .query(&Query::raw(SeriesSelector::all(), TimeRange::ALL))
-        .unwrap();
+    let series = engine.query(&Query::raw(selector, TimeRange::ALL)).unwrap();
     let mut columns: Vec<ArrayRef> = Vec::new();
     for field in schema.fields() {
         let column: ArrayRef = match field.name().as_str() {
@@ -165,6 +168,35 @@ const FILTERS: &[&str] = &[
     "CAST(host AS VARCHAR) = 'h2'",
 ];
 
+/// An engine holding `points` (metric, host, dc, time, value), those
+/// before `flush_at` flushed to a file, the others in the memtable.
+#[allow(clippy::type_complexity)]
+fn engine_with(
+    dir: &std::path::Path,
+    points: &[(u8, Option<u8>, Option<u8>, i64, f64)],
+    flush_at: usize,
+) -> Arc<Engine> {
+    let engine = Arc::new(Engine::open(dir, config()).unwrap());
+    let written: Vec<_> = points
+        .iter()
+        .map(|(m, h, d, t, v)| {
+            let mut l = Vec::new();
+            if let Some(h) = h {
+                l.push(("host".to_string(), format!("h{h}")));
+            }
+            if let Some(d) = d {
+                l.push(("dc".to_string(), ["x", "y"][*d as usize].to_string()));
+            }
+            DataPoint::new(["cpu", "mem"][*m as usize], l, *t, *v)
+        })
+        .collect();
+    let (first, rest) = written.split_at(flush_at.min(written.len()));
+    engine.write_batch(first).unwrap();
+    engine.flush().unwrap();
+    engine.write_batch(rest).unwrap();
+    engine
+}
+
 fn time_literal(t: i64) -> String {
     format!("arrow_cast({t}, 'Timestamp(Nanosecond, Some(\"UTC\"))')")
 }
@@ -188,20 +220,8 @@ proptest! {
         limit in proptest::option::of(0usize..50),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-        let written: Vec<_> = points
-            .iter()
-            .map(|(m, h, d, t, v)| {
-                let mut l = Vec::new();
-                if let Some(h) = h { l.push(("host".to_string(), format!("h{h}"))); }
-                if let Some(d) = d { l.push(("dc".to_string(), ["x", "y"][*d as usize].to_string())); }
-                DataPoint::new(["cpu", "mem"][*m as usize], l, *t, f64::from_bits(*v))
-            })
-            .collect();
-        let (first, rest) = written.split_at(flush_at.min(written.len()));
-        engine.write_batch(first).unwrap();
-        engine.flush().unwrap();
-        engine.write_batch(rest).unwrap();
+        let points: Vec<_> = points.into_iter().map(|(m, h, d, t, v)| (m, h, d, t, f64::from_bits(v))).collect();
+        let engine = engine_with(dir.path(), &points, flush_at);
         // Every table has both label columns, whatever the points above.
         engine.write(&DataPoint::new("disk", labels(&[("host", "h9"), ("dc", "z")]), 1, 0.0)).unwrap();
 
@@ -437,4 +457,159 @@ fn a_read_only_engine_serves_sql_while_another_writes() {
     );
     assert_eq!(rows, [["1200"]]);
     writer.close().unwrap();
+}
+
+/// Values whose sums do not depend on the order of addition beyond
+/// rounding: small numbers and every special value.
+fn aggregate_value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        (-1000i32..1000).prop_map(|v| f64::from(v) / 8.0),
+        Just(f64::NAN),
+        Just(f64::from_bits(0x7ff4_0000_dead_beef)),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(-0.0),
+        Just(5e-324),
+    ]
+}
+
+/// Group keys exactly; floats equal up to the rounding of a different
+/// order of addition (NaN equal to NaN, infinities exact).
+fn same_aggregates(got: &[Vec<String>], want: &[Vec<String>]) -> bool {
+    let float = |cell: &str| {
+        cell.strip_prefix('f')
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .map(f64::from_bits)
+    };
+    got.len() == want.len()
+        && got.iter().zip(want).all(|(g, w)| {
+            g.len() == w.len()
+                && g.iter().zip(w).all(|(a, b)| match (float(a), float(b)) {
+                    (Some(x), Some(y)) if x.is_nan() || y.is_nan() => x.is_nan() && y.is_nan(),
+                    (Some(x), Some(y)) if x.is_infinite() || y.is_infinite() => x == y,
+                    (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+                    _ => a == b,
+                })
+        })
+}
+
+/// Filters for the aggregate test: the engine takes all but the last.
+const AGGREGATE_FILTERS: &[&str] = &[
+    "time >= {t}",
+    "time < {t}",
+    "host = 'h1'",
+    "host <> 'h1'",
+    "host IN ('h0', 'h2')",
+    "dc IS NOT NULL",
+    "value > 0.5",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn pushed_aggregates_give_what_datafusion_gives(
+        points in proptest::collection::vec(
+            (0u8..2, proptest::option::of(0u8..3), proptest::option::of(0u8..2),
+             prop_oneof![8 => -3000i64..3000, 1 => Just(i64::MIN), 1 => Just(i64::MAX), 1 => Just(i64::MIN + 1)],
+             aggregate_value()),
+            0..300),
+        flush_at in 0usize..300,
+        on_points in any::<bool>(),
+        by_host in any::<bool>(),
+        by_dc in any::<bool>(),
+        by_metric in any::<bool>(),
+        bin in 0usize..5,
+        aggregates in proptest::sample::subsequence(vec!["avg(value)", "sum(value)", "count(*)", "count(value)", "count(time)"], 1..4),
+        filters in proptest::collection::vec((0usize..AGGREGATE_FILTERS.len(), -3000i64..3000), 0..3),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine_with(dir.path(), &points, flush_at);
+        // Both tables exist and have both label columns.
+        engine.write(&DataPoint::new("cpu", labels(&[("host", "h9"), ("dc", "z")]), 1, 2.0)).unwrap();
+        engine.write(&DataPoint::new("mem", labels(&[("host", "h9"), ("dc", "z")]), 1, 2.0)).unwrap();
+
+        let table = if on_points { "points" } else { "cpu" };
+        let mut groups = Vec::new();
+        if by_host { groups.push("host".to_string()); }
+        if by_dc { groups.push("dc".to_string()); }
+        if by_metric && on_points { groups.push("metric".to_string()); }
+        match bin {
+            0 => {}
+            1 => groups.push("date_bin(INTERVAL '1 nanosecond', time)".to_string()),
+            2 => groups.push("date_bin(INTERVAL '7 nanoseconds', time)".to_string()),
+            3 => groups.push("date_bin(INTERVAL '1 minute', time)".to_string()),
+            _ => groups.push(format!("date_bin(INTERVAL '100 nanoseconds', time, {})", time_literal(-13))),
+        }
+        let mut query = format!("SELECT {} FROM {{table}}",
+            groups.iter().cloned().chain(aggregates.iter().map(|a| a.to_string())).collect::<Vec<_>>().join(", "));
+        let conditions: Vec<String> = filters.iter()
+            .map(|(i, t)| AGGREGATE_FILTERS[*i].replace("{t}", &time_literal(*t)))
+            .collect();
+        if !conditions.is_empty() {
+            query.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
+        }
+        if !groups.is_empty() {
+            query.push_str(&format!(" GROUP BY {}", groups.join(", ")));
+        }
+
+        let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+        let provider = if on_points {
+            SkulkTable::points(Arc::clone(&engine)).unwrap()
+        } else {
+            SkulkTable::metric(Arc::clone(&engine), "cpu").unwrap()
+        };
+        let memory = datafusion::prelude::SessionContext::new();
+        let selector = if on_points { SeriesSelector::all() } else { SeriesSelector::metric("cpu") };
+        let reference = reference_of(&engine, &provider, selector);
+        memory.register_table(table, Arc::new(reference)).unwrap();
+        let rt = runtime();
+        let query = query.replace("{table}", table);
+        let mut got = cells(&rt.block_on(sql(&ctx, &query)).unwrap());
+        let mut want = cells(&rt.block_on(sql(&memory, &query)).unwrap());
+        got.sort();
+        want.sort();
+        prop_assert!(same_aggregates(&got, &want), "{}\n got: {:?}\nwant: {:?}", query, got, want);
+
+        let plan = cells(&rt.block_on(sql(&ctx, &format!("EXPLAIN {query}"))).unwrap())
+            .iter().map(|r| r.join(" ")).collect::<Vec<_>>().join("\n");
+        let pushable = filters.iter().all(|(i, _)| *i + 1 < AGGREGATE_FILTERS.len());
+        prop_assert_eq!(plan.contains("SkulkBinnedExec"), pushable, "{}\n{}", query, plan);
+    }
+}
+
+#[test]
+fn explain_shows_an_aggregate_the_engine_does_its_part_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    let query = "SELECT host, date_bin(INTERVAL '1 minute', time) AS minute, avg(value) AS mean \
+                 FROM cpu WHERE region = 'eu' GROUP BY host, minute";
+    let rows = cells(&rt.block_on(sql(&ctx, &format!("EXPLAIN {query}"))).unwrap());
+    let plan = rows
+        .iter()
+        .map(|r| r.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        plan.contains(r#"SkulkBinnedExec: table=cpu, matchers=[__name__="cpu", region="eu"], bins=60000000000ns from 0, per series: sum, count; groups=[host]"#),
+        "{plan}"
+    );
+    // Two hosts in `eu`, ten minutes each; the same rows without the rule.
+    let mut got = cells(&rt.block_on(sql(&ctx, query)).unwrap());
+    assert_eq!(got.len(), 20);
+    assert!(ctx.remove_optimizer_rule(skulk_datafusion::AggregatePushdown::NAME));
+    let plain = cells(&rt.block_on(sql(&ctx, &format!("EXPLAIN {query}"))).unwrap());
+    assert!(
+        !plain
+            .iter()
+            .flatten()
+            .any(|c| c.contains("SkulkBinnedExec"))
+    );
+    let mut want = cells(&rt.block_on(sql(&ctx, query)).unwrap());
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
 }
