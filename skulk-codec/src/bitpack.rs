@@ -127,13 +127,24 @@ fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, 
             sink(&mut values);
         }
     } else {
-        for frame in body.chunks_exact(frame_bytes) {
-            // A copy into a fixed-size buffer (a constant-length memcpy) lets
-            // every load below use constant offsets with no bounds checks.
-            if let Some(dest) = buf.get_mut(..frame_bytes) {
-                dest.copy_from_slice(frame);
-            }
-            unpack_frame::<W>(&buf, &mut values);
+        for (index, frame) in body.chunks_exact(frame_bytes).enumerate() {
+            // A fixed-size array lets every load below use constant offsets
+            // with no bounds checks: the input itself while a whole padded
+            // frame of it remains (the bytes past the frame are masked off),
+            // else a copy into the scratch buffer.
+            let direct = input
+                .get(index * frame_bytes..)
+                .and_then(|rest| rest.first_chunk::<PADDED>());
+            let source = match direct {
+                Some(source) => source,
+                None => {
+                    if let Some(dest) = buf.get_mut(..frame_bytes) {
+                        dest.copy_from_slice(frame);
+                    }
+                    &buf
+                }
+            };
+            unpack_frame::<W>(source, &mut values);
             sink(&mut values);
         }
     }
@@ -210,7 +221,9 @@ mod tests {
             } else {
                 u64::MAX >> (64 - width)
             };
-            for count in [0, 1, 7, 63, 64, 65, 130, 200] {
+            // Long enough that early frames are read in place and late ones
+            // from the scratch copy.
+            for count in [0, 1, 7, 63, 64, 65, 130, 200, 1000, 4100] {
                 let values: Vec<u64> = (0..count as u64)
                     .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) & mask)
                     .collect();

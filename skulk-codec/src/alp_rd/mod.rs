@@ -214,14 +214,20 @@ fn decode_block(input: &[u8], count: usize, out: &mut Vec<f64>) -> Result<usize>
     for (slot, &left) in lefts.iter_mut().zip(&cut.dictionary) {
         *slot = u64::from(left) << cut.right;
     }
-    let mut codes = Vec::with_capacity(count);
-    let mut largest = 0u64;
+    // Codes are below 2^3, so a byte holds one; `c - size` wraps to a
+    // number with its top bit set exactly when `c < size`, which an OR over
+    // the frame collects without a (scalar-only on SSE2) 64-bit compare.
+    let size = cut.dictionary.len() as u64;
+    let mut codes: Vec<u8> = Vec::with_capacity(count);
+    let mut outside = 0u64;
     unpack(rest, count, code_width, |frame| {
-        largest = frame.iter().fold(largest, |acc, &c| acc.max(c));
-        codes.extend_from_slice(frame);
+        outside |= frame
+            .iter()
+            .fold(0, |acc, &c| acc | !c.wrapping_sub(size) >> 63);
+        codes.extend(frame.iter().map(|&c| c as u8));
     })
     .map_err(|e| rebase(e, at))?;
-    if largest >= cut.dictionary.len() as u64 {
+    if outside != 0 {
         return Err(CodecError::Corrupt {
             what: "ALP-RD codes below the dictionary size",
             offset: at,

@@ -121,3 +121,39 @@ fn many_exceptions_keep_their_positions() {
     assert!(parts.positions.len() >= 400, "{cut:?}");
     round_trip(&values);
 }
+
+/// A code past the end of a dictionary that is not a power of two long is
+/// refused, wherever it is in the block; one inside it decodes.
+#[test]
+fn a_code_past_the_dictionary_is_corrupt() {
+    // Three top-16-bit patterns over 48 random bits: three lefts.
+    let tops = [0x3FF0u64, 0x4010, 0xC020];
+    let values: Vec<f64> = (0..300u64)
+        .map(|i| {
+            f64::from_bits(tops[i as usize % 3] << 48 | i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16)
+        })
+        .collect();
+    let mut payload = Vec::new();
+    AlpRdValues.encode(&values, &mut payload).unwrap();
+    // right width, dictionary size 3, three 2-byte entries, no exceptions,
+    // then the 2-bit codes.
+    assert_eq!((payload[1], payload[8]), (3, 0), "{payload:?}");
+    for point in [0usize, 1, 130, 299] {
+        let (byte, shift) = (9 + point * 2 / 8, point * 2 % 8);
+        for code in 0..4u8 {
+            let mut damaged = payload.clone();
+            damaged[byte] = damaged[byte] & !(3 << shift) | code << shift;
+            let mut out = Vec::new();
+            let decoded = AlpRdValues.decode(&damaged, values.len(), &mut out);
+            if code < 3 {
+                assert!(decoded.is_ok(), "code {code} at {point}");
+            } else {
+                assert!(
+                    matches!(decoded, Err(CodecError::Corrupt { .. })),
+                    "code {code} at {point}: {decoded:?}"
+                );
+                assert!(out.is_empty());
+            }
+        }
+    }
+}
