@@ -169,7 +169,8 @@ impl TableProvider for BinnedTable {
     }
 }
 
-/// The plan node of a [`BinnedTable`]: the series dealt among partitions,
+/// The plan node of the engine's read of sums and counts per series and bin
+/// (put in by [`crate::AggregatePushdown`]): the series dealt among partitions,
 /// all read from one snapshot.
 #[derive(Debug)]
 pub struct BinnedExec {
