@@ -67,14 +67,25 @@ pub struct BlockView<'a> {
 }
 
 /// Smallest and largest timestamp in one pass (0, 0 when empty): decoding
-/// checks them against the header, so this runs once per decoded block.
+/// checks them against the header, so this runs once per decoded block
+/// whose order is not known. Four independent pairs of bounds, because
+/// SSE2 has no 64-bit compare to vectorize with: one pair would make every
+/// point wait for the compare and move of the point before.
 fn min_max(timestamps: &[i64]) -> (i64, i64) {
     let Some(&first) = timestamps.first() else {
         return (0, 0);
     };
-    timestamps
-        .iter()
-        .fold((first, first), |(lo, hi), &t| (lo.min(t), hi.max(t)))
+    let mut chunks = timestamps.chunks_exact(4);
+    let (mut lows, mut highs) = ([first; 4], [first; 4]);
+    for chunk in chunks.by_ref() {
+        for ((low, high), &t) in lows.iter_mut().zip(highs.iter_mut()).zip(chunk) {
+            (*low, *high) = ((*low).min(t), (*high).max(t));
+        }
+    }
+    let rest = chunks.remainder().iter();
+    let low = lows.into_iter().chain(rest.clone().copied()).min();
+    let high = highs.into_iter().chain(rest.copied()).max();
+    (low.unwrap_or(first), high.unwrap_or(first))
 }
 
 fn read_array<const N: usize>(bytes: &[u8], offset: usize) -> Result<[u8; N]> {
@@ -437,6 +448,25 @@ impl<'a> BlockView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The four-lane bounds are the bounds, wherever the extremes are
+        /// (in a lane, in the remainder, first) and for every length.
+        #[test]
+        fn min_max_is_the_smallest_and_largest(
+            ts in prop::collection::vec(
+                prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX), -3i64..3],
+                0..40,
+            ),
+        ) {
+            let expected = match (ts.iter().min(), ts.iter().max()) {
+                (Some(&low), Some(&high)) => (low, high),
+                _ => (0, 0),
+            };
+            prop_assert_eq!(min_max(&ts), expected);
+        }
+    }
 
     #[test]
     fn raw_block_round_trips_and_reports_its_header() {
