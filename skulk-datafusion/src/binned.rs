@@ -247,13 +247,7 @@ impl ExecutionPlan for BinnedExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition >= self.parts.count() {
-            return Err(DataFusionError::Internal(format!(
-                "SkulkBinnedExec has {} partitions, not {}",
-                self.parts.count(),
-                partition + 1
-            )));
-        }
+        self.parts.check(partition, "SkulkBinnedExec")?;
         let mut builder = RecordBatchReceiverStream::builder(self.schema(), BUFFERED_BATCHES);
         let Some(range) = self.request.range else {
             return Ok(builder.build());

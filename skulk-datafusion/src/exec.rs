@@ -186,13 +186,7 @@ impl ExecutionPlan for SkulkScanExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition >= self.parts.count() {
-            return Err(DataFusionError::Internal(format!(
-                "SkulkScanExec has {} partitions, not {}",
-                self.parts.count(),
-                partition + 1
-            )));
-        }
+        self.parts.check(partition, "SkulkScanExec")?;
         let schema = self.schema();
         let buffered = self
             .request

@@ -36,6 +36,18 @@ impl<T> Parts<T> {
         self.count
     }
 
+    /// An error naming `plan` when `partition` is not one of them.
+    pub fn check(&self, partition: usize, plan: &str) -> Result<()> {
+        if partition < self.count {
+            return Ok(());
+        }
+        Err(datafusion::error::DataFusionError::Internal(format!(
+            "{plan} has {} partitions, not {}",
+            self.count,
+            partition + 1
+        )))
+    }
+
     /// Partition `partition`'s part (`None`: it has nothing to read);
     /// `make` cuts a fresh execution into at most [`Parts::count`] parts.
     pub fn take(
