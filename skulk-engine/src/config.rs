@@ -89,8 +89,9 @@ pub struct EngineConfig {
     #[serde(deserialize_with = "codec_choice")]
     pub codec: CodecChoice,
     /// The TSM format version of the files flushes and compactions write.
-    /// Default [`FormatVersion::CURRENT`] (2; in TOML `tsm_version = 2`);
-    /// `1` writes files that readers older than TSM version 2 open.
+    /// Default [`FormatVersion::CURRENT`] (3; in TOML `tsm_version = 3`);
+    /// `2` and `1` write files that readers older than TSM version 3 and 2
+    /// open.
     #[serde(deserialize_with = "tsm_version")]
     pub tsm_version: FormatVersion,
 }
@@ -117,14 +118,14 @@ impl Default for EngineConfig {
     }
 }
 
-/// `tsm_version = 1` or `2`.
+/// `tsm_version = 1`, `2` or `3`.
 fn tsm_version<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<FormatVersion, D::Error> {
     let version = u8::deserialize(d)?;
     FormatVersion::try_from(version).map_err(|_| {
         serde::de::Error::custom(format!(
-            "unknown tsm_version {version}: expected 1 or {}",
+            "unknown tsm_version {version}: expected 1 to {}",
             FormatVersion::CURRENT.as_u8()
         ))
     })

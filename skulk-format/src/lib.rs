@@ -23,7 +23,7 @@ pub use stamp::{STAMP_LEN, Stamp, StampError};
 pub use storage::{FsStorage, Storage};
 pub use tsm::{
     BLOCK_ENTRY_LEN, BlockRef, FLAG_HAS_POINTS, FOOTER_LEN, FOOTER_MAGIC, FormatVersion,
-    HEADER_LEN, HEADER_MAGIC, LabelTable, Labels, MetaView, PairNumbers, RECORD_FRAMING_LEN,
-    SealedTsm, SeriesEntry, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter,
-    TsmWriterOptions, VerifyReport, publish_all,
+    HEADER_LEN, HEADER_MAGIC, LabelTable, Labels, MetaView, PairNumbers, Postings, PostingsList,
+    RECORD_FRAMING_LEN, SealedTsm, SeriesEntry, TsmFooter, TsmHandle, TsmHeader, TsmReader,
+    TsmStats, TsmWriter, TsmWriterOptions, VerifyReport, publish_all,
 };

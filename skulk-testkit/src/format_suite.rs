@@ -222,8 +222,38 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
         ),
         v2("raw_small.tsm", raw_small, V2_RAW_BLOCKS_OF_3),
         v2("raw_empty.tsm", Vec::new, V2_RAW_BLOCKS_OF_3),
+        v3(
+            "raw_many_series.tsm",
+            raw_many_series,
+            TsmWriterOptions {
+                bloom_false_positive_rate: 0.2,
+                version: FormatVersion::V3,
+                ..RAW_BLOCKS_OF_3
+            },
+        ),
+        v3("raw_small.tsm", raw_small, V3_RAW_BLOCKS_OF_3),
+        v3("raw_empty.tsm", Vec::new, V3_RAW_BLOCKS_OF_3),
     ]
 }
+
+/// A version 3 file (tables, postings, entries without ids) that today's
+/// writer reproduces.
+fn v3(
+    name: &'static str,
+    series: fn() -> Vec<SeriesContents>,
+    options: TsmWriterOptions,
+) -> GoldenTsm {
+    GoldenTsm {
+        version: 3,
+        ..v1(name, series, options)
+    }
+}
+
+/// The options of the version-3 `raw_*` files.
+const V3_RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
+    version: FormatVersion::V3,
+    ..RAW_BLOCKS_OF_3
+};
 
 /// A version 2 file (string and pair tables in its index) that today's
 /// writer reproduces.

@@ -5,7 +5,7 @@
 use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
-use skulk_format::{SeriesId, SeriesMeta};
+use skulk_format::{Postings, SeriesId, SeriesMeta};
 
 use super::postings::SeriesRef;
 use super::symbols::{Sym, Symbols};
@@ -17,6 +17,10 @@ use crate::{EngineError, Result};
 pub(crate) type NameKey = u32;
 /// The number of an interned (name, value) pair.
 pub(crate) type PairId = u32;
+
+/// In [`SeriesIndex::index_appended_from`]'s `local`: a series of the file
+/// that was not appended (the catalog knew it).
+pub(crate) const NOT_APPENDED: SeriesRef = SeriesRef::MAX;
 
 /// The name key of the metric name (`__name__` in matchers). No symbol
 /// takes it, so a label literally named `__name__` stays apart from it.
@@ -232,6 +236,56 @@ impl SeriesIndex {
                 }
             }
         }
+        self.number_appended(first);
+    }
+
+    /// Indexes the series appended from number `first` on, as
+    /// [`Self::index_appended`] does, but with the label postings of a
+    /// version-3 TSM file instead of inverting each series' labels:
+    /// `pairs[p]` is the catalog's pair for the file's pair `p` (`None`
+    /// when no appended series carries it) and `local[i]` the number of
+    /// the file's `i`-th series ([`NOT_APPENDED`] when it was known). The
+    /// file's lists ascend and its new series were numbered in file
+    /// order, so each pair's postings stay sorted; numbers below `first`
+    /// are skipped (indexed before).
+    pub fn index_appended_from(
+        &mut self,
+        first: usize,
+        postings: Postings<'_>,
+        pairs: &[Option<PairId>],
+        local: &[SeriesRef],
+    ) {
+        let end = self.starts.last().map_or(0, |&e| e as usize);
+        self.labels.truncate(end);
+        // Each appended series' metric pair: its first.
+        for r in first..self.ids.len() {
+            let metric = self
+                .starts
+                .get(r)
+                .and_then(|&from| self.labels.get(from as usize));
+            if let Some(pair) = metric.and_then(|&p| self.pairs.get_mut(p as usize)) {
+                pair.postings.push(r as SeriesRef);
+            }
+        }
+        for (file_pair, list) in postings {
+            let pair = pairs.get(file_pair as usize).copied().flatten();
+            let Some(pair) = pair.and_then(|p| self.pairs.get_mut(p as usize)) else {
+                continue;
+            };
+            pair.postings.reserve_exact(list.len());
+            for position in list {
+                // Series numbered before `first` were indexed already.
+                match local.get(position as usize) {
+                    Some(&r) if r != NOT_APPENDED && r as usize >= first => pair.postings.push(r),
+                    _ => {}
+                }
+            }
+        }
+        self.number_appended(first);
+    }
+
+    /// Enters the series from number `first` on into the table by id.
+    fn number_appended(&mut self, first: usize) {
         let (ids, hasher) = (&self.ids, &self.hasher);
         self.by_id
             .reserve(ids.len().saturating_sub(first), |&other| {

@@ -9,7 +9,7 @@ use super::series::{FNV_OFFSET_BASIS, FNV_PRIME, mix64};
 use super::{SeriesId, SeriesMeta};
 
 /// How many hashes run side by side.
-pub(super) const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 
 /// Queues (claimed id, canonical bytes) pairs and checks them four at a
 /// time; `T` tags each claim so that a wrong one can be named.
@@ -113,7 +113,7 @@ impl<T> IdCheck<T> {
 
 /// The ids of the canonical bytes in the first `n` of `lanes`, four side
 /// by side when all four are used (the rest of the array is zero).
-pub(super) fn series_ids(lanes: &[Vec<u8>; LANES], n: usize) -> [SeriesId; LANES] {
+pub(crate) fn series_ids(lanes: &[Vec<u8>; LANES], n: usize) -> [SeriesId; LANES] {
     let hashes = match (n, lanes) {
         (LANES, [a, b, c, d]) => fnv_four([a, b, c, d]),
         (n, lanes) => {

@@ -8,6 +8,7 @@ mod series;
 mod time;
 
 pub use id_check::{IdCheck, WrongId};
+pub(crate) use id_check::{LANES, series_ids};
 pub use id_hash::{SeriesIdBuildHasher, SeriesIdHasher, SeriesIdMap, SeriesIdSet};
 pub use log::PointLog;
 pub use point::{DataPoint, Timestamp};

@@ -99,7 +99,20 @@ impl<'a> Cursor<'a> {
 
     /// An unsigned LEB128 varint of at most 10 bytes that fits a `u64`
     /// (`FORMAT.md`, "Series index, version 2").
+    #[inline]
     pub(crate) fn varint(&mut self, what: &'static str) -> Result<u64> {
+        // Most varints of an index are one byte.
+        if let Some(&byte) = self.bytes.get(self.pos)
+            && byte & 0x80 == 0
+        {
+            self.pos += 1;
+            return Ok(u64::from(byte));
+        }
+        self.varint_long(what)
+    }
+
+    /// A varint of more than one byte (or a truncated one).
+    fn varint_long(&mut self, what: &'static str) -> Result<u64> {
         let at = self.offset();
         let mut value = 0u64;
         for shift in (0..70).step_by(7) {
@@ -117,6 +130,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A varint that must be below `limit` (a count or a table's size).
+    #[inline]
     pub(crate) fn varint_below(&mut self, limit: u64, what: &'static str) -> Result<u64> {
         let at = self.offset();
         let value = self.varint(what)?;

@@ -4,7 +4,9 @@ use super::block::{BLOCK_ENTRY_LEN, BlockRef, INLINE_VALUE_LEN};
 use super::cursor::{Cursor, put_varint, unzigzag, zigzag};
 use super::label_table::{LabelTable, TableBuilder};
 use super::meta_view::MetaView;
+use super::postings::{Postings, decode_postings, encode_postings};
 use super::version::FormatVersion;
+use crate::model::{LANES, series_ids};
 use crate::{FormatError, IdCheck, Result, SeriesId, SeriesMeta, WrongId};
 
 /// Smallest possible encoded series entry: id, metadata length, the
@@ -15,6 +17,8 @@ const MIN_ENTRY_LEN: usize = 8 + 4 + 8 + 4;
 const BATCHED_META_LEN: u64 = 64 << 10;
 /// Smallest version-2 series entry: id, metric, label count, block count.
 const MIN_ENTRY_LEN_V2: usize = 8 + 3;
+/// Smallest version-3 series entry: metric, block count.
+const MIN_ENTRY_LEN_V3: usize = 2;
 /// Smallest version-2 block entry: three one-byte varints (point count,
 /// min timestamp, max timestamp) before the record's offset and length, or
 /// two before an inline value's 8 bytes.
@@ -127,50 +131,76 @@ pub(crate) fn encode_index(
         }
         numbered.push((metric, pairs.len()));
     }
-    let renumbered = tables.number_by_use(&uses);
+    let v3 = version >= FormatVersion::V3;
+    let renumbered = match v3 {
+        true => tables.number_by_text(),
+        false => tables.number_by_use(&uses),
+    };
     for p in &mut pairs {
         *p = renumbered.get(*p as usize).copied().unwrap_or(*p);
     }
     tables.encode(out);
     out.extend_from_slice(&count.to_le_bytes());
     let mut start = 0;
-    for (entry, &(metric, end)) in entries.iter().zip(&numbered) {
-        let series_pairs = pairs.get(start..end).unwrap_or_default();
-        start = end;
-        out.extend_from_slice(&entry.id.0.to_le_bytes());
-        put_varint(out, u64::from(metric));
-        put_varint(out, series_pairs.len() as u64);
-        series_pairs
-            .iter()
-            .for_each(|&p| put_varint(out, u64::from(p)));
-        put_varint(out, entry.blocks.len() as u64);
-        let mut previous = min_ts;
-        let mut inline = entry.inline.iter();
-        for block in &entry.blocks {
-            put_varint(out, u64::from(block.point_count));
-            put_varint(out, zigzag(block.min_ts.wrapping_sub(previous)));
-            if block.is_inline() {
-                let bits = inline.next().ok_or_else(|| {
-                    FormatError::InvalidArgument("an inline block without its value".into())
-                })?;
-                out.extend_from_slice(&bits.to_le_bytes());
-            } else {
-                put_varint(out, block.max_ts.wrapping_sub(block.min_ts) as u64);
-                put_varint(out, block.offset);
-                put_varint(out, u64::from(block.len));
-            }
-            previous = block.max_ts;
+    let series_pairs: Vec<&[u32]> = numbered
+        .iter()
+        .map(|&(_, end)| {
+            let series = pairs.get(start..end).unwrap_or_default();
+            start = end;
+            series
+        })
+        .collect();
+    if v3 {
+        // In number order, which is canonical label order in version 3.
+        encode_postings(series_pairs.iter().copied(), tables.pair_count(), out);
+    }
+    for ((entry, &(metric, _)), series_pairs) in entries.iter().zip(&numbered).zip(series_pairs) {
+        if !v3 {
+            out.extend_from_slice(&entry.id.0.to_le_bytes());
         }
+        put_varint(out, u64::from(metric));
+        if !v3 {
+            put_varint(out, series_pairs.len() as u64);
+            series_pairs
+                .iter()
+                .for_each(|&p| put_varint(out, u64::from(p)));
+        }
+        encode_blocks(entry, min_ts, out)?;
+    }
+    Ok(())
+}
+
+/// Appends the block count and block entries of `entry` (versions 2 and
+/// 3); `min_ts` is the file's smallest timestamp.
+fn encode_blocks(entry: &WrittenSeries, min_ts: i64, out: &mut Vec<u8>) -> Result<()> {
+    put_varint(out, entry.blocks.len() as u64);
+    let mut previous = min_ts;
+    let mut inline = entry.inline.iter();
+    for block in &entry.blocks {
+        put_varint(out, u64::from(block.point_count));
+        put_varint(out, zigzag(block.min_ts.wrapping_sub(previous)));
+        if block.is_inline() {
+            let bits = inline.next().ok_or_else(|| {
+                FormatError::InvalidArgument("an inline block without its value".into())
+            })?;
+            out.extend_from_slice(&bits.to_le_bytes());
+        } else {
+            put_varint(out, block.max_ts.wrapping_sub(block.min_ts) as u64);
+            put_varint(out, block.offset);
+            put_varint(out, u64::from(block.len));
+        }
+        previous = block.max_ts;
     }
     Ok(())
 }
 
 /// Where one series' entry lies: 24 bytes per series in memory, the
-/// metadata left in the file's bytes.
+/// metadata left in the file's bytes (versions 1 and 2) or in
+/// [`Index::refs`] (version 3).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     id: SeriesId,
-    /// File offset of the canonical metadata.
+    /// Offset of the metadata: in the file, or in [`Index::refs`].
     meta_at: u64,
     meta_len: u32,
     /// The series' blocks start here in [`Index::blocks`] and end where the
@@ -184,8 +214,13 @@ struct Slot {
 pub(crate) struct Index {
     slots: Vec<Slot>,
     blocks: Vec<BlockRef>,
-    /// The string and pair tables of a version-2 file.
+    /// The string and pair tables of a version-2 or -3 file.
     table: Option<LabelTable>,
+    /// Version 3: each series' metric and pair numbers as version 2
+    /// stores them in its entries (varints), rebuilt from the postings.
+    refs: Vec<u8>,
+    /// Version 3: where the postings lie in the file.
+    postings: Option<std::ops::Range<u64>>,
 }
 
 /// The error for an entry (at file offset `wrong.tag`) whose id is not
@@ -209,6 +244,9 @@ pub(crate) struct IndexPlace {
 impl Index {
     /// Decodes an index of `version` spanning exactly `bytes`.
     pub(crate) fn decode(bytes: &[u8], version: FormatVersion, place: IndexPlace) -> Result<Self> {
+        if version >= FormatVersion::V3 {
+            return Self::decode_v3(bytes, place);
+        }
         let base = place.base;
         let mut cursor = Cursor::new(bytes, base);
         let table = match version {
@@ -225,8 +263,7 @@ impl Index {
         cursor.check_count(count as u64, min_len, what, count_at)?;
         let mut index = Index {
             slots: Vec::with_capacity(count),
-            blocks: Vec::new(),
-            table: None,
+            ..Index::default()
         };
         // Each id must be its metadata's hash: checked four at a time.
         let mut ids = IdCheck::default();
@@ -280,6 +317,155 @@ impl Index {
         }
         let meta_len = u32::try_from(cursor.offset() - meta_at)
             .map_err(|_| FormatError::corrupt("series metadata of at most 4 GiB", meta_at))?;
+        let first_block = self.decode_blocks_v2(cursor, id, place)?;
+        Ok(Slot {
+            id,
+            meta_at,
+            meta_len,
+            first_block,
+        })
+    }
+
+    /// Decodes the index of a version-3 file (`FORMAT.md`, "Series index,
+    /// version 3"): the tables, the postings, then entries without ids,
+    /// whose ids are their metadata's hashes.
+    fn decode_v3(bytes: &[u8], place: IndexPlace) -> Result<Self> {
+        let mut cursor = Cursor::new(bytes, place.base);
+        let table = LabelTable::decode(&mut cursor)?;
+        let count_at = cursor.offset();
+        let count = cursor.u32("series count")?;
+        let what = "series count within the index";
+        cursor.check_count(u64::from(count), MIN_ENTRY_LEN_V3, what, count_at)?;
+        let (series_pairs, postings) = decode_postings(&mut cursor, &table, count)?;
+        let mut index = Index {
+            slots: Vec::with_capacity(count as usize),
+            postings: Some(postings),
+            ..Index::default()
+        };
+        let mut entries_at = Vec::with_capacity(count as usize);
+        // The canonical length of each pair's label, to find the series
+        // too long to copy for a batched hash without walking their labels.
+        let pair_lens: Vec<u64> = table
+            .pairs()
+            .map(|(name, value)| 8 + (name.len() + value.len()) as u64)
+            .collect();
+        let mut long = Vec::new();
+        for i in 0..count as usize {
+            entries_at.push(cursor.offset());
+            let metric = cursor.varint_below(u64::from(table.string_count()), "metric string")?;
+            let meta_at = index.refs.len();
+            let pairs = series_pairs.of(i);
+            let labels_len: u64 = pairs
+                .iter()
+                .map(|&p| pair_lens.get(p as usize).copied().unwrap_or_default())
+                .sum();
+            if 8 + table.string(metric as u32).len() as u64 + labels_len > BATCHED_META_LEN {
+                long.push(i);
+            }
+            put_varint(&mut index.refs, metric);
+            put_varint(&mut index.refs, pairs.len() as u64);
+            pairs
+                .iter()
+                .for_each(|&p| put_varint(&mut index.refs, u64::from(p)));
+            let first_block = index.decode_blocks_v2(&mut cursor, SeriesId(0), place)?;
+            index.slots.push(Slot {
+                id: SeriesId(0),
+                meta_at: meta_at as u64,
+                meta_len: (index.refs.len() - meta_at) as u32,
+                first_block,
+            });
+        }
+        drop(series_pairs);
+        if cursor.remaining() != 0 {
+            return Err(FormatError::corrupt(
+                "index ending at its length",
+                cursor.offset(),
+            ));
+        }
+        index.refs.shrink_to_fit();
+        index.blocks.shrink_to_fit();
+        index.table = Some(table);
+        index.hash_ids(&entries_at, &long)?;
+        Ok(index)
+    }
+
+    /// Version 3: sets each series' id to its metadata's hash (four at a
+    /// time), stamps it on the series' blocks, and checks that the ids
+    /// ascend strictly; `entries_at` are the entries' file offsets, `long`
+    /// the series (ascending) whose canonical metadata is too long to copy.
+    fn hash_ids(&mut self, entries_at: &[u64], long: &[usize]) -> Result<()> {
+        let mut long = long.iter().peekable();
+        let mut lanes: [Vec<u8>; LANES] = Default::default();
+        let mut queued: [usize; LANES] = [0; LANES];
+        let mut n = 0;
+        let mut ids = vec![SeriesId(0); self.slots.len()];
+        for i in 0..self.slots.len() {
+            let Some(meta) = self.meta_of(i) else {
+                continue;
+            };
+            if long.next_if_eq(&&i).is_some() {
+                // Strings named many times: hashed in place, not copied.
+                if let Some(id) = ids.get_mut(i) {
+                    *id = meta.id();
+                }
+                continue;
+            }
+            if let (Some(lane), Some(slot)) = (lanes.get_mut(n), queued.get_mut(n)) {
+                lane.clear();
+                meta.write_canonical(lane);
+                *slot = i;
+                n += 1;
+            }
+            if n == LANES {
+                for (&i, id) in queued.iter().zip(series_ids(&lanes, n)) {
+                    if let Some(slot) = ids.get_mut(i) {
+                        *slot = id;
+                    }
+                }
+                n = 0;
+            }
+        }
+        for (&i, id) in queued.iter().zip(series_ids(&lanes, n)).take(n) {
+            if let Some(slot) = ids.get_mut(i) {
+                *slot = id;
+            }
+        }
+        for (i, &id) in ids.iter().enumerate() {
+            if i > 0 && ids.get(i - 1).is_some_and(|&prev| prev >= id) {
+                let at = entries_at.get(i).copied().unwrap_or_default();
+                return Err(FormatError::corrupt("series sorted by id, ids unique", at));
+            }
+            let end = match self.slots.get(i + 1) {
+                Some(next) => next.first_block as usize,
+                None => self.blocks.len(),
+            };
+            if let Some(slot) = self.slots.get_mut(i) {
+                slot.id = id;
+                let first = slot.first_block as usize;
+                for block in self.blocks.get_mut(first..end).unwrap_or_default() {
+                    block.series = id;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The metadata of series `i` of a version-3 index (in [`Self::refs`]).
+    fn meta_of(&self, i: usize) -> Option<MetaView<'_>> {
+        let slot = self.slots.get(i)?;
+        let start = usize::try_from(slot.meta_at).ok()?;
+        let refs = self.refs.get(start..start + slot.meta_len as usize)?;
+        Some(MetaView::numbered(self.table.as_ref()?, refs))
+    }
+
+    /// Decodes a version-2 or -3 entry's block count and block entries
+    /// (of series `id`), appending them; returns where they start.
+    fn decode_blocks_v2(
+        &mut self,
+        cursor: &mut Cursor<'_>,
+        id: SeriesId,
+        place: IndexPlace,
+    ) -> Result<u32> {
         let count = cursor.varint_below(1 << 32, "block count")?;
         let first_block = self.begin_blocks(cursor, count, MIN_BLOCK_ENTRY_LEN_V2)?;
         for _ in 0..count {
@@ -315,12 +501,7 @@ impl Index {
             };
             self.push_block(first_block, block, entry_at)?;
         }
-        Ok(Slot {
-            id,
-            meta_at,
-            meta_len,
-            first_block,
-        })
+        Ok(first_block)
     }
 
     /// Checks that `count` block entries of at least `min_len` bytes fit
@@ -350,9 +531,18 @@ impl Index {
         Ok(())
     }
 
-    /// The string and pair tables of a version-2 file.
+    /// The string and pair tables of a version-2 or -3 file.
     pub(crate) fn table(&self) -> Option<&LabelTable> {
         self.table.as_ref()
+    }
+
+    /// The postings of a version-3 file; `file` are the bytes the index
+    /// was decoded from.
+    pub(crate) fn postings<'a>(&'a self, file: &'a [u8]) -> Option<Postings<'a>> {
+        let range = self.postings.as_ref()?;
+        let bytes =
+            file.get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)?;
+        Some(Postings::new(bytes, self.table.as_ref()?.pair_count()))
     }
 
     /// Decodes one series entry, appending its blocks.
@@ -413,7 +603,11 @@ impl Index {
             None => self.blocks.len(),
         };
         let start = usize::try_from(slot.meta_at).ok()?;
-        let meta = file.get(start..start.checked_add(slot.meta_len as usize)?)?;
+        let range = start..start.checked_add(slot.meta_len as usize)?;
+        let meta = match self.postings {
+            Some(_) => self.refs.get(range)?,
+            None => file.get(range)?,
+        };
         let meta = match &self.table {
             None => MetaView::checked(meta),
             Some(table) => MetaView::numbered(table, meta),
@@ -430,6 +624,7 @@ impl Index {
         self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.blocks.capacity() * std::mem::size_of::<BlockRef>()
             + self.table.as_ref().map_or(0, LabelTable::heap_bytes)
+            + self.refs.capacity()
     }
 }
 
@@ -437,7 +632,7 @@ impl Index {
 mod tests {
     use super::*;
 
-    const VERSIONS: [FormatVersion; 2] = [FormatVersion::V1, FormatVersion::V2];
+    const VERSIONS: [FormatVersion; 3] = [FormatVersion::V1, FormatVersion::V2, FormatVersion::V3];
 
     fn entry(metric: &str, blocks: usize) -> WrittenSeries {
         let meta = SeriesMeta::new(
@@ -481,7 +676,11 @@ mod tests {
             let file = file_with(&mut entries, version, 500);
             let index = Index::decode(&file[500..], version, place(500, 500)).unwrap();
             assert_eq!(index.len(), 3);
-            assert_eq!(index.table().is_some(), version == FormatVersion::V2);
+            assert_eq!(index.table().is_some(), version != FormatVersion::V1);
+            assert_eq!(
+                index.postings(&file).is_some(),
+                version == FormatVersion::V3
+            );
             for (i, written) in entries.iter().enumerate() {
                 let read = index.entry(i, &file).unwrap();
                 assert_eq!(read.id, written.id);
@@ -542,36 +741,135 @@ mod tests {
             wrong_id.id = SeriesId(wrong_id.id.0 ^ 1);
             let mut out = Vec::new();
             encode_index(&[wrong_id], version, -7, &mut out).unwrap();
-            assert!(
+            // Version 3 stores no id: it is the hash, whatever was claimed.
+            assert_eq!(
                 Index::decode(&out, version, place(0, 500)).is_err(),
+                version != FormatVersion::V3,
                 "id not the hash"
             );
         }
     }
 
     #[test]
-    fn every_byte_flip_of_a_version_2_index_is_refused_or_still_consistent() {
-        let mut entries = vec![entry("a", 2), entry("b", 1), entry("c", 0)];
-        let file = file_with(&mut entries, FormatVersion::V2, 0);
-        for i in 0..file.len() {
-            for flip in [0x01u8, 0x80, 0xff] {
-                let mut bad = file.clone();
-                bad[i] ^= flip;
-                let Ok(index) = Index::decode(&bad, FormatVersion::V2, place(0, 500)) else {
-                    continue;
-                };
-                // Whatever decodes is self-consistent: ids are the hashes
-                // of the metadata read back.
-                for j in 0..index.len() {
-                    let e = index.entry(j, &bad).unwrap();
-                    assert_eq!(e.meta.to_meta().id(), e.id, "byte {i} ^ {flip:#x}");
+    fn every_byte_flip_of_a_numbered_index_is_refused_or_still_consistent() {
+        for version in [FormatVersion::V2, FormatVersion::V3] {
+            let mut entries = vec![entry("a", 2), entry("b", 1), entry("c", 0)];
+            let file = file_with(&mut entries, version, 0);
+            for i in 0..file.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut bad = file.clone();
+                    bad[i] ^= flip;
+                    let Ok(index) = Index::decode(&bad, version, place(0, 500)) else {
+                        continue;
+                    };
+                    // Whatever decodes is self-consistent: ids are the
+                    // hashes of the metadata read back, and the postings
+                    // name exactly the series carrying each pair.
+                    for j in 0..index.len() {
+                        let e = index.entry(j, &bad).unwrap();
+                        assert_eq!(e.meta.to_meta().id(), e.id, "byte {i} ^ {flip:#x}");
+                    }
+                    let (Some(postings), Some(table)) = (index.postings(&bad), index.table())
+                    else {
+                        continue;
+                    };
+                    for (pair, positions) in postings {
+                        let (name, value) = table.pair(pair).unwrap();
+                        let listed: Vec<u32> = positions.collect();
+                        let carrying: Vec<u32> = (0..index.len() as u32)
+                            .filter(|&j| {
+                                let e = index.entry(j as usize, &bad).unwrap();
+                                e.meta.label(name) == Some(value)
+                            })
+                            .collect();
+                        assert_eq!(listed, carrying, "byte {i} ^ {flip:#x}");
+                    }
                 }
             }
         }
     }
 
     #[test]
+    fn version_3_postings_name_every_series_of_each_pair() {
+        let mut entries: Vec<WrittenSeries> =
+            (0..7).map(|i| entry(&format!("m{}", i % 3), 1)).collect();
+        entries.sort_by_key(|e| e.id);
+        entries.dedup_by_key(|e| e.id);
+        let file = file_with(&mut entries, FormatVersion::V3, 0);
+        let index = Index::decode(&file, FormatVersion::V3, place(0, 500)).unwrap();
+        let table = index.table().unwrap();
+        let pairs: Vec<_> = table.pairs().collect();
+        let mut sorted = pairs.clone();
+        sorted.sort();
+        assert_eq!(pairs, sorted, "pairs numbered by text");
+        let mut seen = 0;
+        for (pair, positions) in index.postings(&file).unwrap() {
+            let (name, value) = table.pair(pair).unwrap();
+            for position in positions {
+                let e = index.entry(position as usize, &file).unwrap();
+                assert_eq!(e.meta.label(name), Some(value));
+                seen += 1;
+            }
+        }
+        // Every series carries `host` and `dc`.
+        assert_eq!(seen, 2 * index.len());
+    }
+
+    /// A version-3 index by hand: strings `k`, `a`, `b`; two pairs of the
+    /// string numbers `pairs`; `series` series of metric `k` without
+    /// blocks; `postings` as given.
+    fn hand_made_v3(pairs: [(u8, u8); 2], series: u32, postings: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&3u32.to_le_bytes());
+        for s in ["k", "a", "b"] {
+            out.push(1);
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.extend_from_slice(&2u32.to_le_bytes());
+        for (name, value) in pairs {
+            out.extend_from_slice(&[name, value]);
+        }
+        out.extend_from_slice(&series.to_le_bytes());
+        for list in postings {
+            out.extend_from_slice(list);
+        }
+        for _ in 0..series {
+            out.extend_from_slice(&[0, 0]);
+        }
+        out
+    }
+
+    #[test]
+    fn version_3_postings_that_no_series_could_carry_are_refused() {
+        let decode = |bytes: &[u8]| Index::decode(bytes, FormatVersion::V3, place(0, 500));
+        let err = |bytes: &[u8]| match decode(bytes) {
+            Err(FormatError::Corrupt { what, .. }) => what,
+            other => panic!("{other:?}"),
+        };
+        let (ka_kb, one) = ([(0, 1), (0, 2)], [1u8, 0].as_slice());
+        // The control: k=a on series 0, k=b on series 1.
+        let index = decode(&hand_made_v3(ka_kb, 2, &[one, &[1, 1]])).unwrap();
+        assert_eq!(index.len(), 2);
+        let labels = |i| index.entry(i, &[]).unwrap().meta.to_meta();
+        assert_eq!(labels(0).labels(), &[("k".to_string(), "a".to_string())]);
+        assert_eq!(labels(1).labels(), &[("k".to_string(), "b".to_string())]);
+        // Both on series 0: two values of one name.
+        assert!(err(&hand_made_v3(ka_kb, 1, &[one, one])).contains("one value"));
+        assert!(err(&hand_made_v3([(0, 2), (0, 1)], 2, &[one, &[1, 1]])).contains("sorted"));
+        assert!(err(&hand_made_v3([(0, 1), (0, 1)], 2, &[one, &[1, 1]])).contains("sorted"));
+        assert!(err(&hand_made_v3(ka_kb, 2, &[&[0], &[1, 1]])).contains("carried"));
+        assert!(err(&hand_made_v3(ka_kb, 2, &[one, &[1, 2]])).contains("below"));
+        assert!(err(&hand_made_v3(ka_kb, 2, &[&[2, 1, 0], &[1, 1]])).contains("below"));
+        assert!(err(&hand_made_v3(ka_kb, 2, &[&[3, 0, 0, 0], &[1, 1]])).contains("length"));
+    }
+
+    #[test]
     fn long_shared_strings_are_hashed_in_place_not_copied() {
+        long_shared_strings_in(FormatVersion::V2);
+        long_shared_strings_in(FormatVersion::V3);
+    }
+
+    fn long_shared_strings_in(version: FormatVersion) {
         // One 64 KiB value named by 64 labels: 4 MiB of canonical metadata
         // from an index of 64 KiB.
         let big = "v".repeat(64 << 10);
@@ -579,12 +877,15 @@ mod tests {
         let meta = SeriesMeta::new("m", labels.collect());
         let mut entry = WrittenSeries::new(meta.id(), &meta);
         let mut out = Vec::new();
-        encode_index(std::slice::from_ref(&entry), FormatVersion::V2, 0, &mut out).unwrap();
+        encode_index(std::slice::from_ref(&entry), version, 0, &mut out).unwrap();
         assert!(out.len() < 70 << 10, "{}", out.len());
-        let index = Index::decode(&out, FormatVersion::V2, place(0, 500)).unwrap();
+        let index = Index::decode(&out, version, place(0, 500)).unwrap();
         let read = index.entry(0, &out).unwrap().meta;
         assert_eq!(read.canonical_len(), meta.canonical_bytes().len() as u64);
         assert_eq!(read.id(), meta.id());
+        if version != FormatVersion::V2 {
+            return;
+        }
         entry.id = SeriesId(entry.id.0 ^ 1);
         let mut out = Vec::new();
         encode_index(&[entry], FormatVersion::V2, 0, &mut out).unwrap();

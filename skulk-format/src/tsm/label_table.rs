@@ -159,6 +159,32 @@ impl<'a> TableBuilder<'a> {
     pub fn number_by_use(&mut self, uses: &[u64]) -> Vec<u32> {
         let mut order: Vec<u32> = (0..self.pair_list.len() as u32).collect();
         order.sort_by_key(|&p| (std::cmp::Reverse(uses.get(p as usize).copied()), p));
+        self.reorder(order)
+    }
+
+    /// Renumbers the pairs by (name, value) text, as version 3 orders
+    /// them, so that a series' pairs in number order are in canonical
+    /// label order. Returns the new number of each old one.
+    pub fn number_by_text(&mut self) -> Vec<u32> {
+        let list = &self.pair_list;
+        let text = |p: u32| {
+            let (name, value) = list.get(p as usize).copied().unwrap_or_default();
+            let get = |s: u32| {
+                self.string_list
+                    .get(s as usize)
+                    .copied()
+                    .unwrap_or_default()
+            };
+            (get(name), get(value))
+        };
+        let mut order: Vec<u32> = (0..list.len() as u32).collect();
+        order.sort_by(|&a, &b| text(a).cmp(&text(b)));
+        self.reorder(order)
+    }
+
+    /// Puts the pairs in `order` (old numbers); returns the new number of
+    /// each old one.
+    fn reorder(&mut self, order: Vec<u32>) -> Vec<u32> {
         let mut renumbered = vec![0; order.len()];
         for (new, &old) in order.iter().enumerate() {
             if let Some(slot) = renumbered.get_mut(old as usize) {
@@ -171,6 +197,11 @@ impl<'a> TableBuilder<'a> {
             .filter_map(|&old| old_list.get(old as usize).copied())
             .collect();
         renumbered
+    }
+
+    /// Number of pairs.
+    pub fn pair_count(&self) -> usize {
+        self.pair_list.len()
     }
 
     /// Appends the string and pair tables.

@@ -9,6 +9,7 @@ use super::footer::{FOOTER_LEN, TsmFooter};
 use super::header::{HEADER_LEN, OFF_MIN_TS, OFF_SERIES_COUNT, TsmHeader};
 use super::index::{Index, IndexPlace, SeriesEntry};
 use super::label_table::LabelTable;
+use super::postings::Postings;
 use super::stats::TsmStats;
 use crate::storage::{FileBytes, Storage};
 use crate::{FormatError, Result, SeriesId, SeriesMeta, TimeRange, Timestamp};
@@ -160,10 +161,43 @@ impl<B: AsRef<[u8]>> TsmReader<B> {
         self.entry(id).map(|entry| entry.meta.to_meta())
     }
 
-    /// The string and label-pair tables of a version-2 file (`None` for
-    /// version 1), which [`crate::MetaView::numbers`] refers to.
+    /// The string and label-pair tables of a version-2 or -3 file (`None`
+    /// for version 1), which [`crate::MetaView::numbers`] refers to.
     pub fn label_table(&self) -> Option<&LabelTable> {
         self.index.table()
+    }
+
+    /// The postings of a version-3 file (`None` before): per pair of
+    /// [`Self::label_table`], the positions in [`Self::series`] of the
+    /// series carrying it, ascending, read in place. A reader that keeps
+    /// its own inverted index extends it from these instead of inverting
+    /// every series' labels.
+    ///
+    /// ```
+    /// use skulk_format::{SeriesMeta, TsmReader, TsmWriter};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("1.tsm");
+    /// let mut writer = TsmWriter::create(&path, Default::default())?;
+    /// for host in ["a", "b", "c"] {
+    ///     let meta = SeriesMeta::new("cpu", vec![("host".into(), host.into())]);
+    ///     writer.write_series(&meta, &[1], &[1.0])?;
+    /// }
+    /// writer.finish()?;
+    ///
+    /// let reader = TsmReader::open(std::fs::read(&path)?)?;
+    /// let table = reader.label_table().expect("a version-3 file");
+    /// let series: Vec<_> = reader.series().collect();
+    /// for (pair, positions) in reader.postings().expect("a version-3 file") {
+    ///     let (name, value) = table.pair(pair).expect("a pair of the table");
+    ///     for position in positions {
+    ///         assert_eq!(series[position as usize].meta.label(name), Some(value));
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn postings(&self) -> Option<Postings<'_>> {
+        self.index.postings(self.bytes())
     }
 
     /// Heap bytes held by the decoded index and bloom filter (the file's

@@ -12,11 +12,14 @@ pub enum FormatVersion {
     /// A string and label-pair table in the series index; series entries
     /// with numbered pairs and varint block entries.
     V2 = 2,
+    /// Version 2's tables with postings: per label pair, the series that
+    /// carry it; series entries without their id and pair numbers.
+    V3 = 3,
 }
 
 impl FormatVersion {
     /// The version new files are written in.
-    pub const CURRENT: FormatVersion = FormatVersion::V2;
+    pub const CURRENT: FormatVersion = FormatVersion::V3;
 
     /// The byte stored in the header.
     pub const fn as_u8(self) -> u8 {
@@ -31,6 +34,7 @@ impl TryFrom<u8> for FormatVersion {
         match byte {
             1 => Ok(FormatVersion::V1),
             2 => Ok(FormatVersion::V2),
+            3 => Ok(FormatVersion::V3),
             found => Err(FormatError::UnsupportedVersion {
                 file: None,
                 found,
@@ -48,10 +52,11 @@ mod tests {
     fn only_known_versions_are_accepted() {
         assert_eq!(FormatVersion::try_from(1).unwrap(), FormatVersion::V1);
         assert_eq!(FormatVersion::try_from(2).unwrap(), FormatVersion::V2);
-        for byte in [0u8, 3, 255] {
+        assert_eq!(FormatVersion::try_from(3).unwrap(), FormatVersion::V3);
+        for byte in [0u8, 4, 255] {
             assert!(matches!(
                 FormatVersion::try_from(byte),
-                Err(FormatError::UnsupportedVersion { found, supported: 2, .. }) if found == byte
+                Err(FormatError::UnsupportedVersion { found, supported: 3, .. }) if found == byte
             ));
         }
     }

@@ -283,10 +283,11 @@ impl TsmWriter {
         result
     }
 
-    /// Writes one block of `entry`'s points: a record, or, in version 2, a
-    /// single point inline in the index.
+    /// Writes one block of `entry`'s points: a record, or, from version 2
+    /// on, a single point inline in the index.
     fn write_block(&mut self, entry: &mut WrittenSeries, ts: &[i64], values: &[f64]) -> Result<()> {
-        if let ([t], [v], FormatVersion::V2) = (ts, values, self.options.version) {
+        let inline = self.options.version >= FormatVersion::V2;
+        if let ([t], [v], true) = (ts, values, inline) {
             entry.blocks.push(BlockRef {
                 series: entry.id,
                 offset: 0,

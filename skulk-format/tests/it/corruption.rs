@@ -32,6 +32,11 @@ fn matches_region(err: &FormatError, what: &str) -> bool {
     match err {
         FormatError::Corrupt { what: found, .. } => found.starts_with(what),
         FormatError::UnsupportedVersion { .. } => what == "version",
+        // A version byte changed to another known version: the header's
+        // CRC, checked next, no longer matches.
+        FormatError::ChecksumMismatch { what: found, .. } if what == "version" => {
+            *found == "header"
+        }
         FormatError::ChecksumMismatch { what: found, .. } => *found == what,
         _ => false,
     }
@@ -91,17 +96,17 @@ fn with_header_crc(mut bytes: Vec<u8>) -> Vec<u8> {
 #[test]
 fn a_newer_version_is_refused_naming_the_version() {
     let mut bytes = small_file(CodecChoice::RAW);
-    bytes[4] = 3;
+    bytes[4] = 4;
     let bytes = with_header_crc(bytes);
     let err = TsmReader::open_named(bytes.as_slice(), "future.tsm").unwrap_err();
     assert!(
-        matches!(&err, FormatError::UnsupportedVersion { found: 3, supported: 2, file: Some(f) }
+        matches!(&err, FormatError::UnsupportedVersion { found: 4, supported: 3, file: Some(f) }
             if f.to_str() == Some("future.tsm")),
         "{err}"
     );
     let message = err.to_string();
     assert!(
-        message.contains("future.tsm") && message.contains("version 3"),
+        message.contains("future.tsm") && message.contains("version 4"),
         "{message}"
     );
 }
@@ -140,10 +145,11 @@ fn a_header_disagreeing_with_the_index_is_refused_even_with_a_valid_crc() {
 fn a_corrupt_index_with_a_matching_crc_is_refused_without_huge_allocations() {
     let dir = tempfile::tempdir().unwrap();
     // The index starts with the series count in version 1, with the string
-    // count in version 2.
+    // count from version 2 on.
     for (version, first) in [
         (FormatVersion::V1, "series count"),
         (FormatVersion::V2, "string count"),
+        (FormatVersion::V3, "string count"),
     ] {
         let options = TsmWriterOptions {
             version,

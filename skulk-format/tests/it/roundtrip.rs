@@ -279,7 +279,7 @@ fn one_point_blocks_are_inline_in_version_2_and_read_back_bit_exactly() {
         )])
         .collect();
     let mut sizes = Vec::new();
-    for version in [FormatVersion::V1, FormatVersion::V2] {
+    for version in [FormatVersion::V1, FormatVersion::V2, FormatVersion::V3] {
         let options = TsmWriterOptions {
             version,
             ..options(2, CodecChoice::Adaptive)
@@ -292,7 +292,7 @@ fn one_point_blocks_are_inline_in_version_2_and_read_back_bit_exactly() {
             .flat_map(|e| e.blocks.iter().copied())
             .filter(|b| b.is_inline())
             .count();
-        assert_eq!(inline, if version == FormatVersion::V2 { 4 } else { 0 });
+        assert_eq!(inline, if version >= FormatVersion::V2 { 4 } else { 0 });
         for (meta, ts, vs) in &series {
             let (got_ts, got_vs) = reader.read_series(meta.id(), TimeRange::ALL).unwrap();
             assert_eq!(&got_ts, ts);
@@ -325,5 +325,5 @@ fn one_point_blocks_are_inline_in_version_2_and_read_back_bit_exactly() {
         }
         assert!(ts.is_empty() && vs.is_empty());
     }
-    assert!(sizes[1] < sizes[0], "{sizes:?}");
+    assert!(sizes[1] < sizes[0] && sizes[2] < sizes[1], "{sizes:?}");
 }

@@ -18,6 +18,7 @@ pub fn format_tsm_reader(data: &[u8]) {
         return;
     };
     let verified = reader.verify().is_ok();
+    check_postings(&reader);
     for entry in reader.series() {
         assert_eq!(
             entry.meta.id(),
@@ -59,6 +60,42 @@ pub fn format_tsm_reader(data: &[u8]) {
     }
 }
 
+/// A file's postings (version 3) list exactly the series carrying each
+/// pair: a selection made from them is the one a scan of the series makes.
+fn check_postings(reader: &TsmReader<&[u8]>) {
+    let (Some(postings), Some(table)) = (reader.postings(), reader.label_table()) else {
+        return;
+    };
+    let series: Vec<_> = reader.series().collect();
+    let mut listed = vec![0usize; series.len()];
+    for (pair, positions) in postings {
+        let (name, value) = table.pair(pair).expect("postings of a pair in the table");
+        let mut previous = None;
+        for position in positions {
+            assert!(previous < Some(position), "postings ascend");
+            previous = Some(position);
+            let entry = series
+                .get(position as usize)
+                .expect("a listed series exists");
+            assert_eq!(
+                entry.meta.label(name),
+                Some(value),
+                "a listed series carries the pair"
+            );
+            if let Some(n) = listed.get_mut(position as usize) {
+                *n += 1;
+            }
+        }
+    }
+    for (entry, n) in series.iter().zip(listed) {
+        assert_eq!(
+            entry.meta.labels().count(),
+            n,
+            "each label of a series is listed"
+        );
+    }
+}
+
 /// Arbitrary series written with `TsmWriter` (in memory), then one byte
 /// flipped or the file truncated, then opened and read completely: the
 /// undamaged file must read back exactly, a damaged one must give a typed
@@ -66,7 +103,7 @@ pub fn format_tsm_reader(data: &[u8]) {
 /// stop [`format_tsm_reader`].
 ///
 /// Input: damage (u16 offset, u8 mask, u8 truncate-if-0-mod-8), options
-/// (u8: block size and codec), then the series.
+/// (u8: block size, codec and format version), then the series.
 pub fn format_tsm_roundtrip(data: &[u8]) {
     let mut input = Input(data);
     let damage_input = input.bytes::<4>();
@@ -80,10 +117,10 @@ pub fn format_tsm_roundtrip(data: &[u8]) {
             CodecChoice::RAW
         },
         bloom_false_positive_rate: 0.01,
-        version: if options_byte & 0x40 == 0 {
-            FormatVersion::V2
-        } else {
-            FormatVersion::V1
+        version: match options_byte & 0x60 {
+            0x40 => FormatVersion::V1,
+            0x20 => FormatVersion::V2,
+            _ => FormatVersion::V3,
         },
     };
     let storage = SimFs::labelled("fuzz");
@@ -101,7 +138,12 @@ pub fn format_tsm_roundtrip(data: &[u8]) {
         .get(path)
         .unwrap_or_else(|| panic!("no file was published"));
     let expected: TsmContents = series.into_iter().map(|s| (s.meta.id(), s)).collect();
-    let read = |b: &[u8]| TsmReader::open(b).and_then(|r| read_contents(&r));
+    let read = |b: &[u8]| {
+        TsmReader::open(b).and_then(|r| {
+            check_postings(&r);
+            read_contents(&r)
+        })
+    };
     let clean = read(&bytes).unwrap_or_else(|e| panic!("the undamaged file fails: {e}"));
     assert!(clean == expected, "the undamaged file reads back wrong");
     if let Some(done) = damage(&mut Input(&damage_input), &mut bytes)

@@ -71,6 +71,8 @@ fn open_and_query(bytes: &[u8]) -> Result<TsmContents, ErrorText> {
 #[test]
 fn every_truncation_and_byte_flip_of_a_tsm_file_is_an_error_or_exact() {
     let cases = [
+        (CodecChoice::Adaptive, FormatVersion::V3),
+        (CodecChoice::RAW, FormatVersion::V3),
         (CodecChoice::Adaptive, FormatVersion::V2),
         (CodecChoice::RAW, FormatVersion::V2),
         (CodecChoice::RAW, FormatVersion::V1),
