@@ -106,16 +106,27 @@ fn known_sorted(first: i64, step: Step, model: u8, run: &centred::Run<'_>, count
 }
 
 /// `t_i = t0 + i * (q + residual) + F(i) - F(0)`, with no dependency
-/// between points, so the loop vectorizes.
+/// between points: the products by `i` are running sums (induction
+/// variables the compiler steps four or eight at a time), since SSE2 has no
+/// 64-bit multiply.
 fn line(first: i64, step: Step, residual: u64, count: usize, out: &mut Vec<i64>) {
     let per_step = step.whole.wrapping_add(residual as i64);
+    let mut t = first;
     if step.fraction == 0 {
-        out.extend((1..count as i64).map(|i| first.wrapping_add(per_step.wrapping_mul(i))));
+        out.extend((1..count).map(|_| {
+            t = t.wrapping_add(per_step);
+            t
+        }));
     } else {
-        let base = step.carry_sum(0);
-        out.extend((1..count as u64).map(|i| {
-            let line = first.wrapping_add(per_step.wrapping_mul(i as i64));
-            line.wrapping_add((step.carry_sum(i) - base) as i64)
+        let origin = first.wrapping_sub(step.carry_sum(0) as i64);
+        let (fraction, mut carried) = (u64::from(step.fraction), u64::from(step.phase));
+        let mut line = 0i64;
+        out.extend((1..count).map(|_| {
+            line = line.wrapping_add(per_step);
+            carried = carried.wrapping_add(fraction);
+            origin
+                .wrapping_add(line)
+                .wrapping_add((carried >> 32) as i64)
         }));
     }
 }
@@ -158,19 +169,29 @@ fn summed(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
 }
 
 /// Model 1 in general: the line plus each offset, with no dependency
-/// between points.
+/// between points but two running sums, `whole * i` and `i * f + h` (the
+/// line's products by the point's index, which SSE2 has no 64-bit multiply
+/// to compute side by side).
 fn offsets(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
     let (centre, gcd) = (run.centre(), run.gcd());
-    let base = step.carry_sum(0);
-    let mut index = 0u64;
+    // `t_i = t0 + whole * i + F(i) - F(0) + centre + gcd * r_i`.
+    let origin = first
+        .wrapping_sub(step.carry_sum(0) as i64)
+        .wrapping_add(centre as i64);
+    let (mut line, mut carried) = (0i64, u64::from(step.phase));
     run.decode_raw(|zs| {
-        let (whole, centre, gcd) = (step.whole, centre, gcd);
+        // Locals, so the sums and the scalars stay in registers.
+        let (whole, fraction, gcd) = (step.whole, u64::from(step.fraction), gcd);
+        let (mut l, mut c) = (line, carried);
         out.extend(zs.iter().map(|&z| {
-            index += 1;
-            let line = first
-                .wrapping_add(whole.wrapping_mul(index as i64))
-                .wrapping_add((step.carry_sum(index) - base) as i64);
-            line.wrapping_add(centred::value(centre, gcd, z) as i64)
+            l = l.wrapping_add(whole);
+            c = c.wrapping_add(fraction);
+            let offset = gcd.wrapping_mul(unzigzag(z) as u64) as i64;
+            origin
+                .wrapping_add(l)
+                .wrapping_add((c >> 32) as i64)
+                .wrapping_add(offset)
         }));
+        (line, carried) = (l, c);
     });
 }
