@@ -4,6 +4,7 @@ use super::block::{BLOCK_ENTRY_LEN, BlockRef, INLINE_VALUE_LEN};
 use super::cursor::{Cursor, put_varint, unzigzag, zigzag};
 use super::label_table::{LabelTable, TableBuilder};
 use super::meta_view::MetaView;
+use super::pieces::PairPieces;
 use super::postings::{Postings, decode_postings, encode_postings};
 use super::version::FormatVersion;
 use crate::model::{LANES, series_ids};
@@ -336,7 +337,8 @@ impl Index {
         let count = cursor.u32("series count")?;
         let what = "series count within the index";
         cursor.check_count(u64::from(count), MIN_ENTRY_LEN_V3, what, count_at)?;
-        let (series_pairs, postings) = decode_postings(&mut cursor, &table, count)?;
+        let (series_pairs, postings) =
+            decode_postings(&mut cursor, bytes, place.base, &table, count)?;
         let mut index = Index {
             slots: Vec::with_capacity(count as usize),
             postings: Some(postings),
@@ -399,6 +401,7 @@ impl Index {
         let mut queued: [usize; LANES] = [0; LANES];
         let mut n = 0;
         let mut ids = vec![SeriesId(0); self.slots.len()];
+        let pieces = self.table.as_ref().map(PairPieces::of).unwrap_or_default();
         for i in 0..self.slots.len() {
             let Some(meta) = self.meta_of(i) else {
                 continue;
@@ -410,12 +413,15 @@ impl Index {
                 }
                 continue;
             }
-            if let (Some(lane), Some(slot)) = (lanes.get_mut(n), queued.get_mut(n)) {
-                lane.clear();
-                meta.write_canonical(lane);
-                *slot = i;
-                n += 1;
-            }
+            let (Some(lane), Some(slot), Some((_, pairs))) =
+                (lanes.get_mut(n), queued.get_mut(n), meta.numbers())
+            else {
+                continue;
+            };
+            lane.clear();
+            pieces.write(meta.metric(), pairs, lane);
+            *slot = i;
+            n += 1;
             if n == LANES {
                 for (&i, id) in queued.iter().zip(series_ids(&lanes, n)) {
                     if let Some(slot) = ids.get_mut(i) {

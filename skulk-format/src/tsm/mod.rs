@@ -9,6 +9,7 @@ mod index;
 mod label_table;
 mod meta_view;
 mod options;
+mod pieces;
 mod postings;
 mod reader;
 mod stats;

@@ -78,57 +78,89 @@ impl SeriesPairs {
     }
 }
 
+/// Where a checked postings list is in its walk: the byte after its last
+/// read gap, how many positions are left, and the next one.
+#[derive(Debug, Clone, Copy)]
+struct ListWalk {
+    at: usize,
+    left: u32,
+    next: u32,
+}
+
+impl ListWalk {
+    /// Steps past the current position (the list was checked: its gaps are
+    /// there and keep positions below the series count).
+    #[inline]
+    fn advance(&mut self, bytes: &[u8]) {
+        self.left -= 1;
+        if self.left > 0 {
+            let mut rest = bytes.get(self.at..).unwrap_or_default();
+            let before = rest.len();
+            let gap = varint(&mut rest).unwrap_or_default();
+            self.at += before - rest.len();
+            self.next = self.next.wrapping_add(1).wrapping_add(gap as u32);
+        }
+    }
+}
+
+/// Series per range of the inversion: its slice of the pair array stays
+/// in cache while every list stores into it.
+const INVERT_RANGE: usize = 1 << 15;
+
 /// Reads the postings of `table`'s pairs for `series` series from the
 /// cursor, checking that each list is non-empty, strictly ascending and
-/// below `series`, and that no series carries two pairs of one label name.
+/// below `series`, and that no series carries two pairs of one label name;
+/// `bytes` are the bytes the cursor reads, starting at file offset `base`.
 /// Returns each series' pairs and the file range of the postings.
 pub(crate) fn decode_postings(
     cursor: &mut Cursor<'_>,
+    bytes: &[u8],
+    base: u64,
     table: &LabelTable,
     series: u32,
 ) -> Result<(SeriesPairs, std::ops::Range<u64>)> {
+    decode_postings_by(cursor, bytes, base, table, series, INVERT_RANGE)
+}
+
+/// [`decode_postings`], inverting `range` series at a time.
+fn decode_postings_by(
+    cursor: &mut Cursor<'_>,
+    bytes: &[u8],
+    base: u64,
+    table: &LabelTable,
+    series: u32,
+    range: usize,
+) -> Result<(SeriesPairs, std::ops::Range<u64>)> {
     let groups = name_groups(table, cursor.offset())?;
     let start = cursor.offset();
-    let mut counts = vec![0u32; series as usize];
-    // First pass: check every list and count each series' pairs.
-    let mut replay = cursor.clone();
+    // First, check every list and note where its walk starts.
+    let mut walks = Vec::with_capacity(table.pair_count() as usize);
     let mut total = 0u64;
     for _ in 0..table.pair_count() {
-        read_list(cursor, series, |position, _| {
-            if let Some(n) = counts.get_mut(position as usize) {
-                *n += 1;
+        let mut first = None;
+        let mut left = 0u32;
+        read_list(cursor, series, |position, at| {
+            if first.is_none() {
+                first = Some((position, at));
             }
-            total += 1;
+            left += 1;
             Ok(())
         })?;
+        if let Some((next, at)) = first {
+            // `at` is the first gap's offset: the walk resumes after it.
+            let mut rest = bytes.get((at - base) as usize..).unwrap_or_default();
+            let len = rest.len();
+            varint(&mut rest);
+            let at = (at - base) as usize + (len - rest.len());
+            walks.push(ListWalk { at, left, next });
+        }
+        total += u64::from(left);
     }
     let end = cursor.offset();
     if total >= u64::from(u32::MAX) {
         return Err(FormatError::corrupt("at most 2^32 postings entries", start));
     }
-    let mut starts = Vec::with_capacity(counts.len() + 1);
-    let mut sum = 0u32;
-    starts.push(0);
-    for &n in &counts {
-        sum += n;
-        starts.push(sum);
-    }
-    // Second pass: fill each series' pairs in ascending pair order. Only
-    // stores into the (large) pair array: its loads would wait on memory.
-    let mut pairs = vec![0u32; sum as usize];
-    let mut filled: Vec<u32> = starts.clone();
-    for p in 0..table.pair_count() {
-        read_list(&mut replay, series, |position, _| {
-            if let Some(next) = filled.get_mut(position as usize) {
-                if let Some(slot) = pairs.get_mut(*next as usize) {
-                    *slot = p;
-                }
-                *next += 1;
-            }
-            Ok(())
-        })?;
-    }
-    drop(filled);
+    let (starts, pairs) = invert(walks, bytes, series as usize, total as usize, range);
     // Then, in order: no series has two pairs of one name.
     for (&from, &to) in starts.iter().zip(starts.iter().skip(1)) {
         let listed = pairs.get(from as usize..to as usize).unwrap_or_default();
@@ -142,6 +174,63 @@ pub(crate) fn decode_postings(
         }
     }
     Ok((SeriesPairs { starts, pairs }, start..end))
+}
+
+/// Inverts checked postings (one walk per pair, in pair order) into each
+/// series' pairs, `range` series at a time: each range counts its series'
+/// pairs, then fills them, walking every list only as far as the range.
+/// Ranges are fewer when pairs are many, so that looking at every walk per
+/// range costs at most a few times the entries.
+fn invert(
+    walks: Vec<ListWalk>,
+    bytes: &[u8],
+    series: usize,
+    total: usize,
+    range: usize,
+) -> (Vec<u32>, Vec<u32>) {
+    let ranges = (series / range.max(1))
+        .min(4 * total / walks.len().max(1))
+        .max(1);
+    let width = series.div_ceil(ranges).max(1);
+    let mut starts = Vec::with_capacity(series + 1);
+    starts.push(0u32);
+    let mut pairs = vec![0u32; total];
+    let (mut counting, mut filling) = (walks.clone(), walks);
+    let mut counts = vec![0u32; width];
+    let mut sum = 0u32;
+    for low in (0..series).step_by(width) {
+        let high = (low + width).min(series) as u32;
+        counts.fill(0);
+        for walk in counting.iter_mut() {
+            while walk.left > 0 && walk.next < high {
+                if let Some(n) = counts.get_mut(walk.next as usize - low) {
+                    *n += 1;
+                }
+                walk.advance(bytes);
+            }
+        }
+        let first = starts.len() - 1;
+        for &n in counts.iter().take(high as usize - low) {
+            sum += n;
+            starts.push(sum);
+        }
+        let mut filled: Vec<u32> = starts
+            .get(first..starts.len() - 1)
+            .unwrap_or_default()
+            .to_vec();
+        for (p, walk) in filling.iter_mut().enumerate() {
+            while walk.left > 0 && walk.next < high {
+                if let Some(next) = filled.get_mut(walk.next as usize - low) {
+                    if let Some(slot) = pairs.get_mut(*next as usize) {
+                        *slot = p as u32;
+                    }
+                    *next += 1;
+                }
+                walk.advance(bytes);
+            }
+        }
+    }
+    (starts, pairs)
 }
 
 /// Per pair, the number of its label name's run in the table: pairs are
@@ -294,4 +383,50 @@ fn varint(walk: &mut &[u8]) -> Option<u64> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tsm::label_table::TableBuilder;
+
+    /// A table of `pairs` pairs with distinct names, encoded and decoded.
+    fn table(names: &[String]) -> LabelTable {
+        let mut builder = TableBuilder::default();
+        for name in names {
+            let n = builder.string(name).unwrap();
+            builder.pair_of(n, "v").unwrap();
+        }
+        let mut out = Vec::new();
+        builder.encode(&mut out);
+        LabelTable::decode(&mut Cursor::new(&out, 0)).unwrap()
+    }
+
+    #[test]
+    fn inverting_by_ranges_gives_each_series_its_pairs() {
+        let names: Vec<String> = (0..40).map(|i| format!("k{i:02}")).collect();
+        let table = table(&names);
+        // Series `s` carries pair `p` when a mix of both is odd, and pair
+        // `s % 40` always: every series has pairs, spread unevenly.
+        let series: Vec<Vec<u32>> = (0..1000u32)
+            .map(|s| {
+                let mut pairs: Vec<u32> = (0..40)
+                    .filter(|&p| (s * 7 + p * 13 + s * p) % 5 == 1 || p == s % 40)
+                    .collect();
+                pairs.dedup();
+                pairs
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        encode_postings(series.iter().map(Vec::as_slice), 40, &mut bytes);
+        for range in [1, 3, 64, 999, 1000, 1 << 20] {
+            let mut cursor = Cursor::new(&bytes, 0);
+            let (decoded, at) =
+                decode_postings_by(&mut cursor, &bytes, 0, &table, 1000, range).unwrap();
+            assert_eq!(at, 0..bytes.len() as u64);
+            for (s, pairs) in series.iter().enumerate() {
+                assert_eq!(decoded.of(s), pairs.as_slice(), "series {s}, range {range}");
+            }
+        }
+    }
 }
