@@ -33,8 +33,9 @@ pub mod tsm {
     };
     pub use skulk_format::{
         BlockRef, DataPoint, FormatError, FormatVersion, IdCheck, LabelTable, MetaView, PointLog,
-        SeriesEntry, SeriesId, SeriesMeta, TimePartition, TimeRange, Timestamp, TsmFooter,
-        TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter, TsmWriterOptions, VerifyReport,
+        Postings, PostingsList, SeriesEntry, SeriesId, SeriesMeta, TimePartition, TimeRange,
+        Timestamp, TsmFooter, TsmHandle, TsmHeader, TsmReader, TsmStats, TsmWriter,
+        TsmWriterOptions, VerifyReport,
     };
     pub use skulk_memtable::{
         FlushCandidate, FlushOutcome, FlushReason, FrozenPartition, MemTableOptions, MemTableStats,

@@ -63,9 +63,11 @@ fn import_numbered<B: AsRef<[u8]>>(
             let Some((metric, numbers)) = entry.meta.numbers() else {
                 // Postings stay sorted: what was appended is indexed first.
                 index.index_appended(first);
-                index.insert_labels(entry.id, entry.meta.metric(), entry.meta.labels())?;
                 first = index.len();
                 local.push(NOT_APPENDED);
+                index.insert_labels(entry.id, entry.meta.metric(), entry.meta.labels())?;
+                // Inserted and indexed at once: appending resumes after it.
+                first = index.len();
                 continue;
             };
             let metric = mapped(&mut metrics, metric, |_| {

@@ -387,21 +387,25 @@ impl Index {
         index.refs.shrink_to_fit();
         index.blocks.shrink_to_fit();
         index.table = Some(table);
-        index.hash_ids(&entries_at, &long)?;
+        index.hash_ids(&entries_at, &long, bytes.len())?;
         Ok(index)
     }
 
     /// Version 3: sets each series' id to its metadata's hash (four at a
     /// time), stamps it on the series' blocks, and checks that the ids
     /// ascend strictly; `entries_at` are the entries' file offsets, `long`
-    /// the series (ascending) whose canonical metadata is too long to copy.
-    fn hash_ids(&mut self, entries_at: &[u64], long: &[usize]) -> Result<()> {
+    /// the series (ascending) whose canonical metadata is too long to copy,
+    /// `index_len` the index's length in bytes.
+    fn hash_ids(&mut self, entries_at: &[u64], long: &[usize], index_len: usize) -> Result<()> {
         let mut long = long.iter().peekable();
         let mut lanes: [Vec<u8>; LANES] = Default::default();
         let mut queued: [usize; LANES] = [0; LANES];
         let mut n = 0;
         let mut ids = vec![SeriesId(0); self.slots.len()];
-        let pieces = self.table.as_ref().map(PairPieces::of).unwrap_or_default();
+        // Pieces copy each pair's strings once: bounded by the index's own
+        // size, so a string named by many pairs is not copied for each.
+        let limit = 2 * index_len as u64 + (1 << 20);
+        let pieces = self.table.as_ref().and_then(|t| PairPieces::of(t, limit));
         for i in 0..self.slots.len() {
             let Some(meta) = self.meta_of(i) else {
                 continue;
@@ -419,7 +423,10 @@ impl Index {
                 continue;
             };
             lane.clear();
-            pieces.write(meta.metric(), pairs, lane);
+            match &pieces {
+                Some(pieces) => pieces.write(meta.metric(), pairs, lane),
+                None => meta.write_canonical(lane),
+            }
             *slot = i;
             n += 1;
             if n == LANES {
@@ -882,13 +889,20 @@ mod tests {
         let labels = (0..64).map(|i| (format!("k{i:02}"), big.clone()));
         let meta = SeriesMeta::new("m", labels.collect());
         let mut entry = WrittenSeries::new(meta.id(), &meta);
+        // And a short series beside it, hashed from copied bytes.
+        let short = SeriesMeta::new("m", vec![("k00".into(), "w".into())]);
+        let mut both = vec![entry.clone(), WrittenSeries::new(short.id(), &short)];
+        both.sort_by_key(|e| e.id);
         let mut out = Vec::new();
-        encode_index(std::slice::from_ref(&entry), version, 0, &mut out).unwrap();
+        encode_index(&both, version, 0, &mut out).unwrap();
         assert!(out.len() < 70 << 10, "{}", out.len());
         let index = Index::decode(&out, version, place(0, 500)).unwrap();
-        let read = index.entry(0, &out).unwrap().meta;
+        let at = index.position(meta.id()).unwrap();
+        let read = index.entry(at, &out).unwrap().meta;
         assert_eq!(read.canonical_len(), meta.canonical_bytes().len() as u64);
         assert_eq!(read.id(), meta.id());
+        let at = index.position(short.id()).unwrap();
+        assert_eq!(index.entry(at, &out).unwrap().meta, short);
         if version != FormatVersion::V2 {
             return;
         }

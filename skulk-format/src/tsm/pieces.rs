@@ -15,8 +15,17 @@ pub(crate) struct PairPieces {
 }
 
 impl PairPieces {
-    /// The pieces of every pair of `table`.
-    pub(crate) fn of(table: &LabelTable) -> Self {
+    /// The pieces of every pair of `table`, if they take at most `limit`
+    /// bytes: a long string may be named by many pairs, and the pieces
+    /// copy it once for each.
+    pub(crate) fn of(table: &LabelTable, limit: u64) -> Option<Self> {
+        let size: u64 = table
+            .pairs()
+            .map(|(name, value)| 8 + (name.len() + value.len()) as u64)
+            .sum();
+        if size > limit {
+            return None;
+        }
         let mut pieces = PairPieces {
             bytes: Vec::new(),
             ends: Vec::with_capacity(table.pair_count() as usize),
@@ -30,7 +39,7 @@ impl PairPieces {
             }
             pieces.ends.push(pieces.bytes.len());
         }
-        pieces
+        Some(pieces)
     }
 
     /// Appends the canonical bytes of a series of `metric` and the pairs
@@ -76,7 +85,8 @@ mod tests {
         let mut out = Vec::new();
         builder.encode(&mut out);
         let table = LabelTable::decode(&mut Cursor::new(&out, 0)).unwrap();
-        let pieces = PairPieces::of(&table);
+        let pieces = PairPieces::of(&table, 1 << 20).unwrap();
+        assert!(PairPieces::of(&table, 10).is_none(), "over the limit");
         for pairs in [vec![], vec![0], vec![0, 1, 2], vec![1, 2]] {
             let chosen: Vec<(String, String)> = pairs
                 .iter()

@@ -189,7 +189,7 @@ fn invert(
     range: usize,
 ) -> (Vec<u32>, Vec<u32>) {
     let ranges = (series / range.max(1))
-        .min(4 * total / walks.len().max(1))
+        .min(total.saturating_mul(4) / walks.len().max(1))
         .max(1);
     let width = series.div_ceil(ranges).max(1);
     let mut starts = Vec::with_capacity(series + 1);
