@@ -218,7 +218,8 @@ pub(crate) struct Index {
     /// The string and pair tables of a version-2 or -3 file.
     table: Option<LabelTable>,
     /// Version 3: each series' metric and pair numbers as version 2
-    /// stores them in its entries (varints), rebuilt from the postings.
+    /// stores them in its entries (varints), rebuilt from the postings,
+    /// but the pair numbers as gaps (`MetaView::ascending`).
     refs: Vec<u8>,
     /// Version 3: where the postings lie in the file.
     postings: Option<std::ops::Range<u64>>,
@@ -366,9 +367,12 @@ impl Index {
             }
             put_varint(&mut index.refs, metric);
             put_varint(&mut index.refs, pairs.len() as u64);
-            pairs
-                .iter()
-                .for_each(|&p| put_varint(&mut index.refs, u64::from(p)));
+            // Ascending: as gaps, mostly one byte (`MetaView::ascending`).
+            let mut next = 0u32;
+            for &p in pairs {
+                put_varint(&mut index.refs, u64::from(p.wrapping_sub(next)));
+                next = p.wrapping_add(1);
+            }
             let first_block = index.decode_blocks_v2(&mut cursor, SeriesId(0), place)?;
             index.slots.push(Slot {
                 id: SeriesId(0),
@@ -468,7 +472,7 @@ impl Index {
         let slot = self.slots.get(i)?;
         let start = usize::try_from(slot.meta_at).ok()?;
         let refs = self.refs.get(start..start + slot.meta_len as usize)?;
-        Some(MetaView::numbered(self.table.as_ref()?, refs))
+        Some(MetaView::ascending(self.table.as_ref()?, refs))
     }
 
     /// Decodes a version-2 or -3 entry's block count and block entries
@@ -621,9 +625,10 @@ impl Index {
             Some(_) => self.refs.get(range)?,
             None => file.get(range)?,
         };
-        let meta = match &self.table {
-            None => MetaView::checked(meta),
-            Some(table) => MetaView::numbered(table, meta),
+        let meta = match (&self.table, &self.postings) {
+            (None, _) => MetaView::checked(meta),
+            (Some(table), None) => MetaView::numbered(table, meta),
+            (Some(table), Some(_)) => MetaView::ascending(table, meta),
         };
         Some(SeriesEntry {
             id: slot.id,

@@ -46,10 +46,14 @@ enum Repr<'a> {
     /// Version 1: the canonical bytes.
     Canonical(&'a [u8]),
     /// Version 2: the metric's string number, the label count and the pair
-    /// numbers as varints, naming entries of `table`.
+    /// numbers as varints, naming entries of `table`. Version 3 (as the
+    /// reader rebuilds them from the postings): the same, but each pair
+    /// number after the first as its gap to the one before, less one
+    /// (`ascending`), as they strictly ascend.
     Numbered {
         table: &'a LabelTable,
         refs: &'a [u8],
+        ascending: bool,
     },
 }
 
@@ -122,7 +126,24 @@ impl<'a> MetaView<'a> {
     /// before.
     pub(crate) fn numbered(table: &'a LabelTable, refs: &'a [u8]) -> Self {
         Self {
-            repr: Repr::Numbered { table, refs },
+            repr: Repr::Numbered {
+                table,
+                refs,
+                ascending: false,
+            },
+        }
+    }
+
+    /// A view of numbered metadata whose pair numbers ascend strictly and
+    /// are stored as gaps (the first as it is, then each less the one
+    /// before, less one), checked before (a version-3 reader's).
+    pub(crate) fn ascending(table: &'a LabelTable, refs: &'a [u8]) -> Self {
+        Self {
+            repr: Repr::Numbered {
+                table,
+                refs,
+                ascending: true,
+            },
         }
     }
 
@@ -140,7 +161,7 @@ impl<'a> MetaView<'a> {
             Repr::Canonical(bytes) => SeriesMeta::id_of_canonical(bytes),
             Repr::Numbered { .. } => {
                 let labels = self.labels();
-                SeriesMeta::id_of_parts(self.metric(), labels.left, labels)
+                SeriesMeta::id_of_parts(self.metric(), labels.left(), labels)
             }
         }
     }
@@ -162,7 +183,7 @@ impl<'a> MetaView<'a> {
             Repr::Canonical(bytes) => out.extend_from_slice(bytes),
             Repr::Numbered { .. } => {
                 let labels = self.labels();
-                SeriesMeta::write_canonical_parts(out, self.metric(), labels.left, labels);
+                SeriesMeta::write_canonical_parts(out, self.metric(), labels.left(), labels);
             }
         }
     }
@@ -171,7 +192,7 @@ impl<'a> MetaView<'a> {
     pub fn metric(&self) -> &'a str {
         match self.repr {
             Repr::Canonical(bytes) => Walk(bytes).text().unwrap_or_default(),
-            Repr::Numbered { table, refs } => {
+            Repr::Numbered { table, refs, .. } => {
                 let metric = Walk(refs).varint().unwrap_or(u64::from(u32::MAX));
                 table.string(metric as u32)
             }
@@ -189,31 +210,40 @@ impl<'a> MetaView<'a> {
                     walk,
                     left,
                     table: None,
+                    numbers: None,
                 }
             }
-            Repr::Numbered { table, refs } => {
-                let mut walk = Walk(refs);
-                walk.varint();
-                let left = walk.varint().unwrap_or(0) as u32;
-                Labels {
-                    walk,
-                    left,
+            Repr::Numbered { table, .. } => match self.numbers() {
+                Some((_, numbers)) => Labels {
+                    walk: Walk(&[]),
+                    left: 0,
                     table: Some(table),
-                }
-            }
+                    numbers: Some(numbers),
+                },
+                None => Labels {
+                    walk: Walk(&[]),
+                    left: 0,
+                    table: None,
+                    numbers: None,
+                },
+            },
         }
     }
 
-    /// For metadata of a version-2 file: the metric's string number and
-    /// the label pairs' numbers in its [`LabelTable`].
+    /// For metadata of a version-2 or -3 file: the metric's string number
+    /// and the label pairs' numbers in its [`LabelTable`].
     pub fn numbers(&self) -> Option<(u32, PairNumbers<'a>)> {
-        let Repr::Numbered { refs, .. } = self.repr else {
+        let Repr::Numbered {
+            refs, ascending, ..
+        } = self.repr
+        else {
             return None;
         };
         let mut walk = Walk(refs);
         let metric = walk.varint()? as u32;
         let left = walk.varint()? as u32;
-        Some((metric, PairNumbers { walk, left }))
+        let next = ascending.then_some(0);
+        Some((metric, PairNumbers { walk, left, next }))
     }
 
     /// The value of label `key`, if present.
@@ -264,32 +294,49 @@ impl fmt::Debug for MetaView<'_> {
 /// The labels of a [`MetaView`], as `(key, value)`.
 #[derive(Debug, Clone)]
 pub struct Labels<'a> {
+    /// Canonical bytes: the labels left to read, and how many.
     walk: Walk<'a>,
     left: u32,
+    /// Numbered metadata: the table and the pair numbers left.
     table: Option<&'a LabelTable>,
+    numbers: Option<PairNumbers<'a>>,
+}
+
+impl<'a> Labels<'a> {
+    /// How many labels are left.
+    pub(crate) fn left(&self) -> u32 {
+        match &self.numbers {
+            Some(numbers) => numbers.left,
+            None => self.left,
+        }
+    }
 }
 
 impl<'a> Iterator for Labels<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.left = self.left.checked_sub(1)?;
-        match self.table {
-            None => Some((self.walk.text()?, self.walk.text()?)),
-            Some(table) => table.pair(self.walk.varint()? as u32),
+        match (self.table, &mut self.numbers) {
+            (Some(table), Some(numbers)) => table.pair(numbers.next()?),
+            _ => {
+                self.left = self.left.checked_sub(1)?;
+                Some((self.walk.text()?, self.walk.text()?))
+            }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.left as usize))
+        (0, Some(self.left() as usize))
     }
 }
 
-/// The pair numbers of a version-2 series ([`MetaView::numbers`]).
+/// The pair numbers of a version-2 or -3 series ([`MetaView::numbers`]).
 #[derive(Debug, Clone)]
 pub struct PairNumbers<'a> {
     walk: Walk<'a>,
     left: u32,
+    /// Gaps (version 3 as read): the smallest number the next may be.
+    next: Option<u64>,
 }
 
 impl Iterator for PairNumbers<'_> {
@@ -297,7 +344,15 @@ impl Iterator for PairNumbers<'_> {
 
     fn next(&mut self) -> Option<u32> {
         self.left = self.left.checked_sub(1)?;
-        Some(self.walk.varint()? as u32)
+        let stored = self.walk.varint()?;
+        let number = match self.next {
+            Some(next) => next.wrapping_add(stored),
+            None => stored,
+        };
+        if let Some(next) = &mut self.next {
+            *next = number.wrapping_add(1);
+        }
+        Some(number as u32)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
