@@ -170,9 +170,9 @@ pub fn vectors_dir() -> PathBuf {
 /// Every golden TSM file of every version.
 pub fn golden_tsm_files() -> Vec<GoldenTsm> {
     vec![
-        v1("raw_small.tsm", raw_small, RAW_BLOCKS_OF_3),
-        v1("raw_empty.tsm", Vec::new, RAW_BLOCKS_OF_3),
-        v1(
+        reproduced("raw_small.tsm", raw_small, RAW_BLOCKS_OF_3),
+        reproduced("raw_empty.tsm", Vec::new, RAW_BLOCKS_OF_3),
+        reproduced(
             "raw_many_series.tsm",
             raw_many_series,
             TsmWriterOptions {
@@ -180,7 +180,7 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
                 ..RAW_BLOCKS_OF_3
             },
         ),
-        v1(
+        reproduced(
             "gorilla_small.tsm",
             gorilla_small,
             TsmWriterOptions {
@@ -194,7 +194,7 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
         // to the original byte for byte), so the file is still reproduced.
         GoldenTsm {
             adaptive_codecs: ADAPTIVE_SMALL_CODECS,
-            ..v1(
+            ..reproduced(
                 "adaptive_small.tsm",
                 adaptive_small,
                 TsmWriterOptions {
@@ -205,85 +205,47 @@ pub fn golden_tsm_files() -> Vec<GoldenTsm> {
         },
         GoldenTsm {
             adaptive_codecs: ADAPTIVE_SMALL_2_CODECS,
-            ..v1(
+            ..reproduced(
                 "adaptive_small_2.tsm",
                 adaptive_small,
                 ADAPTIVE_BLOCKS_OF_64,
             )
         },
-        v2(
-            "raw_many_series.tsm",
-            raw_many_series,
-            TsmWriterOptions {
-                bloom_false_positive_rate: 0.2,
-                version: FormatVersion::V2,
-                ..RAW_BLOCKS_OF_3
-            },
-        ),
-        v2("raw_small.tsm", raw_small, V2_RAW_BLOCKS_OF_3),
-        v2("raw_empty.tsm", Vec::new, V2_RAW_BLOCKS_OF_3),
-        v3(
-            "raw_many_series.tsm",
-            raw_many_series,
-            TsmWriterOptions {
-                bloom_false_positive_rate: 0.2,
-                version: FormatVersion::V3,
-                ..RAW_BLOCKS_OF_3
-            },
-        ),
-        v3("raw_small.tsm", raw_small, V3_RAW_BLOCKS_OF_3),
-        v3("raw_empty.tsm", Vec::new, V3_RAW_BLOCKS_OF_3),
+    ]
+    .into_iter()
+    .chain(
+        [FormatVersion::V2, FormatVersion::V3]
+            .into_iter()
+            .flat_map(raw_files_in),
+    )
+    .collect()
+}
+
+/// The `raw_*` files of format `version` (2 on): the inputs of their
+/// version-1 namesakes, reproduced.
+fn raw_files_in(version: FormatVersion) -> [GoldenTsm; 3] {
+    let many = TsmWriterOptions {
+        bloom_false_positive_rate: 0.2,
+        ..raw_blocks_of_3(version)
+    };
+    [
+        reproduced("raw_many_series.tsm", raw_many_series, many),
+        reproduced("raw_small.tsm", raw_small, raw_blocks_of_3(version)),
+        reproduced("raw_empty.tsm", Vec::new, raw_blocks_of_3(version)),
     ]
 }
 
-/// A version 3 file (tables, postings, entries without ids) that today's
-/// writer reproduces.
-fn v3(
-    name: &'static str,
-    series: fn() -> Vec<SeriesContents>,
-    options: TsmWriterOptions,
-) -> GoldenTsm {
-    GoldenTsm {
-        version: 3,
-        ..v1(name, series, options)
-    }
-}
-
-/// The options of the version-3 `raw_*` files.
-const V3_RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
-    version: FormatVersion::V3,
-    ..RAW_BLOCKS_OF_3
-};
-
-/// A version 2 file (string and pair tables in its index) that today's
-/// writer reproduces.
-fn v2(
-    name: &'static str,
-    series: fn() -> Vec<SeriesContents>,
-    options: TsmWriterOptions,
-) -> GoldenTsm {
-    GoldenTsm {
-        version: 2,
-        ..v1(name, series, options)
-    }
-}
-
-/// The options of the version-2 `raw_*` files.
-const V2_RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
-    version: FormatVersion::V2,
-    ..RAW_BLOCKS_OF_3
-};
-
-/// A version 1 file that today's writer reproduces; `adaptive_codecs` is
-/// left empty (set it for a file written with [`CodecChoice::Adaptive`]).
-fn v1(
+/// A file that today's writer reproduces, of the format version its
+/// options write; `adaptive_codecs` is left empty (set it for a file
+/// written with [`CodecChoice::Adaptive`]).
+fn reproduced(
     name: &'static str,
     series: fn() -> Vec<SeriesContents>,
     options: TsmWriterOptions,
 ) -> GoldenTsm {
     GoldenTsm {
         name,
-        version: 1,
+        version: options.version.as_u8(),
         series,
         options,
         adaptive_codecs: &[],
@@ -291,7 +253,15 @@ fn v1(
     }
 }
 
-/// The options of the `raw_*` files.
+/// The options of the `raw_*` files of format `version`.
+const fn raw_blocks_of_3(version: FormatVersion) -> TsmWriterOptions {
+    TsmWriterOptions {
+        version,
+        ..RAW_BLOCKS_OF_3
+    }
+}
+
+/// The options of the version-1 `raw_*` files.
 const RAW_BLOCKS_OF_3: TsmWriterOptions = TsmWriterOptions {
     max_points_per_block: 3,
     codec: CodecChoice::RAW,

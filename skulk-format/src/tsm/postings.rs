@@ -137,24 +137,9 @@ fn decode_postings_by(
     let mut walks = Vec::with_capacity(table.pair_count() as usize);
     let mut total = 0u64;
     for _ in 0..table.pair_count() {
-        let mut first = None;
-        let mut left = 0u32;
-        read_list(cursor, series, |position, at| {
-            if first.is_none() {
-                first = Some((position, at));
-            }
-            left += 1;
-            Ok(())
-        })?;
-        if let Some((next, at)) = first {
-            // `at` is the first gap's offset: the walk resumes after it.
-            let mut rest = bytes.get((at - base) as usize..).unwrap_or_default();
-            let len = rest.len();
-            varint(&mut rest);
-            let at = (at - base) as usize + (len - rest.len());
-            walks.push(ListWalk { at, left, next });
-        }
-        total += u64::from(left);
+        let walk = check_list(cursor, base, series)?;
+        total += u64::from(walk.left);
+        walks.push(walk);
     }
     let end = cursor.offset();
     if total >= u64::from(u32::MAX) {
@@ -256,30 +241,35 @@ fn name_groups(table: &LabelTable, at: u64) -> Result<Vec<u32>> {
     Ok(groups)
 }
 
-/// Reads one postings list, checking it as it goes, and hands `each` every
-/// position with the file offset of its gap.
-fn read_list(
-    cursor: &mut Cursor<'_>,
-    series: u32,
-    mut each: impl FnMut(u32, u64) -> Result<()>,
-) -> Result<()> {
+/// Checks one postings list; returns its walk, ready at its first
+/// position (the cursor reads bytes starting at file offset `base`).
+fn check_list(cursor: &mut Cursor<'_>, base: u64, series: u32) -> Result<ListWalk> {
     let at = cursor.offset();
     let count = cursor.varint_below(u64::from(series) + 1, "postings length")?;
     if count == 0 {
         return Err(FormatError::corrupt("a pair carried by a series", at));
     }
     cursor.check_count(count, 1, "postings within the index", at)?;
+    let mut walk = ListWalk {
+        at: 0,
+        left: count as u32,
+        next: 0,
+    };
     let mut next: u64 = 0;
-    for _ in 0..count {
+    for i in 0..count {
         let at = cursor.offset();
         let position = next.saturating_add(cursor.varint("postings gap")?);
         if position >= u64::from(series) {
             return Err(FormatError::corrupt("postings below the series count", at));
         }
         next = position + 1;
-        each(position as u32, at)?;
+        if i == 0 {
+            // The walk resumes after the first position's varint.
+            walk.at = (cursor.offset() - base) as usize;
+            walk.next = position as u32;
+        }
     }
-    Ok(())
+    Ok(walk)
 }
 
 /// The postings of a version-3 file ([`crate::TsmReader::postings`]): per
