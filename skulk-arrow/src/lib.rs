@@ -11,6 +11,7 @@ mod error;
 pub mod hive;
 mod layout;
 mod parquet_export;
+mod publish;
 mod scan;
 
 pub use batch::{BatchBuilder, DEFAULT_BATCH_ROWS, label_column};

@@ -11,12 +11,13 @@ use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
-use skulk_engine::{Engine, SeriesMeta, SeriesSelector, TimeRange};
+use skulk_engine::{Engine, SeriesMeta, SeriesResult, SeriesSelector, TimeRange};
 
 use crate::batch::{BatchBuilder, DEFAULT_BATCH_ROWS};
 use crate::error::io;
 use crate::hive::{DAY_NANOS, date_of_day, day_of, escape};
 use crate::layout::{TIME_COLUMN, TableLayout, VALUE_COLUMN};
+use crate::publish::{Batch, Written, tmp_name};
 use crate::{Error, Result};
 
 /// The schema version written in every file's key-value metadata.
@@ -79,9 +80,11 @@ pub struct ExportSummary {
 /// `out` (created if missing; refused when it already holds anything):
 /// `metric=<name>/date=YYYY-MM-DD/part-N.parquet`, one folder per metric
 /// and UTC day, zstd-compressed, columns `time`, `value` and one per label
-/// name of the metric (see SCHEMA.md). Each file is written under a
-/// temporary name, synced, then renamed into place, so a crash leaves no
-/// partial `.parquet` file.
+/// name of the metric (see SCHEMA.md). Files are written under hidden
+/// temporary names and published in batches (up to 1,024 files or 256 MiB):
+/// synced, renamed into place, their folders synced. A crash leaves no
+/// partial `.parquet` file, and a failed export removes the files it had
+/// not published.
 ///
 /// The export reads one UTC day of the selection at a time, through one
 /// [`skulk_engine::PointScan`] per day, and holds one open file at a time;
@@ -100,68 +103,112 @@ pub fn export_parquet(
             out.display()
         )));
     }
-    let mut summary = ExportSummary::default();
-    let mut layouts: HashMap<String, Arc<TableLayout>> = HashMap::new();
-    for day in days(engine, range)? {
-        let start = day.saturating_mul(DAY_NANOS).max(range.start());
-        let end = day
-            .saturating_add(1)
-            .saturating_mul(DAY_NANOS)
-            .min(range.end());
-        let Ok(day_range) = TimeRange::new(start, end) else {
-            continue;
-        };
-        let mut file: Option<PartFile> = None;
-        for chunk in engine
-            .scan(selector, day_range)?
-            .with_chunk_points(options.chunk_points)
-        {
-            for series in chunk? {
-                let same_metric = file
-                    .as_ref()
-                    .is_some_and(|f| f.metric == series.series.metric());
-                if !same_metric {
-                    if let Some(done) = file.take() {
-                        summary.add(done.finish(out)?);
-                    }
-                    let layout = metric_layout(engine, &mut layouts, &series.series)?;
-                    file = Some(PartFile::create(
-                        out,
-                        layout,
-                        &series.series,
-                        day,
-                        0,
-                        options,
-                    )?);
-                }
-                let Some(current) = file.as_mut() else {
-                    continue;
-                };
-                if current.rows >= options.file_rows.max(1) {
-                    let next = current.part + 1;
-                    let layout = Arc::clone(&current.layout);
-                    if let Some(done) = file.take() {
-                        summary.add(done.finish(out)?);
-                    }
-                    file = Some(PartFile::create(
-                        out,
-                        layout,
-                        &series.series,
-                        day,
-                        next,
-                        options,
-                    )?);
-                }
-                if let Some(current) = file.as_mut() {
-                    current.push(series)?;
-                }
-            }
-        }
-        if let Some(done) = file.take() {
-            summary.add(done.finish(out)?);
+    let mut export = Export {
+        out,
+        options,
+        layouts: HashMap::new(),
+        file: None,
+        batch: Batch::new(out),
+        summary: ExportSummary::default(),
+    };
+    match export.run(engine, selector, range) {
+        Ok(()) => Ok(export.summary),
+        Err(e) => {
+            export.abandon();
+            Err(e)
         }
     }
-    Ok(summary)
+}
+
+/// An export under way: the file being written, the files written but not
+/// yet published, and those published.
+struct Export<'a> {
+    out: &'a Path,
+    options: &'a ParquetOptions,
+    layouts: HashMap<String, Arc<TableLayout>>,
+    file: Option<PartFile>,
+    batch: Batch<ExportedFile>,
+    summary: ExportSummary,
+}
+
+impl Export<'_> {
+    fn run(&mut self, engine: &Engine, selector: &SeriesSelector, range: TimeRange) -> Result<()> {
+        for day in days(engine, range)? {
+            let start = day.saturating_mul(DAY_NANOS).max(range.start());
+            let end = day
+                .saturating_add(1)
+                .saturating_mul(DAY_NANOS)
+                .min(range.end());
+            let Ok(day_range) = TimeRange::new(start, end) else {
+                continue;
+            };
+            for chunk in engine
+                .scan(selector, day_range)?
+                .with_chunk_points(self.options.chunk_points)
+            {
+                for series in chunk? {
+                    self.push(engine, series, day)?;
+                }
+            }
+            self.close_file()?;
+        }
+        self.publish()
+    }
+
+    /// Adds one series' points of `day` to the open file, first opening
+    /// the next file when the metric changes or the file is full.
+    fn push(&mut self, engine: &Engine, series: SeriesResult, day: i64) -> Result<()> {
+        let next = match &self.file {
+            Some(f) if f.metric == series.series.metric() => (f.rows
+                >= self.options.file_rows.max(1))
+            .then(|| (Arc::clone(&f.layout), f.part + 1)),
+            _ => Some((metric_layout(engine, &mut self.layouts, &series.series)?, 0)),
+        };
+        if let Some((layout, part)) = next {
+            self.close_file()?;
+            self.file = Some(PartFile::create(
+                self.out,
+                layout,
+                &series.series,
+                day,
+                part,
+                self.options,
+            )?);
+        }
+        match self.file.as_mut() {
+            Some(file) => file.push(series),
+            None => Ok(()),
+        }
+    }
+
+    /// Finishes the open file, if any, and publishes the batch when full.
+    fn close_file(&mut self) -> Result<()> {
+        if let Some(file) = self.file.take() {
+            let tmp = file.tmp.clone();
+            let written = file.finish(self.out).inspect_err(|_| {
+                let _ = fs::remove_file(&tmp);
+            })?;
+            if self.batch.add(written) {
+                self.publish()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn publish(&mut self) -> Result<()> {
+        for file in self.batch.publish()? {
+            self.summary.add(file);
+        }
+        Ok(())
+    }
+
+    /// Removes what a failed export left unpublished.
+    fn abandon(&mut self) {
+        if let Some(file) = self.file.take() {
+            let _ = fs::remove_file(&file.tmp);
+        }
+        self.batch.abandon();
+    }
 }
 
 impl ExportSummary {
@@ -228,16 +275,19 @@ impl PartFile {
             .join(format!("date={date}"));
         fs::create_dir_all(out.join(&folder)).map_err(io(out.join(&folder)))?;
         let relative = folder.join(format!("part-{part}.parquet"));
-        let tmp = out.join(folder.join(format!("part-{part}.parquet.tmp")));
-        let handle = File::create(&tmp).map_err(io(&tmp))?;
+        let tmp = tmp_name(&out.join(&relative));
         let parquet = |source| Error::Parquet {
             path: tmp.clone(),
             source,
         };
         let props = properties(series.metric(), options).map_err(parquet)?;
-        let writer = ArrowWriter::try_new(handle, Arc::clone(layout.schema()), Some(props))
-            .map_err(parquet)?;
         let builder = BatchBuilder::new(&layout, None, options.batch_rows)?;
+        let handle = File::create(&tmp).map_err(io(&tmp))?;
+        let writer = ArrowWriter::try_new(handle, Arc::clone(layout.schema()), Some(props))
+            .map_err(|source| {
+                let _ = fs::remove_file(&tmp);
+                parquet(source)
+            })?;
         Ok(PartFile {
             metric: series.metric().to_string(),
             date,
@@ -251,7 +301,7 @@ impl PartFile {
         })
     }
 
-    fn push(&mut self, series: skulk_engine::SeriesResult) -> Result<()> {
+    fn push(&mut self, series: SeriesResult) -> Result<()> {
         self.rows += series.len() as u64;
         let mut batches = Vec::new();
         self.builder.push(series, &mut batches)?;
@@ -268,8 +318,9 @@ impl PartFile {
         Ok(())
     }
 
-    /// Writes the footer, syncs, and publishes the file under its name.
-    fn finish(mut self, out: &Path) -> Result<ExportedFile> {
+    /// Writes the footer and closes the file under its temporary name;
+    /// the batch it joins publishes it.
+    fn finish(mut self, out: &Path) -> Result<Written<ExportedFile>> {
         let mut last = Vec::new();
         self.builder.finish(&mut last)?;
         self.write(&last)?;
@@ -278,22 +329,19 @@ impl PartFile {
             path: tmp.clone(),
             source,
         })?;
-        file.sync_all().map_err(io(&tmp))?;
         let bytes = file.metadata().map_err(io(&tmp))?.len();
         drop(file);
-        let path = out.join(&self.relative);
-        fs::rename(&tmp, &path).map_err(io(&path))?;
-        if let Some(folder) = path.parent() {
-            File::open(folder)
-                .and_then(|dir| dir.sync_all())
-                .map_err(io(folder))?;
-        }
-        Ok(ExportedFile {
-            path: self.relative,
-            metric: self.metric,
-            date: self.date,
-            rows: self.rows,
+        Ok(Written {
+            tmp,
+            path: out.join(&self.relative),
             bytes,
+            report: ExportedFile {
+                path: self.relative,
+                metric: self.metric,
+                date: self.date,
+                rows: self.rows,
+                bytes,
+            },
         })
     }
 }

@@ -102,6 +102,17 @@ fn from_export(out: &Path, files: &[skulk_arrow::ExportedFile]) -> Points {
     points
 }
 
+/// Every point, with the default options.
+fn export_all(engine: &Engine, out: &Path) -> skulk_arrow::Result<skulk_arrow::ExportSummary> {
+    export_parquet(
+        engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        out,
+        &ParquetOptions::default(),
+    )
+}
+
 fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -255,14 +266,7 @@ fn an_export_refuses_a_folder_that_holds_anything() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("keep.txt"), b"mine").unwrap();
-    let err = export_parquet(
-        &engine,
-        &SeriesSelector::all(),
-        TimeRange::ALL,
-        &out,
-        &ParquetOptions::default(),
-    )
-    .unwrap_err();
+    let err = export_all(&engine, &out).unwrap_err();
     assert!(err.to_string().contains("not empty"), "{err}");
     assert_eq!(std::fs::read(out.join("keep.txt")).unwrap(), b"mine");
 }
@@ -284,4 +288,82 @@ fn an_empty_selection_writes_no_file() {
     )
     .unwrap();
     assert_eq!(summary, skulk_arrow::ExportSummary::default());
+}
+
+#[test]
+fn an_export_of_many_days_publishes_every_file_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    // One point a day for more days than one batch publishes at once.
+    let days = 1_100i64;
+    let batch: Vec<DataPoint> = (0..days)
+        .map(|d| DataPoint::new("daily", labels(&[("k", "v")]), d * DAY_NANOS + 7, d as f64))
+        .collect();
+    engine.write_batch(&batch).unwrap();
+    let out = dir.path().join("out");
+    let summary = export_all(&engine, &out).unwrap();
+    assert_eq!(summary.files.len(), days as usize);
+    assert_eq!(summary.points, days as u64);
+    let dates: Vec<&str> = summary.files.iter().map(|f| f.date.as_str()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(dates, sorted, "one file a day, in date order");
+    assert_eq!(from_export(&out, &summary.files), from_engine(&engine));
+    let on_disk = walk(&out);
+    assert_eq!(
+        on_disk.len(),
+        days as usize,
+        "no file left under a temporary name"
+    );
+}
+
+#[test]
+fn a_failed_export_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let daily = || {
+        let mut config = EngineConfig::default();
+        config.wal.sync_mode = SyncMode::None;
+        config.background = false;
+        config.partition_duration = Some(std::time::Duration::from_secs(86_400));
+        config.compaction_min_files = 0;
+        Engine::open(dir.path(), config).unwrap()
+    };
+    {
+        let engine = daily();
+        // Day 0 and day 1 in two partitions' TSM files; the second is then
+        // damaged.
+        for day in 0..2i64 {
+            let batch: Vec<DataPoint> = (0..5_000)
+                .map(|i| {
+                    let v = (i as f64 * 0.37).sin() * 1e6;
+                    DataPoint::new("cpu", vec![], day * DAY_NANOS + i, v)
+                })
+                .collect();
+            engine.write_batch(&batch).unwrap();
+            engine.flush().unwrap();
+        }
+        engine.close().unwrap();
+    }
+    let mut tsm: Vec<_> = walk(&dir.path().join("tsm"))
+        .into_iter()
+        .filter(|p| p.ends_with(".tsm"))
+        .collect();
+    tsm.sort();
+    assert_eq!(tsm.len(), 2, "{tsm:?}");
+    let mut bytes = std::fs::read(&tsm[1]).unwrap();
+    let middle = bytes.len() / 4;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&tsm[1], &bytes).unwrap();
+
+    let engine = daily();
+    let out = dir.path().join("out");
+    let err = export_all(&engine, &out).unwrap_err();
+    assert!(
+        err.to_string().contains("tsm"),
+        "names the damaged file: {err}"
+    );
+    // Day 0's file was written before the damage was met; it was never
+    // published, and the failure removed it.
+    assert_eq!(walk(&out), Vec::<String>::new());
 }
