@@ -121,3 +121,32 @@ fn multiples_of_a_factor_take_the_multiplier_scheme() {
         assert_eq!(out.len(), values.len());
     }
 }
+
+/// Smooth curves, whose vectors store deltas (mode 1) or deltas of deltas
+/// (mode 2) with and without a common divisor: each decode loop of the
+/// running sums.
+#[test]
+fn smooth_curves_round_trip_through_every_delta_loop() {
+    for gcd in [1.0, 5.0] {
+        let curve: Vec<f64> = (0..2100)
+            .map(|i| {
+                let x = f64::from(i) / 40.0;
+                ((x.sin() * 40_000.0 + x * x * 30.0) / gcd).round() * gcd / 1000.0
+            })
+            .collect();
+        round_trip(&curve);
+        // A random walk: its deltas are smaller than its deltas of deltas.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut level = 1_000_000i64;
+        let walk: Vec<f64> = (0..2100)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                level += (state >> 58) as i64 - 32;
+                level as f64 * gcd / 100.0
+            })
+            .collect();
+        round_trip(&walk);
+    }
+}
