@@ -3,7 +3,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -86,9 +88,9 @@ pub struct ExportSummary {
 /// partial `.parquet` file, and a failed export removes the files it had
 /// not published.
 ///
-/// The export reads one UTC day of the selection at a time, through one
-/// [`skulk_engine::PointScan`] per day, and holds one open file at a time;
-/// its memory is bounded by the scan's chunk and one row group.
+/// The export writes days side by side on rayon's threads, each day
+/// through its own [`skulk_engine::PointScan`] and one open file at a time;
+/// its memory is bounded by a scan's chunk and one row group per thread.
 pub fn export_parquet(
     engine: &Engine,
     selector: &SeriesSelector,
@@ -106,93 +108,126 @@ pub fn export_parquet(
     let mut export = Export {
         out,
         options,
-        layouts: HashMap::new(),
-        file: None,
+        layouts: Mutex::new(HashMap::new()),
         batch: Batch::new(out),
         summary: ExportSummary::default(),
     };
     match export.run(engine, selector, range) {
         Ok(()) => Ok(export.summary),
         Err(e) => {
-            export.abandon();
+            export.batch.abandon();
             Err(e)
         }
     }
 }
 
-/// An export under way: the file being written, the files written but not
+/// Days written side by side before their files join the batch.
+const DAYS_AT_ONCE: usize = 64;
+
+/// An export under way: the metrics' layouts, the files written but not
 /// yet published, and those published.
 struct Export<'a> {
     out: &'a Path,
     options: &'a ParquetOptions,
-    layouts: HashMap<String, Arc<TableLayout>>,
-    file: Option<PartFile>,
+    layouts: Mutex<HashMap<String, Arc<TableLayout>>>,
     batch: Batch<ExportedFile>,
     summary: ExportSummary,
 }
 
 impl Export<'_> {
+    /// Writes the days in groups, each group's days in parallel (each
+    /// through its own scan and one open file at a time), and adds their
+    /// files to the batch in day order.
     fn run(&mut self, engine: &Engine, selector: &SeriesSelector, range: TimeRange) -> Result<()> {
-        for day in days(engine, range)? {
-            let start = day.saturating_mul(DAY_NANOS).max(range.start());
-            let end = day
-                .saturating_add(1)
-                .saturating_mul(DAY_NANOS)
-                .min(range.end());
-            let Ok(day_range) = TimeRange::new(start, end) else {
-                continue;
-            };
+        let days: Vec<i64> = days(engine, range)?.into_iter().collect();
+        for group in days.chunks(DAYS_AT_ONCE) {
+            let this = &*self;
+            let outcomes: Vec<Result<Vec<Written<ExportedFile>>>> = group
+                .par_iter()
+                .map(|&day| this.day(engine, selector, range, day))
+                .collect();
+            let mut written = Vec::new();
+            let mut failure = None;
+            for outcome in outcomes {
+                match outcome {
+                    Ok(files) => written.extend(files),
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+            if let Some(e) = failure {
+                remove_all(&written);
+                return Err(e);
+            }
+            for file in written {
+                if self.batch.add(file) {
+                    self.publish()?;
+                }
+            }
+        }
+        self.publish()
+    }
+
+    /// Writes the files of one UTC day; on an error, removes them.
+    fn day(
+        &self,
+        engine: &Engine,
+        selector: &SeriesSelector,
+        range: TimeRange,
+        day: i64,
+    ) -> Result<Vec<Written<ExportedFile>>> {
+        let start = day.saturating_mul(DAY_NANOS).max(range.start());
+        let end = day
+            .saturating_add(1)
+            .saturating_mul(DAY_NANOS)
+            .min(range.end());
+        let Ok(day_range) = TimeRange::new(start, end) else {
+            return Ok(Vec::new());
+        };
+        let mut files = DayFiles {
+            day,
+            file: None,
+            written: Vec::new(),
+        };
+        let outcome = (|| {
             for chunk in engine
                 .scan(selector, day_range)?
                 .with_chunk_points(self.options.chunk_points)
             {
                 for series in chunk? {
-                    self.push(engine, series, day)?;
+                    files.push(self, engine, series)?;
                 }
             }
-            self.close_file()?;
-        }
-        self.publish()
-    }
-
-    /// Adds one series' points of `day` to the open file, first opening
-    /// the next file when the metric changes or the file is full.
-    fn push(&mut self, engine: &Engine, series: SeriesResult, day: i64) -> Result<()> {
-        let next = match &self.file {
-            Some(f) if f.metric == series.series.metric() => (f.rows
-                >= self.options.file_rows.max(1))
-            .then(|| (Arc::clone(&f.layout), f.part + 1)),
-            _ => Some((metric_layout(engine, &mut self.layouts, &series.series)?, 0)),
-        };
-        if let Some((layout, part)) = next {
-            self.close_file()?;
-            self.file = Some(PartFile::create(
-                self.out,
-                layout,
-                &series.series,
-                day,
-                part,
-                self.options,
-            )?);
-        }
-        match self.file.as_mut() {
-            Some(file) => file.push(series),
-            None => Ok(()),
-        }
-    }
-
-    /// Finishes the open file, if any, and publishes the batch when full.
-    fn close_file(&mut self) -> Result<()> {
-        if let Some(file) = self.file.take() {
-            let tmp = file.tmp.clone();
-            let written = file.finish(self.out).inspect_err(|_| {
-                let _ = fs::remove_file(&tmp);
-            })?;
-            if self.batch.add(written) {
-                self.publish()?;
+            files.close_file(self.out)
+        })();
+        match outcome {
+            Ok(()) => Ok(files.written),
+            Err(e) => {
+                if let Some(file) = files.file.take() {
+                    let _ = fs::remove_file(&file.tmp);
+                }
+                remove_all(&files.written);
+                Err(e)
             }
         }
-        Ok(())
+    }
+
+    /// The layout of `series`' metric: a column per label name any series
+    /// of the metric has, so every file of a metric has the same columns.
+    fn layout(&self, engine: &Engine, series: &SeriesMeta) -> Result<Arc<TableLayout>> {
+        let cached = |layouts: &HashMap<String, Arc<TableLayout>>| {
+            layouts.get(series.metric()).map(Arc::clone)
+        };
+        if let Some(layout) = cached(&lock(&self.layouts)) {
+            return Ok(layout);
+        }
+        let metric = SeriesSelector::metric(series.metric());
+        let layout = Arc::new(TableLayout::metric_file(engine.label_names(&metric)?));
+        let mut layouts = lock(&self.layouts);
+        Ok(Arc::clone(
+            layouts.entry(series.metric().to_string()).or_insert(layout),
+        ))
     }
 
     fn publish(&mut self) -> Result<()> {
@@ -201,14 +236,68 @@ impl Export<'_> {
         }
         Ok(())
     }
+}
 
-    /// Removes what a failed export left unpublished.
-    fn abandon(&mut self) {
-        if let Some(file) = self.file.take() {
-            let _ = fs::remove_file(&file.tmp);
+/// The files of one day: the one being written and those done.
+struct DayFiles {
+    day: i64,
+    file: Option<PartFile>,
+    written: Vec<Written<ExportedFile>>,
+}
+
+impl DayFiles {
+    /// Adds one series' points to the open file, first opening the next
+    /// file when the metric changes or the file is full.
+    fn push(&mut self, export: &Export<'_>, engine: &Engine, series: SeriesResult) -> Result<()> {
+        let options = export.options;
+        let next = match &self.file {
+            Some(f) if f.metric == series.series.metric() => {
+                (f.rows >= options.file_rows.max(1)).then(|| (Arc::clone(&f.layout), f.part + 1))
+            }
+            _ => Some((export.layout(engine, &series.series)?, 0)),
+        };
+        if let Some((layout, part)) = next {
+            self.close_file(export.out)?;
+            self.file = Some(PartFile::create(
+                export.out,
+                layout,
+                &series.series,
+                self.day,
+                part,
+                options,
+            )?);
         }
-        self.batch.abandon();
+        match self.file.as_mut() {
+            Some(file) => file.push(series),
+            None => Ok(()),
+        }
     }
+
+    /// Finishes the open file, if any.
+    fn close_file(&mut self, out: &Path) -> Result<()> {
+        if let Some(file) = self.file.take() {
+            let tmp = file.tmp.clone();
+            let written = file.finish(out).inspect_err(|_| {
+                let _ = fs::remove_file(&tmp);
+            })?;
+            self.written.push(written);
+        }
+        Ok(())
+    }
+}
+
+/// Removes written, unpublished files (best effort: the export failed).
+fn remove_all(files: &[Written<ExportedFile>]) {
+    for file in files {
+        let _ = fs::remove_file(&file.tmp);
+    }
+}
+
+/// The layouts' lock; a panic elsewhere cannot leave the map half-updated.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl ExportSummary {
@@ -230,22 +319,6 @@ fn days(engine: &Engine, range: TimeRange) -> Result<BTreeSet<i64>> {
         }
     }
     Ok(days)
-}
-
-/// The layout of `series`' metric: a column per label name any series of
-/// the metric has, so every file of a metric has the same columns.
-fn metric_layout(
-    engine: &Engine,
-    cache: &mut HashMap<String, Arc<TableLayout>>,
-    series: &SeriesMeta,
-) -> Result<Arc<TableLayout>> {
-    if let Some(layout) = cache.get(series.metric()) {
-        return Ok(Arc::clone(layout));
-    }
-    let metric = SeriesSelector::metric(series.metric());
-    let layout = Arc::new(TableLayout::metric_file(engine.label_names(&metric)?));
-    cache.insert(series.metric().to_string(), Arc::clone(&layout));
-    Ok(layout)
 }
 
 /// A Parquet file being written under its temporary name.
