@@ -29,6 +29,9 @@ pub enum Error {
         /// The error, with its kind.
         source: std::io::Error,
     },
+    /// The export's threads could not be started.
+    #[error("starting the export's threads: {0}")]
+    Threads(String),
     /// A request the crate cannot serve: a projection past the schema's
     /// columns, an export into a directory that already holds files.
     #[error("invalid argument: {0}")]

@@ -38,6 +38,10 @@ pub struct ParquetOptions {
     pub batch_rows: usize,
     /// Points the engine decodes at a time.
     pub chunk_points: usize,
+    /// Days written side by side (at least 1); each holds one open file,
+    /// so up to this many row groups are in memory at once. Default: the
+    /// machine's cores, at most 4.
+    pub threads: usize,
 }
 
 impl Default for ParquetOptions {
@@ -48,6 +52,9 @@ impl Default for ParquetOptions {
             zstd_level: 3,
             batch_rows: DEFAULT_BATCH_ROWS,
             chunk_points: skulk_engine::DEFAULT_CHUNK_POINTS,
+            threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4),
         }
     }
 }
@@ -88,9 +95,10 @@ pub struct ExportSummary {
 /// partial `.parquet` file, and a failed export removes the files it had
 /// not published.
 ///
-/// The export writes days side by side on rayon's threads, each day
-/// through its own [`skulk_engine::PointScan`] and one open file at a time;
-/// its memory is bounded by a scan's chunk and one row group per thread.
+/// The export writes days side by side on [`ParquetOptions::threads`]
+/// threads, each day through its own [`skulk_engine::PointScan`] and one
+/// open file at a time; its memory is bounded by a scan's chunk and one
+/// row group per thread.
 pub fn export_parquet(
     engine: &Engine,
     selector: &SeriesSelector,
@@ -105,6 +113,11 @@ pub fn export_parquet(
             out.display()
         )));
     }
+    let threads = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .thread_name(|i| format!("skulk-export-{i}"))
+        .build()
+        .map_err(|e| Error::Threads(e.to_string()))?;
     let mut export = Export {
         out,
         options,
@@ -112,7 +125,7 @@ pub fn export_parquet(
         batch: Batch::new(out),
         summary: ExportSummary::default(),
     };
-    match export.run(engine, selector, range) {
+    match threads.install(|| export.run(engine, selector, range)) {
         Ok(()) => Ok(export.summary),
         Err(e) => {
             export.batch.abandon();

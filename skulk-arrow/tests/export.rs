@@ -316,6 +316,27 @@ fn an_export_of_many_days_publishes_every_file_across_batches() {
         days as usize,
         "no file left under a temporary name"
     );
+
+    // One thread writes the same files, byte for byte.
+    let alone = dir.path().join("alone");
+    let one = ParquetOptions {
+        threads: 1,
+        ..ParquetOptions::default()
+    };
+    let single = export_parquet(
+        &engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        &alone,
+        &one,
+    )
+    .unwrap();
+    assert_eq!(single, summary);
+    for file in &summary.files {
+        let a = std::fs::read(out.join(&file.path)).unwrap();
+        let b = std::fs::read(alone.join(&file.path)).unwrap();
+        assert!(a == b, "{} differs", file.path.display());
+    }
 }
 
 #[test]
