@@ -173,9 +173,13 @@ impl Export<'_> {
                 remove_all(&written);
                 return Err(e);
             }
-            for file in written {
-                if self.batch.add(file) {
-                    self.publish()?;
+            let mut written = written.into_iter();
+            while let Some(file) = written.next() {
+                if self.batch.add(file)
+                    && let Err(e) = self.publish()
+                {
+                    remove_all(&written.collect::<Vec<_>>());
+                    return Err(e);
                 }
             }
         }
