@@ -6,6 +6,7 @@
 //! correctly rounded, so every value written with at most `e` decimals
 //! (and fewer than 16 significant digits) converts.
 
+use super::fused::Fused;
 use crate::bitpack::bit_width;
 
 /// Largest exponent tried; `10^18` is exact in an `f64`.
@@ -39,23 +40,39 @@ pub(crate) fn decode_one(d: i64, divisor: f64) -> f64 {
 /// gives `MAGIC + d` exactly.
 const MAGIC: f64 = 6_755_399_441_055_744.0;
 
+/// The `f64` of an integer `d` (two's complement) below 2^51 in
+/// magnitude, exactly, as an integer add and a float subtract, which
+/// vectorize on plain SSE2 where a scalar `i64` to `f64` conversion does
+/// not. Wrong for larger integers: callers check the range first.
+#[inline(always)]
+pub(crate) fn narrow_to_f64(d: u64) -> f64 {
+    f64::from_bits(MAGIC.to_bits().wrapping_add(d)) - MAGIC
+}
+
 /// Appends [`decode_one`] of every integer of a frame (`ints`, two's
-/// complement) to `out` (which has room: no growth inside the loop), written so that it vectorizes on plain SSE2: when
-/// every integer is below 2^51 in magnitude, the conversion is an integer
-/// add and a float subtract (exact) instead of a scalar `i64` to `f64`
-/// conversion, and exponent 0 skips the division.
+/// complement) to `out` (which has room: no growth inside the loop),
+/// written so that it vectorizes: when every integer is below 2^51 in
+/// magnitude, the conversion is [`narrow_to_f64`], exponent 0 skips the
+/// division, and on CPUs with fused multiply-add the division is
+/// [`Fused::divide`](super::fused::Fused::divide) (the same bits).
 #[inline(always)]
 pub(crate) fn convert(ints: &[u64], out: &mut Vec<f64>, divisor: f64) {
     // One OR-reduction: a bit above bit 51 of `d + 2^51` means |d| >= 2^51.
     let wide = ints
         .iter()
         .fold(0u64, |acc, &d| acc | (d.wrapping_add(1 << 51) >> 52));
-    let magic = |d: u64| f64::from_bits(MAGIC.to_bits().wrapping_add(d)) - MAGIC;
+    let narrow = wide == 0;
+    if narrow
+        && divisor != 1.0
+        && let Some(fused) = Fused::detect()
+    {
+        return fused.divide(ints, divisor, out);
+    }
     // `extend` over a slice iterator checks capacity once per frame.
     let ints = ints.iter();
-    match (wide == 0, divisor == 1.0) {
-        (true, true) => out.extend(ints.map(|&d| magic(d))),
-        (true, false) => out.extend(ints.map(|&d| magic(d) / divisor)),
+    match (narrow, divisor == 1.0) {
+        (true, true) => out.extend(ints.map(|&d| narrow_to_f64(d))),
+        (true, false) => out.extend(ints.map(|&d| narrow_to_f64(d) / divisor)),
         (false, _) => out.extend(ints.map(|&d| decode_one(d as i64, divisor))),
     }
 }

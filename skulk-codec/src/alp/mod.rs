@@ -31,6 +31,7 @@
 
 pub(crate) mod body;
 pub(crate) mod exponent;
+mod fused;
 pub(crate) mod split;
 
 use crate::bitpack::{bit_width, pack, unpack};
