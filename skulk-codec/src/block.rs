@@ -366,6 +366,9 @@ impl<'a> BlockView<'a> {
                 crate::delta_pack::decode_sorted(self.timestamps, count, out)
             }
             CodecId::StepTimestamps => crate::step::decode_sorted(self.timestamps, count, out),
+            CodecId::GorillaTimestamps => {
+                crate::gorilla::timestamps::decode_sorted(self.timestamps, count, out)
+            }
             id => timestamp_codec(id)?
                 .decode(self.timestamps, count, out)
                 .map(|consumed| (consumed, false)),

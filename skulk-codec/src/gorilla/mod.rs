@@ -12,7 +12,7 @@
 //! bytes are the block encoding of what it was given.
 
 mod appender;
-mod timestamps;
+pub(crate) mod timestamps;
 pub(crate) mod values;
 
 pub use appender::{GorillaTimestampAppender, GorillaValueAppender};

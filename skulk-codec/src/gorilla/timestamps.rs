@@ -219,13 +219,18 @@ fn read_run(reader: &mut BitReader<'_>, word: u64, remaining: usize) -> Result<O
     Ok(Some(run))
 }
 
-/// Appends `count` timestamps to `out`. Reads past the end of the input see
-/// zero bits; the overrun is detected before it can fill the block.
-fn decode_into(reader: &mut BitReader<'_>, out: &mut Vec<i64>, count: usize) -> Result<()> {
+/// Appends `count` timestamps to `out` and says whether they are known to
+/// be non-decreasing (every delta `>= 0`, no sum wrapping), so the block
+/// decoder takes their bounds from the ends without a pass. Reads past the
+/// end of the input see zero bits; the overrun is detected before it can
+/// fill the block.
+fn decode_into(reader: &mut BitReader<'_>, out: &mut Vec<i64>, count: usize) -> Result<bool> {
     let end = out.len() + count;
     let mut prev = reader.read(64)? as i64;
     out.push(prev);
     let mut delta = 0i64;
+    // Set by a negative delta or a wrapping sum: then the caller scans.
+    let mut unsorted = false;
     while out.len() < end {
         let word = reader.peek();
         if (word >> 62).wrapping_sub(1) < 2 {
@@ -235,11 +240,19 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut Vec<i64>, count: usize) -> 
             reader.consume(1 + 5 * change as u32);
             let z = (word >> 58) & 0xf & change.wrapping_neg();
             delta = delta.wrapping_add(unzigzag(z));
-            prev = prev.wrapping_add(delta);
+            let (next, wrapped) = prev.overflowing_add(delta);
+            unsorted |= wrapped | (delta < 0);
+            prev = next;
             out.push(prev);
             continue;
         }
         if let Some(run) = read_run(reader, word, end - out.len())? {
+            // One check per run: its last sum does not wrap, so none does.
+            let last = i64::try_from(run)
+                .ok()
+                .and_then(|n| delta.checked_mul(n))
+                .and_then(|span| prev.checked_add(span));
+            unsorted |= last.is_none() | (delta < 0);
             out.extend((0..run).map(|_| {
                 prev = prev.wrapping_add(delta);
                 prev
@@ -247,10 +260,38 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut Vec<i64>, count: usize) -> 
             continue;
         }
         delta = delta.wrapping_add(read_dod(reader, word, (!word).leading_zeros()));
-        prev = prev.wrapping_add(delta);
+        let (next, wrapped) = prev.overflowing_add(delta);
+        unsorted |= wrapped | (delta < 0);
+        prev = next;
         out.push(prev);
     }
-    reader.check_overrun()
+    reader.check_overrun()?;
+    Ok(!unsorted)
+}
+
+/// Decodes `count` timestamps onto `out`: the bytes consumed, and whether
+/// the timestamps are known to be non-decreasing.
+pub(crate) fn decode_sorted(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<i64>,
+) -> Result<(usize, bool)> {
+    check_count(count)?;
+    if count == 0 {
+        return Ok((0, true));
+    }
+    // Runs make the payload's length no bound on the count; only on
+    // what is reserved up front.
+    check_min_len(input, count.min(2))?;
+    let start = out.len();
+    out.reserve(count.min(input.len().saturating_mul(8)));
+    let mut reader = BitReader::new(input);
+    let result = decode_into(&mut reader, out, count)
+        .and_then(|sorted| reader.finish().map(|used| (used, sorted)));
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
 }
 
 impl TimestampCodec for GorillaTimestamps {
@@ -275,21 +316,7 @@ impl TimestampCodec for GorillaTimestamps {
     }
 
     fn decode(&self, input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<usize> {
-        check_count(count)?;
-        if count == 0 {
-            return Ok(0);
-        }
-        // Runs make the payload's length no bound on the count; only on
-        // what is reserved up front.
-        check_min_len(input, count.min(2))?;
-        let start = out.len();
-        out.reserve(count.min(input.len().saturating_mul(8)));
-        let mut reader = BitReader::new(input);
-        let result = decode_into(&mut reader, out, count).and_then(|()| reader.finish());
-        if result.is_err() {
-            out.truncate(start);
-        }
-        result
+        decode_sorted(input, count, out).map(|(used, _)| used)
     }
 }
 
@@ -378,10 +405,66 @@ mod tests {
         }
     }
 
+    /// Whether the decoder called `ts` non-decreasing.
+    fn known_sorted(ts: &[i64]) -> bool {
+        let mut bytes = Vec::new();
+        GorillaTimestamps.encode(ts, &mut bytes).unwrap();
+        let mut out = Vec::new();
+        let (used, sorted) = decode_sorted(&bytes, ts.len(), &mut out).unwrap();
+        assert_eq!((used, out.as_slice()), (bytes.len(), ts));
+        sorted
+    }
+
+    #[test]
+    fn regular_and_jittered_series_are_known_sorted() {
+        let regular: Vec<i64> = (0..5000)
+            .map(|i| 1_700_000_000_000_000_000 + i * 1_000)
+            .collect();
+        assert!(known_sorted(&regular));
+        let jittered: Vec<i64> = (0..5000).map(|i| i * 1_000 + (i * 7919) % 13).collect();
+        assert!(known_sorted(&jittered));
+        let repeated = [5, 5, 5, 9, 9, 12];
+        assert!(known_sorted(&repeated));
+    }
+
+    #[test]
+    fn a_step_back_or_a_wrapping_sum_is_not_known_sorted() {
+        // A backward step in a jittered stretch, after a long run, and
+        // after a large dod.
+        assert!(!known_sorted(&[0, 10, 20, 19, 29]));
+        let mut run: Vec<i64> = (0..300).map(|i| i * 60).collect();
+        run.push(0);
+        assert!(!known_sorted(&run));
+        assert!(!known_sorted(&[0, 1 << 40, 5]));
+        // Deltas all "positive" but the sums wrap past i64::MAX, in single
+        // steps and inside a run of equal deltas.
+        let step = i64::MAX / 4;
+        let wrapping: Vec<i64> = (0..6).map(|i: i64| i.wrapping_mul(step)).collect();
+        assert!(!known_sorted(&wrapping));
+        let near_top: Vec<i64> = (0..300).map(|i| (i64::MAX - 100).wrapping_add(i)).collect();
+        assert!(!known_sorted(&near_top));
+    }
+
     proptest! {
         #[test]
         fn arbitrary_sequences_round_trip(ts in proptest::collection::vec(any::<i64>(), 0..300)) {
             round_trip(&ts);
+        }
+
+        #[test]
+        fn known_sorted_sequences_are_sorted(
+            start in any::<i64>(),
+            deltas in proptest::collection::vec(prop_oneof![0i64..3, -2i64..3, any::<i64>()], 0..300),
+        ) {
+            let ts: Vec<i64> = std::iter::once(start)
+                .chain(deltas.iter().scan(start, |t, &d| {
+                    *t = t.wrapping_add(d);
+                    Some(*t)
+                }))
+                .collect();
+            if known_sorted(&ts) {
+                prop_assert!(ts.is_sorted(), "{ts:?}");
+            }
         }
     }
 }
