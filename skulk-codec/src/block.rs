@@ -488,11 +488,22 @@ mod tests {
     }
 
     #[test]
-    fn header_bounds_are_checked_on_sorted_and_unsorted_delta_pack_blocks() {
-        let choice = CodecChoice::Fixed {
-            timestamps: CodecId::DeltaPackTimestamps,
-            values: CodecId::RawValues,
-        };
+    fn header_bounds_are_checked_on_sorted_and_unsorted_blocks() {
+        // Every timestamp codec whose decoder may report a sorted column.
+        for timestamps in [
+            CodecId::DeltaPackTimestamps,
+            CodecId::StepTimestamps,
+            CodecId::GorillaTimestamps,
+        ] {
+            let choice = CodecChoice::Fixed {
+                timestamps,
+                values: CodecId::RawValues,
+            };
+            header_bounds_are_checked(choice);
+        }
+    }
+
+    fn header_bounds_are_checked(choice: CodecChoice) {
         let sorted: Vec<i64> = (0..300).map(|i| 1_000_000 + i * 10).collect();
         // The smallest and largest timestamps in the middle: a wrong
         // "sorted" shortcut would reject this valid block.
