@@ -31,6 +31,9 @@ use skulk_engine::{
 };
 
 const RUNS: usize = 5;
+/// Total time short measurements are repeated for (see `timed`).
+const MIN_TIMED: Duration = Duration::from_millis(300);
+const MAX_RUNS: usize = 1_000;
 const EXPORT_RUNS: usize = 3;
 const DEVOPS_SERIES: usize = 1000;
 const STEP_NS: i64 = 10_000_000_000;
@@ -155,10 +158,14 @@ fn median(mut runs: Vec<Duration>) -> Duration {
     runs[runs.len() / 2]
 }
 
+/// The median of at least `runs` runs, and of more while they add up to
+/// less than [`MIN_TIMED`] (at most [`MAX_RUNS`]): a query of a
+/// millisecond is timed hundreds of times, so its median is stable.
 fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut times = Vec::new();
     let mut last = None;
-    for _ in 0..runs {
+    let started = Instant::now();
+    while times.len() < runs || (started.elapsed() < MIN_TIMED && times.len() < MAX_RUNS) {
         let started = Instant::now();
         let out = f();
         times.push(started.elapsed());

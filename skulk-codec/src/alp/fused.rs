@@ -16,6 +16,8 @@
 //! between two doubles (it is either exact or not a finite binary
 //! fraction), so there is no tie to break differently.
 
+use super::exponent::narrow_to_f64;
+
 /// `a / b` correctly rounded, given `y = RN(1/b)`; the same bits as `a / b`.
 /// Without the CPU feature `mul_add` is a library call: still exact, only
 /// slow, so this is used where the feature is enabled.
@@ -28,8 +30,6 @@ pub(crate) fn quotient(a: f64, b: f64, y: f64) -> f64 {
 
 /// Proof that the CPU has the instructions [`Fused::divide`] is compiled
 /// for; only [`Fused::detect`] makes one.
-use super::exponent::narrow_to_f64;
-
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fused(());
 
