@@ -1,4 +1,6 @@
-//! Read-only memory maps of sealed files: the only `unsafe` code in Skulk.
+//! Read-only memory maps of sealed files: the only `unsafe` code of the
+//! storage (the other is the codec's call to its AVX2 and FMA division,
+//! `skulk-codec/src/alp/fused.rs`).
 
 #![allow(unsafe_code)]
 
