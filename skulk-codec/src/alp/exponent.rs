@@ -61,20 +61,31 @@ pub(crate) fn convert(ints: &[u64], out: &mut Vec<f64>, divisor: f64) {
     let wide = ints
         .iter()
         .fold(0u64, |acc, &d| acc | (d.wrapping_add(1 << 51) >> 52));
-    let narrow = wide == 0;
-    if narrow
-        && divisor != 1.0
-        && let Some(fused) = Fused::detect()
-    {
-        return fused.divide(ints, divisor, out);
+    if wide == 0 {
+        convert_narrow(ints, out, divisor);
+    } else {
+        out.extend(ints.iter().map(|&d| decode_one(d as i64, divisor)));
     }
-    // `extend` over a slice iterator checks capacity once per frame.
-    let ints = ints.iter();
-    match (narrow, divisor == 1.0) {
-        (true, true) => out.extend(ints.map(|&d| narrow_to_f64(d))),
-        (true, false) => out.extend(ints.map(|&d| narrow_to_f64(d) / divisor)),
-        (false, _) => out.extend(ints.map(|&d| decode_one(d as i64, divisor))),
+}
+
+/// [`convert`] of integers the caller knows to be below 2^51 in magnitude
+/// (from a bound on the whole vector), without the pass that checks it.
+/// Wrong for larger integers.
+#[inline(always)]
+pub(crate) fn convert_narrow(ints: &[u64], out: &mut Vec<f64>, divisor: f64) {
+    if divisor == 1.0 {
+        // `extend` over a slice iterator checks capacity once per frame.
+        return out.extend(ints.iter().map(|&d| narrow_to_f64(d)));
     }
+    match Fused::detect() {
+        Some(fused) => fused.divide(ints, divisor, out),
+        None => out.extend(ints.iter().map(|&d| narrow_to_f64(d) / divisor)),
+    }
+}
+
+/// True when `|d| <= bound` guarantees that [`convert_narrow`] is exact.
+pub(crate) fn is_narrow(bound: u128) -> bool {
+    bound < 1 << 51
 }
 
 /// `v` as an integer at exponent `e`, if it round-trips exactly.
@@ -85,8 +96,11 @@ pub(crate) fn to_int(v: f64, e: u8) -> Option<i64> {
     if scaled.is_nan() || scaled.abs() >= 9.0e18 {
         return None;
     }
-    // Round to nearest without a libm call: below 2^52 adding and removing
-    // 1.5 * 2^52 rounds; above it every f64 is already an integer.
+    // Round to nearest without a libm call: below 2^51 adding and removing
+    // 1.5 * 2^52 rounds; from 2^52 up every f64 is already an integer. In
+    // between the sum is rounded to an even integer (positive values) or
+    // kept at a half (negative ones), and the check below makes such a
+    // value an exception: the encoder's output is pinned, so it stays.
     let rounded = if scaled.abs() < 4_503_599_627_370_496.0 {
         (scaled + MAGIC) - MAGIC
     } else {

@@ -4,7 +4,7 @@
 use super::SCHEME_MULTIPLIER;
 use super::multiplier::product;
 use crate::alp::body::{MODE_DELTA2, MODE_FOR};
-use crate::alp::exponent::{self, MAX_EXPONENT, pow10};
+use crate::alp::exponent::{self, MAX_EXPONENT, is_narrow, pow10};
 use crate::alp::{apply_patches, read_mode, read_patches};
 use crate::centred::{self, Run};
 use crate::pfor::varint::{Reader, rebase, unzigzag};
@@ -30,10 +30,12 @@ impl Scale {
     }
 
     /// Appends the values of a frame of integers (two's complement) to
-    /// `out`, which has room.
+    /// `out`, which has room; `narrow` when every integer is known to be
+    /// below 2^51 in magnitude (see [`known_narrow`]).
     #[inline(always)]
-    fn convert(self, ints: &[u64], out: &mut Vec<f64>) {
+    fn convert(self, ints: &[u64], out: &mut Vec<f64>, narrow: bool) {
         match self {
+            Scale::Decimal(divisor) if narrow => exponent::convert_narrow(ints, out, divisor),
             Scale::Decimal(divisor) => exponent::convert(ints, out, divisor),
             Scale::Multiplier(base) => out.extend(ints.iter().map(|&k| product(k as i64, base))),
         }
@@ -66,7 +68,8 @@ pub(crate) fn vector(reader: &mut Reader<'_>, len: usize, out: &mut Vec<f64>) ->
         let run = Run::parse(reader.rest(), len).map_err(|err| rebase(err, at))?;
         reader.advance(run.len);
         out.reserve(len);
-        decode_for(run, scale, out);
+        let narrow = known_narrow(&run, 0, 0, len, MODE_FOR);
+        decode_for(run, scale, narrow, out);
     } else {
         decode_deltas(reader, len, mode, scale, out)?;
     }
@@ -97,7 +100,7 @@ fn adjust(values: &mut [f64], run: Run<'_>) {
 
 /// Mode 0: every integer is `centre + gcd * unzigzag(z)`, converted onto
 /// `out` (which has room) frame by frame.
-fn decode_for(run: Run<'_>, scale: Scale, out: &mut Vec<f64>) {
+fn decode_for(run: Run<'_>, scale: Scale, narrow: bool, out: &mut Vec<f64>) {
     let (centre, gcd) = (run.centre(), run.gcd());
     run.decode_raw(|zs| {
         // Copies of the captured scalars, so they stay in registers.
@@ -109,8 +112,31 @@ fn decode_for(run: Run<'_>, scale: Scale, out: &mut Vec<f64>) {
             zs.iter_mut()
                 .for_each(|z| *z = centred::value(centre, gcd, *z));
         }
-        scale.convert(zs, out);
+        scale.convert(zs, out, narrow);
     });
+}
+
+/// True when every integer of a vector of `len` is below 2^51 in
+/// magnitude, from its run's header alone: mode 0 integers are the run's
+/// values; in mode 1 each is `first` plus at most `len` deltas, in mode 2
+/// `first` plus at most `len` slopes, each `step` plus at most `len`
+/// deltas of deltas. Computed exactly (no wrapping can hide a large value:
+/// below the bound the decoder's wrapping sums never wrap). Lets the
+/// conversion skip its per-frame check; `false` only costs that check.
+fn known_narrow(run: &Run<'_>, first: i64, step: i64, len: usize, mode: u8) -> bool {
+    let most = run.magnitude();
+    let (first, step, len) = (
+        u128::from(first.unsigned_abs()),
+        u128::from(step.unsigned_abs()),
+        len as u128,
+    );
+    let sum = |start: u128, each: u128| start.saturating_add(len.saturating_mul(each));
+    let bound = match mode {
+        MODE_FOR => most,
+        MODE_DELTA2 => sum(first, sum(step, most)),
+        _ => sum(first, most),
+    };
+    is_narrow(bound)
 }
 
 /// Modes 1 and 2: leading integer (and delta), then a run of differences
@@ -139,6 +165,7 @@ fn decode_deltas(
     let at = reader.pos();
     let run = Run::parse(reader.rest(), len - leading).map_err(|err| rebase(err, at))?;
     reader.advance(run.len);
+    let narrow = known_narrow(&run, previous, step, len, order);
     out.reserve(len);
     out.push(scale.one(previous));
     if leading == 2 {
@@ -149,7 +176,7 @@ fn decode_deltas(
     let mut state = (previous as u64, step as u64);
     run.decode_raw(|zs| {
         state = running_sums(zs, state, centre, gcd, leading == 2);
-        scale.convert(zs, out);
+        scale.convert(zs, out, narrow);
     });
     Ok(())
 }

@@ -150,3 +150,46 @@ fn smooth_curves_round_trip_through_every_delta_loop() {
         round_trip(&walk);
     }
 }
+
+/// Integer-valued vectors around -2^51 and below 2^51, the edges of the
+/// conversion without a range check: a vector whose integers may pass them
+/// must take the checked conversion, in each mode (a scattered vector
+/// stores its integers, a random walk its deltas, a parabola its deltas of
+/// deltas). (Above 2^51 the encoder makes odd integers exceptions.)
+#[test]
+fn integers_near_two_to_the_51_round_trip_in_every_mode() {
+    let edge = (1i64 << 51) as f64;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut noise = move |range: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % range) as f64
+    };
+    for start in [
+        -edge - 700.0,
+        -edge - 1.0,
+        -edge,
+        -edge + 300.0,
+        edge - 1200.0,
+    ] {
+        let scattered: Vec<f64> = (0..VECTOR).map(|_| start + noise(100)).collect();
+        let mut level = start;
+        let walk: Vec<f64> = (0..VECTOR)
+            .map(|_| {
+                level += noise(7) - 3.0;
+                level
+            })
+            .collect();
+        let parabola: Vec<f64> = (0..VECTOR)
+            .map(|i| {
+                let x = i as f64 - 256.0;
+                start + (x * x / 64.0).round() - 700.0
+            })
+            .collect();
+        for (values, mode) in [(scattered, 0), (walk, 1), (parabola, 2)] {
+            let payload = round_trip(&values);
+            assert_eq!(payload.get(..2), Some(&[0, mode][..]), "at {start}");
+        }
+    }
+}

@@ -209,6 +209,17 @@ impl<'a> Run<'a> {
         Some((i64::try_from(low).ok()?, i64::try_from(high).ok()?))
     }
 
+    /// A bound on the magnitude of every value of the run, from the header
+    /// and the exceptions' high parts alone: cheaper and looser than
+    /// [`Run::bounds`], which reads each exception's low bits.
+    pub(crate) fn magnitude(&self) -> u128 {
+        let mask = u64::MAX.checked_shr(64 - self.width).unwrap_or(0);
+        let highs = self.exceptions.highs.iter().fold(0, |acc, &h| acc | h);
+        // Every `z` is at most `highs | mask`; `|unzigzag(z)| <= z / 2 + 1`.
+        let z = u128::from((highs | mask) >> 1) + 1;
+        u128::from((self.centre as i64).unsigned_abs()) + u128::from(self.gcd) * z
+    }
+
     /// The packed low bits of value `position`: the body is one little-endian
     /// bit stream with value `i` at bits `i * w ..` (full frames of 64 values
     /// take exactly `w` words).

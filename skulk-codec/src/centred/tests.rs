@@ -15,9 +15,14 @@ fn round_trip(values: &[u64]) -> usize {
     let run = Run::parse(&bytes, values.len()).unwrap();
     assert_eq!(run.len, bytes.len());
     let bounds = run.bounds();
+    let magnitude = run.magnitude();
     let mut out = Vec::new();
     run.decode(|frame| out.extend_from_slice(frame));
     assert_eq!(out, values);
+    for &v in values {
+        let m = u128::from((v as i64).unsigned_abs());
+        assert!(m <= magnitude, "{v} beyond magnitude {magnitude}");
+    }
     if let Some((low, high)) = bounds {
         for &v in values {
             assert!(
