@@ -361,18 +361,8 @@ impl<'a> BlockView<'a> {
     pub fn decode_timestamps(&self, out: &mut Vec<i64>) -> Result<()> {
         let start = out.len();
         let count = self.point_count();
-        let decoded = match self.header.timestamp_codec {
-            CodecId::DeltaPackTimestamps => {
-                crate::delta_pack::decode_sorted(self.timestamps, count, out)
-            }
-            CodecId::StepTimestamps => crate::step::decode_sorted(self.timestamps, count, out),
-            CodecId::GorillaTimestamps => {
-                crate::gorilla::timestamps::decode_sorted(self.timestamps, count, out)
-            }
-            id => timestamp_codec(id)?
-                .decode(self.timestamps, count, out)
-                .map(|consumed| (consumed, false)),
-        };
+        let codec = timestamp_codec(self.header.timestamp_codec)?;
+        let decoded = codec.decode_sorted(self.timestamps, count, out);
         let (consumed, sorted) = decoded.map_err(|e| {
             out.truncate(start);
             rebase(e, BLOCK_HEADER_LEN)

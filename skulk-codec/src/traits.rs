@@ -31,6 +31,23 @@ pub trait TimestampCodec: Send + Sync {
     fn encode(&self, timestamps: &[i64], out: &mut Vec<u8>) -> Result<()>;
     /// Decodes `count` timestamps from `input` into `out`; returns the bytes consumed.
     fn decode(&self, input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<usize>;
+
+    /// [`decode`](Self::decode), also telling whether the timestamps it
+    /// appended are known to be non-decreasing: then their first and last
+    /// are their bounds, and a block checks them against its header without
+    /// a pass over the points. `true` is a promise the block relies on, also
+    /// for damaged input that decodes; the conformance suite checks it. The
+    /// default, for codecs that do not learn it while decoding, says "not
+    /// known".
+    fn decode_sorted(
+        &self,
+        input: &[u8],
+        count: usize,
+        out: &mut Vec<i64>,
+    ) -> Result<(usize, bool)> {
+        self.decode(input, count, out)
+            .map(|consumed| (consumed, false))
+    }
 }
 
 /// A block codec for `f64` values. Same contract as [`TimestampCodec`]; every

@@ -146,6 +146,15 @@ impl TimestampCodec for StepTimestamps {
     fn decode(&self, input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<usize> {
         decode_sorted(input, count, out).map(|(used, _)| used)
     }
+
+    fn decode_sorted(
+        &self,
+        input: &[u8],
+        count: usize,
+        out: &mut Vec<i64>,
+    ) -> Result<(usize, bool)> {
+        decode_sorted(input, count, out)
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,11 @@ pub(super) trait Column {
         out: &mut Vec<Self::Item>,
     ) -> Result<usize, CodecError>;
     fn bits(item: Self::Item) -> u64;
+    /// Checks what the codec promises beyond decoding `input` (a payload,
+    /// whole or damaged, that decodes): nothing unless overridden.
+    fn check_promises(&self, _input: &[u8], _count: usize) -> Result<(), Broken> {
+        Ok(())
+    }
 }
 
 impl Column for &dyn TimestampCodec {
@@ -42,6 +47,32 @@ impl Column for &dyn TimestampCodec {
     }
     fn bits(item: i64) -> u64 {
         item as u64
+    }
+    /// `decode_sorted` decodes as `decode` does, and calls the timestamps
+    /// sorted only when they are non-decreasing (a block takes the first
+    /// and last for their bounds on that word).
+    fn check_promises(&self, input: &[u8], count: usize) -> Result<(), Broken> {
+        let mut plain = Vec::new();
+        let what = || "decode".to_string();
+        let decoded = no_panic(what, || {
+            TimestampCodec::decode(*self, input, count, &mut plain)
+        })?;
+        let mut claimed = Vec::new();
+        let what = || "decode_sorted".to_string();
+        let sorted = no_panic(what, || self.decode_sorted(input, count, &mut claimed))?;
+        match (decoded, sorted) {
+            (Ok(consumed), Ok((same, sorted))) => {
+                rule(consumed == same && plain == claimed, || {
+                    "decode_sorted decoded other timestamps than decode".to_string()
+                })?;
+                let ordered = claimed.windows(2).all(|w| w.first() <= w.get(1));
+                rule(!sorted || ordered, || {
+                    "decode_sorted called timestamps that go back sorted".to_string()
+                })
+            }
+            (Err(_), Err(_)) => Ok(()),
+            _ => Err("decode and decode_sorted disagree on whether the input decodes".to_string()),
+        }
     }
 }
 
@@ -114,6 +145,9 @@ fn round_trip<C: Column>(codec: &C, items: &[C::Item]) -> Result<Vec<u8>, Broken
         if let Some(difference) = first_difference(items, decoded, C::bits) {
             return Err(format!("decode of the {how} differs: {difference}"));
         }
+        codec
+            .check_promises(input, items.len())
+            .map_err(|broken| format!("the {how}: {broken}"))?;
     }
     Ok(payload)
 }
@@ -159,6 +193,9 @@ fn damage<C: Column>(codec: &C, payload: &[u8], count: usize) -> Result<(), Brok
                         out.len()
                     )
                 })?;
+                codec
+                    .check_promises(&damaged, count)
+                    .map_err(|broken| format!("with byte {i} xor {mask:#04x}: {broken}"))?;
             }
             flip(&mut damaged, i, mask);
         }
