@@ -67,7 +67,9 @@ pub(crate) fn pack(values: &[u64], width: u32, out: &mut Vec<u8>) {
 /// Unpacks `count` values of `width` bits from the front of `input`.
 ///
 /// `sink` receives the values frame by frame (64 at a time, fewer for the
-/// last frame), in order. Returns the bytes consumed.
+/// last frame), in order. Returns the bytes consumed. Bytes of `input` past
+/// the packed values (the rest of a payload) may be read by whole-frame
+/// loads, but only ever reach bits that are masked off.
 pub(crate) fn unpack<F: FnMut(&mut [u64])>(
     input: &[u8],
     count: usize,
@@ -81,13 +83,13 @@ pub(crate) fn unpack<F: FnMut(&mut [u64])>(
         });
     }
     let needed = packed_len(count, width);
-    let Some(input) = input.get(..needed) else {
+    if input.len() < needed {
         return Err(CodecError::Truncated {
             offset: input.len(),
             needed: needed - input.len(),
             available: input.len(),
         });
-    };
+    }
     dispatch(width, input, count, sink);
     Ok(needed)
 }
@@ -112,50 +114,36 @@ fn dispatch<F: FnMut(&mut [u64])>(width: u32, input: &[u8], count: usize, sink: 
 /// (at most 64 * 8 bytes) plus room for the 16-byte loads of its last value.
 const PADDED: usize = FRAME * 8 + 16;
 
-/// `input` is exactly `packed_len(count, W)` bytes long.
+/// `input` holds at least `packed_len(count, W)` bytes.
 fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, mut sink: F) {
-    let mut buf = [0u8; PADDED];
+    // Made (and zeroed) only for frames too near the end of `input`.
+    let mut scratch: Option<[u8; PADDED]> = None;
     let mut values = [0u64; FRAME];
     let frame_bytes = W * 8;
-    let full = count / FRAME;
-    let (body, tail) = input
-        .split_at_checked(full * frame_bytes)
-        .unwrap_or((input, &[]));
-    if W == 0 {
-        for _ in 0..full {
-            values = [0; FRAME];
-            sink(&mut values);
-        }
-    } else {
-        for (index, frame) in body.chunks_exact(frame_bytes).enumerate() {
-            // A fixed-size array lets every load below use constant offsets
-            // with no bounds checks: the input itself while a whole padded
-            // frame of it remains (the bytes past the frame are masked off),
-            // else a copy into the scratch buffer.
-            let direct = input
-                .get(index * frame_bytes..)
-                .and_then(|rest| rest.first_chunk::<PADDED>());
-            let source = match direct {
-                Some(source) => source,
-                None => {
-                    if let Some(dest) = buf.get_mut(..frame_bytes) {
-                        dest.copy_from_slice(frame);
-                    }
-                    &buf
+    for first in (0..count).step_by(FRAME) {
+        let len = (count - first).min(FRAME);
+        let start = first / FRAME * frame_bytes;
+        // A fixed-size array lets every load below use constant offsets
+        // with no bounds checks: the input itself while a whole padded
+        // frame of it remains (bytes past the frame only reach bits that
+        // are masked off), else a copy into the scratch buffer.
+        let direct = input
+            .get(start..)
+            .and_then(|rest| rest.first_chunk::<PADDED>());
+        let source = match direct {
+            Some(source) => source,
+            None => {
+                let buf = scratch.get_or_insert([0; PADDED]);
+                let bytes = (len * W).div_ceil(8);
+                let frame = input.get(start..start + bytes).unwrap_or_default();
+                if let Some(dest) = buf.get_mut(..frame.len()) {
+                    dest.copy_from_slice(frame);
                 }
-            };
-            unpack_frame::<W>(source, &mut values);
-            sink(&mut values);
-        }
-    }
-    let rest = count % FRAME;
-    if rest > 0 {
-        buf = [0; PADDED];
-        if let Some(dest) = buf.get_mut(..tail.len()) {
-            dest.copy_from_slice(tail);
-        }
-        unpack_frame::<W>(&buf, &mut values);
-        sink(values.get_mut(..rest).unwrap_or_default());
+                &*buf
+            }
+        };
+        unpack_frame::<W>(source, &mut values);
+        sink(values.get_mut(..len).unwrap_or_default());
     }
 }
 
@@ -210,6 +198,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!(used, bytes.len() - 1);
+        // Bytes after the packed values (the rest of a payload), which
+        // whole-frame loads read, never reach a value.
+        for extra in [1, 17, PADDED] {
+            let mut followed = bytes.clone();
+            followed.resize(bytes.len() + extra, 0xFF);
+            let mut again = Vec::new();
+            let used = unpack(&followed[1..], values.len(), width, |f| {
+                again.extend_from_slice(f)
+            })
+            .unwrap();
+            assert_eq!(used, bytes.len() - 1);
+            assert_eq!(again, out, "followed by {extra} bytes");
+        }
         out
     }
 

@@ -135,6 +135,7 @@ pub(crate) struct Run<'a> {
     width: u32,
     count: usize,
     exceptions: Exceptions,
+    /// The packed `z`, then the rest of the input (never read as values).
     body: &'a [u8],
     /// Bytes of the whole run, header and body.
     pub len: usize,
@@ -157,12 +158,16 @@ impl<'a> Run<'a> {
         let exceptions = read_exceptions(&mut reader, count, width)?;
         let at = reader.pos();
         let needed = packed_len(count, width);
-        let rest = reader.rest();
-        let body = rest.get(..needed).ok_or_else(|| CodecError::Truncated {
-            offset: input.len(),
-            needed: needed - rest.len(),
-            available: rest.len(),
-        })?;
+        // The body and whatever follows it: unpacking reads whole frames
+        // past the body's end where it can (and masks those bits off).
+        let body = reader.rest();
+        if body.len() < needed {
+            return Err(CodecError::Truncated {
+                offset: input.len(),
+                needed: needed - body.len(),
+                available: body.len(),
+            });
+        }
         Ok(Self {
             centre,
             gcd,
