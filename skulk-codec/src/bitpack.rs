@@ -118,7 +118,6 @@ const PADDED: usize = FRAME * 8 + 16;
 fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, mut sink: F) {
     // Made (and zeroed) only for frames too near the end of `input`.
     let mut scratch: Option<[u8; PADDED]> = None;
-    let mut values = [0u64; FRAME];
     let frame_bytes = W * 8;
     for first in (0..count).step_by(FRAME) {
         let len = (count - first).min(FRAME);
@@ -142,6 +141,8 @@ fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, 
                 &*buf
             }
         };
+        // Made per frame: every slot is written, so the zeroing is removed.
+        let mut values = [0u64; FRAME];
         unpack_frame::<W>(source, &mut values);
         sink(values.get_mut(..len).unwrap_or_default());
     }
