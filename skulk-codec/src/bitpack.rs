@@ -119,33 +119,49 @@ fn unpack_all<const W: usize, F: FnMut(&mut [u64])>(input: &[u8], count: usize, 
     // Made (and zeroed) only for frames too near the end of `input`.
     let mut scratch: Option<[u8; PADDED]> = None;
     let frame_bytes = W * 8;
-    for first in (0..count).step_by(FRAME) {
-        let len = (count - first).min(FRAME);
-        let start = first / FRAME * frame_bytes;
-        // A fixed-size array lets every load below use constant offsets
-        // with no bounds checks: the input itself while a whole padded
-        // frame of it remains (bytes past the frame only reach bits that
-        // are masked off), else a copy into the scratch buffer.
-        let direct = input
-            .get(start..)
-            .and_then(|rest| rest.first_chunk::<PADDED>());
-        let source = match direct {
-            Some(source) => source,
-            None => {
-                let buf = scratch.get_or_insert([0; PADDED]);
-                let bytes = (len * W).div_ceil(8);
-                let frame = input.get(start..start + bytes).unwrap_or_default();
-                if let Some(dest) = buf.get_mut(..frame.len()) {
-                    dest.copy_from_slice(frame);
-                }
-                &*buf
-            }
-        };
+    let full = count / FRAME;
+    for index in 0..full {
+        let source = frame_source::<W>(input, index * frame_bytes, FRAME, &mut scratch);
         // Made per frame: every slot is written, so the zeroing is removed.
         let mut values = [0u64; FRAME];
         unpack_frame::<W>(source, &mut values);
-        sink(values.get_mut(..len).unwrap_or_default());
+        // The whole array, so that the sink's loops know its length.
+        sink(&mut values);
     }
+    let rest = count % FRAME;
+    if rest > 0 {
+        let source = frame_source::<W>(input, full * frame_bytes, rest, &mut scratch);
+        let mut values = [0u64; FRAME];
+        unpack_frame::<W>(source, &mut values);
+        sink(values.get_mut(..rest).unwrap_or_default());
+    }
+}
+
+/// The `len` values of `W` bits at byte `start` of `input` as a fixed-size
+/// array, which lets every load of [`unpack_frame`] use constant offsets
+/// with no bounds checks: the input itself while a whole padded frame of
+/// it remains (bytes past the frame only reach bits that are masked off),
+/// else a copy into `scratch`.
+#[inline(always)]
+fn frame_source<'a, const W: usize>(
+    input: &'a [u8],
+    start: usize,
+    len: usize,
+    scratch: &'a mut Option<[u8; PADDED]>,
+) -> &'a [u8; PADDED] {
+    if let Some(direct) = input
+        .get(start..)
+        .and_then(|rest| rest.first_chunk::<PADDED>())
+    {
+        return direct;
+    }
+    let buf = scratch.get_or_insert([0; PADDED]);
+    let bytes = (len * W).div_ceil(8);
+    let frame = input.get(start..start + bytes).unwrap_or_default();
+    if let Some(dest) = buf.get_mut(..frame.len()) {
+        dest.copy_from_slice(frame);
+    }
+    buf
 }
 
 /// The 8 (or 16) little-endian bytes of `buf` starting at `offset`.
