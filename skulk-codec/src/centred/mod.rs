@@ -189,6 +189,12 @@ impl<'a> Run<'a> {
         self.centre
     }
 
+    /// True when the packed `z` take no bits: every value is the centre
+    /// but for the exceptions.
+    pub(crate) fn is_flat(&self) -> bool {
+        self.width == 0
+    }
+
     /// Multiplies every `unzigzag(z)` (at least 1).
     pub(crate) fn gcd(&self) -> u64 {
         self.gcd

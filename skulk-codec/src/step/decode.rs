@@ -134,6 +134,9 @@ fn line(first: i64, step: Step, residual: u64, count: usize, out: &mut Vec<i64>)
 /// Model 0 in general: a running sum of `q + carry + r`, frame by frame.
 fn summed(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
     let (centre, gcd) = (run.centre(), run.gcd());
+    // A run with no width (a regular series with a few outliers) has
+    // frames without an outlier, whose residuals are all zero.
+    let flat = run.is_flat();
     let mut previous = first;
     let mut index = 0u64;
     run.decode_raw(|zs| {
@@ -141,7 +144,15 @@ fn summed(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
         let (mut sum, whole, centre, gcd) = (previous, step.whole, centre, gcd);
         if step.fraction == 0 {
             let per_step = whole.wrapping_add(centre as i64);
-            if gcd == 1 {
+            if flat && zs.iter().fold(0, |acc, &z| acc | z) == 0 {
+                // No outlier in the frame: a line, whose sum is an
+                // induction variable the compiler steps several points at
+                // a time.
+                out.extend(zs.iter().map(|_| {
+                    sum = sum.wrapping_add(per_step);
+                    sum
+                }));
+            } else if gcd == 1 {
                 out.extend(zs.iter().map(|&z| {
                     sum = sum.wrapping_add(per_step.wrapping_add(unzigzag(z)));
                     sum

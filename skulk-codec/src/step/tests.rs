@@ -47,6 +47,22 @@ fn regular_and_fractional_steps_cost_a_few_bytes() {
     assert!(round_trip(&ecg) <= 8 + 4 + 5 + 5 + 1 + 4);
 }
 
+/// A regular series with a few outliers (gaps, a repeat, a step back):
+/// its run has no width, and the frames without an outlier decode as a
+/// line, the frames with one through the residuals.
+#[test]
+fn regular_series_with_rare_outliers_round_trip() {
+    let mut ts: Vec<i64> = (0..8192).map(|i| START + i * 1_000_000_000).collect();
+    for (at, shift) in [(100, 7_000_000_000), (3_000, 1), (6_001, 60_000_000_000)] {
+        ts.iter_mut().skip(at).for_each(|t| *t += shift);
+    }
+    ts[5_000] = ts[4_999];
+    ts[7_777] = ts[7_776] - 5;
+    // No width: at even one bit a point the run would take 1 KiB.
+    let bytes = round_trip(&ts);
+    assert!(bytes < 100, "{bytes}");
+}
+
 /// 1 ms steps with up to 20 us of jitter, where 3% of the points arrive up
 /// to 100 us early (a small backward step) or repeat the previous
 /// timestamp: the outliers cost their position and the few bits above the
