@@ -73,11 +73,22 @@ pub(crate) const fn max_encoded_len(count: usize) -> usize {
     48 + packed_len(count, 64)
 }
 
-/// The exceptions of a parsed run: ascending positions and high parts.
+/// The exceptions of a parsed run: ascending positions, then their high
+/// parts, in one list (one allocation per run).
 #[derive(Debug, Default)]
 struct Exceptions {
-    positions: Vec<u64>,
-    highs: Vec<u64>,
+    list: Vec<u64>,
+    count: usize,
+}
+
+impl Exceptions {
+    fn positions(&self) -> &[u64] {
+        self.list.get(..self.count).unwrap_or_default()
+    }
+
+    fn highs(&self) -> &[u64] {
+        self.list.get(self.count..).unwrap_or_default()
+    }
 }
 
 fn read_exceptions(reader: &mut Reader<'_>, count: usize, width: u32) -> Result<Exceptions> {
@@ -89,9 +100,8 @@ fn read_exceptions(reader: &mut Reader<'_>, count: usize, width: u32) -> Result<
             offset: at,
         });
     }
-    let mut exceptions = Exceptions::default();
     if total == 0 {
-        return Ok(exceptions);
+        return Ok(Exceptions::default());
     }
     let at = reader.pos();
     let high_width = reader.width()?;
@@ -103,27 +113,36 @@ fn read_exceptions(reader: &mut Reader<'_>, count: usize, width: u32) -> Result<
     }
     let total = total as usize;
     let at = reader.pos();
-    let positions = &mut exceptions.positions;
+    // Reserve once, after checking that the positions are there (so a
+    // corrupt count costs at most 128 bytes per byte of input).
+    let needed = packed_len(total, position_width(count));
+    if reader.rest().len() < needed {
+        return Err(CodecError::Truncated {
+            offset: at + reader.rest().len(),
+            needed: needed - reader.rest().len(),
+            available: reader.rest().len(),
+        });
+    }
+    let mut list = Vec::with_capacity(2 * total);
     let used = unpack(reader.rest(), total, position_width(count), |frame| {
-        positions.extend_from_slice(frame)
+        list.extend_from_slice(frame)
     })
     .map_err(|e| rebase(e, at))?;
     reader.advance(used);
-    let ascending = positions.windows(2).all(|w| w.first() < w.get(1));
-    if !ascending || positions.last().is_some_and(|&p| p >= count as u64) {
+    let ascending = list.windows(2).all(|w| w.first() < w.get(1));
+    if !ascending || list.last().is_some_and(|&p| p >= count as u64) {
         return Err(CodecError::Corrupt {
             what: "ascending exception positions",
             offset: at,
         });
     }
     let at = reader.pos();
-    let highs = &mut exceptions.highs;
     let used = unpack(reader.rest(), total, high_width, |frame| {
-        highs.extend(frame.iter().map(|&h| h << width))
+        list.extend(frame.iter().map(|&h| h << width))
     })
     .map_err(|e| rebase(e, at))?;
     reader.advance(used);
-    Ok(exceptions)
+    Ok(Exceptions { list, count: total })
 }
 
 /// A parsed run whose body is known to be complete, so decoding it cannot
@@ -181,7 +200,7 @@ impl<'a> Run<'a> {
 
     /// True when every value of the run is [`Run::centre`].
     pub(crate) fn is_constant(&self) -> bool {
-        self.width == 0 && self.exceptions.positions.is_empty()
+        self.width == 0 && self.exceptions.count == 0
     }
 
     /// The value a zero `z` stands for.
@@ -212,7 +231,7 @@ impl<'a> Run<'a> {
             w => (value(-(1i128 << (w - 1)))?, value((1i128 << (w - 1)) - 1)?),
         };
         let exceptions = &self.exceptions;
-        for (&position, &high_part) in exceptions.positions.iter().zip(&exceptions.highs) {
+        for (&position, &high_part) in exceptions.positions().iter().zip(exceptions.highs()) {
             let z = high_part | self.low_bits(position);
             let v = value(i128::from(unzigzag(z)))?;
             (low, high) = (low.min(v), high.max(v));
@@ -225,7 +244,7 @@ impl<'a> Run<'a> {
     /// [`Run::bounds`], which reads each exception's low bits.
     pub(crate) fn magnitude(&self) -> u128 {
         let mask = u64::MAX.checked_shr(64 - self.width).unwrap_or(0);
-        let highs = self.exceptions.highs.iter().fold(0, |acc, &h| acc | h);
+        let highs = self.exceptions.highs().iter().fold(0, |acc, &h| acc | h);
         // Every `z` is at most `highs | mask`; `|unzigzag(z)| <= z / 2 + 1`.
         let z = u128::from((highs | mask) >> 1) + 1;
         u128::from((self.centre as i64).unsigned_abs()) + u128::from(self.gcd) * z
@@ -259,9 +278,9 @@ impl<'a> Run<'a> {
     pub(crate) fn decode_raw<F: FnMut(&mut [u64])>(self, mut sink: F) {
         let exceptions = &self.exceptions;
         let mut pending = exceptions
-            .positions
+            .positions()
             .iter()
-            .zip(&exceptions.highs)
+            .zip(exceptions.highs())
             .peekable();
         let mut start = 0u64;
         // The body length was checked by `parse`, so this cannot fail.
