@@ -15,6 +15,11 @@
 //! - the payload fits in `max_encoded_len`;
 //! - every strict prefix of a payload is an error;
 //! - every single-byte flip decodes to `Ok` or `Err` without panicking;
+//! - for timestamp codecs, on every payload that decodes (whole or with a
+//!   flipped byte), [`TimestampCodec::decode_sorted`] decodes what
+//!   `decode` does and calls the timestamps sorted only when they are
+//!   non-decreasing (a block takes the first and last as their bounds on
+//!   that word);
 //! - a `count` above [`skulk_codec::MAX_BLOCK_POINTS`] is `TooManyPoints`,
 //!   and a huge `count` with a tiny input fails without allocating for
 //!   `count`.
