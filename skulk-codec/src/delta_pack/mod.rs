@@ -68,11 +68,7 @@ impl TimestampCodec for DeltaPackTimestamps {
 /// cannot pass `i64::MAX`, so no running sum wraps. Then the smallest and
 /// largest timestamps are the first and last, and a reader checking them
 /// against a block header needs no pass over the points.
-pub(crate) fn decode_sorted(
-    input: &[u8],
-    count: usize,
-    out: &mut Vec<i64>,
-) -> Result<(usize, bool)> {
+fn decode_sorted(input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<(usize, bool)> {
     check_count(count)?;
     if count == 0 {
         return Ok((0, true));

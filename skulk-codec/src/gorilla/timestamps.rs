@@ -271,11 +271,7 @@ fn decode_into(reader: &mut BitReader<'_>, out: &mut Vec<i64>, count: usize) -> 
 
 /// Decodes `count` timestamps onto `out`: the bytes consumed, and whether
 /// the timestamps are known to be non-decreasing.
-pub(crate) fn decode_sorted(
-    input: &[u8],
-    count: usize,
-    out: &mut Vec<i64>,
-) -> Result<(usize, bool)> {
+fn decode_sorted(input: &[u8], count: usize, out: &mut Vec<i64>) -> Result<(usize, bool)> {
     check_count(count)?;
     if count == 0 {
         return Ok((0, true));

@@ -40,7 +40,7 @@ fn read_header(reader: &mut Reader<'_>) -> Result<(Step, u8)> {
 /// the timestamps are known to be non-decreasing from the header and the
 /// run's bounds alone, so that a block reader needs no pass for its
 /// min/max. On error `out` is left as it was.
-pub(crate) fn decode_sorted(
+pub(super) fn decode_sorted(
     input: &[u8],
     count: usize,
     out: &mut Vec<i64>,

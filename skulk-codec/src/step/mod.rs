@@ -45,7 +45,7 @@ const MODEL_DELTAS: u8 = 0;
 /// Model 1: the residuals are offsets from the line `t0 + i * step`.
 const MODEL_LINE: u8 = 1;
 
-pub(crate) use decode::decode_sorted;
+use decode::decode_sorted;
 
 /// The model-1 residuals of `timestamps`: offsets from the line through
 /// the first timestamp with `step`.
