@@ -150,13 +150,7 @@ pub(crate) fn read_patches(reader: &mut Reader<'_>, count: usize) -> Result<Patc
     }
     let exceptions = exceptions as usize;
     // Each exception takes 8 bytes of raw bits: refuse before allocating.
-    if reader.rest().len() < exceptions * 8 {
-        return Err(CodecError::Truncated {
-            offset: reader.pos() + reader.rest().len(),
-            needed: exceptions * 8 - reader.rest().len(),
-            available: reader.rest().len(),
-        });
-    }
+    reader.require(exceptions * 8)?;
     let mut patches = Vec::with_capacity(exceptions);
     if exceptions == 0 {
         return Ok(patches);

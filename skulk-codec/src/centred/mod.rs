@@ -115,14 +115,7 @@ fn read_exceptions(reader: &mut Reader<'_>, count: usize, width: u32) -> Result<
     let at = reader.pos();
     // Reserve once, after checking that the positions are there (so a
     // corrupt count costs at most 128 bytes per byte of input).
-    let needed = packed_len(total, position_width(count));
-    if reader.rest().len() < needed {
-        return Err(CodecError::Truncated {
-            offset: at + reader.rest().len(),
-            needed: needed - reader.rest().len(),
-            available: reader.rest().len(),
-        });
-    }
+    reader.require(packed_len(total, position_width(count)))?;
     let mut list = Vec::with_capacity(2 * total);
     let used = unpack(reader.rest(), total, position_width(count), |frame| {
         list.extend_from_slice(frame)
@@ -179,14 +172,8 @@ impl<'a> Run<'a> {
         let needed = packed_len(count, width);
         // The body and whatever follows it: unpacking reads whole frames
         // past the body's end where it can (and masks those bits off).
+        reader.require(needed)?;
         let body = reader.rest();
-        if body.len() < needed {
-            return Err(CodecError::Truncated {
-                offset: input.len(),
-                needed: needed - body.len(),
-                available: body.len(),
-            });
-        }
         Ok(Self {
             centre,
             gcd,

@@ -173,12 +173,8 @@ impl<'a> Run<'a> {
         let patches = read_patches(&mut reader, count)?;
         let at = reader.pos();
         let needed = packed_len(count, width);
-        let rest = reader.rest();
-        let body = rest.get(..needed).ok_or_else(|| CodecError::Truncated {
-            offset: input.len(),
-            needed: needed - rest.len(),
-            available: rest.len(),
-        })?;
+        reader.require(needed)?;
+        let body = reader.rest().get(..needed).unwrap_or_default();
         Ok(Self {
             offset,
             gcd,

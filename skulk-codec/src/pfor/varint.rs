@@ -57,6 +57,15 @@ impl<'a> Reader<'a> {
         self.pos = (self.pos + n).min(self.input.len());
     }
 
+    /// `Truncated` unless at least `n` bytes are left to read: a check
+    /// before a length decoded from the input is relied on (or allocated for).
+    pub(crate) fn require(&self, n: usize) -> Result<()> {
+        if self.rest().len() < n {
+            return Err(self.truncated(n));
+        }
+        Ok(())
+    }
+
     fn truncated(&self, needed: usize) -> CodecError {
         let available = self.input.len().saturating_sub(self.pos);
         CodecError::Truncated {
@@ -122,6 +131,21 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn require_names_what_is_missing() {
+        let mut reader = Reader::new(&[1, 2, 3]);
+        reader.advance(1);
+        assert!(reader.require(2).is_ok());
+        assert_eq!(
+            reader.require(5),
+            Err(CodecError::Truncated {
+                offset: 3,
+                needed: 3,
+                available: 2,
+            })
+        );
+    }
 
     #[test]
     fn varints_and_zigzag_round_trip() {
