@@ -242,6 +242,19 @@ impl ExecutionPlan for BinnedExec {
         }
     }
 
+    /// A copy whose partitions start a new run (a prepared query runs its
+    /// plan again; runs may overlap).
+    fn reset_state(self: Arc<Self>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(BinnedExec {
+            engine: Arc::clone(&self.engine),
+            table: self.table.clone(),
+            request: self.request.clone(),
+            projection: self.projection.clone(),
+            parts: self.parts.fresh(),
+            properties: Arc::clone(&self.properties),
+        }))
+    }
+
     fn execute(
         &self,
         partition: usize,

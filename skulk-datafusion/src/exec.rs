@@ -181,6 +181,19 @@ impl ExecutionPlan for SkulkScanExec {
         }
     }
 
+    /// A copy whose partitions start a new run (a prepared query runs its
+    /// plan again; runs may overlap).
+    fn reset_state(self: Arc<Self>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(SkulkScanExec {
+            engine: Arc::clone(&self.engine),
+            table: self.table.clone(),
+            layout: self.layout.clone(),
+            request: self.request.clone(),
+            parts: self.parts.fresh(),
+            properties: Arc::clone(&self.properties),
+        }))
+    }
+
     fn execute(
         &self,
         partition: usize,

@@ -11,6 +11,7 @@ mod binned;
 mod error;
 mod exec;
 mod parts;
+mod prepared;
 mod pushdown;
 mod schema;
 mod table;
@@ -25,6 +26,7 @@ pub use binned::{BinnedExec, Binning};
 pub use datafusion;
 pub use error::{Error, Result};
 pub use exec::SkulkScanExec;
+pub use prepared::PreparedQuery;
 pub use schema::SkulkSchema;
 pub use table::{POINTS_TABLE, SkulkTable};
 

@@ -31,6 +31,12 @@ impl<T> Parts<T> {
         }
     }
 
+    /// Room for as many partitions, none of them started: the state of a
+    /// new run of the plan node.
+    pub fn fresh(&self) -> Parts<T> {
+        Parts::new(self.count)
+    }
+
     /// How many partitions there are.
     pub fn count(&self) -> usize {
         self.count

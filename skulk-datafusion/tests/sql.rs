@@ -13,7 +13,7 @@ use datafusion::arrow::datatypes::{Float64Type, TimestampNanosecondType};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use proptest::prelude::*;
-use skulk_datafusion::{Error, SkulkTable};
+use skulk_datafusion::{Error, PreparedQuery, SkulkTable};
 use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, SyncMode, TimeRange};
 
 fn config() -> EngineConfig {
@@ -612,4 +612,173 @@ fn explain_shows_an_aggregate_the_engine_does_its_part_of() {
     got.sort();
     want.sort();
     assert_eq!(got, want);
+}
+
+/// A prepared query's run and a fresh `ctx.sql` of the same text, now.
+fn prepared_and_fresh(
+    rt: &tokio::runtime::Runtime,
+    ctx: &SessionContext,
+    query: &PreparedQuery,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let mut got = cells(&rt.block_on(query.collect()).unwrap());
+    let mut want = cells(&rt.block_on(sql(ctx, query.sql())).unwrap());
+    got.sort();
+    want.sort();
+    (got, want)
+}
+
+#[test]
+fn a_prepared_query_reads_the_data_of_each_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let config = datafusion::prelude::SessionConfig::new().with_target_partitions(3);
+    let ctx = skulk_datafusion::session_with(Arc::clone(&engine), config).unwrap();
+    let rt = runtime();
+    let texts = [
+        "SELECT count(*), sum(value) FROM points",
+        "SELECT host, date_bin(INTERVAL '1 minute', time) AS minute, avg(value) FROM cpu \
+         WHERE region = 'eu' GROUP BY host, minute",
+        "SELECT time, value, host FROM cpu WHERE host IN ('h1', 'h3') AND time >= '1970-01-01T00:01:40Z'",
+        // A join: its hash table is built once per run, not once per plan.
+        "SELECT c.host, count(*) FROM cpu c JOIN mem m ON c.host = m.host AND c.time = m.time \
+         GROUP BY c.host",
+        "SELECT * FROM cpu ORDER BY value DESC, time, host LIMIT 5",
+    ];
+    let queries: Vec<PreparedQuery> = texts
+        .iter()
+        .map(|t| rt.block_on(PreparedQuery::new(&ctx, t)).unwrap())
+        .collect();
+    for round in 0..3i64 {
+        for query in &queries {
+            assert!(!query.plans_every_run(), "{}", query.sql());
+            let (got, want) = prepared_and_fresh(&rt, &ctx, query);
+            assert!(!want.is_empty(), "{}", query.sql());
+            assert_eq!(got, want, "round {round}: {}", query.sql());
+        }
+        // More points for every series and a new host, some of them on disk.
+        let mut points = Vec::new();
+        for host in 0..5 {
+            let l = labels(&[("host", &format!("h{host}")), ("region", "eu")]);
+            for t in 0..50i64 {
+                let t = (600 + round * 50 + t) * 1_000_000_000;
+                points.push(DataPoint::new("cpu", l.clone(), t, 100.0 + round as f64));
+                points.push(DataPoint::new("mem", l.clone(), t, 1.0));
+            }
+        }
+        engine.write_batch(&points).unwrap();
+        if round == 1 {
+            engine.flush().unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_prepared_query_plans_again_when_its_columns_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    let query = rt
+        .block_on(PreparedQuery::new(&ctx, "SELECT * FROM cpu"))
+        .unwrap();
+    let names = |q: &PreparedQuery| -> Vec<String> {
+        q.schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    };
+    assert_eq!(names(&query), ["time", "value", "host", "region"]);
+    engine
+        .write(&DataPoint::new(
+            "cpu",
+            labels(&[("host", "h9"), ("rack", "r1")]),
+            1,
+            1.0,
+        ))
+        .unwrap();
+    let (got, want) = prepared_and_fresh(&rt, &ctx, &query);
+    assert_eq!(got, want);
+    assert_eq!(names(&query), ["time", "value", "host", "rack", "region"]);
+    assert!(got.iter().any(|row| row.contains(&"r1".to_string())));
+}
+
+#[test]
+fn a_prepared_query_that_reads_the_clock_plans_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    // A point 300 ms ahead of the clock: not yet `<= now()`, then so.
+    engine
+        .write(&DataPoint::new("cpu", vec![], now + 300_000_000, 1.0))
+        .unwrap();
+    let query = rt
+        .block_on(PreparedQuery::new(
+            &ctx,
+            "SELECT count(*) FROM cpu WHERE time <= now()",
+        ))
+        .unwrap();
+    assert!(query.plans_every_run());
+    assert_eq!(cells(&rt.block_on(query.collect()).unwrap()), [["0"]]);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(cells(&rt.block_on(query.collect()).unwrap()), [["1"]]);
+}
+
+#[test]
+fn only_queries_can_be_prepared() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    for text in [
+        "CREATE TABLE t AS VALUES (1)",
+        "SET datafusion.execution.batch_size = 7",
+        "SELECT * FROM nope",
+        "SELEC 1",
+    ] {
+        let err = rt.block_on(PreparedQuery::new(&ctx, text)).unwrap_err();
+        assert!(!err.to_string().is_empty(), "{text}");
+    }
+    assert!(rt.block_on(sql(&ctx, "SELECT * FROM t")).is_err());
+}
+
+#[test]
+fn prepared_runs_may_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let config = datafusion::prelude::SessionConfig::new().with_target_partitions(4);
+    let ctx = skulk_datafusion::session_with(Arc::clone(&engine), config).unwrap();
+    let rt = runtime();
+    let query = rt
+        .block_on(PreparedQuery::new(
+            &ctx,
+            "SELECT time, value, host FROM cpu",
+        ))
+        .unwrap();
+    let (_, want) = prepared_and_fresh(&rt, &ctx, &query);
+    // Both runs start (every partition of both takes its part) before
+    // either is read.
+    let mut runs = rt.block_on(async {
+        let a = query.execute().await.unwrap();
+        let b = query.execute().await.unwrap();
+        [a, b]
+    });
+    for run in &mut runs {
+        let batches: Vec<RecordBatch> = rt.block_on(async {
+            use futures::TryStreamExt;
+            run.try_collect().await.unwrap()
+        });
+        let mut got = cells(&batches);
+        got.sort();
+        assert_eq!(got, want);
+    }
 }
