@@ -6,13 +6,16 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::datasource::source_as_provider;
 use datafusion::error::Result;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
-use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::logical_expr::{Expr, LogicalPlan, TableSource, Volatility};
 use datafusion::physical_plan::execution_plan::reset_plan_states;
 use datafusion::physical_plan::{ExecutionPlan, collect, execute_stream};
 use datafusion::prelude::SessionContext;
+
+use crate::table::SkulkTable;
 
 /// A query parsed, optimized and planned once, then run as often as asked,
 /// each run reading the engine's data as it is when the run starts.
@@ -27,7 +30,9 @@ use datafusion::prelude::SessionContext;
 ///   the run plans the query again first;
 /// - a query that reads the clock (`now()`, `current_date`, or another
 ///   function DataFusion evaluates once per query) is planned again for
-///   every run, since planning fixes the time it reads;
+///   every run, since planning fixes the time it reads; so is one reading
+///   a table registered beside the engine's (an in-memory table's plan
+///   holds its rows as they were when planned);
 /// - every run starts from a fresh copy of the plan's state (a join's hash
 ///   table, a scan's partitions), so runs may overlap.
 ///
@@ -60,7 +65,7 @@ use datafusion::prelude::SessionContext;
 pub struct PreparedQuery {
     ctx: SessionContext,
     sql: String,
-    reads_clock: bool,
+    fixed_when_planned: bool,
     planned: RwLock<Planned>,
 }
 
@@ -68,7 +73,7 @@ impl std::fmt::Debug for PreparedQuery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedQuery")
             .field("sql", &self.sql)
-            .field("plans_every_run", &self.reads_clock)
+            .field("plans_every_run", &self.fixed_when_planned)
             .finish_non_exhaustive()
     }
 }
@@ -84,11 +89,11 @@ impl PreparedQuery {
     /// Plans `sql` in `ctx`: errors are those of `SessionContext::sql` and
     /// of making the physical plan, and a refusal of anything but a query.
     pub async fn new(ctx: &SessionContext, sql: &str) -> Result<PreparedQuery> {
-        let (planned, reads_clock) = plan(ctx, sql).await?;
+        let (planned, fixed_when_planned) = plan(ctx, sql).await?;
         Ok(PreparedQuery {
             ctx: ctx.clone(),
             sql: sql.to_string(),
-            reads_clock,
+            fixed_when_planned,
             planned: RwLock::new(planned),
         })
     }
@@ -98,10 +103,10 @@ impl PreparedQuery {
         &self.sql
     }
 
-    /// True when every run plans the query again, because it reads the
-    /// clock.
+    /// True when every run plans the query again: it reads the clock or
+    /// a table other than the engine's.
     pub fn plans_every_run(&self) -> bool {
-        self.reads_clock
+        self.fixed_when_planned
     }
 
     /// The physical plan runs use (as last planned).
@@ -138,7 +143,7 @@ impl PreparedQuery {
     /// The plan for a run starting now, with state of its own.
     async fn fresh_plan(&self) -> Result<Arc<dyn ExecutionPlan>> {
         let planned = self.current();
-        let plan = if !self.reads_clock && unchanged(&self.ctx, &planned.tables).await {
+        let plan = if !self.fixed_when_planned && unchanged(&self.ctx, &planned.tables).await {
             planned.plan
         } else {
             let (again, _) = plan(&self.ctx, &self.sql).await?;
@@ -151,7 +156,8 @@ impl PreparedQuery {
 }
 
 /// Plans `sql` as `SessionContext::sql` and `DataFrame::collect` would; true
-/// beside it when the plan read the clock.
+/// beside it when the plan holds something read while planning (the
+/// clock, another table's rows).
 async fn plan(ctx: &SessionContext, sql: &str) -> Result<(Planned, bool)> {
     // A fresh state per planning: it carries the query's start time.
     let state = ctx.state();
@@ -162,30 +168,32 @@ async fn plan(ctx: &SessionContext, sql: &str) -> Result<(Planned, bool)> {
         .with_allow_statements(false)
         .verify_plan(&logical)?;
     let mut tables = Vec::new();
-    let mut reads_clock = false;
-    inspect(&logical, &mut tables, &mut reads_clock)?;
+    let mut fixed = false;
+    inspect(&logical, &mut tables, &mut fixed)?;
     let plan = state.create_physical_plan(&logical).await?;
-    Ok((Planned { plan, tables }, reads_clock))
+    Ok((Planned { plan, tables }, fixed))
 }
 
-/// Collects the tables `plan` scans (views' own plans included) and whether
-/// any expression is fixed per query (DataFusion's `Stable` functions).
+/// Collects the tables `plan` scans (views' own plans included), and sets
+/// `fixed` when an expression is fixed per query (DataFusion's `Stable`
+/// functions) or a table is not the engine's (its plan may hold rows).
 fn inspect(
     plan: &LogicalPlan,
     tables: &mut Vec<(TableReference, SchemaRef)>,
-    reads_clock: &mut bool,
+    fixed: &mut bool,
 ) -> Result<()> {
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
             tables.push((scan.table_name.clone(), scan.source.schema()));
-            if let Some(view) = scan.source.get_logical_plan() {
-                inspect(&view, tables, reads_clock)?;
+            match scan.source.get_logical_plan() {
+                Some(view) => inspect(&view, tables, fixed)?,
+                None => *fixed |= !is_engine_table(&scan.source),
             }
         }
         node.apply_expressions(|e| {
             e.apply(|e| {
                 if fixed_per_query(e) {
-                    *reads_clock = true;
+                    *fixed = true;
                     return Ok(TreeNodeRecursion::Stop);
                 }
                 Ok(TreeNodeRecursion::Continue)
@@ -207,6 +215,11 @@ fn fixed_per_query(e: &Expr) -> bool {
         _ => return false,
     };
     volatility == Volatility::Stable
+}
+
+/// True for a Skulk table: its scans read the engine when they run.
+fn is_engine_table(source: &Arc<dyn TableSource>) -> bool {
+    source_as_provider(source).is_ok_and(|p| p.is::<SkulkTable>())
 }
 
 /// True when every table still exists with the columns it had.

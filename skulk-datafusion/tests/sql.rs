@@ -782,3 +782,51 @@ fn prepared_runs_may_overlap() {
         assert_eq!(got, want);
     }
 }
+
+#[test]
+fn a_prepared_query_over_another_table_plans_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    rt.block_on(sql(
+        &ctx,
+        "CREATE TABLE owners (host VARCHAR, team VARCHAR) AS VALUES ('h0', 'red')",
+    ))
+    .unwrap();
+    rt.block_on(sql(
+        &ctx,
+        "CREATE VIEW eu AS SELECT * FROM cpu WHERE region = 'eu'",
+    ))
+    .unwrap();
+    let joined = rt
+        .block_on(PreparedQuery::new(
+            &ctx,
+            "SELECT o.team, count(*) FROM cpu JOIN owners o ON cpu.host = o.host GROUP BY o.team",
+        ))
+        .unwrap();
+    // An in-memory table's plan holds its rows: planned every run.
+    assert!(joined.plans_every_run());
+    let (got, want) = prepared_and_fresh(&rt, &ctx, &joined);
+    assert_eq!((got, want.len()), (want, 1));
+    rt.block_on(sql(&ctx, "INSERT INTO owners VALUES ('h1', 'blue')"))
+        .unwrap();
+    let (got, want) = prepared_and_fresh(&rt, &ctx, &joined);
+    assert_eq!((got, want.len()), (want, 2));
+    // A view of the engine's tables reads the engine when it runs.
+    let view = rt
+        .block_on(PreparedQuery::new(&ctx, "SELECT count(*) FROM eu"))
+        .unwrap();
+    assert!(!view.plans_every_run());
+    engine
+        .write(&DataPoint::new(
+            "cpu",
+            labels(&[("host", "h0"), ("region", "eu")]),
+            1_000_000_000_000,
+            1.0,
+        ))
+        .unwrap();
+    let (got, want) = prepared_and_fresh(&rt, &ctx, &view);
+    assert_eq!((got, want.clone()), (want, vec![vec!["1201".to_string()]]));
+}
