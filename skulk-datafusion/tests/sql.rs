@@ -255,6 +255,13 @@ proptest! {
         registered_rows.sort();
         prop_assert_eq!(&got_rows, &want_rows, "{}", query);
         prop_assert_eq!(&registered_rows, &want_rows, "{}", query);
+        // Prepared, the same rows on every run.
+        let prepared = rt.block_on(PreparedQuery::new(&ctx, &query.replace("{table}", "points"))).unwrap();
+        for _ in 0..2 {
+            let mut rows = cells(&rt.block_on(prepared.collect()).unwrap());
+            rows.sort();
+            prop_assert_eq!(&rows, &want_rows, "prepared {}", query);
+        }
 
         if let Some(limit) = limit {
             let limited = format!("{} LIMIT {limit}", query.replace("{table}", "points"));
