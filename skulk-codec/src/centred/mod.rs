@@ -201,6 +201,28 @@ impl<'a> Run<'a> {
         self.width == 0
     }
 
+    /// How many values the run holds.
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The exceptions of a flat run ([`Run::is_flat`]) as `(position, z)`,
+    /// positions ascending and below [`Run::count`] (checked when parsed):
+    /// every other `z` is zero. Lets a caller skip the empty body.
+    pub(crate) fn flat_outliers(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let exceptions = &self.exceptions;
+        let highs = if self.is_flat() {
+            exceptions.highs()
+        } else {
+            &[]
+        };
+        exceptions
+            .positions()
+            .iter()
+            .copied()
+            .zip(highs.iter().copied())
+    }
+
     /// Multiplies every `unzigzag(z)` (at least 1).
     pub(crate) fn gcd(&self) -> u64 {
         self.gcd

@@ -131,12 +131,42 @@ fn line(first: i64, step: Step, residual: u64, count: usize, out: &mut Vec<i64>)
     }
 }
 
+/// Model 0 over a flat run with a whole step (a regular series with a few
+/// outliers): lines between the outliers, found from their positions
+/// alone, without unpacking the empty body frame by frame. Out of line, so
+/// that the decoder of every other column stays as compact as it was.
+#[inline(never)]
+fn summed_flat(first: i64, whole: i64, run: centred::Run<'_>, out: &mut Vec<i64>) {
+    let gcd = run.gcd();
+    let per_step = whole.wrapping_add(run.centre() as i64);
+    let mut sum = first;
+    // Each stretch between outliers is a line, whose sum is an induction
+    // variable the compiler steps several points at a time.
+    let line_to = |end: u64, sum: &mut i64, out: &mut Vec<i64>| {
+        let mut t = *sum;
+        out.extend((0..end).map(|_| {
+            t = t.wrapping_add(per_step);
+            t
+        }));
+        *sum = t;
+    };
+    let mut at = 0u64;
+    for (position, z) in run.flat_outliers() {
+        line_to(position.saturating_sub(at), &mut sum, out);
+        let r = gcd.wrapping_mul(unzigzag(z) as u64) as i64;
+        sum = sum.wrapping_add(per_step.wrapping_add(r));
+        out.push(sum);
+        at = position + 1;
+    }
+    line_to((run.count() as u64).saturating_sub(at), &mut sum, out);
+}
+
 /// Model 0 in general: a running sum of `q + carry + r`, frame by frame.
 fn summed(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
+    if step.fraction == 0 && run.is_flat() {
+        return summed_flat(first, step.whole, run, out);
+    }
     let (centre, gcd) = (run.centre(), run.gcd());
-    // A run with no width (a regular series with a few outliers) has
-    // frames without an outlier, whose residuals are all zero.
-    let flat = run.is_flat();
     let mut previous = first;
     let mut index = 0u64;
     run.decode_raw(|zs| {
@@ -144,15 +174,7 @@ fn summed(first: i64, step: Step, run: centred::Run<'_>, out: &mut Vec<i64>) {
         let (mut sum, whole, centre, gcd) = (previous, step.whole, centre, gcd);
         if step.fraction == 0 {
             let per_step = whole.wrapping_add(centre as i64);
-            if flat && zs.iter().fold(0, |acc, &z| acc | z) == 0 {
-                // No outlier in the frame: a line, whose sum is an
-                // induction variable the compiler steps several points at
-                // a time.
-                out.extend(zs.iter().map(|_| {
-                    sum = sum.wrapping_add(per_step);
-                    sum
-                }));
-            } else if gcd == 1 {
+            if gcd == 1 {
                 out.extend(zs.iter().map(|&z| {
                     sum = sum.wrapping_add(per_step.wrapping_add(unzigzag(z)));
                     sum

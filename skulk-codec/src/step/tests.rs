@@ -63,6 +63,39 @@ fn regular_series_with_rare_outliers_round_trip() {
     assert!(bytes < 100, "{bytes}");
 }
 
+/// Flat runs decode as lines between their outliers, found from the
+/// outliers' positions alone: outliers on the first and last residual,
+/// next to each other, alone in a frame or filling one, on minute steps
+/// (a common divisor) and on steps of 1 ns.
+#[test]
+fn flat_runs_with_outliers_anywhere_round_trip() {
+    for step in [1, 60_000_000_000] {
+        for len in [2usize, 3, 64, 65, 129, 1000] {
+            let patterns: [&[usize]; 6] = [
+                &[1],
+                &[len - 1],
+                &[1, len - 1],
+                &[1, 2, 3],
+                &[63, 64, 65],
+                &[len / 2],
+            ];
+            for outliers in patterns {
+                let mut ts: Vec<i64> = (0..len as i64).map(|i| START + i * step).collect();
+                for &at in outliers.iter().filter(|&&at| at < len) {
+                    ts.iter_mut().skip(at).for_each(|t| *t += 7 * step);
+                }
+                round_trip(&ts);
+            }
+        }
+        // Every residual of a frame an outlier, the frames around it none.
+        let mut ts: Vec<i64> = (0..300).map(|i| START + i * step).collect();
+        for (at, t) in ts.iter_mut().enumerate().take(128).skip(64) {
+            *t += (at as i64 % 3) * step;
+        }
+        round_trip(&ts);
+    }
+}
+
 /// 1 ms steps with up to 20 us of jitter, where 3% of the points arrive up
 /// to 100 us early (a small backward step) or repeat the previous
 /// timestamp: the outliers cost their position and the few bits above the
