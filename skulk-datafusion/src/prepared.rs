@@ -6,7 +6,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::datasource::source_as_provider;
+use datafusion::datasource::{TableProvider, source_as_provider};
 use datafusion::error::Result;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
@@ -26,8 +26,9 @@ use crate::table::SkulkTable;
 /// Each run answers as `SessionContext::sql` would at that moment:
 /// - rows come from the engine's data when the run starts (the plan holds
 ///   which series and times to read, not the points);
-/// - when a table it reads changed its columns (a new label) or is gone,
-///   the run plans the query again first;
+/// - when a table it reads changed its columns (a new label), is gone, or
+///   its name now means another table, the run plans the query again
+///   first;
 /// - a query that reads the clock (`now()`, `current_date`, or another
 ///   function DataFusion evaluates once per query) is planned again for
 ///   every run, since planning fixes the time it reads; so is one reading
@@ -65,7 +66,6 @@ use crate::table::SkulkTable;
 pub struct PreparedQuery {
     ctx: SessionContext,
     sql: String,
-    fixed_when_planned: bool,
     planned: RwLock<Planned>,
 }
 
@@ -73,28 +73,29 @@ impl std::fmt::Debug for PreparedQuery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedQuery")
             .field("sql", &self.sql)
-            .field("plans_every_run", &self.fixed_when_planned)
+            .field("plans_every_run", &self.plans_every_run())
             .finish_non_exhaustive()
     }
 }
 
-/// A physical plan and the columns of the tables it was planned on.
+/// A physical plan, the tables it was planned on (by name), and whether it
+/// holds something read while planning (the clock, another table's rows),
+/// so that no run may reuse it.
 #[derive(Debug, Clone)]
 struct Planned {
     plan: Arc<dyn ExecutionPlan>,
-    tables: Vec<(TableReference, SchemaRef)>,
+    tables: Vec<(TableReference, Arc<dyn TableProvider>)>,
+    fixed: bool,
 }
 
 impl PreparedQuery {
     /// Plans `sql` in `ctx`: errors are those of `SessionContext::sql` and
     /// of making the physical plan, and a refusal of anything but a query.
     pub async fn new(ctx: &SessionContext, sql: &str) -> Result<PreparedQuery> {
-        let (planned, fixed_when_planned) = plan(ctx, sql).await?;
         Ok(PreparedQuery {
             ctx: ctx.clone(),
             sql: sql.to_string(),
-            fixed_when_planned,
-            planned: RwLock::new(planned),
+            planned: RwLock::new(plan(ctx, sql).await?),
         })
     }
 
@@ -104,9 +105,9 @@ impl PreparedQuery {
     }
 
     /// True when every run plans the query again: it reads the clock or
-    /// a table other than the engine's.
+    /// a table other than the engine's (as last planned).
     pub fn plans_every_run(&self) -> bool {
-        self.fixed_when_planned
+        self.current().fixed
     }
 
     /// The physical plan runs use (as last planned).
@@ -143,10 +144,10 @@ impl PreparedQuery {
     /// The plan for a run starting now, with state of its own.
     async fn fresh_plan(&self) -> Result<Arc<dyn ExecutionPlan>> {
         let planned = self.current();
-        let plan = if !self.fixed_when_planned && unchanged(&self.ctx, &planned.tables).await {
+        let plan = if !planned.fixed && unchanged(&self.ctx, &planned.tables).await {
             planned.plan
         } else {
-            let (again, _) = plan(&self.ctx, &self.sql).await?;
+            let again = plan(&self.ctx, &self.sql).await?;
             let plan = Arc::clone(&again.plan);
             *self.planned.write().unwrap_or_else(|e| e.into_inner()) = again;
             plan
@@ -155,10 +156,8 @@ impl PreparedQuery {
     }
 }
 
-/// Plans `sql` as `SessionContext::sql` and `DataFrame::collect` would; true
-/// beside it when the plan holds something read while planning (the
-/// clock, another table's rows).
-async fn plan(ctx: &SessionContext, sql: &str) -> Result<(Planned, bool)> {
+/// Plans `sql` as `SessionContext::sql` and `DataFrame::collect` would.
+async fn plan(ctx: &SessionContext, sql: &str) -> Result<Planned> {
     // A fresh state per planning: it carries the query's start time.
     let state = ctx.state();
     let logical = state.create_logical_plan(sql).await?;
@@ -171,20 +170,28 @@ async fn plan(ctx: &SessionContext, sql: &str) -> Result<(Planned, bool)> {
     let mut fixed = false;
     inspect(&logical, &mut tables, &mut fixed)?;
     let plan = state.create_physical_plan(&logical).await?;
-    Ok((Planned { plan, tables }, fixed))
+    Ok(Planned {
+        plan,
+        tables,
+        fixed,
+    })
 }
 
 /// Collects the tables `plan` scans (views' own plans included), and sets
 /// `fixed` when an expression is fixed per query (DataFusion's `Stable`
-/// functions) or a table is not the engine's (its plan may hold rows).
+/// functions) or a table is neither the engine's nor a view (its plan may
+/// hold rows).
 fn inspect(
     plan: &LogicalPlan,
-    tables: &mut Vec<(TableReference, SchemaRef)>,
+    tables: &mut Vec<(TableReference, Arc<dyn TableProvider>)>,
     fixed: &mut bool,
 ) -> Result<()> {
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
-            tables.push((scan.table_name.clone(), scan.source.schema()));
+            match source_as_provider(&scan.source) {
+                Ok(table) => tables.push((scan.table_name.clone(), table)),
+                Err(_) => *fixed = true,
+            }
             match scan.source.get_logical_plan() {
                 Some(view) => inspect(&view, tables, fixed)?,
                 None => *fixed |= !is_engine_table(&scan.source),
@@ -222,12 +229,31 @@ fn is_engine_table(source: &Arc<dyn TableSource>) -> bool {
     source_as_provider(source).is_ok_and(|p| p.is::<SkulkTable>())
 }
 
-/// True when every table still exists with the columns it had.
-async fn unchanged(ctx: &SessionContext, tables: &[(TableReference, SchemaRef)]) -> bool {
-    for (name, schema) in tables {
-        match ctx.table_provider(name.clone()).await {
-            Ok(table) if table.schema() == *schema => {}
-            _ => return false,
+/// True when every name still resolves to a table the plan serves: a Skulk
+/// table reading the same points into the same columns, or a view with
+/// the same plan and columns.
+async fn unchanged(
+    ctx: &SessionContext,
+    tables: &[(TableReference, Arc<dyn TableProvider>)],
+) -> bool {
+    for (name, planned) in tables {
+        let Ok(now) = ctx.table_provider(name.clone()).await else {
+            return false;
+        };
+        let same = match (
+            planned.downcast_ref::<SkulkTable>(),
+            now.downcast_ref::<SkulkTable>(),
+        ) {
+            (Some(planned), Some(now)) => planned.reads_as(now),
+            (None, None) => {
+                planned.schema() == now.schema()
+                    && planned.get_logical_plan().is_some()
+                    && planned.get_logical_plan() == now.get_logical_plan()
+            }
+            _ => false,
+        };
+        if !same {
+            return false;
         }
     }
     true

@@ -115,6 +115,16 @@ impl SkulkTable {
         &self.name
     }
 
+    /// True when `other` reads the same points into the same columns: a
+    /// plan made on one serves the other.
+    pub(crate) fn reads_as(&self, other: &SkulkTable) -> bool {
+        Arc::ptr_eq(&self.engine, &other.engine)
+            && self.metric == other.metric
+            && self.layout.schema() == other.layout.schema()
+            && self.batch_rows == other.batch_rows
+            && self.chunk_points == other.chunk_points
+    }
+
     /// The matchers every query of this table starts from.
     pub(crate) fn base(&self) -> Vec<LabelMatcher> {
         match &self.metric {

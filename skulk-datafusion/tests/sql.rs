@@ -837,3 +837,41 @@ fn a_prepared_query_over_another_table_plans_every_run() {
     let (got, want) = prepared_and_fresh(&rt, &ctx, &view);
     assert_eq!((got, want.clone()), (want, vec![vec!["1201".to_string()]]));
 }
+
+#[test]
+fn a_prepared_query_follows_a_name_given_to_another_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
+    let rt = runtime();
+    let table = |metric: &str| Arc::new(SkulkTable::metric(Arc::clone(&engine), metric).unwrap());
+    ctx.register_table("t", table("cpu")).unwrap();
+    let query = rt
+        .block_on(PreparedQuery::new(&ctx, "SELECT sum(value) FROM t"))
+        .unwrap();
+    assert!(!query.plans_every_run());
+    // The same columns from another metric, then from memory: each run
+    // reads what the name means now.
+    for (replacement, plans_every_run) in [
+        (
+            table("mem") as Arc<dyn datafusion::datasource::TableProvider>,
+            false,
+        ),
+        (
+            Arc::new(reference_of(
+                &engine,
+                &table("cpu"),
+                SeriesSelector::metric("cpu"),
+            )),
+            true,
+        ),
+        (table("cpu"), false),
+    ] {
+        ctx.deregister_table("t").unwrap();
+        ctx.register_table("t", replacement).unwrap();
+        let (got, want) = prepared_and_fresh(&rt, &ctx, &query);
+        assert_eq!(got, want);
+        assert_eq!(query.plans_every_run(), plans_every_run);
+    }
+}
