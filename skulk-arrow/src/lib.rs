@@ -21,7 +21,7 @@ pub use layout::{
     VALUE_COLUMN, label_type, time_type,
 };
 pub use parquet_export::{
-    ExportSummary, ExportedFile, ParquetOptions, SCHEMA_VERSION, export_parquet,
+    COMPRESS_MIN_ROWS, ExportSummary, ExportedFile, ParquetOptions, SCHEMA_VERSION, export_parquet,
 };
 pub use scan::{RecordBatchScan, ScanRequest};
 

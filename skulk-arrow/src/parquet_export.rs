@@ -25,6 +25,9 @@ use crate::{Error, Result};
 /// The schema version written in every file's key-value metadata.
 pub const SCHEMA_VERSION: &str = "1";
 
+/// The default [`ParquetOptions::compress_min_rows`].
+pub const COMPRESS_MIN_ROWS: u64 = 256;
+
 /// How to write the export.
 #[derive(Debug, Clone)]
 pub struct ParquetOptions {
@@ -34,6 +37,11 @@ pub struct ParquetOptions {
     pub file_rows: u64,
     /// zstd level (1-22).
     pub zstd_level: i32,
+    /// Files with fewer rows are written uncompressed: their pages hold a
+    /// few hundred bytes, which zstd barely shrinks, while setting up its
+    /// contexts for each column of each file costs more than writing the
+    /// file (0: compress every file).
+    pub compress_min_rows: u64,
     /// Rows per batch handed to the writer.
     pub batch_rows: usize,
     /// Points the engine decodes at a time.
@@ -50,6 +58,7 @@ impl Default for ParquetOptions {
             row_group_rows: 1 << 20,
             file_rows: 1 << 24,
             zstd_level: 3,
+            compress_min_rows: COMPRESS_MIN_ROWS,
             batch_rows: DEFAULT_BATCH_ROWS,
             chunk_points: skulk_engine::DEFAULT_CHUNK_POINTS,
             threads: std::thread::available_parallelism()
@@ -113,6 +122,10 @@ pub fn export_parquet(
             out.display()
         )));
     }
+    // Checked here, not when the first compressed file opens: an export
+    // of small files only would not see a bad level at all.
+    ZstdLevel::try_new(options.zstd_level)
+        .map_err(|e| Error::InvalidArgument(format!("zstd level {}: {e}", options.zstd_level)))?;
     let threads = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))
         .thread_name(|i| format!("skulk-export-{i}"))
@@ -346,9 +359,13 @@ struct PartFile {
     layout: Arc<TableLayout>,
     relative: PathBuf,
     tmp: PathBuf,
-    writer: ArrowWriter<File>,
+    /// Opened once the file has [`ParquetOptions::compress_min_rows`] rows
+    /// or is finished, which decides whether it is compressed; until then
+    /// its rows wait in `builder` (fewer than a batch).
+    writer: Option<ArrowWriter<File>>,
     builder: BatchBuilder,
     rows: u64,
+    options: ParquetOptions,
 }
 
 impl PartFile {
@@ -366,18 +383,7 @@ impl PartFile {
         fs::create_dir_all(out.join(&folder)).map_err(io(out.join(&folder)))?;
         let relative = folder.join(format!("part-{part}.parquet"));
         let tmp = tmp_name(&out.join(&relative));
-        let parquet = |source| Error::Parquet {
-            path: tmp.clone(),
-            source,
-        };
-        let props = properties(series.metric(), options).map_err(parquet)?;
         let builder = BatchBuilder::new(&layout, None, options.batch_rows)?;
-        let handle = File::create(&tmp).map_err(io(&tmp))?;
-        let writer = ArrowWriter::try_new(handle, Arc::clone(layout.schema()), Some(props))
-            .map_err(|source| {
-                let _ = fs::remove_file(&tmp);
-                parquet(source)
-            })?;
         Ok(PartFile {
             metric: series.metric().to_string(),
             date,
@@ -385,26 +391,52 @@ impl PartFile {
             layout,
             relative,
             tmp,
-            writer,
+            writer: None,
             builder,
             rows: 0,
+            options: options.clone(),
         })
     }
 
     fn push(&mut self, series: SeriesResult) -> Result<()> {
         self.rows += series.len() as u64;
+        if self.writer.is_none() && self.rows >= self.options.compress_min_rows {
+            self.writer = Some(self.open_writer(true)?);
+        }
         let mut batches = Vec::new();
         self.builder.push(series, &mut batches)?;
         self.write(&batches)
     }
 
+    /// Creates the file under its temporary name and its writer.
+    fn open_writer(&self, compressed: bool) -> Result<ArrowWriter<File>> {
+        let tmp = &self.tmp;
+        let parquet = |source| Error::Parquet {
+            path: tmp.clone(),
+            source,
+        };
+        let props = properties(&self.metric, compressed, &self.options).map_err(parquet)?;
+        let handle = File::create(tmp).map_err(io(tmp))?;
+        ArrowWriter::try_new(handle, Arc::clone(self.layout.schema()), Some(props)).map_err(
+            |source| {
+                let _ = fs::remove_file(tmp);
+                parquet(source)
+            },
+        )
+    }
+
     fn write(&mut self, batches: &[RecordBatch]) -> Result<()> {
-        for batch in batches {
-            self.writer.write(batch).map_err(|source| Error::Parquet {
-                path: self.tmp.clone(),
-                source,
-            })?;
+        if batches.is_empty() {
+            return Ok(());
         }
+        // A full batch opens the file compressed even when the threshold
+        // is above a batch: rows never wait beyond one.
+        let mut writer = match self.writer.take() {
+            Some(writer) => writer,
+            None => self.open_writer(true)?,
+        };
+        write_batches(&mut writer, &self.tmp, batches)?;
+        self.writer = Some(writer);
         Ok(())
     }
 
@@ -413,9 +445,13 @@ impl PartFile {
     fn finish(mut self, out: &Path) -> Result<Written<ExportedFile>> {
         let mut last = Vec::new();
         self.builder.finish(&mut last)?;
-        self.write(&last)?;
+        let mut writer = match self.writer.take() {
+            Some(writer) => writer,
+            None => self.open_writer(self.rows >= self.options.compress_min_rows)?,
+        };
+        write_batches(&mut writer, &self.tmp, &last)?;
         let tmp = self.tmp.clone();
-        let file = self.writer.into_inner().map_err(|source| Error::Parquet {
+        let file = writer.into_inner().map_err(|source| Error::Parquet {
             path: tmp.clone(),
             source,
         })?;
@@ -436,16 +472,37 @@ impl PartFile {
     }
 }
 
-/// zstd, timestamps delta-encoded, values byte-stream-split, labels as
-/// dictionaries; the schema version and metric in the metadata.
+fn write_batches(
+    writer: &mut ArrowWriter<File>,
+    tmp: &Path,
+    batches: &[RecordBatch],
+) -> Result<()> {
+    for batch in batches {
+        writer.write(batch).map_err(|source| Error::Parquet {
+            path: tmp.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// zstd (when `compressed`), timestamps delta-encoded, values
+/// byte-stream-split, labels as dictionaries; the schema version and metric
+/// in the metadata.
 fn properties(
     metric: &str,
+    compressed: bool,
     options: &ParquetOptions,
 ) -> std::result::Result<WriterProperties, parquet::errors::ParquetError> {
     let time = ColumnPath::from(TIME_COLUMN);
     let value = ColumnPath::from(VALUE_COLUMN);
+    let compression = if compressed {
+        Compression::ZSTD(ZstdLevel::try_new(options.zstd_level)?)
+    } else {
+        Compression::UNCOMPRESSED
+    };
     Ok(WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(options.zstd_level)?))
+        .set_compression(compression)
         .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
         .set_column_encoding(time.clone(), Encoding::DELTA_BINARY_PACKED)
         .set_column_dictionary_enabled(time, false)

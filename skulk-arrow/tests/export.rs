@@ -388,3 +388,137 @@ fn a_failed_export_leaves_no_temporary_file() {
     // published, and the failure removed it.
     assert_eq!(walk(&out), Vec::<String>::new());
 }
+
+/// The codec of every column chunk of an exported file (a file does not
+/// record zstd's level).
+fn codecs(path: &Path) -> Vec<&'static str> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+    builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .flat_map(|g| g.columns().iter().map(|c| c.compression()))
+        .map(|c| match c {
+            parquet::basic::Compression::ZSTD(_) => "zstd",
+            parquet::basic::Compression::UNCOMPRESSED => "none",
+            _ => "other",
+        })
+        .collect()
+}
+
+#[test]
+fn small_files_are_written_uncompressed_and_the_rest_in_zstd() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let mut batch = Vec::new();
+    // Day 0: 10 points of one series. Day 1: three series of 100 points,
+    // so the file reaches the threshold on its third series. Day 2: 255
+    // points, one short of it.
+    for i in 0..10 {
+        batch.push(DataPoint::new(
+            "m",
+            labels(&[("s", "a")]),
+            i,
+            0.1 * i as f64,
+        ));
+    }
+    for s in ["a", "b", "c"] {
+        for i in 0..100 {
+            let t = DAY_NANOS + i;
+            batch.push(DataPoint::new(
+                "m",
+                labels(&[("s", s)]),
+                t,
+                f64::from_bits(0x7ff8_0000_0000_0000 | i as u64),
+            ));
+        }
+    }
+    for i in 0..255 {
+        batch.push(DataPoint::new(
+            "m",
+            labels(&[("s", "a")]),
+            2 * DAY_NANOS + i,
+            -(i as f64),
+        ));
+    }
+    engine.write_batch(&batch).unwrap();
+
+    let codecs_of = |out: &Path, summary: &skulk_arrow::ExportSummary| -> Vec<Vec<&str>> {
+        assert_eq!(from_export(out, &summary.files), from_engine(&engine));
+        summary
+            .files
+            .iter()
+            .map(|f| codecs(&out.join(&f.path)))
+            .collect()
+    };
+    let (zstd, none) = ("zstd", "none");
+    let defaults = dir.path().join("defaults");
+    let summary = export_all(&engine, &defaults).unwrap();
+    assert_eq!(skulk_arrow::COMPRESS_MIN_ROWS, 256);
+    let rows: Vec<u64> = summary.files.iter().map(|f| f.rows).collect();
+    assert_eq!(rows, [10, 300, 255]);
+    assert_eq!(
+        codecs_of(&defaults, &summary),
+        [vec![none; 3], vec![zstd; 3], vec![none; 3],]
+    );
+
+    // 0 compresses every file.
+    let always = dir.path().join("always");
+    let options = ParquetOptions {
+        compress_min_rows: 0,
+        ..ParquetOptions::default()
+    };
+    let summary = export_parquet(
+        &engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        &always,
+        &options,
+    )
+    .unwrap();
+    assert_eq!(codecs_of(&always, &summary), vec![vec![zstd; 3]; 3]);
+
+    // A full batch opens its file compressed even below the threshold.
+    let batched = dir.path().join("batched");
+    let options = ParquetOptions {
+        compress_min_rows: 1_000,
+        batch_rows: 64,
+        ..ParquetOptions::default()
+    };
+    let summary = export_parquet(
+        &engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        &batched,
+        &options,
+    )
+    .unwrap();
+    assert_eq!(
+        codecs_of(&batched, &summary),
+        [vec![none; 3], vec![zstd; 3], vec![zstd; 3],]
+    );
+}
+
+#[test]
+fn a_bad_zstd_level_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    engine
+        .write_batch(&[DataPoint::new("m", labels(&[("s", "a")]), 1, 1.0)])
+        .unwrap();
+    let out = dir.path().join("out");
+    let options = ParquetOptions {
+        zstd_level: 99,
+        ..ParquetOptions::default()
+    };
+    let err = export_parquet(
+        &engine,
+        &SeriesSelector::all(),
+        TimeRange::ALL,
+        &out,
+        &options,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("zstd level 99"), "{err}");
+    assert!(walk(&out).is_empty());
+}

@@ -316,6 +316,10 @@ pub enum ExportFormat {
     Parquet,
 }
 
+/// `skulk_arrow::COMPRESS_MIN_ROWS`, spelled out: the CLI builds without
+/// `skulk-arrow` when its `parquet` feature is off.
+const PARQUET_COMPRESS_MIN_ROWS: u64 = 256;
+
 /// Arguments of `export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -332,6 +336,10 @@ pub struct ExportArgs {
     /// Rows per Parquet row group.
     #[arg(long, default_value_t = 1 << 20, value_name = "ROWS")]
     pub row_group_rows: usize,
+    /// Parquet files with fewer rows are written uncompressed (0: compress
+    /// every file).
+    #[arg(long, default_value_t = PARQUET_COMPRESS_MIN_ROWS, value_name = "ROWS")]
+    pub compress_min_rows: u64,
     /// Where the output goes.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -508,6 +516,12 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn the_parquet_defaults_are_the_library_s() {
+        assert_eq!(PARQUET_COMPRESS_MIN_ROWS, skulk_arrow::COMPRESS_MIN_ROWS);
     }
 
     #[test]

@@ -108,6 +108,7 @@ fn parquet(
     let engine = ctx.open_for_reading()?;
     let options = skulk_arrow::ParquetOptions {
         row_group_rows: args.row_group_rows,
+        compress_min_rows: args.compress_min_rows,
         ..skulk_arrow::ParquetOptions::default()
     };
     let started = std::time::Instant::now();
