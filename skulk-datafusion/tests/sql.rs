@@ -11,7 +11,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int32Type};
 use datafusion::arrow::datatypes::{Float64Type, TimestampNanosecondType};
 use datafusion::datasource::MemTable;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use proptest::prelude::*;
 use skulk_datafusion::{Error, PreparedQuery, SkulkTable};
 use skulk_engine::{DataPoint, Engine, EngineConfig, Query, SeriesSelector, SyncMode, TimeRange};
@@ -274,6 +274,23 @@ proptest! {
     }
 }
 
+/// A temporary engine holding [`devops`], a session over it and a
+/// runtime; the folder lives as long as the first element.
+fn devops_session(
+    config: SessionConfig,
+) -> (
+    tempfile::TempDir,
+    Arc<Engine>,
+    SessionContext,
+    tokio::runtime::Runtime,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::open(dir.path(), self::config()).unwrap());
+    devops(&engine);
+    let ctx = skulk_datafusion::session_with(Arc::clone(&engine), config).unwrap();
+    (dir, engine, ctx, runtime())
+}
+
 fn devops(engine: &Engine) {
     let mut points = Vec::new();
     for host in 0..4 {
@@ -294,11 +311,7 @@ fn devops(engine: &Engine) {
 
 #[test]
 fn tables_are_the_metrics_and_points() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, engine, ctx, rt) = devops_session(SessionConfig::new());
     let tables = cells(&rt.block_on(sql(&ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).unwrap_or_else(|_| Vec::new()));
     let _ = tables;
     let cols = rt.block_on(ctx.sql("SELECT * FROM cpu LIMIT 1")).unwrap();
@@ -330,12 +343,8 @@ fn tables_are_the_metrics_and_points() {
 
 #[test]
 fn aggregates_match_the_engine() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
+    let (_dir, engine, ctx, rt) = devops_session(SessionConfig::new());
     engine.flush().unwrap();
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
 
     let rows = cells(&rt.block_on(sql(&ctx, "SELECT host, count(*), sum(value) FROM cpu WHERE time >= '1970-01-01T00:01:40Z' AND time < '1970-01-01T00:05:00Z' GROUP BY host ORDER BY host")).unwrap());
     let range = TimeRange::new(100_000_000_000, 300_000_000_000).unwrap();
@@ -366,11 +375,7 @@ fn aggregates_match_the_engine() {
 
 #[test]
 fn explain_shows_what_the_engine_was_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, _engine, ctx, rt) = devops_session(SessionConfig::new());
     let plan = |q: &str| {
         let rows = cells(&rt.block_on(sql(&ctx, &format!("EXPLAIN {q}"))).unwrap());
         rows.iter()
@@ -406,11 +411,7 @@ fn explain_shows_what_the_engine_was_given() {
 
 #[test]
 fn bad_queries_are_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, _engine, ctx, rt) = devops_session(SessionConfig::new());
     for (query, says) in [
         ("SELEC 1", "SELEC"),
         ("SELECT * FROM nope", "nope"),
@@ -430,11 +431,7 @@ fn bad_queries_are_errors() {
 
 #[test]
 fn tables_can_be_registered_beside_the_engine() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, _engine, ctx, rt) = devops_session(SessionConfig::new());
     rt.block_on(sql(
         &ctx,
         "CREATE TABLE owners (host VARCHAR, team VARCHAR) AS VALUES ('h0', 'red'), ('h1', 'blue')",
@@ -587,11 +584,7 @@ proptest! {
 
 #[test]
 fn explain_shows_an_aggregate_the_engine_does_its_part_of() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, _engine, ctx, rt) = devops_session(SessionConfig::new());
     let query = "SELECT host, date_bin(INTERVAL '1 minute', time) AS minute, avg(value) AS mean \
                  FROM cpu WHERE region = 'eu' GROUP BY host, minute";
     let rows = cells(&rt.block_on(sql(&ctx, &format!("EXPLAIN {query}"))).unwrap());
@@ -636,12 +629,7 @@ fn prepared_and_fresh(
 
 #[test]
 fn a_prepared_query_reads_the_data_of_each_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let config = datafusion::prelude::SessionConfig::new().with_target_partitions(3);
-    let ctx = skulk_datafusion::session_with(Arc::clone(&engine), config).unwrap();
-    let rt = runtime();
+    let (_dir, engine, ctx, rt) = devops_session(SessionConfig::new().with_target_partitions(3));
     let texts = [
         "SELECT count(*), sum(value) FROM points",
         "SELECT host, date_bin(INTERVAL '1 minute', time) AS minute, avg(value) FROM cpu \
@@ -682,11 +670,7 @@ fn a_prepared_query_reads_the_data_of_each_run() {
 
 #[test]
 fn a_prepared_query_plans_again_when_its_columns_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, engine, ctx, rt) = devops_session(SessionConfig::new());
     let query = rt
         .block_on(PreparedQuery::new(&ctx, "SELECT * FROM cpu"))
         .unwrap();
@@ -740,11 +724,7 @@ fn a_prepared_query_that_reads_the_clock_plans_every_run() {
 
 #[test]
 fn only_queries_can_be_prepared() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, _engine, ctx, rt) = devops_session(SessionConfig::new());
     for text in [
         "CREATE TABLE t AS VALUES (1)",
         "SET datafusion.execution.batch_size = 7",
@@ -759,12 +739,7 @@ fn only_queries_can_be_prepared() {
 
 #[test]
 fn prepared_runs_may_overlap() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let config = datafusion::prelude::SessionConfig::new().with_target_partitions(4);
-    let ctx = skulk_datafusion::session_with(Arc::clone(&engine), config).unwrap();
-    let rt = runtime();
+    let (_dir, _engine, ctx, rt) = devops_session(SessionConfig::new().with_target_partitions(4));
     let query = rt
         .block_on(PreparedQuery::new(
             &ctx,
@@ -792,11 +767,7 @@ fn prepared_runs_may_overlap() {
 
 #[test]
 fn a_prepared_query_over_another_table_plans_every_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, engine, ctx, rt) = devops_session(SessionConfig::new());
     rt.block_on(sql(
         &ctx,
         "CREATE TABLE owners (host VARCHAR, team VARCHAR) AS VALUES ('h0', 'red')",
@@ -840,11 +811,7 @@ fn a_prepared_query_over_another_table_plans_every_run() {
 
 #[test]
 fn a_prepared_query_follows_a_name_given_to_another_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(dir.path(), config()).unwrap());
-    devops(&engine);
-    let ctx = skulk_datafusion::session(Arc::clone(&engine)).unwrap();
-    let rt = runtime();
+    let (_dir, engine, ctx, rt) = devops_session(SessionConfig::new());
     let table = |metric: &str| Arc::new(SkulkTable::metric(Arc::clone(&engine), metric).unwrap());
     ctx.register_table("t", table("cpu")).unwrap();
     let query = rt
