@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 DAY_NS = 86_400 * 10**9
 START_NS = 1_700_000_000 * 10**9
@@ -102,6 +103,20 @@ def main():
 
     nan = ds.dataset(out / "metric=nan", format="parquet", partitioning="hive").to_table()
     assert nan.num_rows == 1 and math.isnan(nan["value"][0].as_py())
+
+    # A file under 256 rows is written uncompressed, the others in zstd:
+    # both kinds were read above.
+    def codecs(metric):
+        found = set()
+        for path in out.glob(f"metric={metric}/*/*.parquet"):
+            meta = pq.ParquetFile(path).metadata
+            for g in range(meta.num_row_groups):
+                for c in range(meta.num_columns):
+                    found.add(meta.row_group(g).column(c).compression)
+        return found
+
+    assert codecs("nan") == {"UNCOMPRESSED"}, codecs("nan")
+    assert codecs("cpu") == {"ZSTD"}, codecs("cpu")
     print(f"pyarrow and duckdb read {sum(c for c, _ in expected.values())} points of {len(expected)} metrics back")
 
 
