@@ -359,9 +359,9 @@ struct PartFile {
     layout: Arc<TableLayout>,
     relative: PathBuf,
     tmp: PathBuf,
-    /// Opened once the file has [`ParquetOptions::compress_min_rows`] rows
-    /// or is finished, which decides whether it is compressed; until then
-    /// its rows wait in `builder` (fewer than a batch).
+    /// Opened by the first full batch (compressed) or when the file is
+    /// finished (compressed if it has [`ParquetOptions::compress_min_rows`]
+    /// rows); until then its rows wait in `builder` (fewer than a batch).
     writer: Option<ArrowWriter<File>>,
     builder: BatchBuilder,
     rows: u64,
@@ -400,9 +400,6 @@ impl PartFile {
 
     fn push(&mut self, series: SeriesResult) -> Result<()> {
         self.rows += series.len() as u64;
-        if self.writer.is_none() && self.rows >= self.options.compress_min_rows {
-            self.writer = Some(self.open_writer(true)?);
-        }
         let mut batches = Vec::new();
         self.builder.push(series, &mut batches)?;
         self.write(&batches)
