@@ -268,7 +268,7 @@ fn datasets() {
         println!("(no real dataset found or loadable: skipped)");
         return;
     }
-    for set in sets {
+    for set in &sets {
         let dir = tempfile::tempdir().unwrap();
         let cfg = EngineConfig {
             partition_duration: Some(Duration::from_secs(400 * 86400)),
@@ -311,6 +311,71 @@ fn datasets() {
         assert_eq!(n, distinct.len(), "one point per distinct timestamp");
         row(&format!("{}: full scan, 2 threads", set.name), n, t, "");
     }
+    all_datasets_day_by_day(&sets);
+}
+
+/// Every dataset as a series of one metric in one engine (24 h partitions),
+/// read by a streaming scan per UTC day, as a reader going day by day does
+/// (`skulk export --format parquet`): days hold a few points of several
+/// series each.
+fn all_datasets_day_by_day(sets: &[skulk_testkit::datasets::Dataset]) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), config(SyncMode::None)).unwrap();
+    for set in sets {
+        let meta = Arc::new(SeriesMeta::new(
+            "dataset",
+            vec![("name".to_string(), set.name.clone())],
+        ));
+        let points: Vec<DataPoint> = set
+            .timestamps
+            .iter()
+            .zip(&set.values)
+            .map(|(&t, &v)| DataPoint::for_series(Arc::clone(&meta), t, v))
+            .collect();
+        engine.write_batch(&points).unwrap();
+    }
+    engine.flush().unwrap();
+    let (scans, points, t) = day_scans(&engine);
+    row(
+        "all datasets: streaming scans, one per day",
+        points,
+        t,
+        &format!(
+            "{scans} scans, {:.1} us/scan",
+            t.as_secs_f64() * 1e6 / scans as f64
+        ),
+    );
+}
+
+/// A streaming scan of every UTC day from the first point's to the
+/// last's: the number of scans, the points read and the best of three
+/// passes.
+fn day_scans(engine: &Engine) -> (usize, usize, Duration) {
+    const DAY: i64 = 86_400_000_000_000;
+    let all = engine
+        .query(&Query::raw(SeriesSelector::all(), TimeRange::ALL))
+        .unwrap();
+    let expected: usize = all.iter().map(|s| s.len()).sum();
+    let first = all.iter().filter_map(|s| s.timestamps.first()).min();
+    let last = all.iter().filter_map(|s| s.timestamps.last()).max();
+    let (Some(first), Some(last)) = (first, last) else {
+        return (0, 0, Duration::ZERO);
+    };
+    let days = first.div_euclid(DAY)..=last.div_euclid(DAY);
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let mut points = 0;
+        for day in days.clone() {
+            let range = TimeRange::new(day * DAY, (day + 1) * DAY).unwrap();
+            for chunk in engine.scan(&SeriesSelector::all(), range).unwrap() {
+                points += chunk.unwrap().iter().map(|s| s.len()).sum::<usize>();
+            }
+        }
+        best = best.min(started.elapsed());
+        assert_eq!(points, expected);
+    }
+    (days.count(), expected, best)
 }
 
 /// A daily series spread over many partitions, flushed at once under

@@ -1,6 +1,6 @@
 //! A streaming read of raw points: one snapshot, then the selected series
 //! in order, a bounded number of points at a time, each chunk decoded in
-//! parallel.
+//! parallel when it holds enough points to pay for waking the threads.
 
 use std::sync::Arc;
 
@@ -16,11 +16,17 @@ use crate::{EngineError, Result};
 /// Points a chunk holds by default (about 16 MiB of decoded columns).
 pub const DEFAULT_CHUNK_POINTS: usize = 1 << 20;
 
+/// Chunks of fewer points are decoded on the calling thread: a few blocks
+/// decode in less time than it takes to wake the pool's threads, which
+/// dominated scans of one day of sparse series (a Parquet export's).
+const PARALLEL_MIN_POINTS: usize = 16 * 1024;
+
 /// A streaming read of the raw points of the series a selector picks, in
 /// one time range, from one consistent snapshot of the engine.
 ///
 /// Each call to [`PointScan::next_chunk`] (or each item of the iterator)
-/// decodes the next run of series in parallel and returns them in the
+/// decodes the next run of series (in parallel, unless it holds so few
+/// points that one thread is quicker) and returns them in the
 /// order of their metadata, as [`crate::Engine::query`] does; a series
 /// with more points than a chunk holds is split by time at block
 /// boundaries and returned in several consecutive pieces, each sorted by
@@ -152,19 +158,26 @@ impl PointScan {
     /// returned; series without points in the range are left out.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<SeriesResult>>> {
         loop {
-            let units = self.plan_chunk();
+            let (units, planned) = self.plan_chunk();
             if units.is_empty() {
                 return Ok(None);
             }
-            let read = || {
+            let results = if units.len() == 1 || planned < PARALLEL_MIN_POINTS {
                 units
-                    .par_iter()
+                    .iter()
                     .map(|unit| self.read_unit(unit))
-                    .collect::<Result<Vec<_>>>()
-            };
-            let results = match &self.inner.pool {
-                Some(pool) => pool.install(read)?,
-                None => read()?,
+                    .collect::<Result<Vec<_>>>()?
+            } else {
+                let read = || {
+                    units
+                        .par_iter()
+                        .map(|unit| self.read_unit(unit))
+                        .collect::<Result<Vec<_>>>()
+                };
+                match &self.inner.pool {
+                    Some(pool) => pool.install(read)?,
+                    None => read()?,
+                }
             };
             let results: Vec<SeriesResult> = results.into_iter().flatten().collect();
             if !results.is_empty() {
@@ -174,8 +187,9 @@ impl PointScan {
     }
 
     /// The units of the next chunk: whole series while they fit, pieces of
-    /// a series (cut at a block's first timestamp) when it does not.
-    fn plan_chunk(&mut self) -> Vec<Unit> {
+    /// a series (cut at a block's first timestamp) when it does not; and
+    /// about how many points they hold.
+    fn plan_chunk(&mut self) -> (Vec<Unit>, usize) {
         // Pieces of a split series are a quarter of a chunk so that a chunk
         // of one large series still decodes on several threads.
         let piece_points = (self.chunk_points / 4).max(1);
@@ -238,7 +252,7 @@ impl PointScan {
                 self.resume_at = None;
             }
         }
-        units
+        (units, planned)
     }
 
     /// `(first timestamp, points)` of every block of series `id` in

@@ -131,6 +131,46 @@ fn a_large_series_is_split_and_chunks_stay_bounded() {
     assert_eq!(all[0].timestamps, (0..100_000).collect::<Vec<i64>>());
 }
 
+/// Chunks of many points decode their series in parallel, small chunks on
+/// the calling thread: both give what the raw query gives, from files and
+/// memtables mixed, with the series interleaved in time.
+#[test]
+fn large_and_small_chunks_of_many_series_read_the_same_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), quiet_config()).unwrap();
+    for round in 0..3i64 {
+        let points: Vec<_> = (0..8)
+            .flat_map(|h| {
+                (0..3_000i64).map(move |i| {
+                    let t = round * 3_000 + i;
+                    pt("cpu", &format!("h{h}"), t, (t * 8 + h) as f64 * 0.1)
+                })
+            })
+            .collect();
+        engine.write_batch(&points).unwrap();
+        if round < 2 {
+            engine.flush().unwrap();
+        }
+    }
+    for range in [TimeRange::ALL, TimeRange::new(1_500, 7_500).unwrap()] {
+        let expected = engine
+            .query(&Query::raw(SeriesSelector::all(), range))
+            .unwrap();
+        assert_eq!(expected.len(), 8);
+        // 72,000 points in one chunk, then chunks of a few hundred.
+        for chunk in [1 << 20, 500] {
+            let chunks: Vec<_> = engine
+                .scan(&SeriesSelector::all(), range)
+                .unwrap()
+                .with_chunk_points(chunk)
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(chunk == 500, chunks.len() > 1, "chunk of {chunk} points");
+            assert_eq!(bits(&joined(chunks)), bits(&expected), "chunk of {chunk}");
+        }
+    }
+}
+
 #[test]
 fn a_scan_keeps_its_snapshot_while_writes_go_on() {
     let dir = tempfile::tempdir().unwrap();
