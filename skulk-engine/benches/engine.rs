@@ -276,12 +276,7 @@ fn datasets() {
         };
         let engine = Engine::open(dir.path(), cfg).unwrap();
         let meta = Arc::new(SeriesMeta::new(set.name.clone(), vec![]));
-        let points: Vec<DataPoint> = set
-            .timestamps
-            .iter()
-            .zip(&set.values)
-            .map(|(&t, &v)| DataPoint::for_series(Arc::clone(&meta), t, v))
-            .collect();
+        let points = dataset_points(set, &meta);
         let started = Instant::now();
         for chunk in points.chunks(10_000) {
             engine.write_batch(chunk).unwrap();
@@ -314,6 +309,18 @@ fn datasets() {
     all_datasets_day_by_day(&sets);
 }
 
+/// The points of `set` as points of the series `meta`.
+fn dataset_points(
+    set: &skulk_testkit::datasets::Dataset,
+    meta: &Arc<SeriesMeta>,
+) -> Vec<DataPoint> {
+    set.timestamps
+        .iter()
+        .zip(&set.values)
+        .map(|(&t, &v)| DataPoint::for_series(Arc::clone(meta), t, v))
+        .collect()
+}
+
 /// Every dataset as a series of one metric in one engine (24 h partitions),
 /// read by a streaming scan per UTC day, as a reader going day by day does
 /// (`skulk export --format parquet`): days hold a few points of several
@@ -326,12 +333,7 @@ fn all_datasets_day_by_day(sets: &[skulk_testkit::datasets::Dataset]) {
             "dataset",
             vec![("name".to_string(), set.name.clone())],
         ));
-        let points: Vec<DataPoint> = set
-            .timestamps
-            .iter()
-            .zip(&set.values)
-            .map(|(&t, &v)| DataPoint::for_series(Arc::clone(&meta), t, v))
-            .collect();
+        let points = dataset_points(set, &meta);
         engine.write_batch(&points).unwrap();
     }
     engine.flush().unwrap();
@@ -399,12 +401,7 @@ fn spread() {
         };
         let engine = Engine::open(dir.path(), cfg).unwrap();
         let meta = Arc::new(SeriesMeta::new(set.name.clone(), vec![]));
-        let points: Vec<DataPoint> = set
-            .timestamps
-            .iter()
-            .zip(&set.values)
-            .map(|(&t, &v)| DataPoint::for_series(Arc::clone(&meta), t, v))
-            .collect();
+        let points = dataset_points(&set, &meta);
         engine.write_batch(&points).unwrap();
         let partitions = engine.partitions().unwrap().len();
         let started = Instant::now();
