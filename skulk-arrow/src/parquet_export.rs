@@ -50,6 +50,12 @@ pub struct ParquetOptions {
     /// so up to this many row groups are in memory at once. Default: the
     /// machine's cores, at most 4.
     pub threads: usize,
+    /// Add to an earlier export in the folder instead of requiring it new
+    /// or empty: a day's new files take the part numbers after those its
+    /// folder holds, and no file is ever replaced. Exporting the same
+    /// points twice writes them twice: give each export its own time range
+    /// (or series).
+    pub append: bool,
 }
 
 impl Default for ParquetOptions {
@@ -64,6 +70,7 @@ impl Default for ParquetOptions {
             threads: std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(4),
+            append: false,
         }
     }
 }
@@ -95,14 +102,15 @@ pub struct ExportSummary {
 }
 
 /// Writes the points `selector` picks in `range` as Parquet files under
-/// `out` (created if missing; refused when it already holds anything):
+/// `out` (created if missing; unless [`ParquetOptions::append`], refused
+/// when it already holds anything):
 /// `metric=<name>/date=YYYY-MM-DD/part-N.parquet`, one folder per metric
 /// and UTC day, zstd-compressed, columns `time`, `value` and one per label
 /// name of the metric (see SCHEMA.md). Files are written under hidden
 /// temporary names and published in batches (up to 1,024 files or 256 MiB):
-/// synced, renamed into place, their folders synced. A crash leaves no
-/// partial `.parquet` file, and a failed export removes the files it had
-/// not published.
+/// synced, renamed into place (never over an existing file), their folders
+/// synced. A crash leaves no partial `.parquet` file, and a failed export
+/// removes the files it had not published.
 ///
 /// The export writes days side by side on [`ParquetOptions::threads`]
 /// threads, each day through its own [`skulk_engine::PointScan`] and one
@@ -116,9 +124,10 @@ pub fn export_parquet(
     options: &ParquetOptions,
 ) -> Result<ExportSummary> {
     fs::create_dir_all(out).map_err(io(out))?;
-    if fs::read_dir(out).map_err(io(out))?.next().is_some() {
+    if !options.append && fs::read_dir(out).map_err(io(out))?.next().is_some() {
         return Err(Error::InvalidArgument(format!(
-            "{} is not empty: an export goes into a new or empty folder",
+            "{} is not empty: an export goes into a new or empty folder \
+             (or adds to an earlier export with `append`)",
             out.display()
         )));
     }
@@ -260,6 +269,34 @@ impl Export<'_> {
         ))
     }
 
+    /// The part number of a day's first file of `metric`: 0, or when
+    /// appending, the one after the highest its folder already holds.
+    fn first_part(&self, metric: &str, day: i64) -> Result<u32> {
+        if !self.options.append {
+            return Ok(0);
+        }
+        let folder = self.out.join(day_folder(metric, day));
+        let entries = match fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io(&folder)(e)),
+        };
+        let mut next = 0u32;
+        for entry in entries {
+            let name = entry.map_err(io(&folder))?.file_name();
+            if let Some(part) = name.to_str().and_then(part_number) {
+                let after = part.checked_add(1).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "{}: no part number is left after part-{part}",
+                        folder.display()
+                    ))
+                })?;
+                next = next.max(after);
+            }
+        }
+        Ok(next)
+    }
+
     fn publish(&mut self) -> Result<()> {
         for file in self.batch.publish()? {
             self.summary.add(file);
@@ -284,7 +321,10 @@ impl DayFiles {
             Some(f) if f.metric == series.series.metric() => {
                 (f.rows >= options.file_rows.max(1)).then(|| (Arc::clone(&f.layout), f.part + 1))
             }
-            _ => Some((export.layout(engine, &series.series)?, 0)),
+            _ => Some((
+                export.layout(engine, &series.series)?,
+                export.first_part(series.series.metric(), self.day)?,
+            )),
         };
         if let Some((layout, part)) = next {
             self.close_file(export.out)?;
@@ -351,6 +391,20 @@ fn days(engine: &Engine, range: TimeRange) -> Result<BTreeSet<i64>> {
     Ok(days)
 }
 
+/// The folder of `metric`'s files of `day`, relative to the export's.
+fn day_folder(metric: &str, day: i64) -> PathBuf {
+    PathBuf::from(format!("metric={}", escape(metric))).join(format!("date={}", date_of_day(day)))
+}
+
+/// N of a published `part-N.parquet` (not of a hidden temporary file).
+fn part_number(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("part-")?.strip_suffix(".parquet")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// A Parquet file being written under its temporary name.
 struct PartFile {
     metric: String,
@@ -378,8 +432,7 @@ impl PartFile {
         options: &ParquetOptions,
     ) -> Result<PartFile> {
         let date = date_of_day(day);
-        let folder = PathBuf::from(format!("metric={}", escape(series.metric())))
-            .join(format!("date={date}"));
+        let folder = day_folder(series.metric(), day);
         fs::create_dir_all(out.join(&folder)).map_err(io(out.join(&folder)))?;
         let relative = folder.join(format!("part-{part}.parquet"));
         let tmp = tmp_name(&out.join(&relative));
@@ -513,4 +566,21 @@ fn properties(
             KeyValue::new("skulk.metric".to_string(), metric.to_string()),
         ]))
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_published_parts_have_a_number() {
+        assert_eq!(part_number("part-0.parquet"), Some(0));
+        assert_eq!(part_number("part-41.parquet"), Some(41));
+        assert_eq!(part_number(".part-7.parquet.tmp"), None);
+        assert_eq!(part_number("part-.parquet"), None);
+        assert_eq!(part_number("part-+1.parquet"), None);
+        assert_eq!(part_number("part-1.parquet.crc"), None);
+        assert_eq!(part_number("part-99999999999.parquet"), None);
+        assert_eq!(part_number("data.parquet"), None);
+    }
 }

@@ -101,10 +101,63 @@ fn publish_all<T>(root: &Path, files: &[Written<T>], renamed: &mut usize) -> Res
     }
     sync_data(root, files)?;
     for file in files {
-        fs::rename(&file.tmp, &file.path).map_err(io(&file.path))?;
+        rename_new(&file.tmp, &file.path)?;
         *renamed += 1;
     }
     sync_folders(root, files)
+}
+
+/// Gives `tmp` the name `path`, which must be free: an export never
+/// replaces a file (one written before, or by another export at the same
+/// moment into the same folder).
+fn rename_new(tmp: &Path, path: &Path) -> Result<()> {
+    let outcome = match rename_no_replace(tmp, path) {
+        Ok(true) => Ok(()),
+        Ok(false) => link_new(tmp, path),
+        Err(e) => Err(e),
+    };
+    outcome.map_err(|e| {
+        let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            std::io::Error::new(
+                e.kind(),
+                "already exists; an export never replaces a file (is another export writing here?)",
+            )
+        } else {
+            e
+        };
+        io(path)(e)
+    })
+}
+
+/// `renameat2(RENAME_NOREPLACE)`; false when the file system lacks it.
+#[cfg(target_os = "linux")]
+fn rename_no_replace(tmp: &Path, path: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, tmp, CWD, path, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The portable rename that never replaces: a new link fails when the
+/// name is taken. Where links fail (FAT, some network file systems), a
+/// look then a rename: only another export writing the same name at the
+/// same moment could slip in between.
+fn link_new(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    match fs::hard_link(tmp, path) {
+        Ok(()) => fs::remove_file(tmp),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if fs::symlink_metadata(path).is_ok() => {
+            Err(std::io::ErrorKind::AlreadyExists.into())
+        }
+        Err(_) => fs::rename(tmp, path),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_no_replace(_tmp: &Path, _path: &Path) -> std::io::Result<bool> {
+    Ok(false)
 }
 
 /// Makes the batch's file contents (and the folders made for them)
@@ -176,6 +229,7 @@ fn sync_each_folder<T>(root: &Path, files: &[Written<T>]) -> Result<()> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     fn written(root: &Path, name: &str) -> Written<String> {
         let path = root.join(name);
@@ -242,6 +296,41 @@ mod tests {
         let b = dir.path().join("b").display().to_string();
         assert!(err.to_string().starts_with(&b), "{err}");
         assert_eq!(names(dir.path()), ["a"]);
+    }
+
+    #[test]
+    fn a_batch_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("b"), b"earlier").unwrap();
+        let mut batch = Batch::new(dir.path());
+        batch.add(written(dir.path(), "a"));
+        batch.add(written(dir.path(), "b"));
+        batch.add(written(dir.path(), "c"));
+        let err = batch.publish().unwrap_err();
+        let Error::Io { path, source } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(path, &dir.path().join("b"));
+        assert_eq!(source.kind(), std::io::ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(fs::read(dir.path().join("b")).unwrap(), b"earlier");
+        // The file before it is published; the rest are removed.
+        assert_eq!(names(dir.path()), ["a", "b"]);
+    }
+
+    #[test]
+    fn the_portable_rename_refuses_a_taken_name_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = dir.path().join("taken");
+        fs::write(&taken, b"earlier").unwrap();
+        let tmp = dir.path().join(".taken.tmp");
+        fs::write(&tmp, b"new").unwrap();
+        let err = link_new(&tmp, &taken).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&taken).unwrap(), b"earlier");
+        let free = dir.path().join("free");
+        link_new(&tmp, &free).unwrap();
+        assert_eq!(names(dir.path()), ["free", "taken"]);
+        assert_eq!(fs::read(&free).unwrap(), b"new");
     }
 
     #[test]

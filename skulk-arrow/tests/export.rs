@@ -272,6 +272,76 @@ fn an_export_refuses_a_folder_that_holds_anything() {
 }
 
 #[test]
+fn an_export_appends_to_an_earlier_one_without_replacing_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let mut points = Vec::new();
+    for i in 0..300i64 {
+        let t = i * DAY_NANOS / 100;
+        points.push(DataPoint::new("cpu", labels(&[("host", "a")]), t, i as f64));
+        points.push(DataPoint::new("mem", vec![], t + 1, -(i as f64)));
+    }
+    engine.write_batch(&points).unwrap();
+    let out = dir.path().join("lake");
+    // A file left by someone else in a day's folder: numbering goes past it.
+    let foreign = out.join("metric=cpu/date=1970-01-03/part-5.parquet");
+    std::fs::create_dir_all(foreign.parent().unwrap()).unwrap();
+    std::fs::write(&foreign, b"not ours").unwrap();
+    let export = |range: TimeRange, append: bool| {
+        let options = ParquetOptions {
+            append,
+            ..ParquetOptions::default()
+        };
+        export_parquet(&engine, &SeriesSelector::all(), range, &out, &options)
+    };
+    let middle = DAY_NANOS + DAY_NANOS / 2;
+    let first_half = TimeRange::new(0, middle).unwrap();
+    let second_half = TimeRange::new(middle, 3 * DAY_NANOS).unwrap();
+    let err = export(first_half, false).unwrap_err();
+    assert!(err.to_string().contains("not empty"), "{err}");
+
+    let first = export(first_half, true).unwrap();
+    let before: Vec<Vec<u8>> = first
+        .files
+        .iter()
+        .map(|f| std::fs::read(out.join(&f.path)).unwrap())
+        .collect();
+    let second = export(second_half, true).unwrap();
+    let paths = |s: &skulk_arrow::ExportSummary| -> Vec<String> {
+        s.files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect()
+    };
+    assert_eq!(
+        paths(&first),
+        [
+            "metric=cpu/date=1970-01-01/part-0.parquet",
+            "metric=mem/date=1970-01-01/part-0.parquet",
+            "metric=cpu/date=1970-01-02/part-0.parquet",
+            "metric=mem/date=1970-01-02/part-0.parquet",
+        ]
+    );
+    assert_eq!(
+        paths(&second),
+        [
+            "metric=cpu/date=1970-01-02/part-1.parquet",
+            "metric=mem/date=1970-01-02/part-1.parquet",
+            "metric=cpu/date=1970-01-03/part-6.parquet",
+            "metric=mem/date=1970-01-03/part-0.parquet",
+        ]
+    );
+    for (file, bytes) in first.files.iter().zip(&before) {
+        assert!(&std::fs::read(out.join(&file.path)).unwrap() == bytes);
+    }
+    assert_eq!(std::fs::read(&foreign).unwrap(), b"not ours");
+    let mut files = first.files.clone();
+    files.extend(second.files.iter().cloned());
+    assert_eq!(from_export(&out, &files), from_engine(&engine));
+    assert_eq!(first.points + second.points, points.len() as u64);
+}
+
+#[test]
 fn an_empty_selection_writes_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine(dir.path());

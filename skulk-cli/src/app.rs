@@ -30,15 +30,23 @@ fn argument_error(e: &clap::Error) -> ExitCode {
 }
 
 /// clap's message on one line, without its usage block, with a pointer to
-/// `--help`.
+/// `--help`. The message is its first paragraph: a missing argument's name
+/// is on the line after "the following required arguments were not
+/// provided:".
 pub fn one_line_argument_error(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let first = text
+    let message: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let first = if message.is_empty() {
+        "invalid arguments".to_string()
+    } else {
+        message.join(" ")
+    };
+    let first = first.strip_prefix("error: ").unwrap_or(&first);
     let tip = text
         .lines()
         .map(str::trim)

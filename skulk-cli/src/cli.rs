@@ -329,10 +329,16 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, short, default_value = "lp")]
     pub format: ExportFormat,
-    /// The folder of a Parquet export (new or empty); required by
-    /// `--format parquet`.
+    /// The folder of a Parquet export (new or empty, unless --append);
+    /// required by `--format parquet`.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "compress"])]
     pub out: Option<PathBuf>,
+    /// Add to an earlier Parquet export in --out: a day's new files take
+    /// the part numbers after those in its folder, and no file is ever
+    /// replaced. Give each export its own time range (--start/--end):
+    /// points exported twice are in the folder twice.
+    #[arg(long, requires = "out")]
+    pub append: bool,
     /// Rows per Parquet row group.
     #[arg(long, default_value_t = 1 << 20, value_name = "ROWS")]
     pub row_group_rows: usize,

@@ -1,6 +1,7 @@
 """Reads a `skulk export --format parquet` with readers nobody here wrote:
 pyarrow and DuckDB. Generates known points, imports them with the `skulk`
-binary, exports them, and checks counts, sums and exact bit patterns.
+binary, exports them in two parts (the second appended to the first's
+folder), and checks counts, sums and exact bit patterns.
 
     python read_export.py path/to/skulk WORK_DIR
 """
@@ -62,10 +63,17 @@ def main():
     data, out, lp = work / "data", work / "export", work / "points.lp"
     expected = generate(lp)
     subprocess.run([skulk, "--data-dir", data, "import", lp], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([skulk, "--data-dir", data, "export", "--format", "parquet", "--out", out], check=True)
+    # Two exports into one folder, split in the middle of a day: the
+    # second appends that day's next part.
+    export = [skulk, "--data-dir", data, "export", "--format", "parquet", "--out", out]
+    middle = str(START_NS + DAY_NS + DAY_NS // 2)
+    subprocess.run(export + ["--end", middle], check=True)
+    subprocess.run(export + ["--append", "--start", middle], check=True)
 
     dates = sorted({p.name for p in out.glob("metric=cpu/date=*")})
     assert dates == [f"date=2023-11-{d}" for d in (14, 15, 16, 17)], dates
+    parts = {p.name for p in out.glob("metric=cpu/date=2023-11-16/*")}
+    assert parts == {"part-0.parquet", "part-1.parquet"}, parts
 
     for metric, (count, total) in expected.items():
         if metric == "nan":

@@ -109,6 +109,7 @@ fn parquet(
     let options = skulk_arrow::ParquetOptions {
         row_group_rows: args.row_group_rows,
         compress_min_rows: args.compress_min_rows,
+        append: args.append,
         ..skulk_arrow::ParquetOptions::default()
     };
     let started = std::time::Instant::now();

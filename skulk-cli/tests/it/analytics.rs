@@ -54,6 +54,41 @@ fn parquet_export_writes_the_hive_layout() {
 }
 
 #[test]
+fn parquet_export_appends_to_an_earlier_one() {
+    let s = Scratch::new();
+    s.ok(&["import", s.write("in.lp", LP).to_str().unwrap()]);
+    let out = s.path("lake");
+    let export = |range: &[&str]| {
+        let mut args = vec!["export", "--format", "parquet", "--append", "--out"];
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(range);
+        let summary = s.ok(&args);
+        let points = summary
+            .strip_prefix("exported ")
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("{summary}"));
+        points.parse::<u64>().unwrap()
+    };
+    let before = export(&["--end", "3000"]);
+    let after = export(&["--start", "3000"]);
+    assert!(before > 0 && after > 0, "{before} then {after}");
+    assert_eq!(before + after, 6);
+    let mut parts: Vec<String> = std::fs::read_dir(out.join("metric=cpu/date=1970-01-01"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    parts.sort();
+    assert_eq!(parts, ["part-0.parquet", "part-1.parquet"]);
+
+    // --append belongs to a Parquet export's folder.
+    let out = s.skulk(&["export", "--append"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not provided: --out <DIR>"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
 fn parquet_export_needs_its_folder_and_only_it() {
     let s = Scratch::new();
     s.ok(&["import", s.write("in.lp", LP).to_str().unwrap()]);
