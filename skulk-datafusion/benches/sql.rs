@@ -9,7 +9,8 @@
 //! `dataset{name=...}` (skipped, with a message, when absent).
 //!
 //! Each figure is the median of 5 runs (3 for the export). DuckDB runs
-//! when `SKULK_BENCH_PYTHON` names a Python with the `duckdb` package.
+//! through the Python `SKULK_BENCH_PYTHON` names, or else the one `.ci/run`
+//! leaves in `target/ci-python` (with `duckdb` from PyPI), when there is one.
 //!
 //! `cargo bench -p skulk-datafusion --bench sql`; `SKULK_BENCH_SCALE=0.1`
 //! shrinks the devops points per series.
@@ -403,7 +404,7 @@ fn run_workload(
         None => row(
             name,
             "same query, DuckDB",
-            "not run (set SKULK_BENCH_PYTHON)".into(),
+            "not run (no SKULK_BENCH_PYTHON, no target/ci-python)".into(),
             "",
             None,
         ),
@@ -517,10 +518,20 @@ fn peak_rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// DuckDB's median of 5 runs of the same query on the export, through the
-/// Python in `SKULK_BENCH_PYTHON`.
+/// The Python that runs DuckDB: `SKULK_BENCH_PYTHON`, or the virtual
+/// environment `.ci/run` makes (it installs `duckdb` there).
+fn python() -> Option<PathBuf> {
+    if let Some(python) = std::env::var_os("SKULK_BENCH_PYTHON") {
+        return Some(PathBuf::from(python));
+    }
+    let ci = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/ci-python/bin/python");
+    ci.exists().then_some(ci)
+}
+
+/// DuckDB's median of 5 runs of the same query on the export, through
+/// [`python`].
 fn duckdb(export: &Path, metric: &str, label: &str, rows: usize) -> Option<Duration> {
-    let python = PathBuf::from(std::env::var("SKULK_BENCH_PYTHON").ok()?);
+    let python = python()?;
     let script = format!(
         r#"
 import duckdb, time, statistics
