@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::file::metadata::KeyValue;
+use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
 use parquet::file::properties::WriterProperties;
+use parquet::file::statistics::Statistics;
 use parquet::schema::types::ColumnPath;
 use skulk_engine::{Engine, SeriesMeta, SeriesResult, SeriesSelector, TimeRange};
 
@@ -52,9 +53,9 @@ pub struct ParquetOptions {
     pub threads: usize,
     /// Add to an earlier export in the folder instead of requiring it new
     /// or empty: a day's new files take the part numbers after those its
-    /// folder holds, and no file is ever replaced. Exporting the same
-    /// points twice writes them twice: give each export its own time range
-    /// (or series).
+    /// folder holds, and no file is ever replaced. A day whose files
+    /// already hold a time of the export's range is refused (by time, not
+    /// by series), so no point is written twice.
     pub append: bool,
 }
 
@@ -226,6 +227,7 @@ impl Export<'_> {
         };
         let mut files = DayFiles {
             day,
+            range: day_range,
             file: None,
             written: Vec::new(),
         };
@@ -270,8 +272,11 @@ impl Export<'_> {
     }
 
     /// The part number of a day's first file of `metric`: 0, or when
-    /// appending, the one after the highest its folder already holds.
-    fn first_part(&self, metric: &str, day: i64) -> Result<u32> {
+    /// appending, the one after the highest its folder already holds, once
+    /// no file there holds a time of `range` (the day's part of this
+    /// export's range): exporting those times again would write their
+    /// points twice.
+    fn first_part(&self, metric: &str, day: i64, range: TimeRange) -> Result<u32> {
         if !self.options.append {
             return Ok(0);
         }
@@ -285,6 +290,7 @@ impl Export<'_> {
         for entry in entries {
             let name = entry.map_err(io(&folder))?.file_name();
             if let Some(part) = name.to_str().and_then(part_number) {
+                refuse_overlap(&folder.join(&name), range)?;
                 let after = part.checked_add(1).ok_or_else(|| {
                     Error::InvalidArgument(format!(
                         "{}: no part number is left after part-{part}",
@@ -308,6 +314,8 @@ impl Export<'_> {
 /// The files of one day: the one being written and those done.
 struct DayFiles {
     day: i64,
+    /// The part of the export's range in this day.
+    range: TimeRange,
     file: Option<PartFile>,
     written: Vec<Written<ExportedFile>>,
 }
@@ -323,7 +331,7 @@ impl DayFiles {
             }
             _ => Some((
                 export.layout(engine, &series.series)?,
-                export.first_part(series.series.metric(), self.day)?,
+                export.first_part(series.series.metric(), self.day, self.range)?,
             )),
         };
         if let Some((layout, part)) = next {
@@ -394,6 +402,55 @@ fn days(engine: &Engine, range: TimeRange) -> Result<BTreeSet<i64>> {
 /// The folder of `metric`'s files of `day`, relative to the export's.
 fn day_folder(metric: &str, day: i64) -> PathBuf {
     PathBuf::from(format!("metric={}", escape(metric))).join(format!("date={}", date_of_day(day)))
+}
+
+/// Refuses to append beside `path`, a file of an earlier export, when it
+/// holds a time in `range`, going by the `time` column's statistics in its
+/// footer (the export writes them for every row group).
+fn refuse_overlap(path: &Path, range: TimeRange) -> Result<()> {
+    let parquet = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io(path))?;
+    let meta = ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .map_err(parquet)?;
+    let time = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.name() == TIME_COLUMN);
+    for group in meta.row_groups() {
+        if group.num_rows() == 0 {
+            continue;
+        }
+        let span = time
+            .and_then(|c| group.columns().get(c))
+            .and_then(|c| c.statistics())
+            .and_then(|s| match s {
+                Statistics::Int64(s) => Some((*s.min_opt()?, *s.max_opt()?)),
+                _ => None,
+            });
+        let Some((first, last)) = span else {
+            return Err(Error::InvalidArgument(format!(
+                "{}: no statistics of a `time` column say which times it holds, \
+                 so an append beside it could repeat its points",
+                path.display()
+            )));
+        };
+        if first < range.end() && last >= range.start() {
+            return Err(Error::InvalidArgument(format!(
+                "{} holds times {first} to {last} (ns), inside this export's \
+                 [{}, {}): exporting them again would write their points twice",
+                path.display(),
+                range.start(),
+                range.end()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// N of a published `part-N.parquet` (not of a hidden temporary file).

@@ -283,10 +283,6 @@ fn an_export_appends_to_an_earlier_one_without_replacing_a_file() {
     }
     engine.write_batch(&points).unwrap();
     let out = dir.path().join("lake");
-    // A file left by someone else in a day's folder: numbering goes past it.
-    let foreign = out.join("metric=cpu/date=1970-01-03/part-5.parquet");
-    std::fs::create_dir_all(foreign.parent().unwrap()).unwrap();
-    std::fs::write(&foreign, b"not ours").unwrap();
     let export = |range: TimeRange, append: bool| {
         let options = ParquetOptions {
             append,
@@ -297,15 +293,19 @@ fn an_export_appends_to_an_earlier_one_without_replacing_a_file() {
     let middle = DAY_NANOS + DAY_NANOS / 2;
     let first_half = TimeRange::new(0, middle).unwrap();
     let second_half = TimeRange::new(middle, 3 * DAY_NANOS).unwrap();
-    let err = export(first_half, false).unwrap_err();
-    assert!(err.to_string().contains("not empty"), "{err}");
-
     let first = export(first_half, true).unwrap();
+    let err = export(second_half, false).unwrap_err();
+    assert!(err.to_string().contains("not empty"), "{err}");
     let before: Vec<Vec<u8>> = first
         .files
         .iter()
         .map(|f| std::fs::read(out.join(&f.path)).unwrap())
         .collect();
+    // A file put in a later day's folder, of times outside that day:
+    // numbering goes past it.
+    let foreign = out.join("metric=cpu/date=1970-01-03/part-5.parquet");
+    std::fs::create_dir_all(foreign.parent().unwrap()).unwrap();
+    std::fs::copy(out.join(&first.files[0].path), &foreign).unwrap();
     let second = export(second_half, true).unwrap();
     let paths = |s: &skulk_arrow::ExportSummary| -> Vec<String> {
         s.files
@@ -334,11 +334,39 @@ fn an_export_appends_to_an_earlier_one_without_replacing_a_file() {
     for (file, bytes) in first.files.iter().zip(&before) {
         assert!(&std::fs::read(out.join(&file.path)).unwrap() == bytes);
     }
-    assert_eq!(std::fs::read(&foreign).unwrap(), b"not ours");
+    assert_eq!(std::fs::read(&foreign).unwrap(), before[0]);
     let mut files = first.files.clone();
     files.extend(second.files.iter().cloned());
     assert_eq!(from_export(&out, &files), from_engine(&engine));
     assert_eq!(first.points + second.points, points.len() as u64);
+    let on_disk = walk(&out);
+
+    // The same times again would repeat points: refused, naming the file
+    // that holds them, and nothing is written.
+    let again = TimeRange::new(DAY_NANOS, 2 * DAY_NANOS).unwrap();
+    let err = export(again, true).unwrap_err().to_string();
+    assert!(
+        err.contains("date=1970-01-02/part-")
+            && err.contains(".parquet holds times")
+            && err.contains("twice"),
+        "{err}"
+    );
+    assert_eq!(walk(&out), on_disk);
+    // A file in a day's folder that is not Parquet: no telling what it
+    // holds, so an append to that day is refused too.
+    let junk = out.join("metric=mem/date=1970-01-03/part-9.parquet");
+    std::fs::write(&junk, b"not ours").unwrap();
+    let late = 3 * DAY_NANOS - 1;
+    engine
+        .write(&DataPoint::new("mem", vec![], late, 1.0))
+        .unwrap();
+    let err = export(TimeRange::new(late, late + 1).unwrap(), true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("part-9.parquet"), "{err}");
+    std::fs::remove_file(&junk).unwrap();
+    let last = export(TimeRange::new(late, late + 1).unwrap(), true).unwrap();
+    assert_eq!(paths(&last), ["metric=mem/date=1970-01-03/part-1.parquet"]);
 }
 
 #[test]

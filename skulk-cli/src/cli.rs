@@ -335,8 +335,8 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
     /// Add to an earlier Parquet export in --out: a day's new files take
     /// the part numbers after those in its folder, and no file is ever
-    /// replaced. Give each export its own time range (--start/--end):
-    /// points exported twice are in the folder twice.
+    /// replaced. A day whose files already hold a time of the export's
+    /// range is refused, so no point is written twice.
     #[arg(long, requires = "out")]
     pub append: bool,
     /// Rows per Parquet row group.

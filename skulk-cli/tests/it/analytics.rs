@@ -80,6 +80,22 @@ fn parquet_export_appends_to_an_earlier_one() {
     parts.sort();
     assert_eq!(parts, ["part-0.parquet", "part-1.parquet"]);
 
+    // Again: the times are in the folder already, so it is refused.
+    let again = s
+        .skulk(&[
+            "export",
+            "--format",
+            "parquet",
+            "--append",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("would write their points twice"), "{err}");
+
     // --append belongs to a Parquet export's folder.
     let out = s.skulk(&["export", "--append"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
