@@ -255,7 +255,8 @@ impl Export<'_> {
     }
 
     /// The layout of `series`' metric: a column per label name any series
-    /// of the metric has, so every file of a metric has the same columns.
+    /// of the metric has, so every file of a metric in one export has the
+    /// same columns.
     fn layout(&self, engine: &Engine, series: &SeriesMeta) -> Result<Arc<TableLayout>> {
         let cached = |layouts: &HashMap<String, Arc<TableLayout>>| {
             layouts.get(series.metric()).map(Arc::clone)
@@ -291,13 +292,7 @@ impl Export<'_> {
             let name = entry.map_err(io(&folder))?.file_name();
             if let Some(part) = name.to_str().and_then(part_number) {
                 refuse_overlap(&folder.join(&name), range)?;
-                let after = part.checked_add(1).ok_or_else(|| {
-                    Error::InvalidArgument(format!(
-                        "{}: no part number is left after part-{part}",
-                        folder.display()
-                    ))
-                })?;
-                next = next.max(after);
+                next = next.max(part_after(&folder, part)?);
             }
         }
         Ok(next)
@@ -327,7 +322,11 @@ impl DayFiles {
         let options = export.options;
         let next = match &self.file {
             Some(f) if f.metric == series.series.metric() => {
-                (f.rows >= options.file_rows.max(1)).then(|| (Arc::clone(&f.layout), f.part + 1))
+                if f.rows >= options.file_rows.max(1) {
+                    Some((Arc::clone(&f.layout), next_part(export.out, f)?))
+                } else {
+                    None
+                }
             }
             _ => Some((
                 export.layout(engine, &series.series)?,
@@ -442,8 +441,8 @@ fn refuse_overlap(path: &Path, range: TimeRange) -> Result<()> {
         };
         if first < range.end() && last >= range.start() {
             return Err(Error::InvalidArgument(format!(
-                "{} holds times {first} to {last} (ns), inside this export's \
-                 [{}, {}): exporting them again would write their points twice",
+                "{} holds points from {first} to {last} (ns), overlapping this \
+                 export's [{}, {}): appending could write points twice",
                 path.display(),
                 range.start(),
                 range.end()
@@ -451,6 +450,22 @@ fn refuse_overlap(path: &Path, range: TimeRange) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The part number after `file`'s.
+fn next_part(out: &Path, file: &PartFile) -> Result<u32> {
+    let folder = out.join(file.relative.parent().unwrap_or(Path::new("")));
+    part_after(&folder, file.part)
+}
+
+/// `part + 1`, or an error naming the folder when there is none.
+fn part_after(folder: &Path, part: u32) -> Result<u32> {
+    part.checked_add(1).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "{}: no part number is left after part-{part}",
+            folder.display()
+        ))
+    })
 }
 
 /// N of a published `part-N.parquet` (not of a hidden temporary file).
@@ -523,7 +538,12 @@ impl PartFile {
             source,
         };
         let props = properties(&self.metric, compressed, &self.options).map_err(parquet)?;
-        let handle = File::create(tmp).map_err(io(tmp))?;
+        // A name of its own (see `tmp_name`), so never another's file.
+        let handle = File::options()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(io(tmp))?;
         ArrowWriter::try_new(handle, Arc::clone(self.layout.schema()), Some(props)).map_err(
             |source| {
                 let _ = fs::remove_file(tmp);

@@ -11,6 +11,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Result;
 use crate::error::io;
@@ -32,15 +33,20 @@ pub(crate) struct Written<T> {
     pub report: T,
 }
 
-/// The temporary name of `path`: hidden (a leading `.`), so that readers of
+/// A temporary name for `path`: hidden (a leading `.`), so that readers of
 /// the folder (Spark, Hive, pyarrow datasets) skip it even if a crash leaves
-/// it behind, and ending in `.tmp`, so `*.parquet` globs do too.
+/// it behind, ending in `.tmp`, so `*.parquet` globs do too, and unique to
+/// this call (process id and a counter), so that two exports writing the
+/// same name at once (or two metrics whose names differ only in case, on a
+/// file system that ignores case) never write into one file.
 pub(crate) fn tmp_name(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
 }
 
 /// Files written since the last publication, under `root` (every file and
@@ -141,16 +147,27 @@ fn rename_no_replace(tmp: &Path, path: &Path) -> std::io::Result<bool> {
 }
 
 /// The portable rename that never replaces: a new link fails when the
-/// name is taken. Where links fail (FAT, some network file systems), a
-/// look then a rename: only another export writing the same name at the
-/// same moment could slip in between.
+/// name is taken. Where the file system has no links (FAT refuses them as
+/// not permitted), a look then a rename: only another export publishing
+/// the same name at the same moment could slip in between.
 fn link_new(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    use std::io::ErrorKind;
     match fs::hard_link(tmp, path) {
-        Ok(()) => fs::remove_file(tmp),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-        Err(_) if fs::symlink_metadata(path).is_ok() => {
-            Err(std::io::ErrorKind::AlreadyExists.into())
+        Ok(()) => {
+            // Published under its name already; a temporary name left
+            // behind is hidden, and harmless.
+            let _ = fs::remove_file(tmp);
+            Ok(())
         }
+        Err(e)
+            if !matches!(
+                e.kind(),
+                ErrorKind::Unsupported | ErrorKind::PermissionDenied
+            ) =>
+        {
+            Err(e)
+        }
+        Err(_) if fs::symlink_metadata(path).is_ok() => Err(ErrorKind::AlreadyExists.into()),
         Err(_) => fs::rename(tmp, path),
     }
 }
@@ -253,11 +270,19 @@ mod tests {
     }
 
     #[test]
-    fn temporary_names_are_hidden() {
-        assert_eq!(
-            tmp_name(Path::new("a/date=2024-01-01/part-0.parquet")),
-            Path::new("a/date=2024-01-01/.part-0.parquet.tmp")
-        );
+    fn temporary_names_are_hidden_and_unique() {
+        let path = Path::new("a/date=2024-01-01/part-0.parquet");
+        let (one, two) = (tmp_name(path), tmp_name(path));
+        assert_ne!(one, two);
+        for tmp in [one, two] {
+            assert_eq!(tmp.parent(), path.parent());
+            let name = tmp.file_name().unwrap().to_str().unwrap();
+            let prefix = format!(".part-0.parquet.{}-", std::process::id());
+            assert!(
+                name.starts_with(&prefix) && name.ends_with(".tmp"),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -349,7 +374,7 @@ mod tests {
         let gone = written(&deep, "part-2");
         fs::remove_file(&gone.tmp).unwrap();
         let err = sync_each_file(&[gone]).unwrap_err();
-        assert!(err.to_string().contains(".part-2.tmp"), "{err}");
+        assert!(err.to_string().contains(".part-2."), "{err}");
     }
 
     #[test]

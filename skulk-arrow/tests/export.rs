@@ -347,7 +347,7 @@ fn an_export_appends_to_an_earlier_one_without_replacing_a_file() {
     let err = export(again, true).unwrap_err().to_string();
     assert!(
         err.contains("date=1970-01-02/part-")
-            && err.contains(".parquet holds times")
+            && err.contains(".parquet holds points from")
             && err.contains("twice"),
         "{err}"
     );
@@ -367,6 +367,54 @@ fn an_export_appends_to_an_earlier_one_without_replacing_a_file() {
     std::fs::remove_file(&junk).unwrap();
     let last = export(TimeRange::new(late, late + 1).unwrap(), true).unwrap();
     assert_eq!(paths(&last), ["metric=mem/date=1970-01-03/part-1.parquet"]);
+}
+
+#[test]
+fn two_appends_at_once_never_write_a_point_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let points: Vec<DataPoint> = (0..2_000i64)
+        .map(|i| DataPoint::new("cpu", vec![], i * DAY_NANOS / 500, i as f64))
+        .collect();
+    engine.write_batch(&points).unwrap();
+    let out = dir.path().join("lake");
+    for _ in 0..5 {
+        let _ = std::fs::remove_dir_all(&out);
+        let options = ParquetOptions {
+            append: true,
+            threads: 1,
+            ..ParquetOptions::default()
+        };
+        let export = || {
+            export_parquet(
+                &engine,
+                &SeriesSelector::all(),
+                TimeRange::ALL,
+                &out,
+                &options,
+            )
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(export);
+            let b = s.spawn(export);
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let won: Vec<_> = [a, b].into_iter().filter_map(Result::ok).collect();
+        assert_eq!(won.len(), 1, "exactly one of the two is published");
+        let mut published: Vec<String> = won[0]
+            .files
+            .iter()
+            .map(|f| out.join(&f.path).display().to_string())
+            .collect();
+        published.sort();
+        let mut on_disk = walk(&out);
+        on_disk.sort();
+        assert_eq!(
+            on_disk, published,
+            "no other file, none under a temporary name"
+        );
+        assert_eq!(from_export(&out, &won[0].files), from_engine(&engine));
+    }
 }
 
 #[test]

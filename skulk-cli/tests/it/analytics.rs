@@ -94,7 +94,7 @@ fn parquet_export_appends_to_an_earlier_one() {
         .unwrap();
     assert_eq!(again.status.code(), Some(1));
     let err = String::from_utf8_lossy(&again.stderr);
-    assert!(err.contains("would write their points twice"), "{err}");
+    assert!(err.contains("appending could write points twice"), "{err}");
 
     // --append belongs to a Parquet export's folder.
     let out = s.skulk(&["export", "--append"]).output().unwrap();
