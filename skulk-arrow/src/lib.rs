@@ -11,6 +11,7 @@ mod error;
 pub mod hive;
 mod layout;
 mod parquet_export;
+mod parts;
 mod publish;
 mod scan;
 

@@ -10,9 +10,8 @@ use rayon::prelude::*;
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use parquet::file::statistics::Statistics;
 use parquet::schema::types::ColumnPath;
 use skulk_engine::{Engine, SeriesMeta, SeriesResult, SeriesSelector, TimeRange};
 
@@ -20,6 +19,7 @@ use crate::batch::{BatchBuilder, DEFAULT_BATCH_ROWS};
 use crate::error::io;
 use crate::hive::{DAY_NANOS, date_of_day, day_of, escape};
 use crate::layout::{TIME_COLUMN, TableLayout, VALUE_COLUMN};
+use crate::parts::{self, part_after};
 use crate::publish::{Batch, Written, tmp_name};
 use crate::{Error, Result};
 
@@ -281,21 +281,7 @@ impl Export<'_> {
         if !self.options.append {
             return Ok(0);
         }
-        let folder = self.out.join(day_folder(metric, day));
-        let entries = match fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(io(&folder)(e)),
-        };
-        let mut next = 0u32;
-        for entry in entries {
-            let name = entry.map_err(io(&folder))?.file_name();
-            if let Some(part) = name.to_str().and_then(part_number) {
-                refuse_overlap(&folder.join(&name), range)?;
-                next = next.max(part_after(&folder, part)?);
-            }
-        }
-        Ok(next)
+        parts::first_free_part(&self.out.join(day_folder(metric, day)), range)
     }
 
     fn publish(&mut self) -> Result<()> {
@@ -403,78 +389,10 @@ fn day_folder(metric: &str, day: i64) -> PathBuf {
     PathBuf::from(format!("metric={}", escape(metric))).join(format!("date={}", date_of_day(day)))
 }
 
-/// Refuses to append beside `path`, a file of an earlier export, when it
-/// holds a time in `range`, going by the `time` column's statistics in its
-/// footer (the export writes them for every row group).
-fn refuse_overlap(path: &Path, range: TimeRange) -> Result<()> {
-    let parquet = |source| Error::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io(path))?;
-    let meta = ParquetMetaDataReader::new()
-        .parse_and_finish(&file)
-        .map_err(parquet)?;
-    let time = meta
-        .file_metadata()
-        .schema_descr()
-        .columns()
-        .iter()
-        .position(|c| c.name() == TIME_COLUMN);
-    for group in meta.row_groups() {
-        if group.num_rows() == 0 {
-            continue;
-        }
-        let span = time
-            .and_then(|c| group.columns().get(c))
-            .and_then(|c| c.statistics())
-            .and_then(|s| match s {
-                Statistics::Int64(s) => Some((*s.min_opt()?, *s.max_opt()?)),
-                _ => None,
-            });
-        let Some((first, last)) = span else {
-            return Err(Error::InvalidArgument(format!(
-                "{}: no statistics of a `time` column say which times it holds, \
-                 so an append beside it could repeat its points",
-                path.display()
-            )));
-        };
-        if first < range.end() && last >= range.start() {
-            return Err(Error::InvalidArgument(format!(
-                "{} holds points from {first} to {last} (ns), overlapping this \
-                 export's [{}, {}): appending could write points twice",
-                path.display(),
-                range.start(),
-                range.end()
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The part number after `file`'s.
 fn next_part(out: &Path, file: &PartFile) -> Result<u32> {
     let folder = out.join(file.relative.parent().unwrap_or(Path::new("")));
     part_after(&folder, file.part)
-}
-
-/// `part + 1`, or an error naming the folder when there is none.
-fn part_after(folder: &Path, part: u32) -> Result<u32> {
-    part.checked_add(1).ok_or_else(|| {
-        Error::InvalidArgument(format!(
-            "{}: no part number is left after part-{part}",
-            folder.display()
-        ))
-    })
-}
-
-/// N of a published `part-N.parquet` (not of a hidden temporary file).
-fn part_number(name: &str) -> Option<u32> {
-    let digits = name.strip_prefix("part-")?.strip_suffix(".parquet")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 /// A Parquet file being written under its temporary name.
@@ -643,21 +561,4 @@ fn properties(
             KeyValue::new("skulk.metric".to_string(), metric.to_string()),
         ]))
         .build())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_published_parts_have_a_number() {
-        assert_eq!(part_number("part-0.parquet"), Some(0));
-        assert_eq!(part_number("part-41.parquet"), Some(41));
-        assert_eq!(part_number(".part-7.parquet.tmp"), None);
-        assert_eq!(part_number("part-.parquet"), None);
-        assert_eq!(part_number("part-+1.parquet"), None);
-        assert_eq!(part_number("part-1.parquet.crc"), None);
-        assert_eq!(part_number("part-99999999999.parquet"), None);
-        assert_eq!(part_number("data.parquet"), None);
-    }
 }

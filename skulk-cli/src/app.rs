@@ -41,12 +41,11 @@ pub fn one_line_argument_error(e: &clap::Error) -> String {
         .skip_while(|l| l.is_empty())
         .take_while(|l| !l.is_empty())
         .collect();
-    let first = if message.is_empty() {
-        "invalid arguments".to_string()
-    } else {
-        message.join(" ")
+    let message = message.join(" ");
+    let first = match message.strip_prefix("error: ").unwrap_or(&message) {
+        "" => "invalid arguments",
+        text => text,
     };
-    let first = first.strip_prefix("error: ").unwrap_or(&first);
     let tip = text
         .lines()
         .map(str::trim)
